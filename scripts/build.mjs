@@ -1,0 +1,87 @@
+// One build for the three programs: the extension (VS Code's extension host), the engine (plain Node:
+// the CLI and the child the extension forks) and the webview (a browser page). They share src/shared/.
+//   node scripts/build.mjs               development build (source maps)
+//   node scripts/build.mjs --watch       rebuild on change
+//   node scripts/build.mjs --production  minified, no source maps (what the .vsix ships)
+//   node scripts/build.mjs --tests       also bundles the VS Code integration suite into out/test/
+import * as esbuild from 'esbuild';
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const args = new Set(process.argv.slice(2));
+const production = args.has('--production');
+const watch = args.has('--watch');
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+  legalComments: 'linked',
+  absWorkingDir: root,
+};
+
+/** @type {esbuild.BuildOptions[]} */
+const bundles = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+  },
+  {
+    ...common,
+    entryPoints: { engine: 'src/engine/main.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    // esbuild's JS API cannot be bundled: it drives its native binary. The CLI finds it in node_modules;
+    // the .vsix ships the binary beside the bundle (see scripts/package.mjs and src/engine/esbuild-binary.ts).
+    external: ['esbuild'],
+  },
+  {
+    ...common,
+    entryPoints: { webview: 'webview/main.ts' },
+    outdir: 'dist',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    loader: { '.css': 'css' },
+  },
+];
+
+if (args.has('--tests')) {
+  const suiteDir = 'test/vscode/suite';
+  const entries = (await readdir(path.join(root, suiteDir))).filter(f => f.endsWith('.ts')).map(f => `${suiteDir}/${f}`);
+  bundles.push({
+    ...common,
+    sourcemap: true,
+    minify: false,
+    entryPoints: entries,
+    outdir: 'out/test/vscode/suite',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode', 'mocha'],
+  });
+}
+
+await rm(path.join(root, 'dist'), { recursive: true, force: true });
+await mkdir(path.join(root, 'dist'), { recursive: true });
+
+if (watch) {
+  for (const options of bundles) {
+    const ctx = await esbuild.context(options);
+    await ctx.watch();
+  }
+  console.log('[watch] building; Ctrl+C to stop');
+} else {
+  const started = Date.now();
+  await Promise.all(bundles.map(options => esbuild.build(options)));
+  console.log(`built ${bundles.length} bundles${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
+}

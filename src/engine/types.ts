@@ -1,0 +1,122 @@
+/**
+ * The scenario API's types: what a user's `*.load.ts` sees when it imports from 'loadlens'.
+ * Runtime values live in `api.ts`; the engine's internals use these same types.
+ */
+
+/** A duration as users write it: '250ms', '30s', '10m', '1h', or a number of seconds. */
+export type DurationInput = string | number;
+
+/** How long a virtual user waits between iterations. Build one with `between`, `constant`, `constantPacing`. */
+export type WaitTime =
+  | { kind: 'between'; minSeconds: number; maxSeconds: number }
+  | { kind: 'constant'; seconds: number }
+  /** Each iteration starts `seconds` after the previous one started (k6/Locust constant pacing). */
+  | { kind: 'constantPacing'; seconds: number };
+
+/** A ramp step of the closed model: move to `target` users over `duration`. */
+export interface Stage {
+  duration: DurationInput;
+  target: number;
+}
+
+export interface ScenarioOptions {
+  /** Base URL that relative paths are resolved against, e.g. 'http://127.0.0.1:8080'. */
+  host?: string;
+  /** Closed model: the number of concurrent virtual users. */
+  users?: number;
+  /** Closed model: users started per second while ramping up. */
+  spawnRate?: number;
+  /** How long the run lasts, e.g. '30s'. */
+  runTime?: DurationInput;
+  /** Closed model: ramp stages; when set, `users`/`spawnRate` are ignored and the run lasts the sum of the stages. */
+  stages?: Stage[];
+  /** Open model: iterations started per second whatever the target's latency. */
+  arrivalRate?: number;
+  /** Open model: cap on concurrent virtual users; arrivals beyond it are counted as dropped. */
+  maxUsers?: number;
+  wait?: WaitTime;
+  /** e.g. { p95: '< 300ms', errorRate: '< 1%', 'p99{name:/checkout}': '< 1s' } */
+  thresholds?: Record<string, string>;
+  /** Per-user setup and teardown, run once by each virtual user. */
+  onStart?: (ctx: UserContext) => Promise<void> | void;
+  onStop?: (ctx: UserContext) => Promise<void> | void;
+  /** How long in-flight iterations may run after the stop before they are cancelled. */
+  gracefulStop?: DurationInput;
+  /** Default per-request timeout. */
+  timeout?: DurationInput;
+}
+
+export interface RequestOptions {
+  /** Stats row and metric attribute; default: the path without its query. */
+  name?: string;
+  json?: unknown;
+  body?: string | Uint8Array;
+  headers?: Record<string, string>;
+  query?: Record<string, string | number | boolean>;
+  timeout?: DurationInput;
+  /** Status codes that count as success; default: anything below 400. */
+  expect?: number | number[];
+}
+
+export interface ResponseTimings {
+  /** Total, from the request's start to the end of the body. */
+  durationMs: number;
+  /** Time to first byte: from the request's start to the response headers. */
+  ttfbMs: number;
+  /** DNS + TCP + TLS when this request opened a connection, else 0. */
+  connectMs: number;
+}
+
+export interface LoadResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body as text. */
+  text(): string;
+  /** The body parsed as JSON; throws with the request's name when it is not JSON. */
+  json<T = any>(): T;
+  timings: ResponseTimings;
+  /** The request's trace id when telemetry is on, else ''. */
+  traceId: string;
+  /** Whether the request counted as a success (before any check). */
+  ok: boolean;
+  /** The network error or timeout, when there was no response. */
+  error?: string;
+}
+
+export interface HttpClient {
+  get(path: string, options?: RequestOptions): Promise<LoadResponse>;
+  head(path: string, options?: RequestOptions): Promise<LoadResponse>;
+  delete(path: string, options?: RequestOptions): Promise<LoadResponse>;
+  post(path: string, options?: RequestOptions): Promise<LoadResponse>;
+  put(path: string, options?: RequestOptions): Promise<LoadResponse>;
+  patch(path: string, options?: RequestOptions): Promise<LoadResponse>;
+  request(method: string, path: string, options?: RequestOptions): Promise<LoadResponse>;
+}
+
+export type Checks<T> = Record<string, (value: T) => boolean>;
+
+export interface UserContext {
+  http: HttpClient;
+  /** Runs each check; a false or throwing check marks the response's request as failed. Returns whether all passed. */
+  check<T extends LoadResponse>(response: T, checks: Checks<T>): boolean;
+  /** A business transaction: its own stats row ('GROUP', name) covering everything inside. */
+  group<R>(name: string, fn: () => Promise<R>): Promise<R>;
+  sleep(seconds: number): Promise<void>;
+  /** 1-based id of this virtual user. */
+  userId: number;
+  /** 0-based iteration counter of this virtual user. */
+  iteration: number;
+  /** Per-user storage that lives across iterations (set in onStart, read later). */
+  vars: Record<string, unknown>;
+}
+
+export type UserFunction = (ctx: UserContext) => Promise<void> | void;
+
+/** What `scenario()` returns; the loader finds these among a module's exports. */
+export interface ScenarioDefinition {
+  readonly kind: 'loadlens.scenario';
+  readonly options: ScenarioOptions;
+  readonly fn: UserFunction;
+  /** Where `scenario(` was called in the user's file, after source maps (1-based), when known. */
+  readonly location?: { file: string; line: number; column: number };
+}

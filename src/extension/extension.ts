@@ -1,0 +1,105 @@
+// Activation only wires the parts together; each part owns its registrations.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
+import * as codeLens from './codelens.ts';
+import { ResultsPanel, ResultsPanelSerializer, VIEW_TYPE, type PanelEvents } from './results-panel.ts';
+import { RunController, type RunOutcome } from './run-controller.ts';
+import { onSettingsChanged, readSettings } from './settings.ts';
+import { StatusBar } from './status-bar.ts';
+
+/** What `activate` returns: used by the integration tests to observe real runs. */
+export interface LoadlensApi {
+  runs: RunController;
+  panel(): ResultsPanel | undefined;
+}
+
+export function activate(context: vscode.ExtensionContext): LoadlensApi {
+  const output = vscode.window.createOutputChannel('Loadlens');
+  let { settings, problems } = readSettings();
+  const reportProblems = (list: typeof problems) => {
+    for (const p of list) output.appendLine(`[settings] ${p.message}`);
+    if (list.length > 0) void vscode.window.showWarningMessage(`Loadlens: ${list[0]!.message}`);
+  };
+  reportProblems(problems);
+
+  const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
+  const statusBar = new StatusBar();
+  const events: PanelEvents = {
+    stopRun: () => runs.stop(),
+    openTrace: traceId => {
+      void vscode.env.clipboard.writeText(traceId);
+      void vscode.window.showInformationMessage(`Trace id ${traceId} copied to the clipboard.`);
+    },
+  };
+
+  const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}): Promise<RunOutcome | undefined> => {
+    const file = target?.[0] ?? vscode.window.activeTextEditor?.document.uri;
+    if (!file) {
+      void vscode.window.showErrorMessage('Loadlens: open a *.load.ts file, then click Run above a scenario.');
+      return undefined;
+    }
+    await vscode.workspace.textDocuments.find(d => d.uri.toString() === file.toString())?.save();
+    const request: RunRequest = {
+      file: file.fsPath,
+      scenario: target?.[1],
+      otel: otel && settings.otel.enabled,
+      overrides: {
+        users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime,
+        ...(settings.run.host ? { host: settings.run.host } : {}),
+        ...overrides,
+      },
+    };
+    const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+    const outcome = await runs.run(request);
+    if (outcome.problem) {
+      panel.showEngineError(outcome.problem);
+      void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
+    }
+    return outcome;
+  };
+
+  const askOverrides = async (): Promise<RunOverrides | undefined> => {
+    const ask = (prompt: string, value: string, check: (v: string) => string | undefined) =>
+      vscode.window.showInputBox({ prompt, value, validateInput: check, ignoreFocusOut: true });
+    const positive = (v: string) => (Number(v) > 0 ? undefined : 'A number greater than 0');
+    const users = await ask('Virtual users', String(settings.run.users), v => (Number.isInteger(Number(v)) && Number(v) >= 1 ? undefined : 'A whole number ≥ 1'));
+    if (users === undefined) return undefined;
+    const spawnRate = await ask('Users started per second', String(settings.run.spawnRate), positive);
+    if (spawnRate === undefined) return undefined;
+    const runTime = await ask('Run time (e.g. 30s, 10m, 1h)', settings.run.runTime, v => (/^\d+(\.\d+)?(ms|s|m|h)$/.test(v) ? undefined : "A duration like '30s', '10m' or '1h'"));
+    if (runTime === undefined) return undefined;
+    const host = await ask('Host (empty: the scenario\'s own)', settings.run.host, v => (v === '' || /^https?:\/\/\S+$/.test(v) ? undefined : 'An http:// or https:// URL, or empty'));
+    if (host === undefined) return undefined;
+    return { users: Number(users), spawnRate: Number(spawnRate), runTime, ...(host ? { host } : {}) };
+  };
+
+  context.subscriptions.push(
+    output,
+    runs,
+    statusBar,
+    ...codeLens.register(),
+    onSettingsChanged(next => {
+      settings = next;
+      reportProblems(readSettings().problems);
+    }),
+    runs.onMessage(message => {
+      statusBar.show(message);
+      ResultsPanel.active?.showEngineMessage(message);
+    }),
+    vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new ResultsPanelSerializer(context.extensionUri, events)),
+    vscode.commands.registerCommand('loadlens.run-scenario', (uri?: vscode.Uri, scenario?: string) => runScenario(true, uri && scenario ? [uri, scenario] : undefined)),
+    vscode.commands.registerCommand('loadlens.run-scenario-plain', (uri?: vscode.Uri, scenario?: string) => runScenario(false, uri && scenario ? [uri, scenario] : undefined)),
+    vscode.commands.registerCommand('loadlens.run-with-options', async (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => {
+      const overrides = given ?? (await askOverrides());
+      return overrides ? runScenario(true, uri && scenario ? [uri, scenario] : undefined, overrides) : undefined;
+    }),
+    vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
+    vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
+  );
+  return { runs, panel: () => ResultsPanel.active };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions.
+}

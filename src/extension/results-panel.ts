@@ -1,0 +1,155 @@
+// The results panel: one webview showing the current (or last) run. Restored when VS Code reloads.
+import * as vscode from 'vscode';
+import { assertNever, type EngineToHost, type HostToView, type ViewToHost } from '../shared/protocol.ts';
+
+export const VIEW_TYPE = 'loadlens.results';
+
+export interface PanelEvents {
+  stopRun(): void;
+  openTrace(traceId: string, startMs?: number, endMs?: number): void;
+}
+
+export class ResultsPanel implements vscode.Disposable {
+  private static current: ResultsPanel | undefined;
+  /** What a freshly (re)loaded page needs to show the run so far; bounded: one of each kind. */
+  private replay: HostToView[] = [];
+  private readonly disposables: vscode.Disposable[] = [];
+  /** Every message posted to the page, for the integration tests (bounded). */
+  readonly posted: HostToView[] = [];
+
+  static createOrShow(extensionUri: vscode.Uri, events: PanelEvents): ResultsPanel {
+    if (ResultsPanel.current) {
+      ResultsPanel.current.panel.reveal(vscode.ViewColumn.Beside, true);
+      return ResultsPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel(VIEW_TYPE, 'Loadlens', { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true }, webviewOptions(extensionUri));
+    ResultsPanel.current = new ResultsPanel(panel, extensionUri, events);
+    return ResultsPanel.current;
+  }
+
+  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, events: PanelEvents): ResultsPanel {
+    panel.webview.options = webviewOptions(extensionUri);
+    ResultsPanel.current = new ResultsPanel(panel, extensionUri, events);
+    return ResultsPanel.current;
+  }
+
+  static get active(): ResultsPanel | undefined {
+    return ResultsPanel.current;
+  }
+
+  readonly panel: vscode.WebviewPanel;
+  private readonly events: PanelEvents;
+
+  private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, events: PanelEvents) {
+    this.panel = panel;
+    this.events = events;
+    panel.webview.html = renderHtml(panel.webview, extensionUri);
+    panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: ViewToHost) => this.onViewMessage(message)),
+    );
+  }
+
+  /** Forwards an engine message to the page, translated to what the page understands. */
+  showEngineMessage(message: EngineToHost): void {
+    switch (message.kind) {
+      case 'started': {
+        const { kind: _kind, ...run } = message;
+        this.replay = [];
+        this.post({ kind: 'run-started', ...run });
+        this.panel.title = `Loadlens: ${message.scenario}`;
+        break;
+      }
+      case 'stats':
+        this.post({ kind: 'stats', snapshot: message.snapshot, telemetry: message.telemetry });
+        break;
+      case 'finished':
+        this.post({ kind: 'finished', report: message.report, exitCode: message.exitCode });
+        break;
+      case 'invalid':
+        this.replay = [];
+        this.post({ kind: 'invalid', diagnostics: message.diagnostics });
+        break;
+      case 'ready':
+      case 'log':
+      case 'pong':
+        break;
+      default:
+        assertNever(message);
+    }
+  }
+
+  showEngineError(text: string): void {
+    this.post({ kind: 'engine-error', message: text });
+  }
+
+  private post(message: HostToView): void {
+    // Keep the latest message of each kind so a reloaded page can be brought up to date.
+    this.replay = [...this.replay.filter(m => m.kind !== message.kind), message];
+    this.posted.push(message);
+    if (this.posted.length > 200) this.posted.splice(0, this.posted.length - 200);
+    void this.panel.webview.postMessage(message);
+  }
+
+  private onViewMessage(message: ViewToHost): void {
+    switch (message.kind) {
+      case 'ready':
+        for (const m of this.replay) void this.panel.webview.postMessage(m);
+        break;
+      case 'stop-run':
+        this.events.stopRun();
+        break;
+      case 'open-trace':
+        this.events.openTrace(message.traceId, message.startMs, message.endMs);
+        break;
+      default:
+        assertNever(message);
+    }
+  }
+
+  dispose(): void {
+    if (ResultsPanel.current === this) ResultsPanel.current = undefined;
+    this.panel.dispose();
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
+
+function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')] };
+}
+
+function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
+  const nonce = Array.from({ length: 32 }, () => Math.floor(Math.random() * 36).toString(36)).join('');
+  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
+  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
+  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link rel="stylesheet" href="${style}">
+<title>Loadlens</title>
+</head>
+<body>
+<div id="app"><p class="empty">No run yet. Click <strong>▶ Run with OTel</strong> above a scenario in a <code>*.load.ts</code> file.</p></div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+}
+
+export class ResultsPanelSerializer implements vscode.WebviewPanelSerializer {
+  private readonly extensionUri: vscode.Uri;
+  private readonly events: PanelEvents;
+
+  constructor(extensionUri: vscode.Uri, events: PanelEvents) {
+    this.extensionUri = extensionUri;
+    this.events = events;
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel): Promise<void> {
+    ResultsPanel.revive(panel, this.extensionUri, this.events);
+  }
+}

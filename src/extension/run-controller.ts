@@ -1,0 +1,132 @@
+// Runs one scenario at a time in a child process (the same engine as the CLI), over typed IPC.
+import { fork, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { assertNever, type EngineToHost, type HostToEngine, type RunRequest } from '../shared/protocol.ts';
+import { formatDiagnostic, type RunReport } from '../shared/report.ts';
+import type { LoadlensSettings } from '../shared/settings.ts';
+
+/** How often the watchdog pings, and how long the engine may stay silent before it is killed. */
+const PING_EVERY_MS = 2_000;
+const SILENCE_LIMIT_MS = 20_000;
+/** After `stop`, how long the engine gets to finish in-flight requests, flush and report. */
+const STOP_TIMEOUT_MS = 30_000;
+
+export interface RunOutcome {
+  exitCode: number | null;
+  report?: RunReport;
+  /** Why the run did not produce a report (invalid scenario, engine crash), when it did not. */
+  problem?: string;
+}
+
+export class RunController implements vscode.Disposable {
+  private child: ChildProcess | undefined;
+  private readonly messages = new vscode.EventEmitter<EngineToHost>();
+  /** Every message from the engine of the current run, in order (the panel and status bar listen). */
+  readonly onMessage = this.messages.event;
+
+  private readonly enginePath: string;
+  private readonly output: vscode.OutputChannel;
+  private readonly settings: () => LoadlensSettings;
+
+  constructor(enginePath: string, output: vscode.OutputChannel, settings: () => LoadlensSettings) {
+    this.enginePath = enginePath;
+    this.output = output;
+    this.settings = settings;
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Starts the engine and resolves when the run ends, however it ends. */
+  run(request: RunRequest): Promise<RunOutcome> {
+    if (this.child) return Promise.resolve({ exitCode: null, problem: 'A run is already in progress: stop it first.' });
+    const { nodePath } = this.settings().run;
+    const debugPort = process.env.LOADLENS_ENGINE_DEBUG_PORT;
+    const child = fork(this.enginePath, ['ipc'], {
+      // In desktop VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
+      execPath: nodePath || process.execPath,
+      execArgv: debugPort ? [`--inspect=127.0.0.1:${debugPort}`] : [],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      cwd: path.dirname(request.file),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'json',
+    });
+    this.child = child;
+    this.output.appendLine(`[run] ${path.basename(request.file)} › ${request.scenario ?? '(first scenario)'}${request.otel ? ' with OTel' : ''} (engine pid ${child.pid})`);
+    child.stdout?.on('data', (chunk: Buffer) => this.output.append(chunk.toString()));
+    child.stderr?.on('data', (chunk: Buffer) => this.output.append(chunk.toString()));
+
+    return new Promise<RunOutcome>(resolve => {
+      let report: RunReport | undefined;
+      let problem: string | undefined;
+      let lastHeard = Date.now();
+      let seq = 0;
+      const watchdog = setInterval(() => {
+        if (Date.now() - lastHeard > SILENCE_LIMIT_MS) {
+          problem = `The engine stopped answering for ${SILENCE_LIMIT_MS / 1000} s and was killed.`;
+          this.output.appendLine(`[run] ${problem}`);
+          child.kill('SIGKILL');
+          return;
+        }
+        this.send({ kind: 'ping', seq: ++seq });
+      }, PING_EVERY_MS);
+
+      child.on('message', (message: EngineToHost) => {
+        lastHeard = Date.now();
+        switch (message.kind) {
+          case 'ready':
+            this.send({ kind: 'start', request });
+            break;
+          case 'invalid':
+            problem = `The scenario has ${message.diagnostics.length} problem(s):\n${message.diagnostics.map(formatDiagnostic).join('\n')}`;
+            this.output.appendLine(problem);
+            break;
+          case 'finished':
+            report = message.report;
+            break;
+          case 'log':
+            this.output.appendLine(`[engine ${message.level}] ${message.message}`);
+            break;
+          case 'started':
+          case 'stats':
+          case 'pong':
+            break;
+          default:
+            assertNever(message);
+        }
+        this.messages.fire(message);
+      });
+      child.on('error', error => {
+        problem = `Could not start the engine with ${nodePath || process.execPath}: ${error.message}`;
+        this.output.appendLine(`[run] ${problem}`);
+      });
+      child.on('exit', (code, signal) => {
+        clearInterval(watchdog);
+        this.child = undefined;
+        if (!report && !problem) problem = `The engine exited (${signal ?? `code ${code}`}) before reporting.`;
+        this.output.appendLine(`[run] engine exited with ${signal ?? code}`);
+        resolve({ exitCode: code, report, problem });
+      });
+    });
+  }
+
+  /** Asks the engine to stop gracefully; kills it if it has not exited in time. */
+  stop(): void {
+    const child = this.child;
+    if (!child) return;
+    this.send({ kind: 'stop' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    child.once('exit', () => clearTimeout(timer));
+  }
+
+  private send(message: HostToEngine): void {
+    if (this.child?.connected) this.child.send(message);
+  }
+
+  dispose(): void {
+    this.child?.kill('SIGTERM');
+    this.messages.dispose();
+  }
+}

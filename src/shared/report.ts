@@ -1,0 +1,141 @@
+/**
+ * The numbers a run produces, as every part sees them: the engine builds them, the CLI prints them,
+ * the extension forwards them and the webview draws them. Plain JSON (no classes, no Maps) so they
+ * cross IPC, postMessage and report files unchanged.
+ *
+ * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
+ */
+
+/** One stats row: a (method, name) pair, a group (`method` 'GROUP'), or the aggregate (`method` ''). */
+export interface RequestRow {
+  method: string;
+  name: string;
+  count: number;
+  failures: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  avg: number;
+  min: number;
+  max: number;
+  /** Average response body size in bytes. */
+  avgSize: number;
+  /** Average time to first byte. */
+  ttfbAvg: number;
+  /** Average connect time (DNS + TCP + TLS) over the requests that opened a connection; 0 if none did. */
+  connectAvg: number;
+  /** How many requests opened a new connection. */
+  connects: number;
+  /** Requests per second over the recent window (about the last 10 s). */
+  currentRps: number;
+  currentFailuresPerSec: number;
+  /** Counts by status class: '1xx'…'5xx', and 'error' for requests that got no response. */
+  statusClasses: Record<string, number>;
+}
+
+/** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */
+export interface FailureRow {
+  method: string;
+  name: string;
+  error: string;
+  count: number;
+  traceIds: string[];
+  lastAt: number;
+}
+
+/** One of the slowest requests seen, kept with its trace id so it can be opened. */
+export interface SlowRequest {
+  method: string;
+  name: string;
+  durationMs: number;
+  status: number;
+  traceId?: string;
+  at: number;
+}
+
+/** An exception thrown by scenario code, grouped by message and source location. */
+export interface IterationError {
+  message: string;
+  /** `file:line:column` in the user's scenario, when known. */
+  where?: string;
+  count: number;
+}
+
+/** One point of the live charts: the second that ended at `t`. */
+export interface IntervalPoint {
+  t: number;
+  rps: number;
+  failuresPerSec: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  users: number;
+}
+
+export interface ThresholdResult {
+  expression: string;
+  ok: boolean;
+  /** The measured value, in the threshold's unit (ms for latencies, % for rates). */
+  actual: number;
+}
+
+/** Telemetry export health, when the run exports telemetry. */
+export interface TelemetryCounts {
+  spansExported: number;
+  spansDropped: number;
+  exportFailures: number;
+}
+
+export type RunState = 'idle' | 'spawning' | 'running' | 'stopping' | 'stopped';
+
+/** What the engine publishes about once a second while running. */
+export interface StatsSnapshot {
+  runId: string;
+  scenario: string;
+  state: RunState;
+  startedAt: number;
+  elapsedMs: number;
+  users: number;
+  targetUsers: number;
+  totals: RequestRow;
+  requests: RequestRow[];
+  failures: FailureRow[];
+  slowest: SlowRequest[];
+  iterationErrors: IterationError[];
+  /** The last closed one-second interval. */
+  current: IntervalPoint;
+}
+
+/** The report at the end of a run (JSON report, last NDJSON line, IPC `finished`). */
+export interface RunReport {
+  runId: string;
+  scenario: string;
+  file: string;
+  startedAt: string;
+  endedAt: string;
+  durationMs: number;
+  totals: { requests: number; failures: number; rps: number; p50: number; p90: number; p95: number; p99: number; avg: number; min: number; max: number };
+  requests: RequestRow[];
+  failures: FailureRow[];
+  slowest: SlowRequest[];
+  iterationErrors: IterationError[];
+  thresholds: ThresholdResult[];
+  /** Per-second points, down-sampled so a long run stays bounded. */
+  timeline: IntervalPoint[];
+  telemetry?: TelemetryCounts;
+  /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
+  stopReason: string;
+}
+
+/** A problem in a scenario file or its options, at a place in the user's source. */
+export interface Diagnostic {
+  file: string;
+  line: number;
+  column: number;
+  message: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}:${d.column}: ${d.message}`;
+}

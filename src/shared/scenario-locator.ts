@@ -1,0 +1,41 @@
+/**
+ * Finds the scenarios a `*.load.ts|js|mjs` file defines, from its text alone (no compiling), so the
+ * CodeLens can sit above each one while the user types. A scenario is an exported binding whose
+ * initializer is a `scenario(` call — the same rule the engine's loader uses to name scenarios.
+ */
+export interface ScenarioLocation {
+  /** The export name; the engine runs a scenario by this name. */
+  name: string;
+  /** 0-based line and column of the `export` keyword. */
+  line: number;
+  column: number;
+}
+
+// `export const shopper = scenario(` / `export let x: Scenario = scenario<...>(` / `export default scenario(`
+const EXPORT_SCENARIO = /^([ \t]*)export\s+(?:(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*(?::[^=]+)?=|default)\s*scenario\s*(?:<[^>]*>)?\s*\(/gm;
+
+export function findScenarios(text: string): ScenarioLocation[] {
+  const found: ScenarioLocation[] = [];
+  const stripped = blankComments(text);
+  for (const match of stripped.matchAll(EXPORT_SCENARIO)) {
+    const offset = match.index + (match[1]?.length ?? 0);
+    const { line, column } = positionAt(text, offset);
+    found.push({ name: match[2] ?? 'default', line, column });
+  }
+  return found;
+}
+
+/** Replaces comments with spaces (keeping offsets and newlines) so commented-out scenarios get no lens. */
+function blankComments(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, comment => comment.replace(/[^\n]/g, ' '));
+}
+
+function positionAt(text: string, offset: number): { line: number; column: number } {
+  let line = 0;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart };
+}

@@ -1,0 +1,68 @@
+/**
+ * The extension's settings as one frozen, typed object, validated in one place. Pure: the extension
+ * passes the raw values it read from `loadlens.*`; tests pass plain objects.
+ */
+import type { RunOverrides } from './protocol.ts';
+
+export interface LoadlensSettings {
+  readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
+  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string }>;
+}
+
+/** A setting whose value was rejected, and the default used instead. */
+export interface SettingProblem {
+  setting: string;
+  message: string;
+}
+
+export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
+  run: Object.freeze({ users: 10, spawnRate: 5, runTime: '1m', host: '', nodePath: '' }),
+  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens' }),
+});
+
+type Raw = (key: string) => unknown;
+
+/** Reads `loadlens.*` values through `get` (e.g. a WorkspaceConfiguration's `get`), falling back per setting. */
+export function parseSettings(get: Raw): { settings: LoadlensSettings; problems: SettingProblem[] } {
+  const problems: SettingProblem[] = [];
+  const read = <T>(key: string, fallback: T, accept: (v: unknown) => string | undefined): T => {
+    const value = get(key);
+    if (value === undefined || value === null) return fallback;
+    const problem = accept(value);
+    if (problem) {
+      problems.push({ setting: `loadlens.${key}`, message: `loadlens.${key}: ${problem} (got ${JSON.stringify(value)}); using ${JSON.stringify(fallback)}` });
+      return fallback;
+    }
+    return value as T;
+  };
+  const positiveInteger = (v: unknown) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'must be a whole number ≥ 1');
+  const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0');
+  const string = (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string');
+  const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
+  const duration = (v: unknown) => (typeof v === 'string' && /^\d+(\.\d+)?(ms|s|m|h)$/.test(v) ? undefined : "must be a duration like '30s', '10m' or '1h'");
+  const url = (v: unknown) => {
+    if (typeof v !== 'string') return 'must be a string';
+    if (v === '') return undefined;
+    try {
+      const { protocol } = new URL(v);
+      return protocol === 'http:' || protocol === 'https:' ? undefined : 'must be an http:// or https:// URL';
+    } catch {
+      return 'must be an http:// or https:// URL';
+    }
+  };
+  const settings: LoadlensSettings = Object.freeze({
+    run: Object.freeze({
+      users: read('run.users', DEFAULT_SETTINGS.run.users, positiveInteger),
+      spawnRate: read('run.spawnRate', DEFAULT_SETTINGS.run.spawnRate, positive),
+      runTime: read('run.runTime', DEFAULT_SETTINGS.run.runTime, duration),
+      host: read('run.host', DEFAULT_SETTINGS.run.host, url),
+      nodePath: read('run.nodePath', DEFAULT_SETTINGS.run.nodePath, string),
+    }),
+    otel: Object.freeze({
+      enabled: read('otel.enabled', DEFAULT_SETTINGS.otel.enabled, boolean),
+      endpoint: read('otel.endpoint', DEFAULT_SETTINGS.otel.endpoint, url),
+      serviceName: read('otel.serviceName', DEFAULT_SETTINGS.otel.serviceName, string),
+    }),
+  });
+  return { settings, problems };
+}

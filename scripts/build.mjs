@@ -7,6 +7,7 @@
 import * as esbuild from 'esbuild';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
@@ -43,6 +44,7 @@ const bundles = [
     // esbuild's JS API cannot be bundled: it drives its native binary. The CLI finds it in node_modules;
     // the .vsix ships the binary beside the bundle (see scripts/package.mjs and src/engine/esbuild-binary.ts).
     external: ['esbuild'],
+    define: { __LOADLENS_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   },
   {
     ...common,

@@ -1,2 +1,206 @@
-// Entry of dist/engine.js: the CLI (`loadlens run FILE ...`) and the child the extension forks (`ipc`).
-console.log('loadlens engine: not built yet');
+/**
+ * Entry of dist/engine.js and of the `loadlens` command.
+ *   loadlens run FILE [flags]   run a scenario headless in this terminal (see `loadlens --help`)
+ *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { assertNever, type EngineToHost, type HostToEngine, type RunOverrides } from '../shared/protocol.ts';
+import { formatDiagnostic, type RunReport } from '../shared/report.ts';
+import { useBundledEsbuild } from './esbuild-binary.ts';
+import { HtmlReportOutput } from './outputs/report-html.ts';
+import { JsonReportOutput } from './outputs/report.ts';
+import { NdjsonOutput } from './outputs/ndjson.ts';
+import type { Output } from './outputs/output.ts';
+import { TerminalOutput } from './outputs/terminal.ts';
+import type { Runner } from './runner.ts';
+import { runSession, stopOnSignals } from './session.ts';
+import { IpcOutput } from './outputs/ipc.ts';
+
+declare const __LOADLENS_VERSION__: string | undefined;
+export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
+
+/** Exit codes: the run passed; a threshold failed; the scenario or the arguments are invalid. */
+export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2 } as const;
+
+const USAGE = `Usage: loadlens run FILE [options]
+
+Runs a scenario from a *.load.ts|js|mjs file and prints live stats, then a summary.
+
+Options:
+  --scenario NAME     the scenario to run (its export name); needed when the file has several
+  -u, --users N       number of concurrent virtual users (closed model)
+  -r, --spawn-rate R  users started per second
+  -t, --run-time T    how long to run, e.g. 30s, 10m, 1h
+  -H, --host URL      base URL for the scenario's relative paths, e.g. http://127.0.0.1:8080
+  --headless          no live table: a progress line every 10 s (the default when stdout is not a terminal)
+  --json              print one NDJSON snapshot a second and the report as the last line, instead of tables
+  --report PATH       write the report to PATH (.json or .html); may be given twice
+  --trace-link T      print trace ids as links, e.g. http://127.0.0.1:16686/trace/{traceId}
+                      (default: $LOADLENS_TRACE_LINK)
+  -h, --help          show this help
+  -v, --version       show the version
+
+Exit code: 0 passed, 1 a threshold failed, 2 the scenario or the arguments are invalid.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'run':
+      return runCommand(rest);
+    case 'ipc':
+      return ipcCommand();
+    case '-v':
+    case '--version':
+      process.stdout.write(`loadlens ${ENGINE_VERSION} (node ${process.version})\n`);
+      return EXIT.passed;
+    case undefined:
+    case '-h':
+    case '--help':
+      process.stdout.write(`${USAGE}\n`);
+      return command === undefined ? EXIT.invalid : EXIT.passed;
+    default:
+      process.stderr.write(`loadlens: unknown command '${command}'\n\n${USAGE}\n`);
+      return EXIT.invalid;
+  }
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        scenario: { type: 'string' },
+        users: { type: 'string', short: 'u' },
+        'spawn-rate': { type: 'string', short: 'r' },
+        'run-time': { type: 'string', short: 't' },
+        host: { type: 'string', short: 'H' },
+        headless: { type: 'boolean' },
+        json: { type: 'boolean' },
+        report: { type: 'string', multiple: true },
+        'trace-link': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`loadlens run: ${(error as Error).message}\n\n${USAGE}\n`);
+    return EXIT.invalid;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.passed;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`loadlens run: expected one scenario file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${USAGE}\n`);
+    return EXIT.invalid;
+  }
+  const reports = values.report ?? [];
+  const badReport = reports.find(p => !/\.(json|html?)$/i.test(p));
+  if (badReport) {
+    process.stderr.write(`loadlens run: --report: '${badReport}' must end in .json or .html\n`);
+    return EXIT.invalid;
+  }
+  const overrides: RunOverrides = {
+    ...(values.users !== undefined ? { users: values.users as unknown as number } : {}),
+    ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] as unknown as number } : {}),
+    ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+  };
+  const traceLink = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
+  const reportFiles = reports.map(p => path.resolve(p));
+
+  let runner: Runner | undefined;
+  const removeSignals = stopOnSignals(() => runner, signal => {
+    if (!values.json) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now)…\n`);
+  });
+  try {
+    const result = await runSession({
+      file: positionals[0]!,
+      scenario: values.scenario,
+      overrides,
+      onRunner: r => (runner = r),
+      outputs: () => {
+        const outputs: Output[] = [];
+        if (values.json) outputs.push(new NdjsonOutput(process.stdout));
+        else {
+          const stream = values.headless ? Object.assign(Object.create(process.stdout) as NodeJS.WriteStream, { isTTY: false }) : process.stdout;
+          outputs.push(new TerminalOutput(stream, { traceLink, reportFiles }));
+        }
+        for (const file of reportFiles) outputs.push(/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, { traceLink }));
+        return outputs;
+      },
+    });
+    if (!result.ok) {
+      process.stderr.write(`${result.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+      return EXIT.invalid;
+    }
+    return exitCodeOf(result.report);
+  } finally {
+    removeSignals();
+  }
+}
+
+export function exitCodeOf(report: RunReport): number {
+  return report.thresholds.every(t => t.ok) ? EXIT.passed : EXIT.thresholdFailed;
+}
+
+/** The extension's child: waits for `start`, streams stats, answers pings, stops on `stop` or a signal. */
+function ipcCommand(): Promise<number> {
+  const send = (message: EngineToHost) => process.send?.(message);
+  if (!process.send) {
+    process.stderr.write('loadlens ipc: must be started by the extension with an IPC channel\n');
+    return Promise.resolve(EXIT.invalid);
+  }
+  let runner: Runner | undefined;
+  const removeSignals = stopOnSignals(() => runner);
+  return new Promise<number>(resolve => {
+    const onMessage = async (message: HostToEngine) => {
+      switch (message.kind) {
+        case 'ping':
+          send({ kind: 'pong', seq: message.seq });
+          break;
+        case 'stop':
+          runner?.stop('stop-requested');
+          break;
+        case 'start': {
+          const { request } = message;
+          const result = await runSession({
+            file: request.file, scenario: request.scenario, overrides: request.overrides,
+            onRunner: r => (runner = r),
+            outputs: () => [new IpcOutput(send)],
+          }).catch((error: Error) => {
+            send({ kind: 'log', level: 'error', message: `engine error: ${error.stack ?? error.message}` });
+            return undefined;
+          });
+          let code: number = EXIT.invalid;
+          if (result && !result.ok) send({ kind: 'invalid', diagnostics: result.diagnostics });
+          else if (result) code = exitCodeOf(result.report);
+          removeSignals();
+          process.off('message', onMessage);
+          process.disconnect?.();
+          resolve(code);
+          break;
+        }
+        default:
+          assertNever(message);
+      }
+    };
+    process.on('message', onMessage);
+    send({ kind: 'ready', pid: process.pid, engineVersion: ENGINE_VERSION });
+  });
+}
+
+// Run when executed (dist/engine.js, bin/loadlens.js, or `node src/engine/main.ts`), not when imported by tests.
+const invokedAs = process.argv[1] ? path.basename(process.argv[1]) : '';
+if (/^(engine\.js|loadlens(\.js)?|main\.ts)$/.test(invokedAs)) {
+  useBundledEsbuild();
+  void main(process.argv.slice(2)).then(code => {
+    process.exitCode = code;
+  }, (error: Error) => {
+    process.stderr.write(`loadlens: internal error: ${error.stack ?? error.message}\n`);
+    process.exitCode = EXIT.invalid;
+  });
+}

@@ -126,6 +126,10 @@ export interface RunReport {
   telemetry?: TelemetryCounts;
   /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
   stopReason: string;
+  /** Scenario iterations completed (each run of the scenario function). */
+  iterations?: number;
+  /** Open model: arrivals dropped because `maxUsers` users were all busy. */
+  droppedIterations?: number;
 }
 
 /** A problem in a scenario file or its options, at a place in the user's source. */

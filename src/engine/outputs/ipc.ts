@@ -1,0 +1,28 @@
+import type { EngineToHost } from '../../shared/protocol.ts';
+import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
+import type { Output, RunInfo } from './output.ts';
+
+/**
+ * Streams the run to the extension over the child's IPC channel: `started`, one `stats` a second (the
+ * runner's tick rate), then `finished` with the report. `send` is `process.send`, which queues and never
+ * blocks the run.
+ */
+export class IpcOutput implements Output {
+  readonly #send: (message: EngineToHost) => void;
+
+  constructor(send: (message: EngineToHost) => void) {
+    this.#send = send;
+  }
+
+  start(run: RunInfo): void {
+    this.#send({ kind: 'started', runId: run.runId, scenario: run.scenario, file: run.file, startedAt: run.startedAt, targetUsers: run.targetUsers, runTimeMs: run.runTimeMs, host: run.host });
+  }
+
+  add(snapshot: StatsSnapshot): void {
+    this.#send({ kind: 'stats', snapshot });
+  }
+
+  async stop(report: RunReport): Promise<void> {
+    this.#send({ kind: 'finished', report, exitCode: report.thresholds.every(t => t.ok) ? 0 : 1 });
+  }
+}

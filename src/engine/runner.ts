@@ -1,0 +1,423 @@
+/**
+ * The runner: starts and stops virtual users according to the load model, feeds the stats, drives the
+ * outputs once a second, and produces the report. One runner runs one scenario once.
+ *
+ * States: idle → spawning → running → stopping → stopped. `spawning` lasts until the load model first
+ * reaches its target (closed model) or for the first second (open model); `stopping` covers the grace
+ * period for in-flight iterations, the last tick and the outputs' flush.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import type { RunReport, RunState, StatsSnapshot, TelemetryCounts } from '../shared/report.ts';
+import { createHttpClient, Response, type RequestTracer } from './http.ts';
+import type { Output, RunInfo } from './outputs/output.ts';
+import { Stats, type RequestSample } from './stats.ts';
+import { evaluateThresholds, parseThresholds } from './thresholds.ts';
+import type { LoadResponse, ScenarioDefinition, UserContext } from './types.ts';
+import type { ResolvedRunOptions } from './validate.ts';
+
+/** Why a run stopped, as the report says it. */
+export type StopReason = 'run-time' | 'signal' | 'stop-requested' | 'error';
+
+const TRANSITIONS: Record<RunState, readonly RunState[]> = {
+  idle: ['spawning', 'stopping'],
+  spawning: ['running', 'stopping'],
+  running: ['stopping'],
+  stopping: ['stopped'],
+  stopped: [],
+};
+
+/** How often the scheduler re-evaluates how many users should run (closed model) or which arrivals are due (open model). */
+const SCHEDULER_TICK_MS = 20;
+
+export interface RunnerOptions {
+  file: string;
+  scenario: string;
+  definition: ScenarioDefinition;
+  run: ResolvedRunOptions;
+  outputs: Output[];
+  /** Adds spans around requests when telemetry is on. */
+  tracer?: RequestTracer;
+  /** Export health, read each second and at the end. */
+  telemetry?: () => TelemetryCounts;
+  /** Maps an error thrown by scenario code to `file:line:column` in the user's source. */
+  locate?: (error: unknown) => string | undefined;
+  /** The run id; a new UUID by default. */
+  runId?: string;
+  /** Called on each state change (the IPC output and tests listen). */
+  onState?: (state: RunState) => void;
+}
+
+/** Thrown into a virtual user's pending sleep when the run stops: ends the loop without counting an error. */
+class RunStopped extends Error {}
+
+/** One virtual user: its own HTTP client (connections), its context, its loop. */
+class VirtualUser {
+  readonly id: number;
+  readonly context: UserContext;
+  /** Set when the user should leave after its current iteration (ramp-down or stop). */
+  retiring = false;
+  /** Failed requests and checks of this user so far, to tell whether a group failed. */
+  failures = 0;
+  /** The loop's promise, settled when the user has left. */
+  done: Promise<void> = Promise.resolve();
+  readonly http: ReturnType<typeof createHttpClient>;
+  private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+
+  constructor(id: number, runner: Runner, baseUrl: URL, timeoutMs: number, tracer: RequestTracer | undefined) {
+    this.id = id;
+    this.http = createHttpClient({
+      baseUrl, userId: id, timeoutMs, tracer,
+      sink: (sample, response) => runner.recordRequest(this, sample, response),
+    });
+    const user = this;
+    this.context = {
+      http: this.http,
+      userId: id,
+      iteration: 0,
+      vars: {},
+      check: (response, checks) => runner.check(user, response, checks),
+      group: (name, fn) => runner.group(user, name, fn),
+      sleep: seconds => user.sleep(seconds * 1000),
+    };
+  }
+
+  /** Sleeps unless the user is retiring; wakes early (with RunStopped) when the run stops. */
+  sleep(ms: number): Promise<void> {
+    if (this.retiring || ms <= 0) return this.retiring ? Promise.reject(new RunStopped()) : Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.sleeping = undefined;
+        resolve();
+      }, ms);
+      this.sleeping = { timer, wake: () => reject(new RunStopped()) };
+    });
+  }
+
+  retire(): void {
+    this.retiring = true;
+    if (this.sleeping) {
+      clearTimeout(this.sleeping.timer);
+      this.sleeping.wake();
+      this.sleeping = undefined;
+    }
+  }
+}
+
+export class Runner {
+  readonly runId: string;
+  readonly stats = new Stats();
+  private state: RunState = 'idle';
+  private readonly options: RunnerOptions;
+  private readonly baseUrl: URL;
+  private readonly users = new Set<VirtualUser>();
+  /** Open model: users waiting for their next arrival. */
+  private readonly idleUsers: VirtualUser[] = [];
+  private nextUserId = 1;
+  private startedAt = 0;
+  private startedAtPerf = 0;
+  private stopReason: StopReason = 'run-time';
+  private cancelling = false;
+  private iterations = 0;
+  private droppedIterations = 0;
+  private arrivalsStarted = 0;
+  private readonly stopped: Promise<void>;
+  private signalStop!: () => void;
+  private readonly checked = new WeakSet<Response>();
+
+  constructor(options: RunnerOptions) {
+    this.options = options;
+    this.runId = options.runId ?? randomUUID();
+    // Scenarios that only use absolute URLs need no host: relative paths then fail with a clear message.
+    this.baseUrl = new URL(options.run.host ?? 'http://host-not-set.invalid');
+    this.stopped = new Promise(resolve => (this.signalStop = resolve));
+  }
+
+  get currentState(): RunState {
+    return this.state;
+  }
+
+  get activeUsers(): number {
+    return this.users.size;
+  }
+
+  private transition(to: RunState): void {
+    if (!TRANSITIONS[this.state].includes(to)) throw new Error(`invalid run state transition ${this.state} → ${to}`);
+    this.state = to;
+    this.options.onState?.(to);
+  }
+
+  /** Asks the run to stop gracefully: users finish their iteration within the grace period. */
+  stop(reason: StopReason): void {
+    if (this.state === 'stopping' || this.state === 'stopped') return;
+    this.stopReason = reason;
+    this.signalStop();
+  }
+
+  /** Stops now: in-flight requests are cancelled (and not counted); the report is still written. */
+  cancel(reason: StopReason): void {
+    this.stop(reason);
+    this.cancelling = true;
+    for (const user of this.users) void user.http.destroy();
+  }
+
+  /** Runs the scenario to the end and returns the report (already handed to every output). */
+  async run(): Promise<RunReport> {
+    const { run, outputs } = this.options;
+    this.startedAt = Date.now();
+    this.startedAtPerf = performance.now();
+    const info: RunInfo = {
+      runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
+      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: run.host ?? '', otel: this.options.tracer !== undefined,
+    };
+    for (const output of outputs) output.start(info);
+    this.transition('spawning');
+
+    const scheduler = setInterval(() => this.schedule(), SCHEDULER_TICK_MS);
+    const ticker = setInterval(() => this.tick(), 1000);
+    const runTimer = setTimeout(() => this.stop('run-time'), run.runTimeMs);
+    this.schedule();
+    await this.stopped;
+    clearInterval(scheduler);
+    clearTimeout(runTimer);
+    this.transition('stopping');
+
+    // Grace period: every user finishes its current iteration (sleeps end at once), then runs onStop.
+    for (const user of this.users) user.retire();
+    for (const idle of this.idleUsers.splice(0)) idle.done = this.leave(idle);
+    const allDone = Promise.all([...this.users].map(u => u.done));
+    let graceTimer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'grace-over'>(resolve => (graceTimer = setTimeout(() => resolve('grace-over'), this.cancelling ? 0 : run.gracefulStopMs)));
+    const outcome = await Promise.race([allDone.then(() => 'done' as const), graceOver]);
+    clearTimeout(graceTimer);
+    if (outcome === 'grace-over') {
+      this.cancelling = true;
+      await Promise.all([...this.users].map(u => u.http.destroy()));
+    }
+    clearInterval(ticker);
+    this.tick();
+
+    const summary = this.stats.summary();
+    const parsed = parseThresholds({ ...run.thresholds });
+    const endedAt = Date.now();
+    const report: RunReport = {
+      runId: this.runId,
+      scenario: this.options.scenario,
+      file: this.options.file,
+      startedAt: new Date(this.startedAt).toISOString(),
+      endedAt: new Date(endedAt).toISOString(),
+      durationMs: endedAt - this.startedAt,
+      ...summary,
+      thresholds: evaluateThresholds(parsed.thresholds, summary),
+      stopReason: this.stopReason,
+      iterations: this.iterations,
+      droppedIterations: this.droppedIterations,
+      ...(this.options.telemetry ? { telemetry: this.options.telemetry() } : {}),
+    };
+    await Promise.all(outputs.map(output => output.stop(report)));
+    this.users.clear();
+    this.transition('stopped');
+    return report;
+  }
+
+  /** Brings the number of users to what the load model wants now. */
+  private schedule(): void {
+    if (this.state !== 'spawning' && this.state !== 'running') return;
+    const { load } = this.options.run;
+    const elapsedMs = performance.now() - this.startedAtPerf;
+    if (load.kind === 'open') {
+      const due = Math.floor((load.arrivalRate * elapsedMs) / 1000) + 1 - this.arrivalsStarted;
+      for (let i = 0; i < due; i++) this.arrive(load.maxUsers);
+      if (this.state === 'spawning' && elapsedMs >= 1000) this.transition('running');
+      return;
+    }
+    const target = load.kind === 'closed'
+      ? Math.min(load.users, Math.floor((load.spawnRate * elapsedMs) / 1000) + 1)
+      : stagesTarget(load.stages, elapsedMs);
+    while (this.users.size < target) this.startClosedUser();
+    if (this.users.size > target) {
+      // Ramp down: the newest users leave after their current iteration.
+      const leaving = [...this.users].slice(target);
+      for (const user of leaving) if (!user.retiring) user.retire();
+    }
+    const finalTarget = load.kind === 'closed' ? load.users : Math.max(...load.stages.map(s => s.target));
+    if (this.state === 'spawning' && (this.users.size >= finalTarget || load.kind === 'stages' && elapsedMs > 0 && target >= finalTarget)) this.transition('running');
+  }
+
+  private newUser(): VirtualUser {
+    const user = new VirtualUser(this.nextUserId++, this, this.baseUrl, this.options.run.timeoutMs, this.options.tracer);
+    this.users.add(user);
+    return user;
+  }
+
+  private startClosedUser(): void {
+    const user = this.newUser();
+    user.done = this.closedLoop(user).finally(() => this.users.delete(user));
+  }
+
+  private async closedLoop(user: VirtualUser): Promise<void> {
+    const { definition } = this.options;
+    const { wait } = this.options.run;
+    if (!(await this.hook(user, definition.options.onStart))) return;
+    while (!user.retiring) {
+      const startedAt = performance.now();
+      await this.iterate(user);
+      if (user.retiring) break;
+      try {
+        switch (wait.kind) {
+          case 'none': break;
+          case 'constant': await user.sleep(wait.ms); break;
+          case 'between': await user.sleep(wait.minMs + Math.random() * (wait.maxMs - wait.minMs)); break;
+          case 'constantPacing': await user.sleep(wait.ms - (performance.now() - startedAt)); break;
+        }
+      } catch (error) {
+        if (!(error instanceof RunStopped)) throw error;
+      }
+    }
+    if (!this.cancelling) await this.hook(user, definition.options.onStop);
+    await user.http.close();
+  }
+
+  /** Open model: one arrival takes an idle user, or a new one below the cap, or is dropped. */
+  private arrive(maxUsers: number): void {
+    this.arrivalsStarted++;
+    let user = this.idleUsers.pop();
+    if (!user) {
+      if (this.users.size >= maxUsers) {
+        this.droppedIterations++;
+        return;
+      }
+      user = this.newUser();
+      const fresh = user;
+      fresh.done = this.hook(fresh, this.options.definition.options.onStart).then(ok => (ok ? this.openIteration(fresh) : undefined));
+      return;
+    }
+    const ready = user;
+    ready.done = this.openIteration(ready);
+  }
+
+  private async openIteration(user: VirtualUser): Promise<void> {
+    await this.iterate(user);
+    if (this.state === 'stopping' || this.state === 'stopped' || user.retiring) await this.leave(user);
+    else this.idleUsers.push(user);
+  }
+
+  /** Open model: a user leaves at the stop: onStop, close its connections. */
+  private async leave(user: VirtualUser): Promise<void> {
+    if (!this.cancelling) await this.hook(user, this.options.definition.options.onStop);
+    await user.http.close();
+    this.users.delete(user);
+  }
+
+  /** One pass of the scenario function; a throw is an iteration error at the user's source line. */
+  private async iterate(user: VirtualUser): Promise<void> {
+    try {
+      await this.options.definition.fn(user.context);
+    } catch (error) {
+      if (!(error instanceof RunStopped) && !this.cancelling) this.recordIterationError(error);
+    }
+    this.iterations++;
+    user.context.iteration++;
+  }
+
+  /** Runs onStart/onStop; a throw there is an iteration error and (for onStart) the user does not run. */
+  private async hook(user: VirtualUser, hook: ((ctx: UserContext) => unknown) | undefined): Promise<boolean> {
+    if (!hook) return true;
+    try {
+      await hook(user.context);
+      return true;
+    } catch (error) {
+      if (!(error instanceof RunStopped) && !this.cancelling) this.recordIterationError(error);
+      return false;
+    }
+  }
+
+  private recordIterationError(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.stats.recordIterationError(message, this.options.locate?.(error));
+  }
+
+  /** The HTTP client's sink: every finished request. Requests cut off by a cancel are not counted. */
+  recordRequest(user: VirtualUser, sample: RequestSample, _response: Response): void {
+    if (this.cancelling && sample.status === 0) return;
+    if (sample.error !== undefined) user.failures++;
+    this.stats.record(sample);
+  }
+
+  check<T extends LoadResponse>(user: VirtualUser, response: T, checks: Record<string, (value: T) => boolean>): boolean {
+    let failedCheck: string | undefined;
+    for (const [name, predicate] of Object.entries(checks)) {
+      let ok: boolean;
+      try {
+        ok = predicate(response) === true;
+      } catch (error) {
+        ok = false;
+        failedCheck ??= `check '${name}' threw: ${error instanceof Error ? error.message : String(error)}`;
+      }
+      if (!ok) failedCheck ??= `check '${name}' failed`;
+    }
+    // A check can only fail a request once, and only a request that had not failed already.
+    if (failedCheck && response instanceof Response && response.ok && !this.checked.has(response)) {
+      this.checked.add(response);
+      user.failures++;
+      this.stats.recordCheckFailure(response.method, response.name, failedCheck, response.traceId || undefined);
+    }
+    return failedCheck === undefined;
+  }
+
+  async group<R>(user: VirtualUser, name: string, fn: () => Promise<R>): Promise<R> {
+    const failuresBefore = user.failures;
+    const startedAt = performance.now();
+    let thrown: unknown;
+    try {
+      return await fn();
+    } catch (error) {
+      thrown = error;
+      throw error;
+    } finally {
+      if (!(thrown instanceof RunStopped) && !(this.cancelling && thrown)) {
+        const failed = thrown !== undefined || user.failures > failuresBefore;
+        const error = thrown instanceof Error ? thrown.message : thrown !== undefined ? String(thrown) : undefined;
+        this.stats.recordGroup(name, performance.now() - startedAt, failed, error);
+      }
+    }
+  }
+
+  /** Closes the second and hands a snapshot to every output. */
+  private tick(): void {
+    const now = Date.now();
+    this.stats.tick(now, this.users.size);
+    const snapshot = this.snapshot(now);
+    for (const output of this.options.outputs) output.add(snapshot);
+  }
+
+  snapshot(now = Date.now()): StatsSnapshot {
+    return this.stats.snapshot({
+      runId: this.runId, scenario: this.options.scenario, state: this.state, startedAt: this.startedAt, now,
+      users: this.users.size, targetUsers: targetUsers(this.options.run),
+    });
+  }
+}
+
+function targetUsers(run: ResolvedRunOptions): number {
+  switch (run.load.kind) {
+    case 'closed': return run.load.users;
+    case 'stages': return Math.max(0, ...run.load.stages.map(s => s.target));
+    case 'open': return run.load.maxUsers;
+  }
+}
+
+/** Users wanted `elapsedMs` into a staged run: linear from each stage's start level to its target. */
+export function stagesTarget(stages: readonly { durationMs: number; target: number }[], elapsedMs: number): number {
+  let from = 0;
+  let stageStart = 0;
+  for (const stage of stages) {
+    if (elapsedMs < stageStart + stage.durationMs) {
+      const progress = stage.durationMs === 0 ? 1 : (elapsedMs - stageStart) / stage.durationMs;
+      return Math.round(from + (stage.target - from) * progress);
+    }
+    from = stage.target;
+    stageStart += stage.durationMs;
+  }
+  return from;
+}

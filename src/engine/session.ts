@@ -1,0 +1,114 @@
+/**
+ * One run from a file to a report, shared by the CLI and the extension's child process: load and
+ * validate the scenario file, pick the scenario, resolve its options against the overrides, run it,
+ * and make sure a stop signal, a stop message or a stray error in scenario code still ends in a report.
+ */
+import path from 'node:path';
+import type { RunOverrides } from '../shared/protocol.ts';
+import type { Diagnostic, RunReport, RunState } from '../shared/report.ts';
+import { loadScenarioFile, userLocation, type LoadedScenario } from './loader.ts';
+import type { Output } from './outputs/output.ts';
+import { Runner, type StopReason } from './runner.ts';
+import { parseThresholds } from './thresholds.ts';
+import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from './validate.ts';
+
+export interface SessionRequest {
+  file: string;
+  /** Export name; default: the only scenario in the file (an error when there are several). */
+  scenario?: string;
+  overrides: RunOverrides;
+  /** Outputs built once the run's options are known. */
+  outputs: (run: ResolvedRunOptions) => Output[];
+  onState?: (state: RunState) => void;
+  /** Receives the runner once it exists, so a stop message can reach it. */
+  onRunner?: (runner: Runner) => void;
+}
+
+export type SessionResult =
+  | { ok: true; report: RunReport; runner: Runner }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** Every threshold problem, in the form the scenario validation hook expects. */
+const checkThreshold = (expression: string, condition: string): string | undefined =>
+  parseThresholds({ [expression]: condition }).errors[0];
+
+/** Loads, validates and runs; never throws for a problem in the user's input (that is a Diagnostic). */
+export async function runSession(request: SessionRequest): Promise<SessionResult> {
+  const file = path.resolve(request.file);
+  const loaded = await loadScenarioFile(file, { checkThreshold });
+  if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics };
+  const picked = pickScenario(loaded.scenarios, request.scenario, file);
+  if ('diagnostic' in picked) return { ok: false, diagnostics: [picked.diagnostic] };
+
+  let run: ResolvedRunOptions;
+  try {
+    run = resolveRunOptions(picked.definition.options, request.overrides);
+  } catch (error) {
+    if (!(error instanceof RunOptionsError)) throw error;
+    const at = picked.location ?? { file, line: 1, column: 1 };
+    return { ok: false, diagnostics: error.problems.map(message => ({ ...at, message })) };
+  }
+  if (run.host === undefined) {
+    const at = picked.location ?? { file, line: 1, column: 1 };
+    return { ok: false, diagnostics: [{ ...at, message: `scenario '${picked.exportName}' has no host: set host in its options or pass --host http://127.0.0.1:8080` }] };
+  }
+
+  const runner = new Runner({
+    file, scenario: picked.exportName, definition: picked.definition, run,
+    outputs: request.outputs(run),
+    locate: error => userLocation(error, file),
+    onState: request.onState,
+  });
+  request.onRunner?.(runner);
+
+  // Scenario code that forgets an await can reject or throw outside any iteration: count it where the
+  // user wrote it instead of letting it end the process and lose the run.
+  const stray = (error: unknown) => runner.stats.recordIterationError(error instanceof Error ? error.message : String(error), userLocation(error, file));
+  process.on('unhandledRejection', stray);
+  process.on('uncaughtException', stray);
+  try {
+    const report = await runner.run();
+    return { ok: true, report, runner };
+  } finally {
+    process.off('unhandledRejection', stray);
+    process.off('uncaughtException', stray);
+  }
+}
+
+function pickScenario(scenarios: LoadedScenario[], wanted: string | undefined, file: string): LoadedScenario | { diagnostic: Diagnostic } {
+  const names = scenarios.map(s => s.exportName);
+  if (wanted !== undefined) {
+    const found = scenarios.find(s => s.exportName === wanted);
+    if (found) return found;
+    return { diagnostic: { file, line: 1, column: 1, message: `no scenario named '${wanted}': the file exports ${names.map(n => `'${n}'`).join(', ')}` } };
+  }
+  if (scenarios.length === 1) return scenarios[0]!;
+  return { diagnostic: { file, line: 1, column: 1, message: `the file exports ${scenarios.length} scenarios (${names.join(', ')}): choose one with --scenario NAME` } };
+}
+
+/**
+ * First SIGINT/SIGTERM: graceful stop (in-flight iterations get the grace period). Second: cancel now.
+ * Either way the report is written. Returns a function that removes the handlers.
+ */
+export function stopOnSignals(runner: () => Runner | undefined, onFirst?: (signal: string) => void): () => void {
+  let count = 0;
+  const handler = (signal: NodeJS.Signals) => {
+    const current = runner();
+    count++;
+    if (!current) process.exit(130);
+    const reason: StopReason = 'signal';
+    if (count === 1) {
+      onFirst?.(signal);
+      current.stop(reason);
+    } else {
+      current.cancel(reason);
+    }
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+

@@ -51,18 +51,21 @@ export interface RequestSink {
   (sample: RequestSample, response: Response): void;
 }
 
-/** Hooks telemetry may add around each request (issue: observable runs). */
+/** Hooks telemetry adds around each request (implemented in telemetry/, loaded only with --otel). */
 export interface RequestTracer {
-  /** Called before the request is sent; returns headers to inject (traceparent, baggage) and its trace id. */
+  /** Before the request is sent: returns the headers to inject (traceparent, tracestate, baggage) and ids. */
   start(method: string, name: string, url: URL, userId: number): TracedRequest;
 }
 export interface TracedRequest {
-  traceId: string;
-  headers: Record<string, string>;
-  /** Ends the span; `error` is set when the request failed (after checks ran). */
-  end(sample: RequestSample, connect: ConnectInfo | undefined, failure: string | undefined): void;
-  /** The user's check failed after the response arrived: mark the span as failed before it ends. */
+  readonly traceId: string;
+  readonly spanId: string;
+  readonly headers: Record<string, string>;
+  /** The response ended or failed: record timings and status. Does not end the span yet. */
+  complete(sample: RequestSample, connect: ConnectTiming | undefined): void;
+  /** A check failed after `complete`: the span's status becomes ERROR. */
   fail(error: string): void;
+  /** Ends the span at the time recorded by `complete`. Idempotent. */
+  end(): void;
 }
 
 export interface HttpClientOptions {
@@ -85,18 +88,21 @@ export class Response implements LoadResponse {
   /** The request's method and stats name, for `check`. */
   readonly method: string;
   readonly name: string;
+  /** The request's span, open until the user's checks have run. */
+  readonly traced: TracedRequest | undefined;
   private readonly chunks: Buffer[];
   private bodyText: string | undefined;
 
   constructor(method: string, name: string, status: number, headers: Record<string, string | string[] | undefined>, chunks: Buffer[],
-    timings: Response['timings'], traceId: string, error: string | undefined) {
+    timings: Response['timings'], traced: TracedRequest | undefined, error: string | undefined) {
     this.method = method;
     this.name = name;
     this.status = status;
     this.headers = headers;
     this.chunks = chunks;
     this.timings = timings;
-    this.traceId = traceId;
+    this.traced = traced;
+    this.traceId = traced?.traceId ?? '';
     this.error = error;
     this.ok = error === undefined;
   }
@@ -116,6 +122,9 @@ export class Response implements LoadResponse {
   }
 }
 
+type Finish = (handler: RequestHandler, status: number, headers: Record<string, string | string[] | undefined>, chunks: Buffer[], bytes: number,
+  startedAt: number, ttfbAt: number, error: string | undefined) => Response;
+
 /** One request in flight: undici's handler, and the measurements undici's callbacks fill in. */
 class RequestHandler implements Dispatcher.DispatchHandler {
   connect: ConnectInfo | undefined;
@@ -126,14 +135,27 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   private ttfbAt = 0;
   private readonly startedAt = performance.now();
   private readonly resolve: (response: Response) => void;
-  private readonly finish: (handler: RequestHandler, status: number, headers: Record<string, string | string[] | undefined>, chunks: Buffer[], bytes: number, startedAt: number, ttfbAt: number, error: string | undefined) => Response;
+  private readonly finish: Finish;
+  private controller: Dispatcher.DispatchController | undefined;
+  private settled = false;
+  /**
+   * Our own timer: undici's headers/body timeouts run on its coarse "fast timers" (about half a second
+   * of resolution), too coarse for a '100ms' timeout.
+   */
+  private readonly timer: NodeJS.Timeout;
 
-  constructor(resolve: (response: Response) => void, finish: RequestHandler['finish']) {
+  constructor(resolve: (response: Response) => void, finish: Finish, timeoutMs: number) {
     this.resolve = resolve;
     this.finish = finish;
+    this.timer = setTimeout(() => this.onTimeout(), timeoutMs);
   }
 
-  onRequestStart(): void {
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    if (this.settled) {
+      controller.abort(new Error('timeout'));
+      return;
+    }
+    this.controller = controller;
     startingRequest = this;
   }
 
@@ -149,12 +171,24 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
-    this.resolve(this.finish(this, this.status, this.headers, this.chunks, this.bytes, this.startedAt, this.ttfbAt, undefined));
+    this.settle(undefined);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
     if (startingRequest === this) startingRequest = undefined;
-    this.resolve(this.finish(this, this.status, this.headers, this.chunks, this.bytes, this.startedAt, this.ttfbAt, errorKind(error)));
+    this.settle(errorKind(error));
+  }
+
+  private onTimeout(): void {
+    this.settle('timeout');
+    this.controller?.abort(new Error('timeout'));
+  }
+
+  private settle(error: string | undefined): void {
+    if (this.settled) return;
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.resolve(this.finish(this, this.status, this.headers, this.chunks, this.bytes, this.startedAt, this.ttfbAt, error));
   }
 }
 
@@ -207,13 +241,38 @@ function timedConnector(timeoutMs: number): buildConnector.connector {
   };
 }
 
-export type ConnectTiming = ConnectInfo;
+export type ConnectTiming = Omit<ConnectInfo, 'claimed'>;
+
+/** A virtual user's HTTP client: the scenario's `http`, plus what the runner needs. */
+export interface UserHttpClient extends HttpClient {
+  /**
+   * Ends the spans of completed requests. Spans stay open after the response so that a failed check
+   * can still mark them; the runner ends them after `check`, and at the end of each iteration; the
+   * next request of the same user ends them too.
+   */
+  endSpans(): void;
+  /** Closes the user's connections gracefully. */
+  close(): Promise<void>;
+  /** Cancels in-flight requests and closes the connections now. */
+  destroy(): Promise<void>;
+}
 
 /** Builds the `http` object of one virtual user. Call `close()` when the user stops. */
-export function createHttpClient(options: HttpClientOptions): HttpClient & { close(): Promise<void>; destroy(): Promise<void> } {
+export function createHttpClient(options: HttpClientOptions): UserHttpClient {
   const { baseUrl, userId, sink, tracer } = options;
-  const agent = new Agent({ connect: timedConnector(options.timeoutMs), keepAliveTimeout: 30_000, pipelining: 1 });
+  // One keep-alive connection per origin per user. undici waits one event-loop turn before reusing a
+  // connection (pipelining 1), so with more connections allowed a user's next request, sent at once,
+  // would open a second connection and alternate between them. Requests a user sends in parallel queue.
+  const agent = new Agent({ connect: timedConnector(options.timeoutMs), connections: 1, keepAliveTimeout: 30_000, pipelining: 1 });
   const baseHeaders = { 'user-agent': 'loadlens' };
+  /** Completed requests whose spans are still open (bounded by the user's concurrency). */
+  let openSpans: TracedRequest[] = [];
+  const endSpans = () => {
+    if (openSpans.length === 0) return;
+    const ending = openSpans;
+    openSpans = [];
+    for (const traced of ending) traced.end();
+  };
 
   const request = (method: string, path: string, requestOptions: RequestOptions = {}): Promise<LoadResponse> => {
     const url = resolveUrl(baseUrl, path, requestOptions.query);
@@ -224,6 +283,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient & { clo
       body = JSON.stringify(requestOptions.json);
       headers['content-type'] ??= 'application/json';
     }
+    endSpans();
     const traced = tracer?.start(method, name, url, userId);
     if (traced) Object.assign(headers, traced.headers);
     const timeoutMs = requestOptions.timeout === undefined ? options.timeoutMs : parseDuration(requestOptions.timeout);
@@ -247,15 +307,15 @@ export function createHttpClient(options: HttpClientOptions): HttpClient & { clo
           traceId: traced?.traceId,
         };
         const response = new Response(method, name, sample.status, responseHeaders, chunks,
-          { durationMs: sample.durationMs, ttfbMs: sample.ttfbMs, connectMs: sample.connectMs }, traced?.traceId ?? '', failure);
+          { durationMs: sample.durationMs, ttfbMs: sample.ttfbMs, connectMs: sample.connectMs }, traced, failure);
+        if (traced) {
+          traced.complete(sample, connect);
+          openSpans.push(traced);
+        }
         sink(sample, response);
-        traced?.end(sample, connect, failure);
         return response;
-      });
-      agent.dispatch({
-        origin: url.origin, path: url.pathname + url.search, method, headers, body,
-        headersTimeout: timeoutMs, bodyTimeout: timeoutMs,
-      }, handler);
+      }, timeoutMs);
+      agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, handler);
     });
   };
 
@@ -267,7 +327,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient & { clo
     post: (path, o) => request('POST', path, o),
     put: (path, o) => request('PUT', path, o),
     patch: (path, o) => request('PATCH', path, o),
-    close: () => agent.close(),
+    endSpans,
+    close: () => {
+      endSpans();
+      return agent.close();
+    },
     destroy: () => agent.destroy(),
   };
 }

@@ -316,6 +316,7 @@ export class Runner {
     } catch (error) {
       if (!(error instanceof RunStopped) && !this.cancelling) this.recordIterationError(error);
     }
+    user.http.endSpans();
     this.iterations++;
     user.context.iteration++;
   }
@@ -361,7 +362,9 @@ export class Runner {
       this.checked.add(response);
       user.failures++;
       this.stats.recordCheckFailure(response.method, response.name, failedCheck, response.traceId || undefined);
+      response.traced?.fail(failedCheck);
     }
+    user.http.endSpans();
     return failedCheck === undefined;
   }
 

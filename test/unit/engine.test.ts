@@ -1,0 +1,197 @@
+// The engine end to end against real loopback servers that count what they received: the report's
+// numbers must equal the server's, failures must land in the right rows, and timing options must hold.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { runSession } from '../../src/engine/session.ts';
+import type { RunReport } from '../../src/shared/report.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const dir = mkdtempSync(path.join(os.tmpdir(), 'loadlens-engine-'));
+
+/** A target that counts requests per method and path, and connections with their arrival times. */
+async function countingServer(handler?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean) {
+  const counts = new Map<string, number>();
+  const connections: number[] = [];
+  const server = http.createServer((req, res) => {
+    const key = `${req.method} ${req.url!.split('?')[0]}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+    req.resume();
+    req.on('end', () => {
+      if (handler?.(req, res)) return;
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ orderId: 'o-1', path: req.url }));
+    });
+  });
+  server.on('connection', () => connections.push(performance.now()));
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`, counts, connections,
+    close: () => new Promise<void>(resolve => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+function scenarioFile(name: string, source: string): string {
+  const file = path.join(dir, `${name}.load.ts`);
+  writeFileSync(file, source);
+  return file;
+}
+
+async function run(file: string, overrides = {}): Promise<RunReport> {
+  const result = await runSession({ file, overrides, outputs: () => [] });
+  if (!result.ok) assert.fail(result.diagnostics.map(d => `${d.file}:${d.line}:${d.column}: ${d.message}`).join('\n'));
+  return result.report;
+}
+
+const row = (report: RunReport, method: string, name: string) => report.requests.find(r => r.method === method && r.name === name);
+
+test('engine: the report counts exactly what the server received, per name', async () => {
+  const target = await countingServer();
+  try {
+    const file = scenarioFile('counts', `
+import { scenario } from 'loadlens';
+export const counts = scenario({ host: '${target.url}', users: 4, spawnRate: 100, runTime: '1500ms' }, async ({ http }) => {
+  await http.get('/product/' + Math.ceil(Math.random() * 50), { name: '/product/{id}' });
+  await http.post('/cart/add', { json: { productId: 1 } });
+  await http.get('/home?ref=x');
+});`);
+    const report = await run(file);
+    const products = [...target.counts].filter(([k]) => k.startsWith('GET /product/')).reduce((sum, [, n]) => sum + n, 0);
+    assert.ok(products > 20, `only ${products} product requests`);
+    assert.equal(row(report, 'GET', '/product/{id}')?.count, products);
+    assert.equal(row(report, 'POST', '/cart/add')?.count, target.counts.get('POST /cart/add'));
+    assert.equal(row(report, 'GET', '/home')?.count, target.counts.get('GET /home'), 'the default name is the path without its query');
+    const served = [...target.counts.values()].reduce((a, b) => a + b, 0);
+    assert.equal(report.totals.requests, served);
+    assert.equal(report.totals.failures, 0);
+    // Each of the 4 users opened its own connection: exactly 4 connects, shown on the first request of each.
+    assert.equal(target.connections.length, 4);
+    assert.equal(report.requests.filter(r => r.method === 'GET' || r.method === 'POST').reduce((sum, r) => sum + r.connects, 0), 4);
+    assert.ok(report.totals.p50 > 0 && report.totals.p50 <= report.totals.p99 && report.totals.p99 <= report.totals.max);
+  } finally {
+    await target.close();
+  }
+});
+
+test('engine: failures are counted under the right rows, with the right error', async () => {
+  const target = await countingServer((req, res) => {
+    if (req.url === '/boom') { res.statusCode = 500; res.end('no'); return true; }
+    if (req.url === '/slow') { setTimeout(() => res.end('{}'), 400); return true; }
+    return false;
+  });
+  const closed = await countingServer();
+  await closed.close(); // a port that refuses connections
+  try {
+    const file = scenarioFile('failures', `
+import { scenario } from 'loadlens';
+export const failures = scenario({ host: '${target.url}', users: 2, runTime: '1200ms', gracefulStop: '2s' }, async ({ http, check, userId, iteration }) => {
+  await http.get('/boom');
+  const ok = await http.get('/ok');
+  check(ok, { 'has no orderId': r => r.json().orderId === undefined });
+  await http.get('${closed.url}/refused');
+  await http.get('/slow', { timeout: '100ms' });
+  await http.get('/expected-500', { expect: 200 });
+  if (iteration === 0) throw new Error('scenario bug for user ' + userId);
+});`);
+    const report = await run(file);
+    const failure = (name: string, error: string) => report.failures.find(f => f.name === name && f.error === error);
+    const boom = row(report, 'GET', '/boom')!;
+    assert.equal(boom.failures, boom.count);
+    assert.equal(failure('/boom', 'HTTP 500')?.count, boom.count);
+    assert.equal(boom.statusClasses['5xx'], boom.count);
+    const ok = row(report, 'GET', '/ok')!;
+    assert.equal(ok.failures, ok.count, 'every /ok request failed its check');
+    assert.equal(failure('/ok', "check 'has no orderId' failed")?.count, ok.count);
+    const refused = row(report, 'GET', '/refused')!;
+    assert.equal(failure('/refused', 'ECONNREFUSED')?.count, refused.count);
+    assert.equal(refused.statusClasses['error'], refused.count);
+    const slow = row(report, 'GET', '/slow')!;
+    assert.equal(failure('/slow', 'timeout')?.count, slow.count);
+    assert.ok(slow.max < 400, `timed out requests must end at the timeout, max was ${slow.max}`);
+    assert.equal(failure('/expected-500', 'HTTP 200 (expected 200)'), undefined);
+    assert.equal(row(report, 'GET', '/expected-500')!.failures, 0, '200 was expected and received');
+    assert.equal(report.iterationErrors.length, 2, JSON.stringify(report.iterationErrors));
+    for (const e of report.iterationErrors) {
+      assert.match(e.message, /^scenario bug for user [12]$/);
+      assert.equal(e.where, `${file}:10:30`);
+      assert.equal(e.count, 1);
+    }
+  } finally {
+    await target.close();
+  }
+});
+
+test('engine: run time and spawn rate are honoured', async () => {
+  const target = await countingServer();
+  try {
+    const file = scenarioFile('timing', `
+import { scenario, constant } from 'loadlens';
+export const timing = scenario({ host: '${target.url}', users: 10, spawnRate: 5, runTime: '2500ms', wait: constant(0.05) }, async ({ http }) => {
+  await http.get('/');
+});`);
+    const report = await run(file);
+    assert.ok(report.durationMs >= 2500 && report.durationMs < 3200, `ran ${report.durationMs} ms`);
+    assert.equal(target.connections.length, 10);
+    const first = target.connections[0]!;
+    const spreads = target.connections.map(t => t - first);
+    // 10 users at 5/s: one at once, then one every 200 ms; the last ≈ 1.8 s after the first.
+    assert.ok(spreads[9]! > 1600 && spreads[9]! < 2200, `10th user started ${spreads[9]} ms after the first`);
+    assert.ok(spreads[4]! > 700 && spreads[4]! < 1100, `5th user started ${spreads[4]} ms after the first`);
+    assert.equal(report.stopReason, 'run-time');
+  } finally {
+    await target.close();
+  }
+});
+
+test('engine CLI: SIGINT mid-run still writes the report, with counts equal to the server\'s', async () => {
+  const target = await countingServer();
+  try {
+    const file = scenarioFile('interrupt', `
+import { scenario, constant } from 'loadlens';
+export const interrupted = scenario({ host: '${target.url}', users: 3, runTime: '60s', wait: constant(0.01) }, async ({ http }) => {
+  await http.get('/item');
+});`);
+    const reportFile = path.join(dir, 'interrupt-report.json');
+    const child = spawn(process.execPath, [path.join(root, 'src/engine/main.ts'), 'run', file, '--headless', '--report', reportFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', chunk => (stderr += chunk));
+    // Interrupt once the run has started and sent a while (the first line says it started).
+    await new Promise(resolve => child.stdout.once('data', resolve));
+    child.stdout.resume();
+    await new Promise(resolve => setTimeout(resolve, 1500));
+    const stoppedAt = Date.now();
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>(resolve => child.on('exit', resolve));
+    assert.equal(code, 0, stderr);
+    assert.ok(Date.now() - stoppedAt < 5000, `stopping took ${Date.now() - stoppedAt} ms`);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
+    assert.equal(report.stopReason, 'signal');
+    assert.ok(report.totals.requests > 50);
+    assert.equal(report.totals.requests, target.counts.get('GET /item'));
+  } finally {
+    await target.close();
+  }
+});
+
+test('engine CLI: an invalid scenario exits 2 with file:line:column messages', async () => {
+  const file = scenarioFile('invalid', `
+import { scenario } from 'loadlens';
+export const bad = scenario({ host: 'http://127.0.0.1:9', users: 0, spawnrate: 2 }, async () => {});
+`);
+  const child = spawn(process.execPath, [path.join(root, 'src/engine/main.ts'), 'run', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', chunk => (stderr += chunk));
+  child.stdout.resume();
+  const code = await new Promise<number | null>(resolve => child.on('exit', resolve));
+  assert.equal(code, 2);
+  const lines = stderr.trim().split('\n');
+  assert.equal(lines.length, 2, stderr);
+  assert.ok(lines.every(l => l.startsWith(`${file}:3:`)), stderr);
+  assert.ok(lines.some(l => /users/.test(l)) && lines.some(l => /did you mean 'spawnRate'/.test(l)), stderr);
+});

@@ -197,7 +197,7 @@ export class Runner {
     clearInterval(ticker);
     this.tick();
 
-    const summary = this.stats.summary();
+    const summary = this.stats.summary(Date.now() - this.startedAt);
     const parsed = parseThresholds({ ...run.thresholds });
     const endedAt = Date.now();
     const report: RunReport = {

@@ -1,0 +1,171 @@
+// `npm run bench`: side-by-side measurements, printed as ratios (the machines are shared and noisy, so
+// only ratios measured in the same run mean anything). Each load generator runs pinned to one core
+// (taskset -c 1), the target on the other (taskset -c 0); contenders alternate round by round.
+//
+//   1. throughput: engine (no telemetry) vs a bare undici loop (7.x, and 8.x to justify the pick) vs autocannon
+//   2. 10,000 virtual users against a target answering after 10 ms
+//   3. memory: engine RSS after 1,000,000 requests vs at 250,000
+//
+// Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50),
+// BENCH_ONLY=throughput|users|memory|telemetry (default: all).
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(import.meta.dirname, '..');
+const seconds = Number(process.env.BENCH_SECONDS || 8);
+const rounds = Number(process.env.BENCH_ROUNDS || 3);
+const connections = Number(process.env.BENCH_CONNECTIONS || 50);
+const only = process.env.BENCH_ONLY;
+const engine = path.join(root, 'dist/engine.js');
+const scenario = path.join(root, 'bench/scenarios/tight-loop.load.ts');
+const results = { startedAt: new Date().toISOString(), seconds, rounds, connections };
+
+/** Starts a command on one core with a raised file-descriptor limit; resolves with its stdout when it exits. */
+function pinned(core, command, args, { onLine, env } = {}) {
+  const quoted = [command, ...args].map(a => `'${String(a).replace(/'/g, `'\\''`)}'`).join(' ');
+  const child = spawn('bash', ['-c', `ulimit -n 65536 2>/dev/null || true; exec taskset -c ${core} ${quoted}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let out = '';
+  let err = '';
+  let pending = '';
+  child.stdout.on('data', chunk => {
+    out += chunk;
+    if (!onLine) return;
+    pending += chunk;
+    let nl;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      onLine(pending.slice(0, nl), child);
+      pending = pending.slice(nl + 1);
+    }
+  });
+  child.stderr.on('data', chunk => (err += chunk));
+  const done = new Promise((resolve, reject) => child.on('exit', code => (code === 0 || code === null || code === 1 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${err.slice(-2000)}`)))));
+  return { child, done };
+}
+
+async function startTarget(delayMs = 0) {
+  const { child } = pinned(0, process.execPath, [path.join(root, 'bench/target.mjs'), '--delay-ms', delayMs]);
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', chunk => resolve(Number(/listening (\d+)/.exec(String(chunk))?.[1])));
+    child.once('exit', code => reject(new Error(`target exited ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
+/** Runs the engine headless with --json; returns the final report (and calls onSnapshot per line). */
+async function runEngine(url, users, runTime, { onSnapshot, spawnRate = users, env } = {}) {
+  let report;
+  const { done } = pinned(1, process.execPath, [engine, 'run', scenario, '--json', '--host', url, '--users', users, '--spawn-rate', spawnRate, '--run-time', runTime], {
+    env,
+    onLine: (line, child) => {
+      const message = JSON.parse(line);
+      if (message.type === 'report') report = message.report;
+      else onSnapshot?.(message.snapshot, child);
+    },
+  });
+  await done;
+  if (!report) throw new Error('the engine printed no report');
+  return report;
+}
+
+const median = values => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const fmt = n => (n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
+
+async function throughput() {
+  console.log(`\n== 1. Throughput on one core: ${connections} connections, ${rounds} rounds of ${seconds} s, interleaved`);
+  const target = await startTarget(0);
+  const rps = { engine: [], undici7: [], undici8: [], autocannon: [] };
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      const engineReport = await runEngine(target.url, connections, `${seconds}s`);
+      rps.engine.push(engineReport.totals.requests / (engineReport.durationMs / 1000));
+      for (const [key, flavour] of [['undici7', 'undici'], ['undici8', 'undici8']]) {
+        const out = await pinned(1, process.execPath, [path.join(root, 'bench/bare-undici.mjs'), target.url, connections, seconds, flavour]).done;
+        rps[key].push(JSON.parse(out).rps);
+      }
+      const cannon = await pinned(1, process.execPath, [path.join(root, 'node_modules/autocannon/autocannon.js'), '-j', '-c', connections, '-d', seconds, target.url]).done;
+      rps.autocannon.push(JSON.parse(cannon).requests.average);
+      console.log(`round ${round}: engine ${fmt(rps.engine.at(-1))} · undici 7 loop ${fmt(rps.undici7.at(-1))} · undici 8 loop ${fmt(rps.undici8.at(-1))} · autocannon ${fmt(rps.autocannon.at(-1))} req/s`);
+    }
+  } finally {
+    target.stop();
+  }
+  const m = Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)]));
+  results.throughput = { rps, median: m, engineVsUndici: m.engine / m.undici7, engineVsAutocannon: m.engine / m.autocannon, undici8VsUndici7: m.undici8 / m.undici7 };
+  console.log(`median req/s: engine ${fmt(m.engine)}, bare undici 7 ${fmt(m.undici7)}, bare undici 8 ${fmt(m.undici8)}, autocannon ${fmt(m.autocannon)}`);
+  console.log(`RATIO engine / bare undici loop: ${(m.engine / m.undici7).toFixed(2)}  (target ≥ 0.80)  ${m.engine / m.undici7 >= 0.8 ? 'PASS' : 'FAIL'}`);
+  console.log(`RATIO engine / autocannon:       ${(m.engine / m.autocannon).toFixed(2)}`);
+  console.log(`RATIO undici 8 / undici 7 loop:  ${(m.undici8 / m.undici7).toFixed(2)}  (the engine ships undici 7)`);
+  return m.engine;
+}
+
+async function manyUsers(coreCapacity) {
+  const users = 10_000;
+  console.log(`\n== 2. ${users.toLocaleString('en-US')} virtual users, target answers after 10 ms, ${Math.max(seconds, 15)} s`);
+  const target = await startTarget(10);
+  try {
+    // All users within 2 s, then measure the steady part from the per-second snapshots.
+    const steady = [];
+    const report = await runEngine(target.url, users, `${Math.max(seconds, 15)}s`, {
+      spawnRate: users / 2,
+      onSnapshot: snapshot => { if (snapshot.users === users && snapshot.elapsedMs > 4000) steady.push(snapshot.current.rps); },
+    });
+    const steadyRps = median(steady) ?? 0;
+    const ceiling = Math.min(users / 0.010, coreCapacity);
+    const ratio = steadyRps / ceiling;
+    results.manyUsers = { users, steadyRps, coreCapacity, ratio, failures: report.totals.failures, iterationErrors: report.iterationErrors, p50: report.totals.p50, p99: report.totals.p99 };
+    console.log(`steady req/s ${fmt(steadyRps)} vs what one core allows ${fmt(ceiling)} (the engine's own req/s in part 1; 10,000 users / 10 ms would be ${fmt(users / 0.010)}): RATIO ${ratio.toFixed(2)}  (target ≥ 0.80)  ${ratio >= 0.8 ? 'PASS' : 'FAIL'}`);
+    console.log(`failures ${report.totals.failures}, iteration errors ${report.iterationErrors.length}, p50 ${report.totals.p50} ms, p99 ${report.totals.p99} ms  ${report.totals.failures === 0 && report.iterationErrors.length === 0 ? 'PASS' : 'FAIL'} (no errors)`);
+  } finally {
+    target.stop();
+  }
+}
+
+async function memory() {
+  console.log('\n== 3. Memory: engine RSS after 1,000,000 requests vs at 250,000');
+  const target = await startTarget(0);
+  let rssAt250k = 0;
+  let peakRss = 0;
+  let stopped = false;
+  try {
+    const report = await runEngine(target.url, connections, '10m', {
+      onSnapshot: (snapshot, child) => {
+        const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+        const requests = snapshot.totals.count;
+        if (requests >= 250_000 && rssAt250k === 0) rssAt250k = rss;
+        if (requests >= 250_000) peakRss = Math.max(peakRss, rss);
+        if (requests >= 1_000_000 && !stopped) {
+          stopped = true;
+          child.kill('SIGINT');
+        }
+      },
+    });
+    const ratio = peakRss / rssAt250k;
+    const mb = n => `${(n / 1024 / 1024).toFixed(0)} MB`;
+    results.memory = { rssAt250k, peakRss, ratio, requests: report.totals.requests };
+    console.log(`requests ${report.totals.requests.toLocaleString('en-US')}; RSS at 250k ${mb(rssAt250k)}, peak through 1M ${mb(peakRss)}: RATIO ${ratio.toFixed(2)} (target ≤ 1.20) ${ratio <= 1.2 ? 'PASS' : 'FAIL'}; under 300 MB ${peakRss < 300 * 1024 * 1024 ? 'PASS' : 'FAIL'}`);
+  } finally {
+    target.stop();
+  }
+}
+
+let capacity;
+if (!only || only === 'throughput') capacity = await throughput();
+if (!only || only === 'users') {
+  if (capacity === undefined) {
+    const target = await startTarget(0);
+    try {
+      const r = await runEngine(target.url, connections, `${seconds}s`);
+      capacity = r.totals.requests / (r.durationMs / 1000);
+    } finally {
+      target.stop();
+    }
+  }
+  await manyUsers(capacity);
+}
+if (!only || only === 'memory') await memory();
+
+mkdirSync(path.join(root, 'bench/results'), { recursive: true });
+const file = path.join(root, 'bench/results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, JSON.stringify(results, null, 2));
+console.log(`\nresults: ${path.relative(root, file)}`);

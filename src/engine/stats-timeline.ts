@@ -1,0 +1,170 @@
+/**
+ * The run's per-second chart data, bounded: at most `capacity` points whatever the run length.
+ *
+ * Points start one second wide. When the list is full, adjacent pairs are merged and every later point
+ * covers twice as many ticks, so a 24 h run with the default 1800 points ends at 64 s per point.
+ *
+ * A point wider than one tick keeps exact counts (requests, failures, its time span) and summarises the
+ * per-second percentiles it covers: p95 and p99 are the HIGHEST per-second values (an upper bound of the
+ * pooled percentile, so a latency spike stays visible after down-sampling), p50 is the request-weighted
+ * mean of the per-second medians (it lies between their min and max, as the pooled median does).
+ */
+import type { IntervalPoint } from '../shared/report.ts';
+import { roundMs } from './stats-histogram.ts';
+
+/** A timeline point with the counts that make it mergeable; `IntervalPoint` rates derive from them. */
+export interface TimelinePoint {
+  /** End of the span, epoch ms. */
+  t: number;
+  spanMs: number;
+  requests: number;
+  failures: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  /** Users at `t`. */
+  users: number;
+}
+
+export interface EncodedTimeline {
+  ticksPerPoint: number;
+  points: TimelinePoint[];
+  /** The point being filled, when `ticksPerPoint` > 1 and it is not complete yet. */
+  pending: TimelinePoint | null;
+  pendingTicks: number;
+}
+
+/** Two consecutive points of one process into one point covering both. */
+export function combineConsecutive(earlier: TimelinePoint, later: TimelinePoint): TimelinePoint {
+  return {
+    t: later.t,
+    spanMs: earlier.spanMs + later.spanMs,
+    requests: earlier.requests + later.requests,
+    failures: earlier.failures + later.failures,
+    p50: weightedMean(earlier.p50, earlier.requests, later.p50, later.requests),
+    p95: Math.max(earlier.p95, later.p95),
+    p99: Math.max(earlier.p99, later.p99),
+    users: later.users,
+  };
+}
+
+/** The same span seen by two shards (processes running side by side): their traffic adds up. */
+export function combineConcurrent(a: TimelinePoint, b: TimelinePoint): TimelinePoint {
+  return {
+    t: Math.max(a.t, b.t),
+    spanMs: Math.max(a.spanMs, b.spanMs),
+    requests: a.requests + b.requests,
+    failures: a.failures + b.failures,
+    p50: weightedMean(a.p50, a.requests, b.p50, b.requests),
+    p95: Math.max(a.p95, b.p95),
+    p99: Math.max(a.p99, b.p99),
+    users: a.users + b.users,
+  };
+}
+
+function weightedMean(a: number, weightA: number, b: number, weightB: number): number {
+  const weight = weightA + weightB;
+  return weight === 0 ? 0 : roundMs((a * weightA + b * weightB) / weight);
+}
+
+/** Rates per second over the point's span. */
+export function toIntervalPoint(point: TimelinePoint): IntervalPoint {
+  const seconds = point.spanMs / 1000;
+  return {
+    t: point.t,
+    rps: seconds > 0 ? roundMs(point.requests / seconds) : 0,
+    failuresPerSec: seconds > 0 ? roundMs(point.failures / seconds) : 0,
+    p50: point.p50,
+    p95: point.p95,
+    p99: point.p99,
+    users: point.users,
+  };
+}
+
+export class Timeline {
+  private readonly capacity: number;
+  private points: TimelinePoint[] = [];
+  private ticksPerPoint = 1;
+  private pending: TimelinePoint | undefined;
+  private pendingTicks = 0;
+
+  /** `capacity` ≥ 2: the bound on the number of points returned by `intervalPoints()`. */
+  constructor(capacity: number) {
+    this.capacity = capacity;
+  }
+
+  /** Adds one closed tick (one allocation per second, not per request). */
+  add(tick: TimelinePoint): void {
+    this.pending = this.pending === undefined ? tick : combineConsecutive(this.pending, tick);
+    this.pendingTicks++;
+    if (this.pendingTicks < this.ticksPerPoint) return;
+    this.points.push(this.pending);
+    this.pending = undefined;
+    this.pendingTicks = 0;
+    this.halveWhileFull();
+  }
+
+  /** Completed points, then the one being filled: at most `capacity` points. */
+  intervalPoints(): IntervalPoint[] {
+    const points = this.points.map(toIntervalPoint);
+    if (this.pending !== undefined) points.push(toIntervalPoint(this.pending));
+    return points;
+  }
+
+  /** Number of points `intervalPoints()` would return. */
+  get length(): number {
+    return this.points.length + (this.pending === undefined ? 0 : 1);
+  }
+
+  encode(): EncodedTimeline {
+    return { ticksPerPoint: this.ticksPerPoint, points: this.points.slice(), pending: this.pending ?? null, pendingTicks: this.pendingTicks };
+  }
+
+  /**
+   * Adds another shard's timeline. Points are matched by time: two points whose ends are less than half
+   * a span apart are the same second(s) seen by two processes and are combined; others are interleaved.
+   * Shards started together tick in step, so their points match one to one.
+   */
+  merge(other: EncodedTimeline): void {
+    const merged: TimelinePoint[] = [];
+    let ours = 0;
+    let theirs = 0;
+    while (ours < this.points.length || theirs < other.points.length) {
+      const a = this.points[ours];
+      const b = other.points[theirs];
+      if (a !== undefined && b !== undefined && Math.abs(a.t - b.t) < Math.min(a.spanMs, b.spanMs) / 2) {
+        merged.push(combineConcurrent(a, b));
+        ours++;
+        theirs++;
+      } else if (a !== undefined && (b === undefined || a.t <= b.t)) {
+        merged.push(a);
+        ours++;
+      } else if (b !== undefined) {
+        merged.push(b);
+        theirs++;
+      }
+    }
+    this.points = merged;
+    this.ticksPerPoint = Math.max(this.ticksPerPoint, other.ticksPerPoint);
+    if (other.pending !== null) {
+      this.pending = this.pending === undefined ? other.pending : combineConcurrent(this.pending, other.pending);
+      this.pendingTicks = Math.max(this.pendingTicks, other.pendingTicks);
+    }
+    this.halveWhileFull();
+  }
+
+  /** Keeps room for the pending point: completed points stay below `capacity`. */
+  private halveWhileFull(): void {
+    while (this.points.length >= this.capacity) {
+      const halved: TimelinePoint[] = [];
+      for (let i = 0; i < this.points.length; i += 2) {
+        const earlier = this.points[i];
+        const later = this.points[i + 1];
+        if (earlier === undefined) break;
+        halved.push(later === undefined ? earlier : combineConsecutive(earlier, later));
+      }
+      this.points = halved;
+      this.ticksPerPoint *= 2;
+    }
+  }
+}

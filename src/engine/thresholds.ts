@@ -1,0 +1,207 @@
+/**
+ * Pass/fail criteria of a run, written like Locust's and k6's: `thresholds: { p95: '< 300ms', errorRate: '< 1%' }`.
+ *
+ * Key: a metric, optionally filtered to the rows of one request name and/or method:
+ *   `p95`, `p95{name:/checkout}`, `p95{method:GET,name:/product/{id}}`, `rps{method:POST}`
+ * - metrics: `p50 p90 p95 p99 avg min max` (latency, ms), `errorRate` (% of requests that failed),
+ *   `rps` (requests per second over the run), `requests`, `failures` (counts);
+ * - the filter is `{name:NAME}`, `{method:METHOD}`, `{method:METHOD,name:NAME}` or `{name:NAME,method:METHOD}`.
+ *   NAME is everything after `name:` up to the closing brace (or up to a trailing `,method:X`), so a name
+ *   may itself hold braces, colons and commas; METHOD is letters and matches case-insensitively. Groups
+ *   are rows with method GROUP. Without a filter the metric is the aggregate of all requests.
+ * Value: a comparator `<`, `<=`, `>`, `>=` or `==`, then a non-negative number and a unit: `ms` or `s` for
+ *   latencies (none means ms), `%` for errorRate (none means %), none for rps, requests and failures.
+ *
+ * When a filter matches several rows (a name used with two methods, or a method filter), counts add up,
+ * `avg` is the count-weighted mean, `min` the lowest, and p50…p99 and `max` the HIGHEST of the rows:
+ * an upper bound of the pooled percentile, so a met threshold is truly met.
+ */
+import type { RequestRow, RunReport, ThresholdResult } from '../shared/report.ts';
+
+export type ThresholdMetric = 'p50' | 'p90' | 'p95' | 'p99' | 'avg' | 'min' | 'max' | 'errorRate' | 'rps' | 'requests' | 'failures';
+export type Comparator = '<' | '<=' | '>' | '>=' | '==';
+export type ThresholdUnit = 'ms' | 's' | '%' | '';
+
+export interface ParsedThreshold {
+  /** The key as written, e.g. 'p95{name:/checkout}'. */
+  key: string;
+  metric: ThresholdMetric;
+  /** Rows the metric is taken from; undefined: the aggregate. `method` is upper case. */
+  filter?: { method?: string; name?: string };
+  comparator: Comparator;
+  /** The limit in `unit`. */
+  value: number;
+  /** The effective unit: a latency without unit is 'ms', an errorRate without unit is '%'. */
+  unit: ThresholdUnit;
+  /** Canonical text, e.g. 'p95 < 300ms' or 'p95{method:GET,name:/a} <= 1.5s': how results name the threshold. */
+  expression: string;
+}
+
+type MetricKind = 'latency' | 'rate' | 'count';
+
+const METRIC_KINDS: Record<ThresholdMetric, MetricKind> = {
+  p50: 'latency', p90: 'latency', p95: 'latency', p99: 'latency', avg: 'latency', min: 'latency', max: 'latency',
+  errorRate: 'rate', rps: 'count', requests: 'count', failures: 'count',
+};
+
+const METRICS = Object.keys(METRIC_KINDS).join(', ');
+
+const ACCEPTED_UNITS: Record<MetricKind, { units: readonly ThresholdUnit[]; implied: ThresholdUnit; advice: string }> = {
+  latency: { units: ['ms', 's', ''], implied: 'ms', advice: "use ms or s (no unit means ms), e.g. '< 300ms'" },
+  rate: { units: ['%', ''], implied: '%', advice: "use % (no unit means %), e.g. '< 1%'" },
+  count: { units: [''], implied: '', advice: "write a plain number, e.g. '>= 100'" },
+};
+
+/** A metric word, then whatever follows it (the filter, checked separately for a precise error). */
+const KEY = /^([A-Za-z][A-Za-z0-9]*)(.*)$/s;
+const VALUE = /^\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)?)\s*(ms|s|%)?\s*$/;
+const FILTER_METHOD_FIRST = /^method:\s*([A-Za-z]+)\s*(?:,\s*name:(.*))?$/s;
+const FILTER_NAME_FIRST = /^name:(.*?)(?:,\s*method:\s*([A-Za-z]+)\s*)?$/s;
+const FILTER_SYNTAX = '{name:NAME}, {method:METHOD} or {method:METHOD,name:NAME}';
+
+function isMetric(text: string): text is ThresholdMetric {
+  return Object.hasOwn(METRIC_KINDS, text);
+}
+
+/**
+ * Parses a scenario's `thresholds`. Returns every valid threshold and every error at once; each error
+ * names the key, says what is wrong and what is accepted.
+ */
+export function parseThresholds(record: Readonly<Record<string, unknown>> | undefined): { thresholds: ParsedThreshold[]; errors: string[] } {
+  const thresholds: ParsedThreshold[] = [];
+  const errors: string[] = [];
+  for (const [key, value] of Object.entries(record ?? {})) {
+    const parsed = parseThreshold(key, value);
+    if (typeof parsed === 'string') errors.push(`threshold '${key}': ${parsed}`);
+    else thresholds.push(parsed);
+  }
+  return { thresholds, errors };
+}
+
+/** One threshold, or what is wrong with it (without the key prefix). */
+function parseThreshold(key: string, value: unknown): ParsedThreshold | string {
+  const keyMatch = KEY.exec(key.trim());
+  const metricText = keyMatch?.[1] ?? '';
+  if (!isMetric(metricText)) return `unknown metric '${metricText || key}'; use one of ${METRICS}, optionally with a filter such as p95{name:/checkout}`;
+  const metric = metricText;
+  let filter: ParsedThreshold['filter'];
+  const filterText = keyMatch?.[2]?.trim() ?? '';
+  if (filterText !== '') {
+    const parsedFilter = /^\{(.*)\}$/s.test(filterText) ? parseFilter(filterText.slice(1, -1)) : undefined;
+    if (parsedFilter === undefined) return `cannot read the filter '${filterText}'; write ${FILTER_SYNTAX}`;
+    filter = parsedFilter;
+  }
+
+  if (typeof value !== 'string') return `the value must be a string such as '< 300ms', got ${value === null ? 'null' : typeof value}`;
+  const valueMatch = VALUE.exec(value);
+  if (valueMatch === null) {
+    if (!/^\s*[<>=]/.test(value)) return `'${value}' has no comparator; start it with <, <=, >, >= or ==, e.g. '< 300ms'`;
+    return `cannot read '${value}'; write a comparator (<, <=, >, >=, ==) then a non-negative number and a unit (ms, s, %), e.g. '< 300ms'`;
+  }
+  const comparator = valueMatch[1] as Comparator;
+  const number = valueMatch[2] ?? '';
+  const written = (valueMatch[3] ?? '') as ThresholdUnit;
+  const accepted = ACCEPTED_UNITS[METRIC_KINDS[metric]];
+  if (!accepted.units.includes(written)) return `unit '${written}' does not fit ${metric}; ${accepted.advice}`;
+  const unit = written === '' ? accepted.implied : written;
+  const threshold: ParsedThreshold = { key, metric, comparator, value: Number(number), unit, expression: `${metric}${formatFilter(filter)} ${comparator} ${number}${unit}` };
+  if (filter !== undefined) threshold.filter = filter;
+  return threshold;
+}
+
+/** The canonical filter text: method upper case first, then name; '' for none. */
+function formatFilter(filter: ParsedThreshold['filter']): string {
+  if (filter === undefined) return '';
+  const parts: string[] = [];
+  if (filter.method !== undefined) parts.push(`method:${filter.method}`);
+  if (filter.name !== undefined) parts.push(`name:${filter.name}`);
+  return `{${parts.join(',')}}`;
+}
+
+function parseFilter(text: string): { method?: string; name?: string } | undefined {
+  const body = text.trim();
+  const methodFirst = FILTER_METHOD_FIRST.exec(body);
+  const nameFirst = methodFirst === null ? FILTER_NAME_FIRST.exec(body) : null;
+  const method = methodFirst?.[1] ?? nameFirst?.[2];
+  const name = (methodFirst?.[2] ?? nameFirst?.[1])?.trim();
+  if (methodFirst === null && nameFirst === null) return undefined;
+  if (name === '') return undefined;
+  const filter: { method?: string; name?: string } = {};
+  if (method !== undefined) filter.method = method.toUpperCase();
+  if (name !== undefined) filter.name = name;
+  return filter;
+}
+
+/** The numbers thresholds read: the report's totals and rows. */
+export type ThresholdInput = Pick<RunReport, 'totals' | 'requests'>;
+
+/**
+ * Evaluates parsed thresholds against a run's numbers. `actual` is in the threshold's unit, rounded to
+ * 0.001, and the comparison uses that rounded value (what is shown is what was compared).
+ * A row's rps is its count over the run's duration, i.e. count × totals.rps / totals.requests.
+ * A filter that matches no row is not ok (actual 0) and its expression says so.
+ */
+export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: ThresholdInput): ThresholdResult[] {
+  return parsed.map(threshold => {
+    const measured = measure(threshold, summary);
+    if (measured === undefined) {
+      return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, actual: 0 };
+    }
+    const actual = Math.round((threshold.unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
+    return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), actual };
+  });
+}
+
+/** The metric in its base unit (ms, %, count or per second); undefined when the filter matches no row. */
+function measure(threshold: ParsedThreshold, summary: ThresholdInput): number | undefined {
+  const { totals } = summary;
+  const filter = threshold.filter;
+  if (filter === undefined) {
+    switch (threshold.metric) {
+      case 'errorRate': return totals.requests === 0 ? 0 : (totals.failures / totals.requests) * 100;
+      case 'requests': return totals.requests;
+      default: return totals[threshold.metric];
+    }
+  }
+  const rows = summary.requests.filter(row =>
+    row.method !== '' // the aggregate row
+    && (filter.method === undefined || row.method.toUpperCase() === filter.method)
+    && (filter.name === undefined || row.name === filter.name));
+  if (rows.length === 0) return undefined;
+  const count = sum(rows, row => row.count);
+  const failures = sum(rows, row => row.failures);
+  const timed = rows.filter(row => row.count > 0);
+  switch (threshold.metric) {
+    case 'requests': return count;
+    case 'failures': return failures;
+    case 'errorRate': return count === 0 ? 0 : (failures / count) * 100;
+    case 'rps': return totals.requests === 0 ? 0 : count * (totals.rps / totals.requests);
+    case 'avg': return count === 0 ? 0 : sum(timed, row => row.avg * row.count) / count;
+    case 'min': return timed.length === 0 ? 0 : Math.min(...timed.map(row => row.min));
+    default: {
+      const metric = threshold.metric;
+      return Math.max(0, ...timed.map(row => row[metric]));
+    }
+  }
+}
+
+function sum(rows: readonly RequestRow[], value: (row: RequestRow) => number): number {
+  return rows.reduce((total, row) => total + value(row), 0);
+}
+
+function compare(actual: number, comparator: Comparator, limit: number): boolean {
+  switch (comparator) {
+    case '<': return actual < limit;
+    case '<=': return actual <= limit;
+    case '>': return actual > limit;
+    case '>=': return actual >= limit;
+    case '==': return actual === limit;
+  }
+}
+
+function describeFilter(filter: ParsedThreshold['filter']): string {
+  const parts: string[] = [];
+  if (filter?.method !== undefined) parts.push(`method ${filter.method}`);
+  if (filter?.name !== undefined) parts.push(`name '${filter.name}'`);
+  return parts.join(', ');
+}

@@ -168,7 +168,7 @@ function ipcCommand(): Promise<number> {
         case 'start': {
           const { request } = message;
           const result = await runSession({
-            file: request.file, scenario: request.scenario, overrides: request.overrides,
+            file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults,
             onRunner: r => (runner = r),
             outputs: () => [new IpcOutput(send)],
           }).catch((error: Error) => {

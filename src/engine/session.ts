@@ -10,6 +10,7 @@ import { loadScenarioFile, userLocation, type LoadedScenario } from './loader.ts
 import type { Output } from './outputs/output.ts';
 import { Runner, type StopReason } from './runner.ts';
 import { parseThresholds } from './thresholds.ts';
+import type { ScenarioOptions } from './types.ts';
 import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from './validate.ts';
 
 export interface SessionRequest {
@@ -17,6 +18,8 @@ export interface SessionRequest {
   /** Export name; default: the only scenario in the file (an error when there are several). */
   scenario?: string;
   overrides: RunOverrides;
+  /** Fill-ins for options the scenario leaves unset (the editor's `loadlens.run.*` settings). */
+  defaults?: RunOverrides;
   /** Outputs built once the run's options are known. */
   outputs: (run: ResolvedRunOptions) => Output[];
   onState?: (state: RunState) => void;
@@ -42,7 +45,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
 
   let run: ResolvedRunOptions;
   try {
-    run = resolveRunOptions(picked.definition.options, request.overrides);
+    run = resolveRunOptions(withDefaults(picked.definition.options, request.defaults), request.overrides);
   } catch (error) {
     if (!(error instanceof RunOptionsError)) throw error;
     const at = picked.location ?? { file, line: 1, column: 1 };
@@ -73,6 +76,22 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     process.off('unhandledRejection', stray);
     process.off('uncaughtException', stray);
   }
+}
+
+/**
+ * The scenario's options with `defaults` filling what it leaves unset. Users and spawn rate only apply
+ * to a scenario on the closed model (no stages, no arrival rate).
+ */
+export function withDefaults(options: ScenarioOptions, defaults: RunOverrides | undefined): ScenarioOptions {
+  if (!defaults) return options;
+  const closed = options.stages === undefined && options.arrivalRate === undefined;
+  return {
+    ...options,
+    host: options.host ?? (defaults.host || undefined),
+    runTime: options.runTime ?? (options.stages ? undefined : defaults.runTime),
+    users: options.users ?? (closed ? defaults.users : undefined),
+    spawnRate: options.spawnRate ?? (closed && options.users === undefined ? defaults.spawnRate : undefined),
+  };
 }
 
 function pickScenario(scenarios: LoadedScenario[], wanted: string | undefined, file: string): LoadedScenario | { diagnostic: Diagnostic } {

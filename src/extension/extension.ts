@@ -44,11 +44,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       file: file.fsPath,
       scenario: target?.[1],
       otel: otel && settings.otel.enabled,
-      overrides: {
-        users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime,
-        ...(settings.run.host ? { host: settings.run.host } : {}),
-        ...overrides,
-      },
+      overrides,
+      defaults: { users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime, host: settings.run.host },
     };
     const panel = ResultsPanel.createOrShow(context.extensionUri, events);
     const outcome = await runs.run(request);

@@ -4,7 +4,11 @@
  */
 import type { Diagnostic, RunReport, StatsSnapshot, TelemetryCounts } from './report.ts';
 
-/** Per-run overrides of a scenario's options: from the CLI flags, the CodeLens "Options…" or settings. */
+/**
+ * Run options from outside the scenario file. As `overrides` (CLI flags, the CodeLens "Options…") they
+ * win over the scenario's own; as `defaults` (the `loadlens.run.*` settings) they fill only what the
+ * scenario leaves unset.
+ */
 export interface RunOverrides {
   users?: number;
   spawnRate?: number;
@@ -17,6 +21,7 @@ export interface RunRequest {
   file: string;
   scenario?: string;
   overrides: RunOverrides;
+  defaults?: RunOverrides;
   otel: boolean;
 }
 

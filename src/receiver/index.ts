@@ -1,0 +1,11 @@
+/**
+ * Loadlens's own OTLP/HTTP receiver and bounded trace store: the default platform the extension
+ * embeds when no endpoint is configured, and the receiver the integration tests export to.
+ */
+export { startOtlpReceiver } from './receiver.ts';
+export type { OtlpReceiver, OtlpReceiverOptions, ReceiverCounts, SpanMatcher } from './receiver.ts';
+export { MetricStore, TraceStore } from './trace-store.ts';
+export type { Disposable, MetricStoreOptions, TraceStoreOptions, TraceStoreStats, TraceSummary } from './trace-store.ts';
+export { countLogRecords, decodeMetrics, decodeTraces, OtlpDecodeError } from './decode.ts';
+export type { OtlpEncoding } from './decode.ts';
+export * from './types.ts';

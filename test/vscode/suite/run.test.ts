@@ -1,0 +1,87 @@
+import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LoadlensApi } from '../../../src/extension/extension.ts';
+import type { RunOutcome } from '../../../src/extension/run-controller.ts';
+import type { HostToView } from '../../../src/shared/protocol.ts';
+
+const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+
+async function api(): Promise<LoadlensApi> {
+  const extension = vscode.extensions.getExtension<LoadlensApi>('loadlens.loadlens')!;
+  return extension.activate();
+}
+
+suite('running a scenario', () => {
+  let server: http.Server;
+  let url: string;
+  const counts = new Map<string, number>();
+
+  suiteSetup(async () => {
+    server = http.createServer((req, res) => {
+      const key = `${req.method} ${req.url}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      req.resume();
+      req.on('end', () => {
+        res.setHeader('content-type', 'application/json');
+        res.end(req.url === '/checkout/confirm' ? '{"status":"pending"}' : '{"id":1}');
+      });
+    });
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  suiteTeardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  test('the engine child runs the scenario, streams stats to the panel, and reports what the server received', async () => {
+    counts.clear();
+    const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
+    const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-with-options', uri, 'browse', { users: 3, spawnRate: 10, runTime: '3s', host: url });
+    assert.equal(outcome.problem, undefined);
+    assert.equal(outcome.exitCode, 0);
+    const report = outcome.report!;
+    assert.equal(report.scenario, 'browse');
+    assert.equal(report.totals.requests, counts.get('GET /product/1'));
+    assert.ok(report.totals.requests >= 20, `only ${report.totals.requests} requests in 3 s`);
+    assert.equal(report.totals.failures, 0);
+    assert.ok(report.durationMs >= 3000 && report.durationMs < 6000, `ran ${report.durationMs} ms`);
+
+    const panel = (await api()).panel();
+    assert.ok(panel, 'the results panel is open');
+    const kinds = panel.posted.map((m: HostToView) => m.kind);
+    assert.equal(kinds[0], 'run-started');
+    assert.ok(kinds.filter(k => k === 'stats').length >= 2, `stats posted: ${kinds.join(',')}`);
+    assert.equal(kinds.at(-1), 'finished');
+    const finished = panel.posted.at(-1) as Extract<HostToView, { kind: 'finished' }>;
+    assert.equal(finished.report.runId, report.runId);
+    const lastStats = panel.posted.filter((m): m is Extract<HostToView, { kind: 'stats' }> => m.kind === 'stats').at(-1)!;
+    assert.equal(lastStats.snapshot.requests.find(r => r.name === '/product/{id}')?.count, report.totals.requests);
+  });
+
+  test('a failed check is counted against its request and shown with the failures', async () => {
+    counts.clear();
+    const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
+    const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-with-options', uri, 'checkout', { users: 1, runTime: '1s', host: url });
+    const report = outcome.report!;
+    const row = report.requests.find(r => r.method === 'POST' && r.name === '/checkout/confirm')!;
+    assert.equal(row.count, counts.get('POST /checkout/confirm'));
+    assert.equal(row.failures, row.count, 'the server returns no orderId: every check fails');
+    assert.deepEqual(report.failures.map(f => [f.name, f.error, f.count]), [['/checkout/confirm', "check 'order id returned' failed", row.count]]);
+  });
+
+  test('an invalid scenario does not start and the panel lists its problems at file:line:column', async () => {
+    const file = path.join(workspace(), 'broken.load.ts');
+    const uri = vscode.Uri.file(file);
+    const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario-plain', uri, 'broken');
+    assert.equal(outcome.report, undefined);
+    assert.equal(outcome.exitCode, 2);
+    const invalid = (await api()).panel()!.posted.filter((m): m is Extract<HostToView, { kind: 'invalid' }> => m.kind === 'invalid').at(-1)!;
+    assert.deepEqual(invalid.diagnostics.map(d => [path.basename(d.file), d.line]), [['broken.load.ts', 3], ['broken.load.ts', 3]]);
+    assert.match(invalid.diagnostics.map(d => d.message).join('\n'), /did you mean 'runTime'/);
+  });
+});

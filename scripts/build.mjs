@@ -41,9 +41,9 @@ const bundles = [
     platform: 'node',
     format: 'cjs',
     target: 'node22',
-    // esbuild's JS API cannot be bundled: it drives its native binary. The CLI finds it in node_modules;
-    // the .vsix ships the binary beside the bundle (see scripts/package.mjs and src/engine/esbuild-binary.ts).
-    external: ['esbuild'],
+    // esbuild's JS API is bundled too; it drives esbuild's native binary, which it finds through
+    // ESBUILD_BINARY_PATH (set by src/engine/esbuild-binary.ts: beside the bundle in the .vsix, else in node_modules).
+    logOverride: { 'require-resolve-not-external': 'silent' },
     define: { __LOADLENS_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   },
   {

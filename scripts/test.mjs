@@ -40,6 +40,11 @@ if (!only || only === 'vscode') {
   passed += tally(out, /vscode: (\d+) passed/g);
   const hostFailed = tally(out, /vscode: \d+ passed, (\d+) failed/g);
   failed += hostFailed || (code !== 0 ? 1 : 0);
+
+  console.log('\n== UI end to end (packaged .vsix in code-server, driven through Chromium)');
+  const ui = await run(process.execPath, ['test/vscode/ui.mjs'], { capture: true });
+  passed += tally(ui.out, /ui: (\d+) passed/g);
+  failed += tally(ui.out, /ui: \d+ passed, (\d+) failed/g) || (ui.code !== 0 ? 1 : 0);
 }
 console.log(`\nnpm test finished in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 console.log(`${passed} passed, ${failed} failed`);

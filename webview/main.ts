@@ -45,7 +45,8 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       state.report = message.report;
       state.exitCode = message.exitCode;
       state.telemetry = message.report.telemetry ?? state.telemetry;
-      if (state.points.length === 0) state.points = message.report.timeline.slice(-MAX_POINTS);
+      // The report's timeline is the whole run (down-sampled when long): it replaces the live points.
+      if (message.report.timeline.length > 0) state.points = message.report.timeline.slice(-MAX_POINTS);
       break;
     case 'invalid':
       state = { diagnostics: message.diagnostics, points: [] };
@@ -81,14 +82,16 @@ function render(): void {
     if (state.error) app.replaceChildren(el('p', { class: 'error' }, state.error));
     return;
   }
-  const rows = state.report?.requests ?? state.snapshot?.requests ?? [];
-  const totals = state.snapshot?.totals;
+  // The report lists the aggregate among its rows (method ''); a snapshot keeps it apart in `totals`.
+  const allRows = state.report?.requests ?? state.snapshot?.requests ?? [];
+  const rows = allRows.filter(r => r.method !== '');
+  const totals = allRows.find(r => r.method === '') ?? state.snapshot?.totals;
   const finished = state.report !== undefined;
   const header = el('header', {},
     el('h2', {}, `${state.run.scenario}`, el('span', { class: 'state' }, finished ? 'finished' : state.snapshot?.state ?? 'starting')),
     el('div', { class: 'kpis' },
       kpi('Users', `${state.snapshot?.users ?? 0} / ${state.run.targetUsers}`),
-      kpi('RPS', (state.snapshot?.current.rps ?? 0).toFixed(1)),
+      kpi(finished ? 'Average RPS' : 'RPS', (state.report?.totals.rps ?? state.snapshot?.current.rps ?? 0).toFixed(1)),
       kpi('Requests', String(state.report?.totals.requests ?? totals?.count ?? 0)),
       kpi('Failures', String(state.report?.totals.failures ?? totals?.failures ?? 0), (totals?.failures ?? 0) > 0 ? 'bad' : ''),
       kpi('p95', `${fmt(state.report?.totals.p95 ?? totals?.p95 ?? 0)} ms`),

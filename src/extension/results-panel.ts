@@ -11,8 +11,10 @@ export interface PanelEvents {
 
 export class ResultsPanel implements vscode.Disposable {
   private static current: ResultsPanel | undefined;
-  /** What a freshly (re)loaded page needs to show the run so far; bounded: one of each kind. */
+  /** What a reloaded page needs to show the run so far; bounded: the latest message of each kind. */
   private replay: HostToView[] = [];
+  /** Messages posted before the page said `ready` (a new panel loads while the run starts); bounded. */
+  private pending: HostToView[] | undefined = [];
   private readonly disposables: vscode.Disposable[] = [];
   /** Every message posted to the page, for the integration tests (bounded). */
   readonly posted: HostToView[] = [];
@@ -89,14 +91,23 @@ export class ResultsPanel implements vscode.Disposable {
     this.replay = [...this.replay.filter(m => m.kind !== message.kind), message];
     this.posted.push(message);
     if (this.posted.length > 200) this.posted.splice(0, this.posted.length - 200);
-    void this.panel.webview.postMessage(message);
+    if (this.pending) {
+      this.pending.push(message);
+      if (this.pending.length > 600) this.pending.splice(0, this.pending.length - 600);
+    } else {
+      void this.panel.webview.postMessage(message);
+    }
   }
 
   private onViewMessage(message: ViewToHost): void {
     switch (message.kind) {
-      case 'ready':
-        for (const m of this.replay) void this.panel.webview.postMessage(m);
+      case 'ready': {
+        // First load: everything since the panel opened; a later reload: the latest state.
+        const messages = this.pending ?? this.replay;
+        this.pending = undefined;
+        for (const m of messages) void this.panel.webview.postMessage(m);
         break;
+      }
       case 'stop-run':
         this.events.stopRun();
         break;

@@ -59,7 +59,7 @@ async function runInCodeServer() {
     await page.exposeFunction('codeAutomationLog', (_type, args) => {
       const line = util.format(...(args || []));
       appendFileSync(hostLog, line + '\n');
-      if (!/^\[[\w.-]+\]/.test(line)) console.log(line);
+      if (!/^\[[\w.-]+\]|ENOTFOUND|workbench\.js/.test(line)) console.log(line);
     });
     await page.exposeFunction('codeAutomationExit', exitCode => finish(exitCode));
     const authority = new URL(server.url).host;

@@ -156,6 +156,7 @@ class RequestHandler implements Dispatcher.DispatchHandler {
       return;
     }
     this.controller = controller;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the pairing described at `startingRequest`
     startingRequest = this;
   }
 

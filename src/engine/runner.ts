@@ -70,15 +70,14 @@ class VirtualUser {
       baseUrl, userId: id, timeoutMs, tracer,
       sink: (sample, response) => runner.recordRequest(this, sample, response),
     });
-    const user = this;
     this.context = {
       http: this.http,
       userId: id,
       iteration: 0,
       vars: {},
-      check: (response, checks) => runner.check(user, response, checks),
-      group: (name, fn) => runner.group(user, name, fn),
-      sleep: seconds => user.sleep(seconds * 1000),
+      check: (response, checks) => runner.check(this, response, checks),
+      group: (name, fn) => runner.group(this, name, fn),
+      sleep: seconds => this.sleep(seconds * 1000),
     };
   }
 

@@ -16,12 +16,13 @@ export interface LoadlensApi {
 
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const output = vscode.window.createOutputChannel('Loadlens');
-  let { settings, problems } = readSettings();
-  const reportProblems = (list: typeof problems) => {
+  const initial = readSettings();
+  let settings = initial.settings;
+  const reportProblems = (list: typeof initial.problems) => {
     for (const p of list) output.appendLine(`[settings] ${p.message}`);
     if (list.length > 0) void vscode.window.showWarningMessage(`Loadlens: ${list[0]!.message}`);
   };
-  reportProblems(problems);
+  reportProblems(initial.problems);
 
   const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
   const statusBar = new StatusBar();

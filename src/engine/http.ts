@@ -266,6 +266,7 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
   // would open a second connection and alternate between them. Requests a user sends in parallel queue.
   const agent = new Agent({ connect: timedConnector(options.timeoutMs), connections: 1, keepAliveTimeout: 30_000, pipelining: 1 });
   const baseHeaders = { 'user-agent': 'loadlens' };
+  const targets = new TargetCache(baseUrl);
   /** Completed requests whose spans are still open (bounded by the user's concurrency). */
   let openSpans: TracedRequest[] = [];
   const endSpans = () => {
@@ -276,7 +277,7 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
   };
 
   const request = (method: string, path: string, requestOptions: RequestOptions = {}): Promise<LoadResponse> => {
-    const url = resolveUrl(baseUrl, path, requestOptions.query);
+    const url = requestOptions.query ? resolveUrl(baseUrl, path, requestOptions.query) : targets.resolve(path);
     const name = requestOptions.name ?? url.pathname;
     const headers: Record<string, string> = { ...baseHeaders, ...requestOptions.headers };
     let body: string | Uint8Array | undefined = requestOptions.body;
@@ -341,6 +342,29 @@ function statusFailure(status: number, expect: number | number[] | undefined): s
   if (expect === undefined) return status >= 400 ? `HTTP ${status}` : undefined;
   const ok = Array.isArray(expect) ? expect.includes(status) : status === expect;
   return ok ? undefined : `HTTP ${status} (expected ${Array.isArray(expect) ? expect.join('|') : expect})`;
+}
+
+/**
+ * Parsed URLs of the paths a user requests, so a loop over the same few paths parses each once. The
+ * URLs are shared: never mutate one. Bounded: a scenario with endless distinct paths starts over.
+ */
+class TargetCache {
+  private readonly base: URL;
+  private readonly urls = new Map<string, URL>();
+
+  constructor(base: URL) {
+    this.base = base;
+  }
+
+  resolve(path: string): URL {
+    let url = this.urls.get(path);
+    if (url === undefined) {
+      if (this.urls.size >= 256) this.urls.clear();
+      url = resolveUrl(this.base, path);
+      this.urls.set(path, url);
+    }
+    return url;
+  }
 }
 
 /** Resolves a scenario path against the scenario's host; absolute URLs are used as they are. */

@@ -195,3 +195,85 @@ export const bad = scenario({ host: 'http://127.0.0.1:9', users: 0, spawnrate: 2
   assert.ok(lines.every(l => l.startsWith(`${file}:3:`)), stderr);
   assert.ok(lines.some(l => /users/.test(l)) && lines.some(l => /did you mean 'spawnRate'/.test(l)), stderr);
 });
+
+test('engine: ramp stages rise to the target and back down', async () => {
+  const target = await countingServer();
+  try {
+    const file = scenarioFile('stages', `
+import { scenario, constant } from 'loadlens';
+export const ramp = scenario({ host: '${target.url}', wait: constant(0.05),
+  stages: [{ duration: '1s', target: 4 }, { duration: '1s', target: 4 }, { duration: '1s', target: 0 }] }, async ({ http }) => {
+  await http.get('/');
+});`);
+    const report = await run(file);
+    assert.ok(report.durationMs >= 3000 && report.durationMs < 3700, `ran ${report.durationMs} ms`);
+    assert.equal(target.connections.length, 4, 'four users at the peak, each with its own connection');
+    const users = report.timeline.map(p => p.users);
+    assert.equal(Math.max(...users), 4, users.join(','));
+    assert.ok(users.at(-1)! <= 1, `users at the end: ${users.join(',')}`);
+  } finally {
+    await target.close();
+  }
+});
+
+test('engine: the open model starts iterations at the arrival rate and counts the ones it had to drop', async () => {
+  const target = await countingServer((req, res) => {
+    if (req.url === '/slow') { setTimeout(() => res.end('{}'), 200); return true; }
+    return false;
+  });
+  try {
+    const steady = scenarioFile('open-steady', `
+import { scenario } from 'loadlens';
+export const steady = scenario({ host: '${target.url}', arrivalRate: 20, maxUsers: 50, runTime: '2s' }, async ({ http }) => {
+  await http.get('/fast');
+});`);
+    const report = await run(steady);
+    // 20 arrivals a second for 2 s, the first at once: 40 or 41, none dropped.
+    assert.ok(report.iterations! >= 39 && report.iterations! <= 42, `iterations ${report.iterations}`);
+    assert.equal(report.droppedIterations, 0);
+    assert.equal(target.counts.get('GET /fast'), report.iterations);
+    assert.ok(target.connections.length <= 5, `a fast target needs few users, got ${target.connections.length}`);
+
+    const saturated = scenarioFile('open-saturated', `
+import { scenario } from 'loadlens';
+export const saturated = scenario({ host: '${target.url}', arrivalRate: 50, maxUsers: 2, runTime: '2s' }, async ({ http }) => {
+  await http.get('/slow');
+});`);
+    const slow = await run(saturated);
+    // Two users at 200 ms each serve about 10 arrivals a second; the other ~40 a second are dropped, not queued.
+    assert.ok(slow.iterations! >= 16 && slow.iterations! <= 24, `iterations ${slow.iterations}`);
+    assert.ok(slow.droppedIterations! >= 70, `dropped ${slow.droppedIterations}`);
+    assert.ok(Math.abs(slow.iterations! + slow.droppedIterations! - 101) <= 3, `${slow.iterations} + ${slow.droppedIterations} arrivals`);
+    assert.ok(slow.totals.p50 >= 195, 'the arrival rate does not hide the latency: no coordinated omission');
+  } finally {
+    await target.close();
+  }
+});
+
+test('engine: onStart and onStop run once per user, and a group is a row of its own', async () => {
+  const target = await countingServer();
+  try {
+    const file = scenarioFile('hooks', `
+import { scenario, constant } from 'loadlens';
+export const hooks = scenario({
+  host: '${target.url}', users: 3, runTime: '1200ms', wait: constant(0.05),
+  onStart: async ({ http, vars, userId }) => { await http.post('/login'); vars.token = 't' + userId; },
+  onStop: async ({ http }) => { await http.post('/logout'); },
+}, async ({ http, group, vars }) => {
+  await group('browse', async () => {
+    await http.get('/a', { headers: { authorization: String(vars.token) } });
+    await http.get('/b');
+  });
+});`);
+    const report = await run(file);
+    assert.equal(target.counts.get('POST /login'), 3);
+    assert.equal(target.counts.get('POST /logout'), 3);
+    const group = row(report, 'GROUP', 'browse')!;
+    assert.equal(group.count, target.counts.get('GET /b'));
+    assert.equal(group.failures, 0);
+    assert.ok(group.avg >= row(report, 'GET', '/a')!.avg, 'a group lasts at least as long as a request in it');
+    assert.equal(report.totals.requests, [...target.counts.values()].reduce((a, b) => a + b, 0), 'groups are not counted as requests');
+  } finally {
+    await target.close();
+  }
+});

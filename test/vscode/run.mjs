@@ -53,13 +53,13 @@ async function runInCodeServer() {
     const exited = new Promise(resolve => (finish = resolve));
     // The smoke-test driver hands the extension host's mocha output and exit code to these.
     // The workbench logs its own offline noise (gallery, GitHub auth, chat) through the same channel:
-    // keep mocha's lines on the console and everything in the log file.
+    // print mocha's output (marked by suite/index.ts) and keep everything in the log file.
     const hostLog = path.join(resultsDir, 'vscode-host.log');
     writeFileSync(hostLog, '');
     await page.exposeFunction('codeAutomationLog', (_type, args) => {
       const line = util.format(...(args || []));
       appendFileSync(hostLog, line + '\n');
-      if (!/^\[[\w.-]+\]|ENOTFOUND|workbench\.js/.test(line)) console.log(line);
+      if (line.startsWith('mocha› ')) console.log(line.slice('mocha› '.length));
     });
     await page.exposeFunction('codeAutomationExit', exitCode => finish(exitCode));
     const authority = new URL(server.url).host;

@@ -1,10 +1,16 @@
 // Entry point the extension host loads (extensionTestsPath): runs every *.test.js bundled beside it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { format } from 'node:util';
 import Mocha from 'mocha';
+
+/** Marks mocha's own output among everything the workbench logs, so the runner can print just that. */
+export const MOCHA_MARK = 'mocha› ';
 
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
+  const log = console.log;
+  Mocha.reporters.Base.consoleLog = (...args: unknown[]) => log(MOCHA_MARK + format(...args));
   for (const file of fs.readdirSync(__dirname).sort()) {
     if (file.endsWith('.test.js')) mocha.addFile(path.join(__dirname, file));
   }

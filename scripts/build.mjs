@@ -4,6 +4,7 @@
 //   node scripts/build.mjs --watch       rebuild on change
 //   node scripts/build.mjs --production  minified, no source maps (what the .vsix ships)
 //   node scripts/build.mjs --tests       also bundles the VS Code integration suite into out/test/
+//   node scripts/build.mjs --bench       also builds dist/engine-undici8.js (the engine on undici 8, for npm run bench)
 import * as esbuild from 'esbuild';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -56,6 +57,12 @@ const bundles = [
     loader: { '.css': 'css' },
   },
 ];
+
+if (args.has('--bench')) {
+  // The same engine on undici 8, so `npm run bench` can compare the two majors inside the engine itself.
+  const engine = bundles[1];
+  bundles.push({ ...engine, entryPoints: { 'engine-undici8': 'src/engine/main.ts' }, alias: { undici: 'undici8' } });
+}
 
 if (args.has('--tests')) {
   const suiteDir = 'test/vscode/suite';

@@ -34,7 +34,7 @@ type TaggedSocket = Socket & { [kConnectInfo]?: ConnectInfo };
  * `undici:client:sendHeaders` with the socket: so the handler that started last is the one whose
  * headers are being sent. This is exact even with several requests in flight.
  */
-let startingRequest: RequestHandler | undefined;
+let startingRequest: InFlightRequest | undefined;
 diagnostics.subscribe('undici:client:sendHeaders', message => {
   const handler = startingRequest;
   startingRequest = undefined;
@@ -46,10 +46,8 @@ diagnostics.subscribe('undici:client:sendHeaders', message => {
   }
 });
 
-/** Called with every finished request (the runner records it in the stats; telemetry ends its span). */
-export interface RequestSink {
-  (sample: RequestSample, response: Response): void;
-}
+/** Called with every finished request, which is also its stats sample (the runner records it). */
+export type RequestSink = (response: Response) => void;
 
 /** Hooks telemetry adds around each request (implemented in telemetry/, loaded only with --otel). */
 export interface RequestTracer {
@@ -77,38 +75,55 @@ export interface HttpClientOptions {
   tracer?: RequestTracer;
 }
 
-/** The response a scenario sees. Carries its request's identity so `check` can fail that request. */
-export class Response implements LoadResponse {
-  readonly status: number;
-  readonly headers: Record<string, string | string[] | undefined>;
-  readonly timings: { durationMs: number; ttfbMs: number; connectMs: number };
-  readonly traceId: string;
-  readonly ok: boolean;
-  readonly error?: string;
-  /** The request's method and stats name, for `check`. */
+/**
+ * The response a scenario sees. It is also the request's stats sample (the same object: one allocation
+ * fewer per request) and carries its request's identity, so `check` can fail that request.
+ */
+export class Response implements LoadResponse, RequestSample {
   readonly method: string;
   readonly name: string;
+  readonly startedAt: number;
+  readonly durationMs: number;
+  readonly ttfbMs: number;
+  readonly connectMs: number;
+  readonly newConnection: boolean;
+  readonly bytes: number;
+  readonly status: number;
+  readonly error: string | undefined;
+  readonly ok: boolean;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly traceId: string;
   /** The request's span, open until the user's checks have run. */
   readonly traced: TracedRequest | undefined;
-  private readonly chunks: Buffer[];
+  private readonly body: Buffer | Buffer[] | undefined;
   private bodyText: string | undefined;
 
-  constructor(method: string, name: string, status: number, headers: Record<string, string | string[] | undefined>, chunks: Buffer[],
-    timings: Response['timings'], traced: TracedRequest | undefined, error: string | undefined) {
-    this.method = method;
-    this.name = name;
-    this.status = status;
-    this.headers = headers;
-    this.chunks = chunks;
-    this.timings = timings;
-    this.traced = traced;
-    this.traceId = traced?.traceId ?? '';
-    this.error = error;
-    this.ok = error === undefined;
+  constructor(request: InFlightRequest, endedAt: number, networkError: string | undefined) {
+    const { startedAt, ttfbAt, connect } = request;
+    this.method = request.method;
+    this.name = request.name;
+    this.startedAt = performance.timeOrigin + startedAt;
+    this.durationMs = endedAt - startedAt;
+    this.ttfbMs = (ttfbAt || endedAt) - startedAt;
+    this.connectMs = connect ? connect.totalMs : 0;
+    this.newConnection = connect !== undefined;
+    this.bytes = request.bytes;
+    this.status = networkError ? 0 : request.status;
+    this.error = networkError ?? statusFailure(request.status, request.expect);
+    this.ok = this.error === undefined;
+    this.headers = request.headers;
+    this.body = request.body;
+    this.traced = request.traced;
+    this.traceId = request.traced?.traceId ?? '';
+  }
+
+  /** Total duration, time to first byte and connect time, in ms. */
+  get timings(): { durationMs: number; ttfbMs: number; connectMs: number } {
+    return this;
   }
 
   text(): string {
-    this.bodyText ??= this.chunks.length === 1 ? this.chunks[0]!.toString('utf8') : Buffer.concat(this.chunks).toString('utf8');
+    this.bodyText ??= this.body === undefined ? '' : Array.isArray(this.body) ? Buffer.concat(this.body).toString('utf8') : this.body.toString('utf8');
     return this.bodyText;
   }
 
@@ -122,36 +137,57 @@ export class Response implements LoadResponse {
   }
 }
 
-type Finish = (handler: RequestHandler, status: number, headers: Record<string, string | string[] | undefined>, chunks: Buffer[], bytes: number,
-  startedAt: number, ttfbAt: number, error: string | undefined) => Response;
+/** What an in-flight request reports back to its user's client when it settles. */
+interface RequestOwner {
+  settled(response: Response, connect: ConnectInfo | undefined): void;
+}
 
-/** One request in flight: undici's handler, and the measurements undici's callbacks fill in. */
-class RequestHandler implements Dispatcher.DispatchHandler {
+const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({});
+
+function timedOut(request: InFlightRequest): void {
+  request.timeout();
+}
+
+/**
+ * One request in flight: undici's dispatch handler, holding what undici's callbacks measure. The hot
+ * path allocates this, undici's own objects, one timer, the body chunks and the Response.
+ */
+class InFlightRequest implements Dispatcher.DispatchHandler {
+  readonly method: string;
+  readonly name: string;
+  readonly expect: number | number[] | undefined;
+  readonly traced: TracedRequest | undefined;
+  readonly startedAt = performance.now();
   connect: ConnectInfo | undefined;
-  private status = 0;
-  private headers: Record<string, string | string[] | undefined> = {};
-  private readonly chunks: Buffer[] = [];
-  private bytes = 0;
-  private ttfbAt = 0;
-  private readonly startedAt = performance.now();
+  status = 0;
+  headers = NO_HEADERS;
+  /** One chunk as is; an array only for bodies that arrive in several. */
+  body: Buffer | Buffer[] | undefined;
+  bytes = 0;
+  ttfbAt = 0;
+  private readonly owner: RequestOwner;
   private readonly resolve: (response: Response) => void;
-  private readonly finish: Finish;
   private controller: Dispatcher.DispatchController | undefined;
-  private settled = false;
+  private done = false;
   /**
    * Our own timer: undici's headers/body timeouts run on its coarse "fast timers" (about half a second
    * of resolution), too coarse for a '100ms' timeout.
    */
   private readonly timer: NodeJS.Timeout;
 
-  constructor(resolve: (response: Response) => void, finish: Finish, timeoutMs: number) {
+  constructor(owner: RequestOwner, method: string, name: string, expect: InFlightRequest['expect'], traced: TracedRequest | undefined,
+    timeoutMs: number, resolve: (response: Response) => void) {
+    this.owner = owner;
+    this.method = method;
+    this.name = name;
+    this.expect = expect;
+    this.traced = traced;
     this.resolve = resolve;
-    this.finish = finish;
-    this.timer = setTimeout(() => this.onTimeout(), timeoutMs);
+    this.timer = setTimeout(timedOut, timeoutMs, this);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
-    if (this.settled) {
+    if (this.done) {
       controller.abort(new Error('timeout'));
       return;
     }
@@ -167,7 +203,9 @@ class RequestHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    this.chunks.push(chunk);
+    if (this.body === undefined) this.body = chunk;
+    else if (Array.isArray(this.body)) this.body.push(chunk);
+    else this.body = [this.body, chunk];
     this.bytes += chunk.length;
   }
 
@@ -180,16 +218,18 @@ class RequestHandler implements Dispatcher.DispatchHandler {
     this.settle(errorKind(error));
   }
 
-  private onTimeout(): void {
+  timeout(): void {
     this.settle('timeout');
     this.controller?.abort(new Error('timeout'));
   }
 
-  private settle(error: string | undefined): void {
-    if (this.settled) return;
-    this.settled = true;
+  private settle(networkError: string | undefined): void {
+    if (this.done) return;
+    this.done = true;
     clearTimeout(this.timer);
-    this.resolve(this.finish(this, this.status, this.headers, this.chunks, this.bytes, this.startedAt, this.ttfbAt, error));
+    const response = new Response(this, performance.now(), networkError);
+    this.owner.settled(response, this.connect);
+    this.resolve(response);
   }
 }
 
@@ -265,7 +305,6 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
   // connection (pipelining 1), so with more connections allowed a user's next request, sent at once,
   // would open a second connection and alternate between them. Requests a user sends in parallel queue.
   const agent = new Agent({ connect: timedConnector(options.timeoutMs), connections: 1, keepAliveTimeout: 30_000, pipelining: 1 });
-  const baseHeaders = { 'user-agent': 'loadlens' };
   const targets = new TargetCache(baseUrl);
   /** Completed requests whose spans are still open (bounded by the user's concurrency). */
   let openSpans: TracedRequest[] = [];
@@ -275,49 +314,32 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     openSpans = [];
     for (const traced of ending) traced.end();
   };
+  const owner: RequestOwner = {
+    settled(response, connect) {
+      if (response.traced) {
+        response.traced.complete(response, connect);
+        openSpans.push(response.traced);
+      }
+      sink(response);
+    },
+  };
 
   const request = (method: string, path: string, requestOptions: RequestOptions = {}): Promise<LoadResponse> => {
     const url = requestOptions.query ? resolveUrl(baseUrl, path, requestOptions.query) : targets.resolve(path);
     const name = requestOptions.name ?? url.pathname;
-    const headers: Record<string, string> = { ...baseHeaders, ...requestOptions.headers };
+    let headers = requestOptions.headers ? { ...DEFAULT_HEADERS, ...requestOptions.headers } : DEFAULT_HEADERS;
     let body: string | Uint8Array | undefined = requestOptions.body;
     if (requestOptions.json !== undefined) {
       body = JSON.stringify(requestOptions.json);
-      headers['content-type'] ??= 'application/json';
+      if (!Object.keys(headers).some(h => h.toLowerCase() === 'content-type')) headers = { ...headers, 'content-type': 'application/json' };
     }
     endSpans();
     const traced = tracer?.start(method, name, url, userId);
-    if (traced) Object.assign(headers, traced.headers);
+    if (traced) headers = { ...headers, ...traced.headers };
     const timeoutMs = requestOptions.timeout === undefined ? options.timeoutMs : parseDuration(requestOptions.timeout);
-    const expect = requestOptions.expect;
-
     return new Promise<LoadResponse>(resolve => {
-      const handler = new RequestHandler(resolve, (h, status, responseHeaders, chunks, bytes, startedAt, ttfbAt, networkError) => {
-        const endedAt = performance.now();
-        const connect = h.connect;
-        const failure = networkError ?? statusFailure(status, expect);
-        const sample: RequestSample = {
-          method, name,
-          startedAt: performance.timeOrigin + startedAt,
-          durationMs: endedAt - startedAt,
-          ttfbMs: ttfbAt ? ttfbAt - startedAt : endedAt - startedAt,
-          connectMs: connect ? connect.totalMs : 0,
-          newConnection: connect !== undefined,
-          bytes,
-          status: networkError ? 0 : status,
-          error: failure,
-          traceId: traced?.traceId,
-        };
-        const response = new Response(method, name, sample.status, responseHeaders, chunks,
-          { durationMs: sample.durationMs, ttfbMs: sample.ttfbMs, connectMs: sample.connectMs }, traced, failure);
-        if (traced) {
-          traced.complete(sample, connect);
-          openSpans.push(traced);
-        }
-        sink(sample, response);
-        return response;
-      }, timeoutMs);
-      agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, handler);
+      const inFlight = new InFlightRequest(owner, method, name, requestOptions.expect, traced, timeoutMs, resolve);
+      agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, inFlight);
     });
   };
 
@@ -337,6 +359,9 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     destroy: () => agent.destroy(),
   };
 }
+
+/** Headers of every request unless the scenario sets its own (shared, never mutated). */
+const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'user-agent': 'loadlens' });
 
 function statusFailure(status: number, expect: number | number[] | undefined): string | undefined {
   if (expect === undefined) return status >= 400 ? `HTTP ${status}` : undefined;

@@ -195,7 +195,7 @@ function ipcCommand(): Promise<number> {
 
 // Run when executed (dist/engine.js, bin/loadlens.js, or `node src/engine/main.ts`), not when imported by tests.
 const invokedAs = process.argv[1] ? path.basename(process.argv[1]) : '';
-if (/^(engine\.js|loadlens(\.js)?|main\.ts)$/.test(invokedAs)) {
+if (/^(engine(-undici8)?\.js|loadlens(\.js)?|main\.ts)$/.test(invokedAs)) {
   useBundledEsbuild();
   void main(process.argv.slice(2)).then(code => {
     process.exitCode = code;

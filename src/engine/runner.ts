@@ -68,7 +68,7 @@ class VirtualUser {
     this.id = id;
     this.http = createHttpClient({
       baseUrl, userId: id, timeoutMs, tracer,
-      sink: (sample, response) => runner.recordRequest(this, sample, response),
+      sink: response => runner.recordRequest(this, response),
     });
     this.context = {
       http: this.http,
@@ -113,6 +113,8 @@ export class Runner {
   /** Open model: users waiting for their next arrival. */
   private readonly idleUsers: VirtualUser[] = [];
   private nextUserId = 1;
+  /** Closed model: users told to leave by a ramp-down that are still finishing their iteration. */
+  private rampingDown = 0;
   private startedAt = 0;
   private startedAtPerf = 0;
   private stopReason: StopReason = 'run-time';
@@ -233,11 +235,18 @@ export class Runner {
     const target = load.kind === 'closed'
       ? Math.min(load.users, Math.floor((load.spawnRate * elapsedMs) / 1000) + 1)
       : stagesTarget(load.stages, elapsedMs);
-    while (this.users.size < target) this.startClosedUser();
-    if (this.users.size > target) {
+    // Users ramping down still finish their iteration: they no longer count towards the target.
+    while (this.users.size - this.rampingDown < target) this.startClosedUser();
+    let excess = this.users.size - this.rampingDown - target;
+    if (excess > 0) {
       // Ramp down: the newest users leave after their current iteration.
-      const leaving = [...this.users].slice(target);
-      for (const user of leaving) if (!user.retiring) user.retire();
+      for (const user of [...this.users].reverse()) {
+        if (excess === 0) break;
+        if (user.retiring) continue;
+        user.retire();
+        this.rampingDown++;
+        excess--;
+      }
     }
     const finalTarget = load.kind === 'closed' ? load.users : Math.max(...load.stages.map(s => s.target));
     if (this.state === 'spawning' && (this.users.size >= finalTarget || load.kind === 'stages' && elapsedMs > 0 && target >= finalTarget)) this.transition('running');
@@ -251,7 +260,10 @@ export class Runner {
 
   private startClosedUser(): void {
     const user = this.newUser();
-    user.done = this.closedLoop(user).finally(() => this.users.delete(user));
+    user.done = this.closedLoop(user).finally(() => {
+      this.users.delete(user);
+      if (user.retiring && this.state !== 'stopping' && this.state !== 'stopped') this.rampingDown--;
+    });
   }
 
   private async closedLoop(user: VirtualUser): Promise<void> {
@@ -338,7 +350,7 @@ export class Runner {
   }
 
   /** The HTTP client's sink: every finished request. Requests cut off by a cancel are not counted. */
-  recordRequest(user: VirtualUser, sample: RequestSample, _response: Response): void {
+  recordRequest(user: VirtualUser, sample: RequestSample): void {
     if (this.cancelling && sample.status === 0) return;
     if (sample.error !== undefined) user.failures++;
     this.stats.record(sample);

@@ -13,15 +13,13 @@ import { performance } from 'node:perf_hooks';
 import { Agent, buildConnector, type Dispatcher } from 'undici';
 import { parseDuration } from './duration.ts';
 import type { RequestSample } from './stats.ts';
+import type { ConnectTiming, RequestTracer, TracedRequest } from './telemetry/types.ts';
 import type { HttpClient, LoadResponse, RequestOptions } from './types.ts';
 
+export type { ConnectTiming, RequestTracer, TracedRequest };
+
 /** Connection timing, attached to a socket by the connector and claimed by the first request on it. */
-interface ConnectInfo {
-  startedAt: number;
-  dnsMs: number;
-  tcpMs: number;
-  tlsMs: number;
-  totalMs: number;
+interface ConnectInfo extends ConnectTiming {
   claimed: boolean;
 }
 
@@ -48,23 +46,6 @@ diagnostics.subscribe('undici:client:sendHeaders', message => {
 
 /** Called with every finished request, which is also its stats sample (the runner records it). */
 export type RequestSink = (response: Response) => void;
-
-/** Hooks telemetry adds around each request (implemented in telemetry/, loaded only with --otel). */
-export interface RequestTracer {
-  /** Before the request is sent: returns the headers to inject (traceparent, tracestate, baggage) and ids. */
-  start(method: string, name: string, url: URL, userId: number): TracedRequest;
-}
-export interface TracedRequest {
-  readonly traceId: string;
-  readonly spanId: string;
-  readonly headers: Record<string, string>;
-  /** The response ended or failed: record timings and status. Does not end the span yet. */
-  complete(sample: RequestSample, connect: ConnectTiming | undefined): void;
-  /** A check failed after `complete`: the span's status becomes ERROR. */
-  fail(error: string): void;
-  /** Ends the span at the time recorded by `complete`. Idempotent. */
-  end(): void;
-}
 
 export interface HttpClientOptions {
   baseUrl: URL;
@@ -281,8 +262,6 @@ function timedConnector(timeoutMs: number): buildConnector.connector {
     socket?.prependOnceListener('connect', () => { connectAt = performance.now(); });
   };
 }
-
-export type ConnectTiming = Omit<ConnectInfo, 'claimed'>;
 
 /** A virtual user's HTTP client: the scenario's `http`, plus what the runner needs. */
 export interface UserHttpClient extends HttpClient {

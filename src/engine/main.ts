@@ -36,6 +36,9 @@ Options:
   --headless          no live table: a progress line every 10 s (the default when stdout is not a terminal)
   --json              print one NDJSON snapshot a second and the report as the last line, instead of tables
   --report PATH       write the report to PATH (.json or .html); may be given twice
+  --otel              export a span per request and metrics over OTLP, configured by the standard
+                      OTEL_* variables (default endpoint http://localhost:4318, http/protobuf);
+                      each request carries a W3C traceparent your application can continue
   --trace-link T      print trace ids as links, e.g. http://127.0.0.1:16686/trace/{traceId}
                       (default: $LOADLENS_TRACE_LINK)
   -h, --help          show this help
@@ -81,6 +84,7 @@ async function runCommand(args: string[]): Promise<number> {
         json: { type: 'boolean' },
         report: { type: 'string', multiple: true },
         'trace-link': { type: 'string' },
+        otel: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -121,6 +125,7 @@ async function runCommand(args: string[]): Promise<number> {
       file: positionals[0]!,
       scenario: values.scenario,
       overrides,
+      otel: values.otel === true,
       onRunner: r => (runner = r),
       outputs: () => {
         const outputs: Output[] = [];
@@ -134,7 +139,7 @@ async function runCommand(args: string[]): Promise<number> {
       },
     });
     if (!result.ok) {
-      process.stderr.write(`${result.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+      process.stderr.write(`${[...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n')}\n`);
       return EXIT.invalid;
     }
     return exitCodeOf(result.report);
@@ -169,6 +174,7 @@ function ipcCommand(): Promise<number> {
           const { request } = message;
           const result = await runSession({
             file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults,
+            otel: request.otel, serviceName: request.serviceName,
             onRunner: r => (runner = r),
             outputs: () => [new IpcOutput(send)],
           }).catch((error: Error) => {
@@ -176,7 +182,7 @@ function ipcCommand(): Promise<number> {
             return undefined;
           });
           let code: number = EXIT.invalid;
-          if (result && !result.ok) send({ kind: 'invalid', diagnostics: result.diagnostics });
+          if (result && !result.ok) send({ kind: 'invalid', diagnostics: result.diagnostics, problems: result.problems });
           else if (result) code = exitCodeOf(result.report);
           removeSignals();
           process.off('message', onMessage);
@@ -199,6 +205,9 @@ if (/^(engine(-undici8)?\.js|loadlens(\.js)?|main\.ts)$/.test(invokedAs)) {
   useBundledEsbuild();
   void main(process.argv.slice(2)).then(code => {
     process.exitCode = code;
+    // Everything is written. An OTLP exporter may still retry a down collector in the background
+    // (up to OTEL_EXPORTER_OTLP_TIMEOUT): do not wait for it. Unref'd: a clean exit comes first.
+    setTimeout(() => process.exit(code), 200).unref();
   }, (error: Error) => {
     process.stderr.write(`loadlens: internal error: ${error.stack ?? error.message}\n`);
     process.exitCode = EXIT.invalid;

@@ -8,8 +8,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { RunReport, RunState, StatsSnapshot, TelemetryCounts } from '../shared/report.ts';
+import type { RunReport, RunState, StatsSnapshot } from '../shared/report.ts';
 import { createHttpClient, Response, type RequestTracer } from './http.ts';
+import type { Telemetry } from './telemetry/types.ts';
 import type { Output, RunInfo } from './outputs/output.ts';
 import { Stats, type RequestSample } from './stats.ts';
 import { evaluateThresholds, parseThresholds } from './thresholds.ts';
@@ -36,13 +37,11 @@ export interface RunnerOptions {
   definition: ScenarioDefinition;
   run: ResolvedRunOptions;
   outputs: Output[];
-  /** Adds spans around requests when telemetry is on. */
-  tracer?: RequestTracer;
-  /** Export health, read each second and at the end. */
-  telemetry?: () => TelemetryCounts;
+  /** Spans and metrics for every request, when the run has `--otel`; shut down (flushed) before the report. */
+  telemetry?: Telemetry;
   /** Maps an error thrown by scenario code to `file:line:column` in the user's source. */
   locate?: (error: unknown) => string | undefined;
-  /** The run id; a new UUID by default. */
+  /** The run id (also on the telemetry's resource and baggage); a new UUID by default. */
   runId?: string;
   /** Called on each state change (the IPC output and tests listen). */
   onState?: (state: RunState) => void;
@@ -169,7 +168,7 @@ export class Runner {
     this.startedAtPerf = performance.now();
     const info: RunInfo = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
-      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: run.host ?? '', otel: this.options.tracer !== undefined,
+      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: run.host ?? '', otel: this.options.telemetry !== undefined,
     };
     for (const output of outputs) output.start(info);
     this.transition('spawning');
@@ -197,6 +196,8 @@ export class Runner {
     }
     clearInterval(ticker);
     this.tick();
+    // Every span ended with its iteration: flush them (bounded in time, even with the collector down).
+    const telemetry = await this.options.telemetry?.shutdown();
 
     const summary = this.stats.summary(Date.now() - this.startedAt);
     const parsed = parseThresholds({ ...run.thresholds });
@@ -213,7 +214,7 @@ export class Runner {
       stopReason: this.stopReason,
       iterations: this.iterations,
       droppedIterations: this.droppedIterations,
-      ...(this.options.telemetry ? { telemetry: this.options.telemetry() } : {}),
+      ...(telemetry ? { telemetry } : {}),
     };
     await Promise.all(outputs.map(output => output.stop(report)));
     this.users.clear();
@@ -253,7 +254,7 @@ export class Runner {
   }
 
   private newUser(): VirtualUser {
-    const user = new VirtualUser(this.nextUserId++, this, this.baseUrl, this.options.run.timeoutMs, this.options.tracer);
+    const user = new VirtualUser(this.nextUserId++, this, this.baseUrl, this.options.run.timeoutMs, this.options.telemetry?.tracer);
     this.users.add(user);
     return user;
   }
@@ -402,6 +403,7 @@ export class Runner {
     const now = Date.now();
     this.stats.tick(now, this.users.size);
     const snapshot = this.snapshot(now);
+    if (this.options.telemetry) snapshot.telemetry = this.options.telemetry.counts();
     for (const output of this.options.outputs) output.add(snapshot);
   }
 

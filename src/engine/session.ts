@@ -3,12 +3,14 @@
  * validate the scenario file, pick the scenario, resolve its options against the overrides, run it,
  * and make sure a stop signal, a stop message or a stray error in scenario code still ends in a report.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { RunOverrides } from '../shared/protocol.ts';
 import type { Diagnostic, RunReport, RunState } from '../shared/report.ts';
 import { loadScenarioFile, userLocation, type LoadedScenario } from './loader.ts';
 import type { Output } from './outputs/output.ts';
 import { Runner, type StopReason } from './runner.ts';
+import type { Telemetry } from './telemetry/types.ts';
 import { parseThresholds } from './thresholds.ts';
 import type { ScenarioOptions } from './types.ts';
 import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from './validate.ts';
@@ -25,11 +27,19 @@ export interface SessionRequest {
   onState?: (state: RunState) => void;
   /** Receives the runner once it exists, so a stop message can reach it. */
   onRunner?: (runner: Runner) => void;
+  /** Export a span per request and metrics, configured by the OTEL_* variables (`--otel`). */
+  otel?: boolean;
+  /** `service.name` unless OTEL_SERVICE_NAME says otherwise (the editor's setting). */
+  serviceName?: string;
 }
 
+/**
+ * The run's report, or why it did not start: `diagnostics` point into the user's files, `problems` are
+ * about the environment (an OTEL_* variable), each naming what to fix.
+ */
 export type SessionResult =
   | { ok: true; report: RunReport; runner: Runner }
-  | { ok: false; diagnostics: Diagnostic[] };
+  | { ok: false; diagnostics: Diagnostic[]; problems: string[] };
 
 /** Every threshold problem, in the form the scenario validation hook expects. */
 const checkThreshold = (expression: string, condition: string): string | undefined =>
@@ -39,9 +49,9 @@ const checkThreshold = (expression: string, condition: string): string | undefin
 export async function runSession(request: SessionRequest): Promise<SessionResult> {
   const file = path.resolve(request.file);
   const loaded = await loadScenarioFile(file, { checkThreshold });
-  if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics };
+  if (!loaded.ok) return { ok: false, diagnostics: loaded.diagnostics, problems: [] };
   const picked = pickScenario(loaded.scenarios, request.scenario, file);
-  if ('diagnostic' in picked) return { ok: false, diagnostics: [picked.diagnostic] };
+  if ('diagnostic' in picked) return { ok: false, diagnostics: [picked.diagnostic], problems: [] };
 
   let run: ResolvedRunOptions;
   try {
@@ -49,19 +59,34 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
   } catch (error) {
     if (!(error instanceof RunOptionsError)) throw error;
     const at = picked.location ?? { file, line: 1, column: 1 };
-    return { ok: false, diagnostics: error.problems.map(message => ({ ...at, message })) };
+    return { ok: false, diagnostics: error.problems.map(message => ({ ...at, message })), problems: [] };
   }
   if (run.host === undefined) {
     const at = picked.location ?? { file, line: 1, column: 1 };
-    return { ok: false, diagnostics: [{ ...at, message: `scenario '${picked.exportName}' has no host: set host in its options or pass --host http://127.0.0.1:8080` }] };
+    return { ok: false, diagnostics: [{ ...at, message: `scenario '${picked.exportName}' has no host: set host in its options or pass --host http://127.0.0.1:8080` }], problems: [] };
   }
 
+  const runId = randomUUID();
+  // The active-users gauge reads the runner, which needs the telemetry first.
+  const started: { runner?: Runner } = {};
+  let telemetry: Telemetry | undefined;
+  if (request.otel) {
+    // Loaded only for --otel: a run without it loads no OpenTelemetry code.
+    const { startTelemetry, TelemetryConfigError } = await import('./telemetry/index.ts');
+    try {
+      telemetry = startTelemetry({ runId, scenario: picked.exportName, file, serviceName: request.serviceName, activeUsers: () => started.runner?.activeUsers ?? 0 });
+    } catch (error) {
+      if (error instanceof TelemetryConfigError) return { ok: false, diagnostics: [], problems: [...error.problems] };
+      throw error;
+    }
+  }
   const runner = new Runner({
-    file, scenario: picked.exportName, definition: picked.definition, run,
+    file, scenario: picked.exportName, definition: picked.definition, run, runId, telemetry,
     outputs: request.outputs(run),
     locate: error => userLocation(error, file),
     onState: request.onState,
   });
+  started.runner = runner;
   request.onRunner?.(runner);
 
   // Scenario code that forgets an await can reject or throw outside any iteration: count it where the

@@ -45,6 +45,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       file: file.fsPath,
       scenario: target?.[1],
       otel: otel && settings.otel.enabled,
+      serviceName: settings.otel.serviceName,
       overrides,
       defaults: { users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime, host: settings.run.host },
     };

@@ -64,14 +64,14 @@ export class ResultsPanel implements vscode.Disposable {
         break;
       }
       case 'stats':
-        this.post({ kind: 'stats', snapshot: message.snapshot, telemetry: message.telemetry });
+        this.post({ kind: 'stats', snapshot: message.snapshot });
         break;
       case 'finished':
         this.post({ kind: 'finished', report: message.report, exitCode: message.exitCode });
         break;
       case 'invalid':
         this.replay = [];
-        this.post({ kind: 'invalid', diagnostics: message.diagnostics });
+        this.post({ kind: 'invalid', diagnostics: message.diagnostics, problems: message.problems });
         break;
       case 'ready':
       case 'log':

@@ -48,7 +48,7 @@ export class RunController implements vscode.Disposable {
       // In desktop VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
       execPath: nodePath || process.execPath,
       execArgv: debugPort ? [`--inspect=127.0.0.1:${debugPort}`] : [],
-      env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ...this.engineEnvironment(request), ELECTRON_RUN_AS_NODE: '1' },
       cwd: path.dirname(request.file),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
@@ -79,10 +79,12 @@ export class RunController implements vscode.Disposable {
           case 'ready':
             this.send({ kind: 'start', request });
             break;
-          case 'invalid':
-            problem = `The scenario has ${message.diagnostics.length} problem(s):\n${message.diagnostics.map(formatDiagnostic).join('\n')}`;
+          case 'invalid': {
+            const problems = [...message.diagnostics.map(formatDiagnostic), ...message.problems];
+            problem = `The run did not start: ${problems.length} problem(s):\n${problems.join('\n')}`;
             this.output.appendLine(problem);
             break;
+          }
           case 'finished':
             report = message.report;
             break;
@@ -110,6 +112,13 @@ export class RunController implements vscode.Disposable {
         resolve({ exitCode: code, report, problem });
       });
     });
+  }
+
+  /** OTEL_* variables for the engine from the settings; variables already set for the editor win. */
+  private engineEnvironment(request: RunRequest): Record<string, string> {
+    const { endpoint } = this.settings().otel;
+    if (!request.otel || !endpoint || process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
+    return { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint };
   }
 
   /** Asks the engine to stop gracefully; kills it if it has not exited in time. */

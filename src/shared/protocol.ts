@@ -2,7 +2,7 @@
  * Every message between the three programs, as discriminated unions on `kind`. Each side switches on
  * `kind` and lets the compiler check exhaustiveness (`assertNever`). Messages are plain JSON.
  */
-import type { Diagnostic, RunReport, StatsSnapshot, TelemetryCounts } from './report.ts';
+import type { Diagnostic, RunReport, StatsSnapshot } from './report.ts';
 
 /**
  * Run options from outside the scenario file. As `overrides` (CLI flags, the CodeLens "Options…") they
@@ -22,7 +22,10 @@ export interface RunRequest {
   scenario?: string;
   overrides: RunOverrides;
   defaults?: RunOverrides;
+  /** Export spans and metrics (configured by the OTEL_* variables of the engine's environment). */
   otel: boolean;
+  /** `service.name` unless OTEL_SERVICE_NAME says otherwise. */
+  serviceName?: string;
 }
 
 export type EngineToHost =
@@ -31,9 +34,9 @@ export type EngineToHost =
   /** engine → extension: the scenario loaded and the run began. */
   | { kind: 'started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string }
   /** engine → extension: live numbers, at most once a second. */
-  | { kind: 'stats'; snapshot: StatsSnapshot; telemetry?: TelemetryCounts }
-  /** engine → extension: the scenario or the options are invalid; the run did not start. */
-  | { kind: 'invalid'; diagnostics: Diagnostic[] }
+  | { kind: 'stats'; snapshot: StatsSnapshot }
+  /** engine → extension: the scenario, the options or the OTEL_* configuration are invalid; the run did not start. */
+  | { kind: 'invalid'; diagnostics: Diagnostic[]; problems: string[] }
   /** engine → extension: the run ended (normally or not) and this is its report. */
   | { kind: 'finished'; report: RunReport; exitCode: number }
   /** engine → extension: something to show in the output channel. */
@@ -53,11 +56,11 @@ export type HostToView =
   /** extension → webview: a run started (resets the panel). */
   | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string }
   /** extension → webview: live numbers. */
-  | { kind: 'stats'; snapshot: StatsSnapshot; telemetry?: TelemetryCounts }
+  | { kind: 'stats'; snapshot: StatsSnapshot }
   /** extension → webview: the final report. */
   | { kind: 'finished'; report: RunReport; exitCode: number }
   /** extension → webview: the scenario did not start, with the problems. */
-  | { kind: 'invalid'; diagnostics: Diagnostic[] }
+  | { kind: 'invalid'; diagnostics: Diagnostic[]; problems: string[] }
   /** extension → webview: the engine died or could not start. */
   | { kind: 'engine-error'; message: string };
 

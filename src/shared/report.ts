@@ -105,6 +105,8 @@ export interface StatsSnapshot {
   iterationErrors: IterationError[];
   /** The last closed one-second interval. */
   current: IntervalPoint;
+  /** Export health so far, when the run exports telemetry. */
+  telemetry?: TelemetryCounts;
 }
 
 /** The report at the end of a run (JSON report, last NDJSON line, IPC `finished`). */

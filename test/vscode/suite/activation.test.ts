@@ -6,7 +6,7 @@ const EXTENSION_ID = 'loadlens.loadlens';
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 
 suite('activation', () => {
-  test('the extension is not active before a scenario file or command', () => {
+  test('activation is lazy: on scenario files and commands, never on "*"', () => {
     // Activation must be lazy: the workspace holds *.load.ts, so workspaceContains may already have
     // fired; what must never happen is activation on '*'.
     const manifest = vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as { activationEvents: string[] };

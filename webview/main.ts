@@ -20,6 +20,7 @@ interface ViewState {
   report?: RunReport;
   exitCode?: number;
   diagnostics?: Diagnostic[];
+  problems?: string[];
   error?: string;
   points: IntervalPoint[];
 }
@@ -37,7 +38,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       break;
     case 'stats':
       state.snapshot = message.snapshot;
-      state.telemetry = message.telemetry;
+      state.telemetry = message.snapshot.telemetry;
       if (state.points.at(-1)?.t !== message.snapshot.current.t) state.points.push(message.snapshot.current);
       if (state.points.length > MAX_POINTS) state.points.splice(0, state.points.length - MAX_POINTS);
       break;
@@ -49,7 +50,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       if (message.report.timeline.length > 0) state.points = message.report.timeline.slice(-MAX_POINTS);
       break;
     case 'invalid':
-      state = { diagnostics: message.diagnostics, points: [] };
+      state = { diagnostics: message.diagnostics, problems: message.problems, points: [] };
       break;
     case 'engine-error':
       state.error = message.message;
@@ -74,8 +75,9 @@ app.addEventListener('click', event => {
 
 function render(): void {
   if (state.diagnostics) {
-    app.replaceChildren(el('h2', {}, 'The scenario did not start'), el('ul', { class: 'diagnostics' },
-      ...state.diagnostics.map(d => el('li', {}, el('code', {}, `${d.file}:${d.line}:${d.column}`), ' ', d.message))));
+    app.replaceChildren(el('h2', {}, 'The run did not start'), el('ul', { class: 'diagnostics' },
+      ...state.diagnostics.map(d => el('li', {}, el('code', {}, `${d.file}:${d.line}:${d.column}`), ' ', d.message)),
+      ...(state.problems ?? []).map(p => el('li', {}, p))));
     return;
   }
   if (!state.run) {

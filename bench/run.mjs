@@ -7,6 +7,8 @@
 //   2. 10,000 virtual users against a target answering after 10 ms
 //   3. memory: engine RSS after 1,000,000 requests vs at 250,000
 //
+//   4. telemetry: tracing every request, 10 % sampling and metrics only vs no telemetry
+//
 // Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50),
 // BENCH_ONLY=throughput|users|memory|telemetry (default: all).
 import { spawn } from 'node:child_process';
@@ -44,8 +46,8 @@ function pinned(core, command, args, { onLine, env } = {}) {
   return { child, done };
 }
 
-async function startTarget(delayMs = 0) {
-  const { child } = pinned(0, process.execPath, [path.join(root, 'bench/target.mjs'), '--delay-ms', delayMs]);
+async function startTarget(delayMs = 0, script = 'bench/target.mjs') {
+  const { child } = pinned(0, process.execPath, [path.join(root, script), '--delay-ms', delayMs]);
   const port = await new Promise((resolve, reject) => {
     child.stdout.once('data', chunk => resolve(Number(/listening (\d+)/.exec(String(chunk))?.[1])));
     child.once('exit', code => reject(new Error(`target exited ${code}`)));
@@ -54,9 +56,9 @@ async function startTarget(delayMs = 0) {
 }
 
 /** Runs the engine headless with --json; returns the final report (and calls onSnapshot per line). */
-async function runEngine(url, users, runTime, { onSnapshot, spawnRate = users, env, bundle = engine } = {}) {
+async function runEngine(url, users, runTime, { onSnapshot, spawnRate = users, env, bundle = engine, extraArgs = [] } = {}) {
   let report;
-  const { done } = pinned(1, process.execPath, [bundle, 'run', scenario, '--json', '--host', url, '--users', users, '--spawn-rate', spawnRate, '--run-time', runTime], {
+  const { done } = pinned(1, process.execPath, [bundle, 'run', scenario, '--json', '--host', url, '--users', users, '--spawn-rate', spawnRate, '--run-time', runTime, ...extraArgs], {
     env,
     onLine: (line, child) => {
       const message = JSON.parse(line);
@@ -167,7 +169,44 @@ async function memory() {
   }
 }
 
+/** The cost of telemetry: the engine without it, tracing every request, 10 % sampling, metrics only. */
+async function telemetry() {
+  console.log(`\n== 4. Telemetry cost on one core: ${connections} users, ${rounds} rounds of ${seconds} s interleaved, exporting OTLP/protobuf to a sink on the other core`);
+  const target = await startTarget(0);
+  const sink = await startTarget(0, 'bench/otlp-sink.mjs');
+  const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: sink.url, OTEL_METRIC_EXPORT_INTERVAL: '5000' };
+  const modes = {
+    none: { extraArgs: [] },
+    traced: { extraArgs: ['--otel'], env: otel },
+    sampled10: { extraArgs: ['--otel'], env: { ...otel, OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' } },
+    metricsOnly: { extraArgs: ['--otel'], env: { ...otel, OTEL_TRACES_EXPORTER: 'none' } },
+  };
+  const rps = Object.fromEntries(Object.keys(modes).map(k => [k, []]));
+  const dropped = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const [mode, options] of Object.entries(modes)) {
+        const report = await runEngine(target.url, connections, `${seconds}s`, options);
+        rps[mode].push(report.totals.requests / (report.durationMs / 1000));
+        if (report.telemetry) dropped.push(report.telemetry.spansDropped + report.telemetry.exportFailures);
+      }
+      console.log(`round ${round}: ${Object.keys(modes).map(m => `${m} ${fmt(rps[m].at(-1))}`).join(' · ')} req/s`);
+    }
+  } finally {
+    target.stop();
+    sink.stop();
+  }
+  const m = Object.fromEntries(Object.entries(rps).map(([k, v]) => [k, median(v)]));
+  results.telemetry = { rps, median: m, droppedOrFailed: dropped };
+  const line = (label, key, goal) => console.log(`RATIO ${label}: ${(m[key] / m.none).toFixed(2)}  (target ≥ ${goal.toFixed(2)})  ${m[key] / m.none >= goal ? 'PASS' : 'FAIL'}`);
+  line('tracing every request / no telemetry', 'traced', 0.5);
+  line('10 % sampling / no telemetry       ', 'sampled10', 0.85);
+  line('metrics only / no telemetry        ', 'metricsOnly', 0.8);
+  console.log(`spans dropped + failed exports across the runs: ${dropped.reduce((a, b) => a + b, 0)}`);
+}
+
 if (!only || only === 'throughput') await throughput();
+if (!only || only === 'telemetry') await telemetry();
 if (!only || only === 'users') await manyUsers();
 if (!only || only === 'memory') await memory();
 

@@ -14,6 +14,7 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { ENGINE_NODE_FLAGS } from '../src/shared/engine-flags.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS || 8);
@@ -58,7 +59,8 @@ async function startTarget(delayMs = 0, script = 'bench/target.mjs') {
 /** Runs the engine headless with --json; returns the final report (and calls onSnapshot per line). */
 async function runEngine(url, users, runTime, { onSnapshot, spawnRate = users, env, bundle = engine, extraArgs = [] } = {}) {
   let report;
-  const { done } = pinned(1, process.execPath, [bundle, 'run', scenario, '--json', '--host', url, '--users', users, '--spawn-rate', spawnRate, '--run-time', runTime, ...extraArgs], {
+  // Launched the way the product launches it (the extension's fork, the bin's shebang).
+  const { done } = pinned(1, process.execPath, [...ENGINE_NODE_FLAGS, bundle, 'run', scenario, '--json', '--host', url, '--users', users, '--spawn-rate', spawnRate, '--run-time', runTime, ...extraArgs], {
     env,
     onLine: (line, child) => {
       const message = JSON.parse(line);

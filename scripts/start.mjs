@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startOtlpReceiver } from '../src/receiver/index.ts';
+import { ENGINE_NODE_FLAGS } from '../src/shared/engine-flags.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const receiver = await startOtlpReceiver({ port: 0 });
@@ -31,7 +32,7 @@ const url = await new Promise((resolve, reject) => {
 console.log(`example shop on ${url}\n`);
 
 const reportJson = path.join(root, 'reports/shopper.json');
-const args = [path.join(root, 'dist/engine.js'), 'run', path.join(root, 'examples/shop.load.ts'), '--scenario', 'shopper', '--otel',
+const args = [...ENGINE_NODE_FLAGS, path.join(root, 'dist/engine.js'), 'run', path.join(root, 'examples/shop.load.ts'), '--scenario', 'shopper', '--otel',
   '--host', url, '--users', '20', '--spawn-rate', '5', '--run-time', '20s',
   '--report', path.join(root, 'reports/shopper.html'), '--report', reportJson, ...process.argv.slice(2)];
 const engine = spawn(process.execPath, args, { stdio: 'inherit', env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url } });

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { assertNever, type EngineToHost, type HostToEngine, type RunRequest } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
+import { ENGINE_NODE_FLAGS } from '../shared/engine-flags.ts';
 import type { LoadlensSettings } from '../shared/settings.ts';
 
 /** How often the watchdog pings, and how long the engine may stay silent before it is killed. */
@@ -47,7 +48,7 @@ export class RunController implements vscode.Disposable {
     const child = fork(this.enginePath, ['ipc'], {
       // In desktop VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
       execPath: nodePath || process.execPath,
-      execArgv: debugPort ? [`--inspect=127.0.0.1:${debugPort}`] : [],
+      execArgv: [...ENGINE_NODE_FLAGS, ...(debugPort ? [`--inspect=127.0.0.1:${debugPort}`] : [])],
       env: { ...process.env, ...this.engineEnvironment(request), ELECTRON_RUN_AS_NODE: '1' },
       cwd: path.dirname(request.file),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { assertNever, type EngineToHost, type HostToEngine, type RunOverrides } from '../shared/protocol.ts';
+import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
 import { useBundledEsbuild } from './esbuild-binary.ts';
 import { HtmlReportOutput } from './outputs/report-html.ts';
@@ -15,6 +15,7 @@ import type { Output } from './outputs/output.ts';
 import { TerminalOutput } from './outputs/terminal.ts';
 import type { Runner } from './runner.ts';
 import { runSession, stopOnSignals } from './session.ts';
+import type { RunOverrides as FlagOverrides } from './validate.ts';
 import { IpcOutput } from './outputs/ipc.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
@@ -107,9 +108,10 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`loadlens run: --report: '${badReport}' must end in .json or .html\n`);
     return EXIT.invalid;
   }
-  const overrides: RunOverrides = {
-    ...(values.users !== undefined ? { users: values.users as unknown as number } : {}),
-    ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] as unknown as number } : {}),
+  // As typed: resolveRunOptions validates them and names the flag in its message.
+  const overrides: FlagOverrides = {
+    ...(values.users !== undefined ? { users: values.users } : {}),
+    ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
     ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
   };

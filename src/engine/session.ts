@@ -13,13 +13,14 @@ import { Runner, type StopReason } from './runner.ts';
 import type { Telemetry } from './telemetry/types.ts';
 import { parseThresholds } from './thresholds.ts';
 import type { ScenarioOptions } from './types.ts';
-import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from './validate.ts';
+import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions, type RunOverrides as FlagOverrides } from './validate.ts';
 
 export interface SessionRequest {
   file: string;
   /** Export name; default: the only scenario in the file (an error when there are several). */
   scenario?: string;
-  overrides: RunOverrides;
+  /** CLI flags (as typed) or the editor's Options…: they win over the scenario's options. */
+  overrides: FlagOverrides;
   /** Fill-ins for options the scenario leaves unset (the editor's `loadlens.run.*` settings). */
   defaults?: RunOverrides;
   /** Outputs built once the run's options are known. */

@@ -1,16 +1,16 @@
 /**
  * The virtual user's HTTP client, on undici's low-level `dispatch` API. One request = one
- * `RequestSample` for the stats (and, with telemetry on, one span). Each virtual user owns an undici
- * Agent, so it opens and keeps its own connections like a browser would, and the first request of a
- * user pays (and shows) the connection cost.
+ * `RequestSample` for the stats (and, with telemetry on, one span). Each virtual user owns its
+ * connections (an undici Client per origin), so it opens and keeps them like a browser would, and the
+ * first request of a user pays (and shows) the connection cost.
  *
- * Hot path: a request allocates its handler, the body chunks and the sample; no timers beyond
- * undici's own, no I/O but the request.
+ * Hot path: a request allocates its handler, one timer, the body chunks and the Response (which is
+ * also the stats sample); no I/O but the request.
  */
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { Agent, buildConnector, type Dispatcher } from 'undici';
+import { buildConnector, Client, type Dispatcher } from 'undici';
 import { parseDuration } from './duration.ts';
 import type { RequestSample } from './stats.ts';
 import type { ConnectTiming, RequestTracer, TracedRequest } from './telemetry/types.ts';
@@ -280,10 +280,7 @@ export interface UserHttpClient extends HttpClient {
 /** Builds the `http` object of one virtual user. Call `close()` when the user stops. */
 export function createHttpClient(options: HttpClientOptions): UserHttpClient {
   const { baseUrl, userId, sink, tracer } = options;
-  // One keep-alive connection per origin per user. undici waits one event-loop turn before reusing a
-  // connection (pipelining 1), so with more connections allowed a user's next request, sent at once,
-  // would open a second connection and alternate between them. Requests a user sends in parallel queue.
-  const agent = new Agent({ connect: timedConnector(options.timeoutMs), connections: 1, keepAliveTimeout: 30_000, pipelining: 1 });
+  const connections = new UserConnections(options.timeoutMs);
   const targets = new TargetCache(baseUrl);
   /** Completed requests whose spans are still open (bounded by the user's concurrency). */
   let openSpans: TracedRequest[] = [];
@@ -318,7 +315,7 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     const timeoutMs = requestOptions.timeout === undefined ? options.timeoutMs : parseDuration(requestOptions.timeout);
     return new Promise<LoadResponse>(resolve => {
       const inFlight = new InFlightRequest(owner, method, name, requestOptions.expect, traced, timeoutMs, resolve);
-      agent.dispatch({ origin: url.origin, path: url.pathname + url.search, method, headers, body }, inFlight);
+      connections.dispatch(url, { path: targets.requestPath(url), method, headers, body }, inFlight);
     });
   };
 
@@ -333,9 +330,9 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     endSpans,
     close: () => {
       endSpans();
-      return agent.close();
+      return connections.close();
     },
-    destroy: () => agent.destroy(),
+    destroy: () => connections.destroy(),
   };
 }
 
@@ -349,12 +346,47 @@ function statusFailure(status: number, expect: number | number[] | undefined): s
 }
 
 /**
+ * A user's connections: one undici Client per origin, each one keep-alive connection (pipelining 1).
+ * Requests a user sends in parallel to one origin queue on it. A Client rather than an Agent (Agent →
+ * Pool → Client): with thousands of users the Agent and Pool layers cost memory per user and time per
+ * request; and a Pool allowed more connections would open a second one whenever the user's next request
+ * came before undici reuses the first (it waits one event-loop turn), then alternate between them.
+ */
+class UserConnections {
+  private readonly clients = new Map<string, Client>();
+  private readonly connect: buildConnector.connector;
+
+  constructor(timeoutMs: number) {
+    this.connect = timedConnector(timeoutMs);
+  }
+
+  dispatch(url: URL, options: Omit<Dispatcher.DispatchOptions, 'origin'>, handler: Dispatcher.DispatchHandler): void {
+    let client = this.clients.get(url.origin);
+    if (!client) {
+      client = new Client(url.origin, { connect: this.connect, keepAliveTimeout: 30_000, pipelining: 1 });
+      this.clients.set(url.origin, client);
+    }
+    client.dispatch(options as Dispatcher.DispatchOptions, handler);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.clients.values()].map(c => c.close()));
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all([...this.clients.values()].map(c => c.destroy()));
+  }
+}
+
+/**
  * Parsed URLs of the paths a user requests, so a loop over the same few paths parses each once. The
  * URLs are shared: never mutate one. Bounded: a scenario with endless distinct paths starts over.
  */
 class TargetCache {
   private readonly base: URL;
   private readonly urls = new Map<string, URL>();
+  /** The request line's path of each URL, built once. */
+  private readonly paths = new WeakMap<URL, string>();
 
   constructor(base: URL) {
     this.base = base;
@@ -368,6 +400,15 @@ class TargetCache {
       this.urls.set(path, url);
     }
     return url;
+  }
+
+  requestPath(url: URL): string {
+    let path = this.paths.get(url);
+    if (path === undefined) {
+      path = url.pathname + url.search;
+      this.paths.set(url, path);
+    }
+    return path;
   }
 }
 

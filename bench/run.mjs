@@ -9,7 +9,7 @@
 //
 //   4. telemetry: tracing every request, 10 % sampling and metrics only vs no telemetry
 //
-// Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 3), BENCH_CONNECTIONS (default 50),
+// Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 50),
 // BENCH_ONLY=throughput|users|memory|telemetry (default: all).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -18,7 +18,7 @@ import { ENGINE_NODE_FLAGS } from '../src/shared/engine-flags.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS || 8);
-const rounds = Number(process.env.BENCH_ROUNDS || 3);
+const rounds = Number(process.env.BENCH_ROUNDS || 5);
 const connections = Number(process.env.BENCH_CONNECTIONS || 50);
 const only = process.env.BENCH_ONLY;
 const engine = path.join(root, 'dist/engine.js');

@@ -196,12 +196,13 @@ export class Runner {
     }
     clearInterval(ticker);
     this.tick();
+    // The load ends here: durations and rates do not include the telemetry flush below.
+    const endedAt = Date.now();
     // Every span ended with its iteration: flush them (bounded in time, even with the collector down).
     const telemetry = await this.options.telemetry?.shutdown();
 
-    const summary = this.stats.summary(Date.now() - this.startedAt);
+    const summary = this.stats.summary(endedAt - this.startedAt);
     const parsed = parseThresholds({ ...run.thresholds });
-    const endedAt = Date.now();
     const report: RunReport = {
       runId: this.runId,
       scenario: this.options.scenario,

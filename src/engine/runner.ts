@@ -166,6 +166,7 @@ export class Runner {
     const { run, outputs } = this.options;
     this.startedAt = Date.now();
     this.startedAtPerf = performance.now();
+    const cpuAtStart = process.cpuUsage();
     const info: RunInfo = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
       targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: run.host ?? '', otel: this.options.telemetry !== undefined,
@@ -198,6 +199,7 @@ export class Runner {
     this.tick();
     // The load ends here: durations and rates do not include the telemetry flush below.
     const endedAt = Date.now();
+    const cpu = process.cpuUsage(cpuAtStart);
     // Every span ended with its iteration: flush them (bounded in time, even with the collector down).
     const telemetry = await this.options.telemetry?.shutdown();
 
@@ -215,6 +217,7 @@ export class Runner {
       stopReason: this.stopReason,
       iterations: this.iterations,
       droppedIterations: this.droppedIterations,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
       ...(telemetry ? { telemetry } : {}),
     };
     await Promise.all(outputs.map(output => output.stop(report)));

@@ -132,6 +132,11 @@ export interface RunReport {
   iterations?: number;
   /** Open model: arrivals dropped because `maxUsers` users were all busy. */
   droppedIterations?: number;
+  /**
+   * CPU time (user + system, ms) the engine process used during the load. Compared with `durationMs`
+   * it tells whether the load generator itself was the bottleneck (near 100 % of one core).
+   */
+  cpuMs?: number;
 }
 
 /** A problem in a scenario file or its options, at a place in the user's source. */

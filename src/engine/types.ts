@@ -3,8 +3,9 @@
  * Runtime values live in `api.ts`; the engine's internals use these same types.
  */
 
-/** A duration as users write it: '250ms', '30s', '10m', '1h', or a number of seconds. */
-export type DurationInput = string | number;
+import type { DurationInput } from '../shared/duration.ts';
+
+export type { DurationInput };
 
 /** How long a virtual user waits between iterations. Build one with `between`, `constant`, `constantPacing`. */
 export type WaitTime =

@@ -3,7 +3,7 @@
  * and the run's resolved numbers once the options, the command line's flags and the defaults meet.
  */
 import type { Diagnostic } from '../shared/report.ts';
-import { describeValue, tryParseDuration } from './duration.ts';
+import { describeValue, tryParseDuration } from '../shared/duration.ts';
 import type { DurationInput, ScenarioDefinition, ScenarioOptions } from './types.ts';
 
 /** A 1-based place in a file (the `scenario(` call site, after source maps). */

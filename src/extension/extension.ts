@@ -2,6 +2,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
+import { durationProblem } from '../shared/settings.ts';
 import * as codeLens from './codelens.ts';
 import { ResultsPanel, ResultsPanelSerializer, VIEW_TYPE, type PanelEvents } from './results-panel.ts';
 import { RunController, type RunOutcome } from './run-controller.ts';
@@ -66,7 +67,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     if (users === undefined) return undefined;
     const spawnRate = await ask('Users started per second', String(settings.run.spawnRate), positive);
     if (spawnRate === undefined) return undefined;
-    const runTime = await ask('Run time (e.g. 30s, 10m, 1h)', settings.run.runTime, v => (/^\d+(\.\d+)?(ms|s|m|h)$/.test(v) ? undefined : "A duration like '30s', '10m' or '1h'"));
+    const runTime = await ask('Run time (e.g. 30s, 10m, 1h30m)', settings.run.runTime, v => (durationProblem(v) ? "A duration like '30s', '10m' or '1h30m'" : undefined));
     if (runTime === undefined) return undefined;
     const host = await ask('Host (empty: the scenario\'s own)', settings.run.host, v => (v === '' || /^https?:\/\/\S+$/.test(v) ? undefined : 'An http:// or https:// URL, or empty'));
     if (host === undefined) return undefined;

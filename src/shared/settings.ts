@@ -2,7 +2,17 @@
  * The extension's settings as one frozen, typed object, validated in one place. Pure: the extension
  * passes the raw values it read from `loadlens.*`; tests pass plain objects.
  */
+import { tryParseDuration } from './duration.ts';
 import type { RunOverrides } from './protocol.ts';
+
+/**
+ * Why `text` is not a usable run time, or undefined when it is: the engine's own duration syntax (so a
+ * setting or an input box accepts exactly what a scenario or --run-time does), and longer than 0.
+ */
+export function durationProblem(text: string): string | undefined {
+  const parsed = tryParseDuration(text);
+  return parsed.ok && parsed.ms > 0 ? undefined : "must be a duration like '30s', '10m' or '1h30m'";
+}
 
 export interface LoadlensSettings {
   readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
@@ -39,7 +49,7 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
   const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0');
   const string = (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string');
   const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
-  const duration = (v: unknown) => (typeof v === 'string' && /^\d+(\.\d+)?(ms|s|m|h)$/.test(v) ? undefined : "must be a duration like '30s', '10m' or '1h'");
+  const duration = (v: unknown) => (typeof v === 'string' ? durationProblem(v) : 'must be a string');
   const url = (v: unknown) => {
     if (typeof v !== 'string') return 'must be a string';
     if (v === '') return undefined;

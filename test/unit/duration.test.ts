@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatDuration, parseDuration, tryParseDuration } from '../../src/engine/duration.ts';
+import { formatDuration, parseDuration, tryParseDuration } from '../../src/shared/duration.ts';
 
 const HINT = "use a number of seconds or e.g. '30s', '10m', '1h'";
 

@@ -15,7 +15,9 @@ const cases: Array<{ values: Record<string, unknown>; run?: object; otel?: objec
   { values: { 'run.users': 50, 'run.runTime': '10m', 'run.host': 'http://127.0.0.1:8080' }, run: { users: 50, runTime: '10m', host: 'http://127.0.0.1:8080' }, problems: [] },
   { values: { 'run.users': 0 }, run: { users: 10 }, problems: ['loadlens.run.users: must be a whole number ≥ 1 (got 0); using 10'] },
   { values: { 'run.users': 2.5, 'run.spawnRate': -1 }, problems: ['loadlens.run.users: must be a whole number ≥ 1 (got 2.5); using 10', 'loadlens.run.spawnRate: must be a number > 0 (got -1); using 5'] },
-  { values: { 'run.runTime': '10 minutes' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h\' (got "10 minutes"); using "1m"'] },
+  { values: { 'run.runTime': '10 minutes' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "10 minutes"); using "1m"'] },
+  { values: { 'run.runTime': '1h30m' }, run: { runTime: '1h30m' }, problems: [] },
+  { values: { 'run.runTime': '0s' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "0s"); using "1m"'] },
   { values: { 'otel.endpoint': 'localhost:4318' }, otel: { endpoint: '' }, problems: ['loadlens.otel.endpoint: must be an http:// or https:// URL (got "localhost:4318"); using ""'] },
   { values: { 'otel.enabled': 'yes' }, otel: { enabled: true }, problems: ['loadlens.otel.enabled: must be true or false (got "yes"); using true'] },
 ];

@@ -2,7 +2,8 @@
  * Durations as users write them in scenarios and on the command line ('250ms', '30s', '1.5m', '1h30m',
  * or a number of seconds), and back again for display. The engine works in milliseconds throughout.
  */
-import type { DurationInput } from './types.ts';
+/** A duration as users write it: '250ms', '30s', '10m', '1h', '1h30m', or a number of seconds. */
+export type DurationInput = string | number;
 
 /** The outcome of {@link tryParseDuration}: milliseconds, or a message to show the user as is. */
 export type DurationParse = { ok: true; ms: number } | { ok: false; message: string };

@@ -8,10 +8,12 @@ import { ResultsPanel, ResultsPanelSerializer, VIEW_TYPE, type PanelEvents } fro
 import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
+import { EmbeddedReceiver } from './embedded-receiver.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
 export interface LoadlensApi {
   runs: RunController;
+  receiver: EmbeddedReceiver;
   panel(): ResultsPanel | undefined;
 }
 
@@ -35,6 +37,13 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     },
   };
 
+  const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
+  /** Where the engine exports: OTEL_EXPORTER_OTLP_ENDPOINT of the editor's environment, the setting, else the embedded receiver. */
+  const otlpEnvironment = async (): Promise<Record<string, string>> => {
+    if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
+    return { OTEL_EXPORTER_OTLP_ENDPOINT: settings.otel.endpoint || (await receiver.endpoint()) };
+  };
+
   const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}): Promise<RunOutcome | undefined> => {
     const file = target?.[0] ?? vscode.window.activeTextEditor?.document.uri;
     if (!file) {
@@ -51,7 +60,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       defaults: { users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime, host: settings.run.host },
     };
     const panel = ResultsPanel.createOrShow(context.extensionUri, events);
-    const outcome = await runs.run(request);
+    const outcome = await runs.run(request, request.otel ? await otlpEnvironment() : {});
     if (outcome.problem) {
       panel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
@@ -77,6 +86,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   context.subscriptions.push(
     output,
     runs,
+    receiver,
     statusBar,
     ...codeLens.register(),
     onSettingsChanged(next => {
@@ -88,8 +98,10 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       ResultsPanel.active?.showEngineMessage(message);
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new ResultsPanelSerializer(context.extensionUri, events)),
-    vscode.commands.registerCommand('loadlens.run-scenario', (uri?: vscode.Uri, scenario?: string) => runScenario(true, uri && scenario ? [uri, scenario] : undefined)),
-    vscode.commands.registerCommand('loadlens.run-scenario-plain', (uri?: vscode.Uri, scenario?: string) => runScenario(false, uri && scenario ? [uri, scenario] : undefined)),
+    // Each run command takes (file, scenario) from its CodeLens; a third argument, run options, serves
+    // keybindings, tasks and tests.
+    vscode.commands.registerCommand('loadlens.run-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => runScenario(true, uri && scenario ? [uri, scenario] : undefined, given)),
+    vscode.commands.registerCommand('loadlens.run-scenario-plain', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => runScenario(false, uri && scenario ? [uri, scenario] : undefined, given)),
     vscode.commands.registerCommand('loadlens.run-with-options', async (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => {
       const overrides = given ?? (await askOverrides());
       return overrides ? runScenario(true, uri && scenario ? [uri, scenario] : undefined, overrides) : undefined;
@@ -97,7 +109,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, panel: () => ResultsPanel.active };
+  return { runs, receiver, panel: () => ResultsPanel.active };
 }
 
 export function deactivate(): void {

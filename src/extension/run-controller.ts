@@ -40,8 +40,11 @@ export class RunController implements vscode.Disposable {
     return this.child !== undefined;
   }
 
-  /** Starts the engine and resolves when the run ends, however it ends. */
-  run(request: RunRequest): Promise<RunOutcome> {
+  /**
+   * Starts the engine and resolves when the run ends, however it ends. `environment` adds variables for
+   * the engine (the OTLP endpoint).
+   */
+  run(request: RunRequest, environment: Record<string, string> = {}): Promise<RunOutcome> {
     if (this.child) return Promise.resolve({ exitCode: null, problem: 'A run is already in progress: stop it first.' });
     const { nodePath } = this.settings().run;
     const debugPort = process.env.LOADLENS_ENGINE_DEBUG_PORT;
@@ -49,7 +52,7 @@ export class RunController implements vscode.Disposable {
       // In desktop VS Code process.execPath is Electron: ELECTRON_RUN_AS_NODE makes it plain Node.
       execPath: nodePath || process.execPath,
       execArgv: [...ENGINE_NODE_FLAGS, ...(debugPort ? [`--inspect=127.0.0.1:${debugPort}`] : [])],
-      env: { ...process.env, ...this.engineEnvironment(request), ELECTRON_RUN_AS_NODE: '1' },
+      env: { ...process.env, ...environment, ELECTRON_RUN_AS_NODE: '1' },
       cwd: path.dirname(request.file),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
@@ -115,12 +118,6 @@ export class RunController implements vscode.Disposable {
     });
   }
 
-  /** OTEL_* variables for the engine from the settings; variables already set for the editor win. */
-  private engineEnvironment(request: RunRequest): Record<string, string> {
-    const { endpoint } = this.settings().otel;
-    if (!request.otel || !endpoint || process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
-    return { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint };
-  }
 
   /** Asks the engine to stop gracefully; kills it if it has not exited in time. */
   stop(): void {

@@ -16,7 +16,7 @@ export function durationProblem(text: string): string | undefined {
 
 export interface LoadlensSettings {
   readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
-  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string }>;
+  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number }>;
 }
 
 /** A setting whose value was rejected, and the default used instead. */
@@ -27,7 +27,7 @@ export interface SettingProblem {
 
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: 10, spawnRate: 5, runTime: '1m', host: '', nodePath: '' }),
-  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens' }),
+  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 4318 }),
 });
 
 type Raw = (key: string) => unknown;
@@ -48,6 +48,7 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
   const positiveInteger = (v: unknown) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'must be a whole number ≥ 1');
   const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0');
   const string = (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string');
+  const port = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be a port number from 0 to 65535');
   const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
   const duration = (v: unknown) => (typeof v === 'string' ? durationProblem(v) : 'must be a string');
   const url = (v: unknown) => {
@@ -72,6 +73,7 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
       enabled: read('otel.enabled', DEFAULT_SETTINGS.otel.enabled, boolean),
       endpoint: read('otel.endpoint', DEFAULT_SETTINGS.otel.endpoint, url),
       serviceName: read('otel.serviceName', DEFAULT_SETTINGS.otel.serviceName, string),
+      receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
     }),
   });
   return { settings, problems };

@@ -19,6 +19,7 @@ const cases: Array<{ values: Record<string, unknown>; run?: object; otel?: objec
   { values: { 'run.runTime': '1h30m' }, run: { runTime: '1h30m' }, problems: [] },
   { values: { 'run.runTime': '0s' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "0s"); using "1m"'] },
   { values: { 'otel.endpoint': 'localhost:4318' }, otel: { endpoint: '' }, problems: ['loadlens.otel.endpoint: must be an http:// or https:// URL (got "localhost:4318"); using ""'] },
+  { values: { 'otel.receiverPort': 70000 }, otel: { receiverPort: 4318 }, problems: ['loadlens.otel.receiverPort: must be a port number from 0 to 65535 (got 70000); using 4318'] },
   { values: { 'otel.enabled': 'yes' }, otel: { enabled: true }, problems: ['loadlens.otel.enabled: must be true or false (got "yes"); using true'] },
 ];
 

@@ -41,7 +41,7 @@ suite('running a scenario', () => {
   test('the engine child runs the scenario, streams stats to the panel, and reports what the server received', async () => {
     counts.clear();
     const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
-    const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-with-options', uri, 'browse', { users: 3, spawnRate: 10, runTime: '3s', host: url });
+    const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario-plain', uri, 'browse', { users: 3, spawnRate: 10, runTime: '3s', host: url });
     assert.equal(outcome.problem, undefined);
     assert.equal(outcome.exitCode, 0);
     const report = outcome.report!;
@@ -49,6 +49,7 @@ suite('running a scenario', () => {
     assert.equal(report.totals.requests, counts.get('GET /product/1'));
     assert.ok(report.totals.requests >= 20, `only ${report.totals.requests} requests in 3 s`);
     assert.equal(report.totals.failures, 0);
+    assert.equal(report.telemetry, undefined, 'Run (not Run with OTel) exports nothing');
     assert.ok(report.durationMs >= 3000 && report.durationMs < 6000, `ran ${report.durationMs} ms`);
 
     const panel = (await api()).panel();
@@ -66,7 +67,7 @@ suite('running a scenario', () => {
   test('a failed check is counted against its request and shown with the failures', async () => {
     counts.clear();
     const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
-    const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-with-options', uri, 'checkout', { users: 1, runTime: '1s', host: url });
+    const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario-plain', uri, 'checkout', { users: 1, runTime: '1s', host: url });
     const report = outcome.report!;
     const row = report.requests.find(r => r.method === 'POST' && r.name === '/checkout/confirm')!;
     assert.equal(row.count, counts.get('POST /checkout/confirm'));

@@ -1,0 +1,77 @@
+import * as assert from 'node:assert/strict';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { LoadlensApi } from '../../../src/extension/extension.ts';
+import type { RunOutcome } from '../../../src/extension/run-controller.ts';
+import { startOtlpReceiver } from '../../../src/receiver/index.ts';
+
+const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
+
+async function countingTarget() {
+  const traceparents: string[] = [];
+  const server = http.createServer((req, res) => {
+    traceparents.push(String(req.headers.traceparent));
+    req.resume();
+    req.on('end', () => res.end('{}'));
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  return { traceparents, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+suite('running with OTel from the editor', () => {
+  test('with no endpoint configured, the spans go to Loadlens\'s own receiver in the editor', async () => {
+    const target = await countingTarget();
+    try {
+      const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
+      const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario', uri, 'browse', { users: 2, runTime: '2s', host: target.url });
+      const report = outcome.report!;
+      const api = await vscode.extensions.getExtension<LoadlensApi>('loadlens.loadlens')!.activate();
+      const receiver = await api.receiver.current!;
+      const clients = receiver.spans().filter(s => s.kindName === 'CLIENT' && s.resource['loadlens.run.id'] === report.runId);
+      assert.equal(clients.length, report.totals.requests);
+      assert.equal(target.traceparents.length, report.totals.requests);
+      assert.equal(report.telemetry?.exportFailures, 0);
+      // A failure's or a slow request's trace id finds its trace in the embedded store.
+      const traceId = report.slowest.find(s => s.traceId)!.traceId!;
+      assert.equal(receiver.store.getTrace(traceId)?.find(s => s.kindName === 'CLIENT')?.traceId, traceId);
+    } finally {
+      target.close();
+    }
+  });
+
+
+  test('the loadlens.otel.endpoint setting reaches the engine: every request arrives at the collector as a span of this run', async () => {
+    const receiver = await startOtlpReceiver({ port: 0 });
+    const traceparents: string[] = [];
+    const target = http.createServer((req, res) => {
+      traceparents.push(String(req.headers.traceparent));
+      req.resume();
+      req.on('end', () => res.end('{}'));
+    });
+    await new Promise<void>(resolve => target.listen(0, '127.0.0.1', resolve));
+    const config = vscode.workspace.getConfiguration('loadlens');
+    try {
+      await config.update('otel.endpoint', receiver.url, vscode.ConfigurationTarget.Workspace);
+      await config.update('otel.serviceName', 'editor-load', vscode.ConfigurationTarget.Workspace);
+      const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
+      const host = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+      const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-with-options', uri, 'browse', { users: 2, runTime: '2s', host });
+      const report = outcome.report!;
+      assert.equal(outcome.problem, undefined);
+      const clients = receiver.spans().filter(s => s.kindName === 'CLIENT');
+      assert.equal(clients.length, report.totals.requests);
+      assert.equal(traceparents.length, report.totals.requests);
+      assert.ok(clients.every(s => s.resource['loadlens.run.id'] === report.runId && s.resource['service.name'] === 'editor-load'));
+      assert.equal(report.telemetry?.exportFailures, 0);
+      assert.equal(report.telemetry?.spansExported, receiver.spans().length, 'CLIENT spans and their connect children, all flushed');
+    } finally {
+      await config.update('otel.endpoint', undefined, vscode.ConfigurationTarget.Workspace);
+      await config.update('otel.serviceName', undefined, vscode.ConfigurationTarget.Workspace);
+      target.closeAllConnections();
+      target.close();
+      await receiver.close();
+    }
+  });
+});

@@ -59,8 +59,17 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       overrides,
       defaults: { users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime, host: settings.run.host },
     };
+    let environment: Record<string, string> = {};
+    try {
+      if (request.otel) environment = await otlpEnvironment();
+    } catch (error) {
+      const message = `Loadlens: could not start the OTLP receiver on port ${settings.otel.receiverPort} (loadlens.otel.receiverPort): ${(error as Error).message}`;
+      output.appendLine(message);
+      void vscode.window.showErrorMessage(message);
+      return undefined;
+    }
     const panel = ResultsPanel.createOrShow(context.extensionUri, events);
-    const outcome = await runs.run(request, request.otel ? await otlpEnvironment() : {});
+    const outcome = await runs.run(request, environment);
     if (outcome.problem) {
       panel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
@@ -90,8 +99,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     statusBar,
     ...codeLens.register(),
     onSettingsChanged(next => {
-      settings = next;
-      reportProblems(readSettings().problems);
+      settings = next.settings;
+      reportProblems(next.problems);
     }),
     runs.onMessage(message => {
       statusBar.show(message);

@@ -7,9 +7,9 @@ export function readSettings(): { settings: LoadlensSettings; problems: SettingP
   return parseSettings(key => config.get(key));
 }
 
-/** Calls `listener` with fresh settings whenever a `loadlens.*` setting changes. */
-export function onSettingsChanged(listener: (settings: LoadlensSettings) => void): vscode.Disposable {
+/** Calls `listener` with fresh settings (and any rejected values) whenever a `loadlens.*` setting changes. */
+export function onSettingsChanged(listener: (read: { settings: LoadlensSettings; problems: SettingProblem[] }) => void): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration(event => {
-    if (event.affectsConfiguration('loadlens')) listener(readSettings().settings);
+    if (event.affectsConfiguration('loadlens')) listener(readSettings());
   });
 }

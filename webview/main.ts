@@ -2,7 +2,7 @@
 // their trace ids. It only renders what the extension posts (HostToView) and asks for actions (ViewToHost).
 import { CategoryScale, Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import { assertNever, type HostToView, type ViewToHost } from '../src/shared/protocol.ts';
-import type { Diagnostic, FailureRow, IntervalPoint, RequestRow, RunReport, SlowRequest, StatsSnapshot, TelemetryCounts } from '../src/shared/report.ts';
+import { generatorWarning, type Diagnostic, type FailureRow, type IntervalPoint, type RequestRow, type RunReport, type SlowRequest, type StatsSnapshot, type TelemetryCounts } from '../src/shared/report.ts';
 import './style.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Tooltip, Legend, Filler);
@@ -103,6 +103,8 @@ function render(): void {
   );
   const sections: Node[] = [header];
   if (state.error) sections.push(el('p', { class: 'error' }, state.error));
+  const warning = state.report && generatorWarning(state.report);
+  if (warning) sections.push(el('p', { class: 'warning' }, warning));
   sections.push(el('div', { class: 'charts' }, canvas('chart-rps'), canvas('chart-latency'), canvas('chart-users')));
   sections.push(el('h3', {}, 'Requests'), statsTable(rows, totals));
   const failures = state.report?.failures ?? state.snapshot?.failures ?? [];

@@ -150,3 +150,17 @@ export interface Diagnostic {
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.message}`;
 }
+
+/** Above this share of one core, the load generator itself may be what the numbers measure. */
+const SATURATED_CPU = 0.9;
+
+/**
+ * A warning when the engine used (nearly) a whole CPU core during the load: its own queueing then
+ * shows up as latency and caps the rate, as Locust warns above 90 %.
+ */
+export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>): string | undefined {
+  if (report.cpuMs === undefined || report.durationMs <= 0) return undefined;
+  const share = report.cpuMs / report.durationMs;
+  if (share < SATURATED_CPU) return undefined;
+  return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
+}

@@ -11,6 +11,7 @@ import {
 } from '../../src/engine/outputs/format.ts';
 import { buildTraceLink } from '../../src/shared/trace-link.ts';
 import { formatStatsTable, formatSummary, TerminalOutput } from '../../src/engine/outputs/terminal.ts';
+import { generatorWarning } from '../../src/shared/report.ts';
 import { NdjsonOutput, type NdjsonLine } from '../../src/engine/outputs/ndjson.ts';
 import { JsonReportOutput } from '../../src/engine/outputs/report.ts';
 import { HtmlReportOutput, renderHtmlReport } from '../../src/engine/outputs/report-html.ts';
@@ -485,4 +486,14 @@ describe('renderHtmlReport', () => {
     assert.equal((page.match(/>no data</g) ?? []).length, 3);
     assert.ok(page.includes('No failures.'));
   });
+});
+
+
+test('summary: a warning when the load generator saturated its CPU core', () => {
+  const cases: Array<[number | undefined, number, string | undefined]> = [
+    [undefined, 10_000, undefined],
+    [8_000, 10_000, undefined],
+    [9_600, 10_000, '⚠ the load generator used 96% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)'],
+  ];
+  for (const [cpuMs, durationMs, expected] of cases) assert.equal(generatorWarning({ cpuMs, durationMs }), expected);
 });

@@ -3,7 +3,7 @@
  * once a second; on a pipe or a CI log a short progress line every ~10 s; at the end a summary with
  * the final table, failures and slow requests with their trace ids, thresholds and telemetry health.
  */
-import type { RequestRow, RunReport, StatsSnapshot } from '../../shared/report.ts';
+import { generatorWarning, type RequestRow, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
 import {
   cellWidth, formatBytes, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual,
@@ -233,6 +233,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
     `p95 ${formatMs(totals.p95)}`,
     `p99 ${formatMs(totals.p99)}`,
   ].join(' · '));
+  const warning = generatorWarning(report);
+  if (warning) out.push(style.yellow(warning));
   out.push('');
   const table = reportTable(report);
   out.push(formatStatsTable([...table.rows, table.aggregate], options.width, { color: options.color ?? false, rateHeader: 'RPS' }));

@@ -8,6 +8,7 @@ import {
   decodeHistogram, encodeHistogram, newDetailHistogram, newDurationHistogram, percentilesMs, roundMs, toMicros,
 } from './stats-histogram.ts';
 import type { LatencyHistogram } from './stats-histogram.ts';
+import type { RequestSample } from './stats.ts';
 
 /** Status class labels by index: index `floor(status / 100)` for 1xx-5xx, index 0 for no response. */
 const STATUS_CLASS_LABELS = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
@@ -18,15 +19,8 @@ function statusClassIndex(status: number): number {
   return index >= 1 && index <= 5 ? index : 0;
 }
 
-/** The timings `RowStats.recordRequest` reads (a subset of `RequestSample`). */
-export interface RowSample {
-  durationMs: number;
-  ttfbMs: number;
-  connectMs: number;
-  newConnection: boolean;
-  bytes: number;
-  status: number;
-}
+/** The timings `RowStats.recordRequest` reads. */
+export type RowSample = Pick<RequestSample, 'durationMs' | 'ttfbMs' | 'connectMs' | 'newConnection' | 'bytes' | 'status'>;
 
 /** A row as `Stats.encode` ships it between processes: counters, encoded histograms, the window. */
 export interface EncodedRow {

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../shared/report.ts';
 import { describeValue, tryParseDuration } from '../shared/duration.ts';
+import { positionAt } from '../shared/text-position.ts';
 import type { DurationInput, ScenarioDefinition, ScenarioOptions } from './types.ts';
 
 /** A 1-based place in a file (the `scenario(` call site, after source maps). */
@@ -270,7 +271,9 @@ export function locateOption(sourceText: string, callSite: { line: number; colum
     const value = member.valueStart;
     container = value !== undefined && (sourceText[value] === '{' || sourceText[value] === '[') ? value : undefined;
   }
-  return found === undefined ? undefined : positionAt(sourceText, found);
+  if (found === undefined) return undefined;
+  const { line, column } = positionAt(sourceText, found);
+  return { line: line + 1, column: column + 1 };
 }
 
 interface Member {
@@ -371,16 +374,6 @@ function offsetAt(text: string, line: number, column: number): number | undefine
     offset = newline + 1;
   }
   return offset + column - 1;
-}
-
-function positionAt(text: string, offset: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart + 1 };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@
  * CodeLens can sit above each one while the user types. A scenario is an exported binding whose
  * initializer is a `scenario(` call — the same rule the engine's loader uses to name scenarios.
  */
+import { positionAt } from './text-position.ts';
+
 export interface ScenarioLocation {
   /** The export name; the engine runs a scenario by this name. */
   name: string;
@@ -28,14 +30,4 @@ export function findScenarios(text: string): ScenarioLocation[] {
 /** Replaces comments with spaces (keeping offsets and newlines) so commented-out scenarios get no lens. */
 function blankComments(text: string): string {
   return text.replace(/\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, comment => comment.replace(/[^\n]/g, ' '));
-}
-
-function positionAt(text: string, offset: number): { line: number; column: number } {
-  let line = 0;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: offset - lineStart };
 }

@@ -206,6 +206,16 @@ function keyPrefix(name: string): Buffer {
   return Buffer.from(writer.finish());
 }
 
+/** Opens one Span inside ScopeSpans (field 2) and writes its trace id; returns the mark for `writer.end`. */
+function beginSpan(writer: ProtoWriter, traceId: string): number {
+  writer.byte(key(2, LENGTH_DELIMITED));
+  const span = writer.begin(2);
+  writer.byte(SPAN_TRACE_ID);
+  writer.byte(16);
+  writer.hex(traceId, 16);
+  return span;
+}
+
 /** Writes one KeyValue as field `field` of the enclosing message; values as the SDK's serializer types them. */
 function writeKeyValue(writer: ProtoWriter, fieldKey: number, prefix: Buffer, value: AttributeValue): void {
   writer.byte(fieldKey);
@@ -373,11 +383,7 @@ export class SpanEncoder {
 
   private writeClientSpan(writer: ProtoWriter, record: RequestSpan): void {
     const sample = record.sample!;
-    writer.byte(key(2, LENGTH_DELIMITED)); // ScopeSpans.spans
-    const span = writer.begin(2);
-    writer.byte(SPAN_TRACE_ID);
-    writer.byte(16);
-    writer.hex(record.traceId, 16);
+    const span = beginSpan(writer, record.traceId);
     writer.byte(SPAN_SPAN_ID);
     writer.byte(8);
     writer.hex(record.spanId, 8);
@@ -440,11 +446,7 @@ export class SpanEncoder {
     const connect = record.connect!;
     const url = record.url;
     const startedAt = performance.timeOrigin + connect.startedAt;
-    writer.byte(key(2, LENGTH_DELIMITED));
-    const span = writer.begin(2);
-    writer.byte(SPAN_TRACE_ID);
-    writer.byte(16);
-    writer.hex(record.traceId, 16);
+    const span = beginSpan(writer, record.traceId);
     writer.byte(SPAN_SPAN_ID);
     writer.byte(8);
     const ids = this.ids;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
+import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
 import { useBundledEsbuild } from './esbuild-binary.ts';
 import { HtmlReportOutput } from './outputs/report-html.ts';
 import { JsonReportOutput } from './outputs/report.ts';
@@ -33,9 +34,9 @@ Runs a scenario from a *.load.ts|js|mjs file and prints live stats, then a summa
 
 Options:
   --scenario NAME     the scenario to run (its export name); needed when the file has several
-  -u, --users N       number of concurrent virtual users (closed model)
-  -r, --spawn-rate R  users started per second
-  -t, --run-time T    how long to run, e.g. 30s, 10m, 1h
+  -u, --users N       number of concurrent virtual users (closed model); default ${RUN_DEFAULTS.users}
+  -r, --spawn-rate R  users started per second; default: all of them within the first second
+  -t, --run-time T    how long to run, e.g. 30s, 10m, 1h; default ${RUN_DEFAULTS.runTime}
   -H, --host URL      base URL for the scenario's relative paths, e.g. http://127.0.0.1:8080
   --headless          no live table: a progress line every 10 s (the default when stdout is not a terminal)
   --json              print one NDJSON snapshot a second and the report as the last line, instead of tables

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { ROOT_CONTEXT, SpanKind, defaultTextMapGetter, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
-import { createHttpClient } from '../../src/engine/http.ts';
+import { createHttpClient, type Response as RequestRecord } from '../../src/engine/http.ts';
 import { loadScenarioFile } from '../../src/engine/loader.ts';
 import { startTelemetry } from '../../src/engine/telemetry/telemetry.ts';
 import { findScenarios } from '../../src/shared/scenario-locator.ts';
@@ -32,9 +32,12 @@ test('http timeout: one timer over the whole request, however steadily the body 
   });
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   const baseUrl = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  const client = createHttpClient({ baseUrl, userId: 1, timeoutMs: 150, sink: () => undefined });
+  const recorded: RequestRecord[] = [];
+  const client = createHttpClient({ baseUrl, userId: 1, timeoutMs: 150, sink: record => recorded.push(record) });
   try {
-    const response = await client.get('/trickle');
+    await client.get('/trickle');
+    assert.equal(recorded.length, 1);
+    const response = recorded[0]!;
     assert.equal(response.error, 'timeout');
     assert.ok(response.bytes >= 6 * 2, `chunks arrived before the timeout (${response.bytes} bytes)`);
     assert.ok(response.durationMs >= 145 && response.durationMs < 400, `ended at the timeout, after ${response.durationMs.toFixed(0)} ms`);

@@ -4,7 +4,9 @@
  */
 export { startOtlpReceiver } from './receiver.ts';
 export type { OtlpReceiver, OtlpReceiverOptions, ReceiverCounts, SpanMatcher } from './receiver.ts';
-export { MetricStore, TraceStore } from './trace-store.ts';
+export { DEFAULT_BUDGET_BYTES, MetricStore, TraceStore } from './trace-store.ts';
+export { DEFAULT_SPAN_LIMITS, limitSpan, spanBytes, truncationMarker } from './span-size.ts';
+export type { SpanLimits } from './span-size.ts';
 export type { Disposable, MetricStoreOptions, TraceStoreOptions, TraceStoreStats, TraceSummary } from './trace-store.ts';
 export { countLogRecords, decodeMetrics, decodeTraces, OtlpDecodeError } from './decode.ts';
 export type { OtlpEncoding } from './decode.ts';

@@ -77,7 +77,9 @@ type Retention = 'error' | 'slow' | 'sample';
 
 interface StoredTrace {
   readonly traceId: string;
-  readonly spans: ReceivedSpan[];
+  spans: ReceivedSpan[];
+  /** Slots of `spans`' backing store: V8 grows it by half plus 16 when full. */
+  capacity: number;
   bytes: number;
   hasError: boolean;
   retention: Retention;
@@ -99,11 +101,10 @@ interface Shared {
 }
 
 /**
- * The per-trace cost beyond its spans: the StoredTrace object, its spans array and its entries in two
- * Maps (the trace id string itself is the first span's). Each span adds one array slot, with growth slack.
+ * The per-trace cost beyond its spans and their array slots: the StoredTrace object, its arrays'
+ * headers, and its entries in two Maps (the trace id string itself is the first span's).
  */
-const TRACE_OVERHEAD = 256;
-const SPAN_SLOT = 12;
+const TRACE_OVERHEAD = 280;
 const SHARED_OVERHEAD = 96;
 
 /**
@@ -168,9 +169,9 @@ export class TraceStore {
       }
       const { span, cuts } = limitSpan(received, this.spanLimits);
       this.valuesTruncated += cuts;
-      let bytes = spanBytes(span) + SPAN_SLOT;
+      let bytes = spanBytes(span);
       if (trace === undefined) {
-        trace = { traceId, spans: [], bytes: 0, hasError: false, retention: 'sample', rows: [] };
+        trace = { traceId, spans: [], capacity: 0, bytes: 0, hasError: false, retention: 'sample', rows: [] };
         this.traces.set(traceId, trace);
         this.samples.set(traceId, trace);
         bytes += TRACE_OVERHEAD;
@@ -179,6 +180,9 @@ export class TraceStore {
         trace.hasError = true;
         this.setRetention(trace, 'error');
       }
+      const length = trace.spans.length;
+      const capacity = length < trace.capacity ? trace.capacity : length === 0 ? 1 : length + 1 + ((length + 1) >> 1) + 16;
+      bytes += (capacity - trace.capacity) * 8;
       const row = rowOf(span);
       if (row !== undefined) this.offerToRow(row, durationMs(span), trace);
       span.resource = this.share(span.resource, sharedInBatch, 'r') as ReceivedSpan['resource'];
@@ -190,7 +194,10 @@ export class TraceStore {
         if (trace.spans.length === 0) this.remove(trace);
         continue;
       }
-      trace.spans.push(span);
+      // The first span gets an array of exactly one slot (most traces from the engine have one or two spans).
+      if (length === 0) trace.spans = [span];
+      else trace.spans.push(span);
+      trace.capacity = capacity;
       trace.bytes += bytes;
       this.bytesStored += bytes;
       if (trace.retention !== 'sample') this.protectedBytes += bytes;

@@ -3,6 +3,8 @@
  * embeds when no endpoint is configured, and the receiver the integration tests export to.
  */
 export { startOtlpReceiver } from './receiver.ts';
+export { startReceiverWorker } from './worker-client.ts';
+export type { ReceiverWorker, ReceiverWorkerOptions } from './worker-client.ts';
 export type { OtlpReceiver, OtlpReceiverOptions, ReceiverCounts, SpanMatcher } from './receiver.ts';
 export { DEFAULT_BUDGET_BYTES, MetricStore, TraceStore } from './trace-store.ts';
 export { DEFAULT_SPAN_LIMITS, limitSpan, spanBytes, truncationMarker } from './span-size.ts';

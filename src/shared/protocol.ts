@@ -56,8 +56,11 @@ export type HostToEngine =
   | { kind: 'ping'; seq: number };
 
 export type HostToView =
-  /** extension → webview: a run started (resets the panel). */
-  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string }
+  /**
+   * extension → webview: a run started (resets the panel). `otlpReceiver`: the embedded receiver's URL
+   * when the run exports to it, so the user can point the application there too.
+   */
+  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; otlpReceiver?: string }
   /** extension → webview: live numbers. */
   | { kind: 'stats'; snapshot: StatsSnapshot }
   /** extension → webview: the final report. */

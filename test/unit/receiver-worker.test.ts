@@ -2,7 +2,7 @@
 // exporter and the engine's encoder), answered through the typed messages of src/shared/protocol.ts.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
@@ -20,10 +20,16 @@ before(async () => {
 });
 after(() => receiver.close());
 
-async function post(url: string, body: Buffer): Promise<number> {
-  const response = await fetch(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf' }, body });
-  await response.arrayBuffer();
-  return response.status;
+/** POSTs an OTLP/protobuf trace export; resolves with the status once the answer is read. */
+function post(url: string, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}/v1/traces`, { method: 'POST', headers: { 'content-type': 'application/x-protobuf', 'content-length': body.length } }, response => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode ?? 0));
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }
 
 test('receiver worker: decodes the SDK exporter\'s OTLP/protobuf and answers trace() with the whole tree', async () => {

@@ -10,7 +10,11 @@ import type { ReceivedMetric, ReceivedSpan } from './types.ts';
 export const DEFAULT_BUDGET_BYTES = 32 * 1024 * 1024;
 
 export interface TraceStoreOptions {
-  /** Heap the stored spans may keep alive, as estimated by span-size.ts. Default 32 MiB. */
+  /**
+   * Heap the stored spans may keep alive. Default 32 MiB. The store fills to 85 % of it by the
+   * estimate of span-size.ts, which is within about 20 % of the heap measured (the Maps' slack
+   * after evictions varies): the headroom keeps the real heap under the budget.
+   */
   budgetBytes?: number;
   /** Traces kept at most, whatever their size (a guard against floods of tiny traces). Default 100 000. */
   maxTraces?: number;
@@ -85,6 +89,61 @@ interface StoredTrace {
   retention: Retention;
   /** Rows whose slowest list holds this trace. */
   readonly rows: string[];
+  /** Neighbours in its class's eviction list. */
+  prev: StoredTrace | undefined;
+  next: StoredTrace | undefined;
+}
+
+/**
+ * Traces in eviction order, oldest first: an intrusive doubly linked list, O(1) to append, remove and
+ * read the front. (A Map's iteration from the front skips the tombstones of every deleted entry until
+ * the next rehash, which made evicting from the front of a busy Map O(n).)
+ */
+class TraceList {
+  private head: StoredTrace | undefined;
+  private tail: StoredTrace | undefined;
+  size = 0;
+
+  append(trace: StoredTrace): void {
+    trace.prev = this.tail;
+    trace.next = undefined;
+    if (this.tail) this.tail.next = trace;
+    else this.head = trace;
+    this.tail = trace;
+    this.size++;
+  }
+
+  remove(trace: StoredTrace): void {
+    if (trace.prev) trace.prev.next = trace.next;
+    else this.head = trace.next;
+    if (trace.next) trace.next.prev = trace.prev;
+    else this.tail = trace.prev;
+    trace.prev = trace.next = undefined;
+    this.size--;
+  }
+
+  /** Moves the trace to the back: the last to go. */
+  touch(trace: StoredTrace): void {
+    if (this.tail === trace) return;
+    this.remove(trace);
+    this.append(trace);
+  }
+
+  /** The oldest trace other than `except`. */
+  firstOther(except: StoredTrace): StoredTrace | undefined {
+    return this.head === except ? except.next : this.head;
+  }
+
+  ids(): string[] {
+    const ids: string[] = [];
+    for (let trace = this.head; trace; trace = trace.next) ids.push(trace.traceId);
+    return ids;
+  }
+
+  clear(): void {
+    this.head = this.tail = undefined;
+    this.size = 0;
+  }
 }
 
 interface RowSlot {
@@ -106,14 +165,18 @@ interface Shared {
  */
 const TRACE_OVERHEAD = 280;
 const SHARED_OVERHEAD = 96;
+/** The share of the budget the estimate fills (see TraceStoreOptions.budgetBytes). */
+const FILL_SHARE = 0.85;
 
 /**
- * Traces by id within a byte budget. Three Maps hold the traces by retention class, each in the order
- * it is evicted from (least recently updated sample first; oldest slowest, oldest error); a fourth
- * holds them all in recency order for listing. Eviction takes from the front: O(1) a trace.
+ * Traces by id within a byte budget. Three lists hold the traces by retention class, each in the order
+ * it is evicted from (least recently updated sample first; oldest slowest, oldest error); a Map holds
+ * them all by id, in recency order for listing. Eviction takes from a list's front: O(1) a trace.
  */
 export class TraceStore {
   readonly budgetBytes: number;
+  /** What the estimate may reach: the budget less the headroom for the estimate's error. */
+  private readonly fillBytes: number;
   readonly maxTraces: number;
   readonly maxSpansPerTrace: number;
   readonly slowestPerRow: number;
@@ -121,9 +184,9 @@ export class TraceStore {
   private readonly protectedLimit: number;
   private readonly spanLimits: SpanLimits;
   private readonly traces = new Map<string, StoredTrace>();
-  private readonly samples = new Map<string, StoredTrace>();
-  private readonly slow = new Map<string, StoredTrace>();
-  private readonly errors = new Map<string, StoredTrace>();
+  private readonly samples = new TraceList();
+  private readonly slow = new TraceList();
+  private readonly errors = new TraceList();
   /** Per row, its slowest traces, fastest first. */
   private readonly rows = new Map<string, RowSlot[]>();
   private readonly shared = new Map<string, Shared>();
@@ -147,7 +210,8 @@ export class TraceStore {
     this.maxRows = nonNegativeInteger(options.maxRows ?? 1000, 'maxRows');
     const share = options.protectedShare ?? 0.8;
     if (!(share > 0 && share <= 1)) throw new RangeError(`protectedShare must be in (0, 1], got ${share}`);
-    this.protectedLimit = Math.floor(this.budgetBytes * share);
+    this.fillBytes = Math.floor(this.budgetBytes * FILL_SHARE);
+    this.protectedLimit = Math.floor(this.fillBytes * share);
     this.spanLimits = { ...DEFAULT_SPAN_LIMITS, ...options.spanLimits };
   }
 
@@ -171,9 +235,9 @@ export class TraceStore {
       this.valuesTruncated += cuts;
       let bytes = spanBytes(span);
       if (trace === undefined) {
-        trace = { traceId, spans: [], capacity: 0, bytes: 0, hasError: false, retention: 'sample', rows: [] };
+        trace = { traceId, spans: [], capacity: 0, bytes: 0, hasError: false, retention: 'sample', rows: [], prev: undefined, next: undefined };
         this.traces.set(traceId, trace);
-        this.samples.set(traceId, trace);
+        this.samples.append(trace);
         bytes += TRACE_OVERHEAD;
       }
       if (span.status.code === 2 && !trace.hasError) {
@@ -205,10 +269,7 @@ export class TraceStore {
       // Most recently updated last, in the listing and (for samples) in the eviction order.
       this.traces.delete(traceId);
       this.traces.set(traceId, trace);
-      if (trace.retention === 'sample') {
-        this.samples.delete(traceId);
-        this.samples.set(traceId, trace);
-      }
+      if (trace.retention === 'sample') this.samples.touch(trace);
       kept.push(span);
     }
     if (kept.length === 0) return;
@@ -241,7 +302,7 @@ export class TraceStore {
 
   /** Ids of the stored traces that have an error span, oldest first. */
   errorTraceIds(): string[] {
-    return [...this.errors.keys()];
+    return this.errors.ids();
   }
 
   /** Calls `listener` with each batch of stored spans (dropped ones excluded), synchronously after storing. */
@@ -268,7 +329,8 @@ export class TraceStore {
   }
 
   clear(): void {
-    for (const map of [this.traces, this.samples, this.slow, this.errors, this.rows, this.shared, this.sharedByValue]) map.clear();
+    for (const map of [this.traces, this.rows, this.shared, this.sharedByValue]) map.clear();
+    for (const list of [this.samples, this.slow, this.errors]) list.clear();
     this.spansStored = 0;
     this.bytesStored = 0;
     this.protectedBytes = 0;
@@ -281,10 +343,10 @@ export class TraceStore {
    */
   private makeRoom(bytes: number, trace: StoredTrace): boolean {
     for (;;) {
-      const overBudget = this.bytesStored + bytes > this.budgetBytes || this.traces.size > this.maxTraces;
+      const overBudget = this.bytesStored + bytes > this.fillBytes || this.traces.size > this.maxTraces;
       const overShare = trace.retention !== 'sample' && this.protectedBytes + bytes > this.protectedLimit;
       if (!overBudget && !overShare) return true;
-      const victim = overShare ? this.protectedVictim(trace) : (firstOther(this.samples, trace) ?? this.protectedVictim(trace));
+      const victim = overShare ? this.protectedVictim(trace) : (this.samples.firstOther(trace) ?? this.protectedVictim(trace));
       if (victim === undefined) return false;
       this.evict(victim);
     }
@@ -293,7 +355,7 @@ export class TraceStore {
   /** The oldest slowest trace, then (for an error trace only) the oldest error trace. */
   private protectedVictim(trace: StoredTrace): StoredTrace | undefined {
     if (trace.retention === 'sample') return undefined;
-    return firstOther(this.slow, trace) ?? (trace.retention === 'error' ? firstOther(this.errors, trace) : undefined);
+    return this.slow.firstOther(trace) ?? (trace.retention === 'error' ? this.errors.firstOther(trace) : undefined);
   }
 
   /** Enters the trace in the row's slowest list when it is among the slowest; the one it displaces becomes a sample. */
@@ -326,14 +388,14 @@ export class TraceStore {
 
   private setRetention(trace: StoredTrace, retention: Retention): void {
     if (trace.retention === retention) return;
-    this.classMap(trace.retention).delete(trace.traceId);
+    this.classList(trace.retention).remove(trace);
     if (trace.retention === 'sample') this.protectedBytes += trace.bytes;
     if (retention === 'sample') this.protectedBytes -= trace.bytes;
     trace.retention = retention;
-    this.classMap(retention).set(trace.traceId, trace);
+    this.classList(retention).append(trace);
   }
 
-  private classMap(retention: Retention): Map<string, StoredTrace> {
+  private classList(retention: Retention): TraceList {
     return retention === 'error' ? this.errors : retention === 'slow' ? this.slow : this.samples;
   }
 
@@ -346,7 +408,7 @@ export class TraceStore {
 
   private remove(trace: StoredTrace): void {
     this.traces.delete(trace.traceId);
-    this.classMap(trace.retention).delete(trace.traceId);
+    this.classList(trace.retention).remove(trace);
     this.bytesStored -= trace.bytes;
     if (trace.retention !== 'sample') this.protectedBytes -= trace.bytes;
     this.spansStored -= trace.spans.length;
@@ -388,12 +450,6 @@ export class TraceStore {
     this.sharedByValue.delete(value);
     this.bytesStored -= entry.bytes;
   }
-}
-
-/** The first trace of the map other than `except`. */
-function firstOther(map: Map<string, StoredTrace>, except: StoredTrace): StoredTrace | undefined {
-  for (const trace of map.values()) if (trace !== except) return trace;
-  return undefined;
 }
 
 /**

@@ -42,7 +42,11 @@ type Answer = Extract<ReceiverToHost, { requestId: number }>;
 /** Starts the worker; resolves once its server listens, rejects with the server's error (e.g. EACCES) otherwise. */
 export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<ReceiverWorker> {
   const data: ReceiverWorkerData = { port: options.port ?? 0, host: options.host ?? '127.0.0.1', budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES };
-  const worker = new Worker(options.workerFile, { workerData: data, name: 'loadlens-otlp-receiver' });
+  // A heap limit a few times the budget: V8 then collects the decoder's garbage (about 10 KB a span,
+  // short-lived) before the heap grows far past what is alive, instead of letting the process's
+  // memory reach hundreds of MB during a fast run.
+  const maxOldGenerationSizeMb = Math.max(128, Math.ceil((data.budgetBytes / 1024 / 1024) * 3) + 64);
+  const worker = new Worker(options.workerFile, { workerData: data, name: 'loadlens-otlp-receiver', resourceLimits: { maxOldGenerationSizeMb } });
   const pending = new Map<number, { resolve: (answer: Answer) => void; reject: (error: Error) => void }>();
   const listeners = new Set<(traceIds: readonly string[]) => void>();
   let nextRequestId = 1;

@@ -24,6 +24,7 @@ export class EmbeddedReceiver implements vscode.Disposable {
   private readonly updateListeners = new Set<(traceIds: readonly string[]) => void>();
   /** The one subscription to the worker's updates, held while anyone listens. */
   private forwarding: vscode.Disposable | undefined;
+  private disposed = false;
 
   /** `workerFile`: dist/receiver-worker.js of the installed extension. */
   constructor(output: vscode.OutputChannel, settings: () => EmbeddedReceiverSettings, workerFile: string) {
@@ -83,6 +84,12 @@ export class EmbeddedReceiver implements vscode.Disposable {
   private async start(): Promise<ReceiverWorker> {
     const { port, budgetBytes } = this.settings();
     const receiver = await startReceiverWorker({ workerFile: this.workerFile, port, budgetBytes });
+    void receiver.exited.then(reason => {
+      if (this.disposed) return;
+      this.output.appendLine(`[otel] the embedded receiver stopped (${reason}); the next run starts a new one`);
+      this.forwarding = undefined;
+      if (this.receiver !== undefined) void this.receiver.then(current => current === receiver && (this.receiver = undefined), () => undefined);
+    });
     if (receiver.wantedPortTaken) this.output.appendLine(`[otel] port ${port} is taken (loadlens.otel.receiverPort): using ${receiver.port}`);
     this.output.appendLine(`[otel] Loadlens OTLP receiver on ${receiver.url} (OTLP/HTTP, protobuf or JSON; keeps ${Math.round(budgetBytes / 1024 / 1024)} MB of traces): point your application's OTEL_EXPORTER_OTLP_ENDPOINT here to see its spans with the load test's`);
     queueMicrotask(() => void this.forward());
@@ -90,6 +97,7 @@ export class EmbeddedReceiver implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.forwarding?.dispose();
     this.updateListeners.clear();
     void this.receiver?.then(r => r.close(), () => undefined);

@@ -35,6 +35,8 @@ export interface ReceiverWorker {
   onTracesUpdated(listener: (traceIds: readonly string[]) => void): Disposable;
   /** Stops the server and ends the worker. */
   close(): Promise<void>;
+  /** Resolves when the worker has ended, for whatever reason (close(), a crash, its heap limit), saying why. */
+  readonly exited: Promise<string>;
 }
 
 type Answer = Extract<ReceiverToHost, { requestId: number }>;
@@ -42,16 +44,20 @@ type Answer = Extract<ReceiverToHost, { requestId: number }>;
 /** Starts the worker; resolves once its server listens, rejects with the server's error (e.g. EACCES) otherwise. */
 export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<ReceiverWorker> {
   const data: ReceiverWorkerData = { port: options.port ?? 0, host: options.host ?? '127.0.0.1', budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES };
-  // A heap limit a few times the budget: V8 then collects the decoder's garbage (about 10 KB a span,
-  // short-lived) before the heap grows far past what is alive, instead of letting the process's
-  // memory reach hundreds of MB during a fast run.
-  const maxOldGenerationSizeMb = Math.max(128, Math.ceil((data.budgetBytes / 1024 / 1024) * 3) + 64);
-  const worker = new Worker(options.workerFile, { workerData: data, name: 'loadlens-otlp-receiver', resourceLimits: { maxOldGenerationSizeMb } });
+  // A heap limit a few times the budget: V8 then collects the decoder's garbage (several KB a span,
+  // short-lived) before the heap grows far past what is alive. Measured with bench/otlp-poster.ts at
+  // full speed: without limits the worker's heap peaked at 140-185 MB and the process's RSS at ~400 MB;
+  // with them, ~60 MB and ~205 MB. The young generation is set too: V8 sizes it from the heap limit,
+  // and the small one it picks for 160 MB halved the spans decoded a second (objects promoted mid-decode).
+  const resourceLimits = { maxOldGenerationSizeMb: Math.max(128, Math.ceil((data.budgetBytes / 1024 / 1024) * 3) + 64), maxYoungGenerationSizeMb: 48 };
+  const worker = new Worker(options.workerFile, { workerData: data, name: 'loadlens-otlp-receiver', resourceLimits });
   const pending = new Map<number, { resolve: (answer: Answer) => void; reject: (error: Error) => void }>();
   const listeners = new Set<(traceIds: readonly string[]) => void>();
   let nextRequestId = 1;
   let gone: Error | undefined;
   let closed: (() => void) | undefined;
+  let markExited: (reason: string) => void = () => undefined;
+  const exited = new Promise<string>(resolve => (markExited = resolve));
 
   const post = (message: HostToReceiver) => worker.postMessage(message);
   const ask = <K extends Answer['kind']>(message: HostToReceiver & { requestId: number }, kind: K): Promise<Extract<Answer, { kind: K }>> => {
@@ -75,6 +81,7 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
     });
     worker.on('exit', code => {
       fail(new Error(`the OTLP receiver's worker exited (code ${code})`));
+      markExited(gone!.message);
       closed?.();
       if (!started) rejectStart(new Error(`the OTLP receiver's worker exited (code ${code}) before listening`));
     });
@@ -97,6 +104,7 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
                 },
               };
             },
+            exited,
             close: () => {
               if (gone) return Promise.resolve();
               return new Promise<void>(resolve => {

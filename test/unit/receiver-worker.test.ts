@@ -97,7 +97,7 @@ test('receiver worker: 30,000 engine spans in batches of 512 stay within a 2 MB 
   assert.equal((await receiver.trace(last))[0]?.traceId, last, 'the most recent request is kept');
 });
 
-test('receiver worker: a taken fixed port falls back to a free one', async () => {
+test('receiver worker: a taken fixed port falls back to a free one; once closed, queries say the worker ended', async () => {
   const holder = createServer();
   await new Promise<void>(resolve => holder.listen(0, '127.0.0.1', resolve));
   const taken = (holder.address() as AddressInfo).port;
@@ -110,6 +110,8 @@ test('receiver worker: a taken fixed port falls back to a free one', async () =>
     } finally {
       await fallback.close();
     }
+    assert.equal(await fallback.exited, 'the OTLP receiver\'s worker exited (code 0)');
+    await assert.rejects(fallback.trace('0123456789abcdef0123456789abcdef'), /the OTLP receiver's worker exited \(code 0\)/);
   } finally {
     holder.close();
   }

@@ -18,7 +18,7 @@
 //
 // Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 50),
 // BENCH_ONLY=throughput|users|memory|telemetry|receiver (default: all),
-// BENCH_RECEIVER_SPANS (part 5a, default 1000000), BENCH_RECEIVER_DELAY_SPANS (part 5b, per mode, default 200000).
+// BENCH_RECEIVER_SPANS (part 5a, default 1000000), BENCH_RECEIVER_DELAY_SPANS (part 5b, per mode, default 150000).
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -257,7 +257,7 @@ async function postSpans(url, spans) {
 async function receiver() {
   const budgetBytes = 32 * 1024 * 1024;
   const totalSpans = Number(process.env.BENCH_RECEIVER_SPANS || 1_000_000);
-  const delaySpans = Number(process.env.BENCH_RECEIVER_DELAY_SPANS || 200_000);
+  const delaySpans = Number(process.env.BENCH_RECEIVER_DELAY_SPANS || 150_000);
   const workerFile = path.join(root, 'dist/receiver-worker.js');
   const mb = n => `${(n / 1024 / 1024).toFixed(1)} MB`;
   console.log(`\n== 5a. Embedded receiver: ${totalSpans.toLocaleString('en-US')} spans (engine CLIENT spans, 1 request in 200 failed, batches of 512, OTLP/protobuf over loopback) into the worker, budget ${mb(budgetBytes)}`);
@@ -303,6 +303,14 @@ async function receiver() {
 
   console.log(`\n== 5b. Host event-loop delay while ${delaySpans.toLocaleString('en-US')} spans arrive at full speed: receiver on a worker vs on the host thread`);
   const delay = {};
+  const ms = ns => ns / 1e6;
+  // The machine's own noise floor: the same histogram over 5 s with no spans arriving.
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  idle.enable();
+  await new Promise(resolve => setTimeout(resolve, 5000));
+  idle.disable();
+  delay.idle = { p50: ms(idle.percentile(50)), p99: ms(idle.percentile(99)), max: ms(idle.max) };
+  console.log(`idle     : event-loop delay p50 ${delay.idle.p50.toFixed(1)} ms, p99 ${delay.idle.p99.toFixed(1)} ms, max ${delay.idle.max.toFixed(1)} ms (no spans: this machine's noise floor)`);
   for (const mode of ['worker', 'inThread']) {
     const running = mode === 'worker'
       ? await startReceiverWorker({ workerFile, budgetBytes })
@@ -312,7 +320,6 @@ async function receiver() {
       histogram.enable();
       const sent = await postSpans(running.url, delaySpans);
       histogram.disable();
-      const ms = ns => ns / 1e6;
       delay[mode] = { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), spansPerSecond: sent.spans / sent.seconds, rejected: sent.rejected };
       console.log(`${mode === 'worker' ? 'worker   ' : 'in-thread'}: event-loop delay p50 ${delay[mode].p50.toFixed(1)} ms, p99 ${delay[mode].p99.toFixed(1)} ms, max ${delay[mode].max.toFixed(1)} ms; ${fmt(delay[mode].spansPerSecond)} spans/s received`);
     } finally {

@@ -4,6 +4,8 @@
  * speed costs the extension host's thread only the few small messages it asks for. It talks to
  * worker-client.ts with the typed messages of src/shared/protocol.ts (HostToReceiver, ReceiverToHost).
  */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { setFlagsFromString, getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -21,6 +23,7 @@ if (port === null) throw new Error('receiver worker: run me with new Worker(), n
 const send = (message: ReceiverToHost) => port.postMessage(message);
 
 async function main(options: ReceiverWorkerData): Promise<void> {
+  lowerThreadPriority();
   const store = new TraceStore({ budgetBytes: options.budgetBytes });
   let receiver: OtlpReceiver;
   let wantedPortTaken = false;
@@ -86,6 +89,21 @@ async function main(options: ReceiverWorkerData): Promise<void> {
     }
   });
   send({ kind: 'listening', url: receiver.url, port: receiver.port, wantedPortTaken });
+}
+
+/**
+ * On Linux a thread is a task with its own nice value: this worker's is raised by 5, so when the cores
+ * are busy (the engine, the target and this decoder all at full speed) the scheduler serves the
+ * extension host's own thread first. Elsewhere, or when not allowed, nothing changes.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (threadId > 0 && threadId !== process.pid) setPriority(threadId, Math.min(19, getPriority(threadId) + 5));
+  } catch {
+    // No /proc, or not permitted: keep the default priority.
+  }
 }
 
 /** A full GC, for heap figures that count only what is alive (asked for by the bench and the tests). */

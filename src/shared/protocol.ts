@@ -3,6 +3,7 @@
  * `kind` and lets the compiler check exhaustiveness (`assertNever`). Messages are plain JSON.
  */
 import type { Diagnostic, RunReport, StatsSnapshot } from './report.ts';
+import type { TraceLinkTarget } from './trace-link.ts';
 
 /**
  * Run options from outside the scenario file. As `overrides` (CLI flags, the CodeLens "Options…") they
@@ -69,8 +70,10 @@ export type ViewToHost =
   | { kind: 'ready' }
   /** webview → extension: the Stop button. */
   | { kind: 'stop-run' }
-  /** webview → extension: a trace id was clicked. */
-  | { kind: 'open-trace'; traceId: string; startMs?: number; endMs?: number };
+  /** webview → extension: a trace id was clicked; the extension fills what the page does not know (service). */
+  | { kind: 'open-trace'; target: TraceLinkTarget }
+  /** webview → extension: put this text (a whole trace id) on the clipboard. */
+  | { kind: 'copy'; text: string };
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);

@@ -9,12 +9,16 @@ import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { EmbeddedReceiver } from './embedded-receiver.ts';
+import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
+import type { TraceLinkTarget } from '../shared/trace-link.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
 export interface LoadlensApi {
   runs: RunController;
   receiver: EmbeddedReceiver;
   panel(): ResultsPanel | undefined;
+  /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
+  traceViews(): TraceView[];
 }
 
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
@@ -29,15 +33,23 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
 
   const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
   const statusBar = new StatusBar();
+  const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
+  const traceViewDeps: TraceViewDeps = {
+    receiver,
+    // CONTRACTS item 2/3: the links helper fills this from settings.otel.traceLink (traceLinkTemplate +
+    // buildTraceLink); until then every trace opens in Loadlens's own view, the 'embedded' default.
+    platform: () => undefined,
+  };
+  /** A trace id was clicked (panel, hover, command): its platform's page, else Loadlens's trace view. */
+  const openTrace = (target: TraceLinkTarget): void => {
+    const platform = traceViewDeps.platform(target);
+    if (platform) void vscode.env.openExternal(vscode.Uri.parse(platform.url));
+    else TraceView.show(context.extensionUri, target, traceViewDeps);
+  };
   const events: PanelEvents = {
     stopRun: () => runs.stop(),
-    openTrace: traceId => {
-      void vscode.env.clipboard.writeText(traceId);
-      void vscode.window.showInformationMessage(`Trace id ${traceId} copied to the clipboard.`);
-    },
+    openTrace: (traceId, startMs, endMs) => openTrace({ traceId, startMs, endMs }),
   };
-
-  const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
   /** Where the engine exports: OTEL_EXPORTER_OTLP_ENDPOINT of the editor's environment, the setting, else the embedded receiver. */
   const otlpEnvironment = async (): Promise<Record<string, string>> => {
     if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
@@ -107,6 +119,13 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       ResultsPanel.active?.showEngineMessage(message);
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new ResultsPanelSerializer(context.extensionUri, events)),
+    vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, new TraceViewSerializer(context.extensionUri, traceViewDeps)),
+    { dispose: () => TraceView.all.forEach(view => view.dispose()) },
+    // Takes a TraceLinkTarget (hovers pass one through a command URI) or a bare trace id; with none, asks.
+    vscode.commands.registerCommand('loadlens.open-trace', async (given?: TraceLinkTarget | string) => {
+      const target = typeof given === 'string' ? { traceId: given } : given ?? (await askTraceId());
+      if (target) openTrace(target);
+    }),
     // Each run command takes (file, scenario) from its CodeLens; a third argument, run options, serves
     // keybindings, tasks and tests.
     vscode.commands.registerCommand('loadlens.run-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => runScenario(true, uri && scenario ? [uri, scenario] : undefined, given)),
@@ -118,7 +137,16 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, panel: () => ResultsPanel.active };
+  return { runs, receiver, panel: () => ResultsPanel.active, traceViews: () => TraceView.all };
+}
+
+/** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */
+async function askTraceId(): Promise<TraceLinkTarget | undefined> {
+  const traceId = await vscode.window.showInputBox({
+    prompt: 'Trace id (32 hex digits)',
+    validateInput: value => (/^[0-9a-f]{32}$/i.test(value.trim()) ? undefined : 'A W3C trace id: 32 hexadecimal digits'),
+  });
+  return traceId ? { traceId: traceId.trim().toLowerCase() } : undefined;
 }
 
 export function deactivate(): void {

@@ -114,6 +114,9 @@ export class ResultsPanel implements vscode.Disposable {
       case 'open-trace':
         this.events.openTrace(message.traceId, message.startMs, message.endMs);
         break;
+      case 'copy-trace-id':
+      case 'open-in-platform':
+        break; // the trace view's buttons (trace-view.ts)
       default:
         assertNever(message);
     }

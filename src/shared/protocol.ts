@@ -2,6 +2,7 @@
  * Every message between the three programs, as discriminated unions on `kind`. Each side switches on
  * `kind` and lets the compiler check exhaustiveness (`assertNever`). Messages are plain JSON.
  */
+import type { ReceivedSpan } from '../receiver/types.ts';
 import type { Diagnostic, RunReport, StatsSnapshot } from './report.ts';
 
 /**
@@ -62,7 +63,12 @@ export type HostToView =
   /** extension → webview: the scenario did not start, with the problems. */
   | { kind: 'invalid'; diagnostics: Diagnostic[]; problems: string[] }
   /** extension → webview: the engine died or could not start. */
-  | { kind: 'engine-error'; message: string };
+  | { kind: 'engine-error'; message: string }
+  /**
+   * extension → trace view: every span of the trace received so far, sent again whenever more arrive.
+   * `platform` names the configured observability platform, when there is one ("Open in platform").
+   */
+  | { kind: 'trace'; traceId: string; spans: ReceivedSpan[]; platform?: string };
 
 export type ViewToHost =
   /** webview → extension: the page loaded and listens (send the latest state). */
@@ -70,7 +76,11 @@ export type ViewToHost =
   /** webview → extension: the Stop button. */
   | { kind: 'stop-run' }
   /** webview → extension: a trace id was clicked. */
-  | { kind: 'open-trace'; traceId: string; startMs?: number; endMs?: number };
+  | { kind: 'open-trace'; traceId: string; startMs?: number; endMs?: number }
+  /** trace view → extension: the Copy button next to the full trace id. */
+  | { kind: 'copy-trace-id'; traceId: string }
+  /** trace view → extension: the "Open in platform" button. */
+  | { kind: 'open-in-platform'; traceId: string };
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);

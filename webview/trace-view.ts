@@ -34,11 +34,11 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
 app.addEventListener('click', event => {
   const clicked = event.target as HTMLElement;
   if (clicked.closest('#copy-trace-id')) {
-    vscode.postMessage({ kind: 'copy-trace-id', traceId: target.traceId });
+    vscode.postMessage({ kind: 'copy', text: target.traceId });
     return;
   }
   if (clicked.closest('#open-in-platform')) {
-    vscode.postMessage({ kind: 'open-in-platform', traceId: target.traceId });
+    vscode.postMessage({ kind: 'open-trace', target });
     return;
   }
   const row = clicked.closest<HTMLElement>('[data-span-id]');

@@ -10,11 +10,13 @@ import { onSettingsChanged, readSettings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { EmbeddedReceiver } from './embedded-receiver.ts';
 import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
-import type { TraceLinkTarget } from '../shared/trace-link.ts';
+import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
 export interface LoadlensApi {
   runs: RunController;
+  /** What a click on a trace id does (the panel's links; hovers and tests call it too). */
+  openTrace(target: TraceLinkTarget): void;
   receiver: EmbeddedReceiver;
   panel(): ResultsPanel | undefined;
   /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
@@ -34,21 +36,55 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
   const statusBar = new StatusBar();
   const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
+  const copy = (text: string): void => {
+    void vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage(`Loadlens: copied ${text}`, 3000);
+  };
   const traceViewDeps: TraceViewDeps = {
     receiver,
-    // CONTRACTS item 2/3: the links helper fills this from settings.otel.traceLink (traceLinkTemplate +
-    // buildTraceLink); until then every trace opens in Loadlens's own view, the 'embedded' default.
-    platform: () => undefined,
+    platform: () => {
+      try {
+        return traceLinkTemplate(settings.otel.traceLink) === undefined ? undefined : settings.otel.traceLink.preset;
+      } catch {
+        return undefined; // a broken platform setting: openTrace says what is wrong when it is clicked
+      }
+    },
+    openTrace: target => openTrace(target),
+    copy,
   };
-  /** A trace id was clicked (panel, hover, command): its platform's page, else Loadlens's trace view. */
-  const openTrace = (target: TraceLinkTarget): void => {
-    const platform = traceViewDeps.platform(target);
-    if (platform) void vscode.env.openExternal(vscode.Uri.parse(platform.url));
-    else TraceView.show(context.extensionUri, target, traceViewDeps);
+  /**
+   * Opens one trace: in the user's platform (a preset or their template) with the run's time range,
+   * the load generator's service name and the run id filled in; else in Loadlens's own trace view.
+   */
+  const openTrace = (given: TraceLinkTarget): void => {
+    // The engine's service.name: OTEL_SERVICE_NAME of the editor's environment wins, as in the engine.
+    const target: TraceLinkTarget = { service: process.env.OTEL_SERVICE_NAME || settings.otel.serviceName, ...given };
+    let template: string | undefined;
+    try {
+      template = traceLinkTemplate(settings.otel.traceLink);
+    } catch (error) {
+      if (!(error instanceof TraceLinkSettingError)) throw error;
+      output.appendLine(`[trace link] ${error.message}`);
+      void vscode.window.showErrorMessage(`Loadlens: ${error.message}`, 'Open Setting').then(choice => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', error.setting);
+      });
+      return;
+    }
+    if (template === undefined) {
+      // Preset 'embedded' (the default): Loadlens's own trace view, from the embedded receiver.
+      TraceView.show(context.extensionUri, target, traceViewDeps);
+      return;
+    }
+    const url = buildTraceLink(template, target);
+    output.appendLine(`[trace link] ${url}`);
+    // Passed as the string itself: a vscode.Uri would decode and re-encode the query, which changes
+    // encoded JSON such as Grafana's `panes`; the extension host parses a string but opens it verbatim.
+    void vscode.env.openExternal(url as unknown as vscode.Uri);
   };
   const events: PanelEvents = {
     stopRun: () => runs.stop(),
-    openTrace: (traceId, startMs, endMs) => openTrace({ traceId, startMs, endMs }),
+    openTrace,
+    copy,
   };
   /** Where the engine exports: OTEL_EXPORTER_OTLP_ENDPOINT of the editor's environment, the setting, else the embedded receiver. */
   const otlpEnvironment = async (): Promise<Record<string, string>> => {
@@ -137,7 +173,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, panel: () => ResultsPanel.active, traceViews: () => TraceView.all };
+  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all };
 }
 
 /** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */

@@ -3,7 +3,7 @@
 // the view by `data-view`) and updates as late spans arrive. Restored when VS Code reloads.
 import * as vscode from 'vscode';
 import { assertNever, type HostToView, type ViewToHost } from '../shared/protocol.ts';
-import type { TraceLinkTarget } from '../shared/trace-link.ts';
+import type { TraceLinkPreset, TraceLinkTarget } from '../shared/trace-link.ts';
 import type { EmbeddedReceiver } from './embedded-receiver.ts';
 
 export const TRACE_VIEW_TYPE = 'loadlens.trace';
@@ -11,9 +11,18 @@ export const TRACE_VIEW_TYPE = 'loadlens.trace';
 /** What a trace view needs from the rest of the extension. */
 export interface TraceViewDeps {
   receiver: Pick<EmbeddedReceiver, 'trace' | 'onTracesUpdated'>;
-  /** The configured platform's name and its URL for this trace; undefined with no platform preset (embedded). */
-  platform(target: TraceLinkTarget): { name: string; url: string } | undefined;
+  /** The configured platform preset; undefined for 'embedded' (no platform) or a broken platform setting. */
+  platform(): TraceLinkPreset | undefined;
+  /** Opens a trace as a click on a trace id does (here: "Open in platform"). */
+  openTrace(target: TraceLinkTarget): void;
+  copy(text: string): void;
 }
+
+/** How the "Open in …" button names each platform preset. */
+const PLATFORM_NAMES: Record<TraceLinkPreset, string> = {
+  embedded: 'Loadlens', custom: 'your platform', jaeger: 'Jaeger', tempo: 'Grafana Tempo', honeycomb: 'Honeycomb',
+  splunk: 'Splunk Observability', datadog: 'Datadog', zipkin: 'Zipkin', signoz: 'SigNoz', elastic: 'Elastic APM', aspire: 'Aspire',
+};
 
 /** What the page keeps with `setState`, so the serializer can reopen the same trace after a reload. */
 interface TraceViewState {
@@ -73,8 +82,8 @@ export class TraceView implements vscode.Disposable {
   /** Sends the page every span of the trace received so far. */
   private async refresh(): Promise<void> {
     const spans = await this.deps.receiver.trace(this.target.traceId);
-    const platform = this.deps.platform(this.target);
-    this.post({ kind: 'trace', traceId: this.target.traceId, spans, ...(platform ? { platform: platform.name } : {}) });
+    const preset = this.deps.platform();
+    this.post({ kind: 'trace', traceId: this.target.traceId, spans, ...(preset ? { platform: PLATFORM_NAMES[preset] } : {}) });
   }
 
   private post(message: HostToView): void {
@@ -89,18 +98,15 @@ export class TraceView implements vscode.Disposable {
         this.ready = true;
         void this.refresh();
         break;
-      case 'copy-trace-id':
-        void vscode.env.clipboard.writeText(message.traceId);
-        vscode.window.setStatusBarMessage(`Trace id ${message.traceId} copied`, 3000);
+      case 'copy':
+        this.deps.copy(message.text);
         break;
-      case 'open-in-platform': {
-        const platform = this.deps.platform(this.target);
-        if (platform) void vscode.env.openExternal(vscode.Uri.parse(platform.url));
-        break;
-      }
-      case 'stop-run':
       case 'open-trace':
-        break; // the results panel's buttons
+        // "Open in platform": this trace with the time range and run it was opened with.
+        this.deps.openTrace({ ...this.target, ...message.target });
+        break;
+      case 'stop-run':
+        break; // the results panel's button
       default:
         assertNever(message);
     }

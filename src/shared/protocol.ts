@@ -4,6 +4,7 @@
  */
 import type { ReceivedSpan } from '../receiver/types.ts';
 import type { Diagnostic, RunReport, StatsSnapshot } from './report.ts';
+import type { TraceLinkTarget } from './trace-link.ts';
 
 /**
  * Run options from outside the scenario file. As `overrides` (CLI flags, the CodeLens "Options…") they
@@ -75,12 +76,13 @@ export type ViewToHost =
   | { kind: 'ready' }
   /** webview → extension: the Stop button. */
   | { kind: 'stop-run' }
-  /** webview → extension: a trace id was clicked. */
-  | { kind: 'open-trace'; traceId: string; startMs?: number; endMs?: number }
-  /** trace view → extension: the Copy button next to the full trace id. */
-  | { kind: 'copy-trace-id'; traceId: string }
-  /** trace view → extension: the "Open in platform" button. */
-  | { kind: 'open-in-platform'; traceId: string };
+  /**
+   * webview → extension: a trace id was clicked (results panel), or "Open in platform" (trace view); the
+   * extension fills what the page does not know (service).
+   */
+  | { kind: 'open-trace'; target: TraceLinkTarget }
+  /** webview → extension: put this text (a whole trace id) on the clipboard. */
+  | { kind: 'copy'; text: string };
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);

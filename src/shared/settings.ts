@@ -4,6 +4,7 @@
  */
 import { tryParseDuration } from './duration.ts';
 import type { RunOverrides } from './protocol.ts';
+import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';
 
 /**
  * Why `text` is not a usable run time, or undefined when it is: the engine's own duration syntax (so a
@@ -16,7 +17,7 @@ export function durationProblem(text: string): string | undefined {
 
 export interface LoadlensSettings {
   readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
-  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number }>;
+  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number; traceLink: Readonly<TraceLinkSettings> }>;
 }
 
 /** A setting whose value was rejected, and the default used instead. */
@@ -27,7 +28,7 @@ export interface SettingProblem {
 
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: 10, spawnRate: 5, runTime: '1m', host: '', nodePath: '' }),
-  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 4318 }),
+  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 4318, traceLink: DEFAULT_TRACE_LINK_SETTINGS }),
 });
 
 type Raw = (key: string) => unknown;
@@ -61,6 +62,22 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
       return 'must be an http:// or https:// URL';
     }
   };
+  const preset = (v: unknown) => (TRACE_LINK_PRESETS.includes(v as TraceLinkPreset) ? undefined : `must be one of ${TRACE_LINK_PRESETS.join(', ')}`);
+  const link = DEFAULT_TRACE_LINK_SETTINGS;
+  const traceLink: TraceLinkSettings = Object.freeze({
+    preset: read('otel.traceLink.preset', link.preset, preset),
+    template: read('otel.traceLink.template', link.template, string),
+    baseUrl: read('otel.traceLink.baseUrl', link.baseUrl, string),
+    grafanaDatasource: read('otel.traceLink.grafanaDatasource', link.grafanaDatasource, string),
+    honeycombTeam: read('otel.traceLink.honeycombTeam', link.honeycombTeam, string),
+    honeycombEnvironment: read('otel.traceLink.honeycombEnvironment', link.honeycombEnvironment, string),
+    honeycombDataset: read('otel.traceLink.honeycombDataset', link.honeycombDataset, string),
+    splunkRealm: read('otel.traceLink.splunkRealm', link.splunkRealm, string),
+    datadogSite: read('otel.traceLink.datadogSite', link.datadogSite, string),
+  });
+  // The preset is kept even when incomplete: a click then says again what to set, rather than
+  // silently opening another place.
+  for (const problem of traceLinkProblems(traceLink)) problems.push({ setting: problem.setting, message: problem.message });
   const settings: LoadlensSettings = Object.freeze({
     run: Object.freeze({
       users: read('run.users', DEFAULT_SETTINGS.run.users, positiveInteger),
@@ -74,6 +91,7 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
       endpoint: read('otel.endpoint', DEFAULT_SETTINGS.otel.endpoint, url),
       serviceName: read('otel.serviceName', DEFAULT_SETTINGS.otel.serviceName, string),
       receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
+      traceLink,
     }),
   });
   return { settings, problems };

@@ -9,6 +9,7 @@ import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { EmbeddedReceiver } from './embedded-receiver.ts';
+import * as scenarioDecorations from './scenario-decorations.ts';
 import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
 import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
 
@@ -21,6 +22,8 @@ export interface LoadlensApi {
   panel(): ResultsPanel | undefined;
   /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
   traceViews(): TraceView[];
+  /** The run's numbers on the scenario's lines (decorations, hovers, Problems). */
+  decorations: scenarioDecorations.ScenarioDecorations;
 }
 
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
@@ -35,6 +38,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
 
   const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
   const statusBar = new StatusBar();
+  const decorations = new scenarioDecorations.ScenarioDecorations();
   const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
   const copy = (text: string): void => {
     void vscode.env.clipboard.writeText(text);
@@ -146,6 +150,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     receiver,
     statusBar,
     ...codeLens.register(),
+    ...scenarioDecorations.register(decorations, runs),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
@@ -173,7 +178,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all };
+  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations };
 }
 
 /** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */

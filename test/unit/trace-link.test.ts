@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  buildTraceLink, DEFAULT_TRACE_LINK_SETTINGS, runTimeRange, safeWebUrl, TraceLinkSettingError, traceLinkTemplate,
+  buildTraceLink, DEFAULT_TRACE_LINK_SETTINGS, parseTraceLinkSpec, runTimeRange, safeWebUrl, TraceLinkSettingError, traceLinkTemplate,
   type TraceLinkSettings, type TraceLinkTarget,
 } from '../../src/shared/trace-link.ts';
 
@@ -110,4 +110,21 @@ test('trace links: the run time range is the run padded by a minute, to now whil
   assert.deepEqual(runTimeRange(1_000_000, 2_000_000, 9_999_999), { startMs: 940_000, endMs: 2_060_000 });
   assert.deepEqual(runTimeRange(1_000_000, undefined, 1_500_000), { startMs: 940_000, endMs: 1_560_000 });
   assert.deepEqual(runTimeRange(Number.NaN, undefined, 1_500_000), {});
+});
+
+describe('trace links: the CLI spec', () => {
+  const cases: Array<[string, Partial<TraceLinkSettings>]> = [
+    ['http://127.0.0.1:16686/trace/{traceId}', { preset: 'custom', template: 'http://127.0.0.1:16686/trace/{traceId}' }],
+    ['jaeger:baseUrl=http://localhost:16686', { preset: 'jaeger', baseUrl: 'http://localhost:16686' }],
+    ['tempo:baseUrl=http://localhost:3000,grafanaDatasource=tempo', { preset: 'tempo', baseUrl: 'http://localhost:3000', grafanaDatasource: 'tempo' }],
+    ['honeycomb:honeycombTeam=acme, honeycombEnvironment=test', { preset: 'honeycomb', honeycombTeam: 'acme', honeycombEnvironment: 'test' }],
+    ['datadog', { preset: 'datadog' }],
+    ['embedded', { preset: 'embedded' }],
+    ['custom:template=http://x.example/?a=b&t={traceId}', { preset: 'custom', template: 'http://x.example/?a=b&t={traceId}' }],
+  ];
+  for (const [spec, expected] of cases) test(spec, () => assert.deepEqual(parseTraceLinkSpec(spec), settings(expected)));
+
+  test('an unknown key names --trace-link', () => {
+    assert.throws(() => parseTraceLinkSpec('zipkin:url=http://localhost:9411'), (error: unknown) => error instanceof TraceLinkSettingError && error.setting === '--trace-link' && /'url=http:\/\/localhost:9411' is not key=value/.test(error.message));
+  });
 });

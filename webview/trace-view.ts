@@ -51,7 +51,7 @@ app.addEventListener('click', event => {
 function render(): void {
   const header = el('header', { class: 'trace-header' },
     el('h2', {}, 'Trace'),
-    el('span', { class: 'trace-id', title: 'The full trace id' }, target.traceId),
+    el('span', { class: 'trace-full-id', title: 'The full trace id' }, target.traceId),
     el('button', { id: 'copy-trace-id', class: 'secondary', title: 'Copy the full trace id' }, 'Copy'),
     ...(platform ? [el('button', { id: 'open-in-platform', title: `Open this trace in ${platform}` }, `Open in ${platform}`)] : []));
   if (!tree || tree.rows.length === 0) {

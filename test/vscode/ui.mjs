@@ -2,7 +2,10 @@
 // a *.load.ts opened from the explorer, the "Run" CodeLens clicked, and the results panel read from the
 // webview's DOM in headless Chromium. The scenario targets a loopback server started here, which
 // counts what it receives; the panel must show the same count.
-// Ends with "ui: N passed, N failed"; a screenshot lands in test-results/ui-panel.png.
+// Then, with nothing configured, a failure's trace id clicked in the panel opens Loadlens's trace view on
+// that trace, and the scenario's call line shows its numbers.
+// Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
+// editor-decorations.png).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -21,10 +24,11 @@ const check = (name, ok, detail = '') => {
   console.log(`    ${ok ? '✔' : '✖'} ${name}${detail ? ` (${detail})` : ''}`);
 };
 
-// The target: counts GET /api/items.
+// The target: counts GET /api/items; every order fails.
 let served = 0;
 const target = http.createServer((req, res) => {
   if (req.url?.startsWith('/api/items')) served++;
+  if (req.url?.startsWith('/api/orders')) res.statusCode = 500;
   req.resume();
   req.on('end', () => res.end('{"items":[1,2,3]}'));
 });
@@ -37,6 +41,13 @@ writeFileSync(path.join(workspace, 'items.load.ts'), `import { scenario, constan
 export const items = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '4s', wait: constant(0.05) }, async ({ http, check }) => {
   const res = await http.get('/api/items?page=1', { name: '/api/items' });
   check(res, { 'three items': r => r.json().items.length === 3 });
+});
+`);
+
+writeFileSync(path.join(workspace, 'orders.load.ts'), `import { scenario, constant } from 'loadlens';
+
+export const orders = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
+  await http.get('/api/orders/7', { name: '/api/orders/{id}' });
 });
 `);
 
@@ -79,16 +90,68 @@ try {
   check('three live charts are drawn', canvases === 3, `${canvases} canvases`);
   const tab = await page.locator('.tab', { hasText: 'Loadlens' }).first().innerText();
   check('the panel tab names the scenario', tab.includes('items'), tab.trim());
+  await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') });
+
+  console.log('  ui: a failure\'s trace id opens the trace view (nothing configured)');
+  await page.getByRole('treeitem', { name: /orders\.load\.ts/ }).click();
+  await page.locator('.tab.active', { hasText: 'orders.load.ts' }).waitFor();
+  const otelLens = page.locator('.codelens-decoration a:visible').filter({ hasText: 'Run with OTel' });
+  await otelLens.first().waitFor();
+  await otelLens.first().click();
+  await view.locator('header h2', { hasText: 'orders' }).waitFor({ timeout: 30_000 });
+  await view.locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  const link = view.locator('table.failures a.trace').first();
+  await link.waitFor();
+  const traceId = await link.getAttribute('data-trace-id');
+  check('the failure has a trace id', /^[0-9a-f]{32}$/.test(traceId ?? ''), traceId ?? 'none');
+  await link.click();
+  // The trace view is a second webview; its inner page says data-view="trace".
+  let traceFrame;
+  for (const deadline = Date.now() + 30_000; !traceFrame && Date.now() < deadline; await page.waitForTimeout(250)) {
+    for (const frame of page.frames()) {
+      const isTrace = await frame.evaluate(() => document.body?.dataset.view === 'trace' && document.querySelector('.span-row') !== null).catch(() => false);
+      if (isTrace) traceFrame = frame;
+    }
+  }
+  check('the trace view opened with spans', traceFrame !== undefined);
+  if (traceFrame) {
+    const shownId = await traceFrame.locator('.trace-full-id').innerText();
+    check('it shows the clicked trace id in full', shownId === traceId, shownId);
+    const rows = await traceFrame.locator('.span-row').allInnerTexts();
+    check('its waterfall has the request\'s CLIENT span', rows.some(r => /CLIENT/.test(r) && r.includes('GET /api/orders/{id}')), rows.join(' / ').replace(/\s+/g, ' '));
+    const details = await traceFrame.locator('.span-details').innerText();
+    check('the span\'s attributes are shown', /http\.request\.method\s+GET/.test(details) && details.includes(`url.full\t${url}/api/orders/7`) && /http\.response\.status_code\s+500/.test(details),
+      details.split('\n').filter(l => /http\.|url\./.test(l)).join('; '));
+    const tabs = await page.locator('.tab').allInnerTexts();
+    check('the tab is titled by the trace', tabs.some(t => t.includes(`Trace ${traceId.slice(0, 8)}`)), tabs.join(' | ').replace(/\s+/g, ' '));
+    await page.screenshot({ path: path.join(resultsDir, 'trace-view.png') });
+  }
+
+  console.log('  ui: the call line shows its numbers and a hover with the failures');
+  await page.locator('.tab', { hasText: 'orders.load.ts' }).first().click();
+  // The editor draws a decoration's text as CSS ::after content on a span of its line.
+  const lineWithNumbers = () => page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-line')]
+    .filter(line => line.textContent?.includes("http.get('/api/orders/7'"))
+    .map(line => [...line.querySelectorAll('span')].map(span => getComputedStyle(span, '::after').content).filter(c => c.includes('failed')).join(''))
+    .join(''));
+  let numbers = '';
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && numbers === ''; await page.waitForTimeout(200)) numbers = await lineWithNumbers();
+  check('the http.get line ends with its numbers', /p95 [\d.]+ m?s · (\d+) \/ \1 failed/.test(numbers), numbers);
+  await page.locator('.monaco-editor .view-line', { hasText: "http.get('/api/orders/7'" }).locator('span', { hasText: 'http' }).first().hover();
+  const hover = page.locator('.monaco-hover:visible', { hasText: 'HTTP 500' });
+  const hoverText = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
+  check('its hover lists the failure with trace links', /HTTP 500 × \d+: [0-9a-f]{12}…/.test(hoverText), hoverText.replace(/\s+/g, ' '));
+  await page.screenshot({ path: path.join(resultsDir, 'editor-decorations.png') });
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
-  await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') }).catch(() => {});
+  await page.screenshot({ path: path.join(resultsDir, 'ui-last.png') }).catch(() => {});
   await browser.close().catch(() => {});
   server.stop();
   target.close();
 }
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshot: test-results/ui-panel.png`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png (ui-last.png: the end)`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -69,7 +69,17 @@ function render(): void {
 }
 
 function axis(durationMs: number): HTMLElement {
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map(f => el('span', {}, formatMs(durationMs * f)));
+  // Three ticks fit however narrow the tab: the start, the middle and the end of the trace.
+  const ticks = [0, 0.5, 1].map(f => {
+    const tick = el('span', {}, f === 0 ? '0' : formatMs(durationMs * f));
+    if (f === 0) tick.style.left = '0';
+    else if (f === 1) tick.style.right = '0';
+    else {
+      tick.style.left = '50%';
+      tick.style.transform = 'translateX(-50%)';
+    }
+    return tick;
+  });
   return el('div', { class: 'axis' }, el('span', {}, 'Service · kind · span'), el('div', { class: 'ticks' }, ...ticks));
 }
 
@@ -77,7 +87,7 @@ function spanRow(row: TraceRow, t: TraceTree): HTMLElement[] {
   const color = serviceColor(row.service, t.services);
   const service = el('span', { class: 'service' }, row.service);
   service.style.background = color;
-  const label = el('div', { class: 'span-label' },
+  const label = el('div', { class: 'span-label', title: `${row.service} · ${row.kind} · ${row.name}` },
     service, el('span', { class: 'kind' }, row.kind), el('span', { class: 'span-name' }, row.name),
     row.parentMissing ? el('span', { class: 'missing', title: `parent span ${row.parentSpanId} has not arrived` }, '(parent not received yet)') : '');
   label.style.paddingLeft = `${row.depth * 16}px`;
@@ -86,9 +96,14 @@ function spanRow(row: TraceRow, t: TraceTree): HTMLElement[] {
   bar.style.width = `${row.barWidth * 100}%`;
   bar.style.background = color;
   const barLabel = el('span', { class: 'bar-label' }, `${formatMs(row.durationMs)}${row.status === 'ERROR' ? ' ✗' : ''}`);
-  // The duration sits right of its bar, or left of it when the bar reaches the end of the track.
+  // The duration sits right of its bar; left of it when the bar ends near the track's end and there
+  // is room before it; else inside the bar.
   if (row.barStart + row.barWidth < 0.8) barLabel.style.left = `calc(${(row.barStart + row.barWidth) * 100}% + 4px)`;
-  else barLabel.style.right = `calc(${(1 - row.barStart) * 100}% + 4px)`;
+  else if (row.barStart > 0.25) barLabel.style.right = `calc(${(1 - row.barStart) * 100}% + 4px)`;
+  else {
+    barLabel.classList.add('inside');
+    barLabel.style.left = `${row.barStart * 100}%`;
+  }
   const line = el('div', { class: `span-row${row.status === 'ERROR' ? ' error' : ''}${row.spanId === selected ? ' selected' : ''}`, 'data-span-id': row.spanId },
     label, el('div', { class: 'track' }, bar, barLabel));
   if (!row.gap) return [line];
@@ -110,7 +125,8 @@ function details(row: TraceRow): HTMLElement {
     sections.push(el('h3', {}, 'Events'), table('events', row.events.map(e => [`+${formatMs(e.offsetMs)}`,
       `${e.name}${Object.keys(e.attributes).length > 0 ? ` ${Object.entries(e.attributes).map(([k, v]) => `${k}=${formatAttribute(v)}`).join(' ')}` : ''}`])));
   }
-  sections.push(el('h3', {}, 'Resource'), attributesTable('resource', row.resource));
+  // The resource is the same for every span of a service and long (host, process, SDK): folded.
+  sections.push(el('details', { class: 'resource' }, el('summary', {}, `Resource of ${row.service} (${Object.keys(row.resource).length} attributes)`), attributesTable('resource', row.resource)));
   return el('section', { class: 'span-details' }, ...sections);
 }
 

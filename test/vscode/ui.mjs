@@ -129,6 +129,13 @@ try {
 
   console.log('  ui: the call line shows its numbers and a hover with the failures');
   await page.locator('.tab', { hasText: 'orders.load.ts' }).first().click();
+  // Room for the screenshot: the editor alone, no notification over it.
+  for (const command of ['View: Toggle Maximize Editor Group', 'Notifications: Clear All Notifications']) {
+    await page.keyboard.press('F1');
+    await page.keyboard.type(command);
+    await page.waitForTimeout(300);
+    await page.keyboard.press('Enter');
+  }
   // The editor draws a decoration's text as CSS ::after content on a span of its line.
   const lineWithNumbers = () => page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-line')]
     .filter(line => line.textContent?.includes("http.get('/api/orders/7'"))

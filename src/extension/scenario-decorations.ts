@@ -36,7 +36,7 @@ export class ScenarioDecorations implements vscode.Disposable {
   private current: string | undefined;
   private readonly diagnostics = vscode.languages.createDiagnosticCollection('loadlens-run');
   private readonly decoration = vscode.window.createTextEditorDecorationType({
-    after: { margin: '0 0 0 3em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
+    after: { margin: '0 0 0 2em', color: new vscode.ThemeColor('editorCodeLens.foreground'), fontStyle: 'italic' },
   });
   private readonly shown = new Map<string, ShownDecoration[]>();
 

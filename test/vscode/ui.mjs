@@ -130,7 +130,7 @@ try {
   console.log('  ui: the call line shows its numbers and a hover with the failures');
   await page.locator('.tab', { hasText: 'orders.load.ts' }).first().click();
   // Room for the screenshot: the editor alone, no notification over it.
-  for (const command of ['View: Toggle Maximize Editor Group', 'Notifications: Clear All Notifications']) {
+  for (const command of ['View: Toggle Maximize Editor Group', 'View: Toggle Secondary Side Bar Visibility', 'Notifications: Clear All Notifications']) {
     await page.keyboard.press('F1');
     await page.keyboard.type(command);
     await page.waitForTimeout(300);

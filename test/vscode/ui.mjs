@@ -88,6 +88,13 @@ await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: 
 const page = await context.newPage();
 page.setDefaultTimeout(60_000);
 const started = Date.now();
+/** Runs a command by its title from the command palette. */
+const runCommand = async title => {
+  await page.keyboard.press('F1');
+  await page.keyboard.type(title);
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+};
 try {
   console.log('  ui: installed .vsix, CodeLens, results panel');
   await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
@@ -127,6 +134,8 @@ try {
   await page.waitForTimeout(500);
   const runClickedAt = Date.now();
   await otelLens.first().click();
+  // '.state finished' is still on screen from the items run until this run starts: wait for this run first.
+  await view.locator('header h2', { hasText: 'broken' }).waitFor({ timeout: 30_000 });
   await view.locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
   const link = view.locator('table.failures a.trace').first();
   await link.waitFor();
@@ -164,9 +173,12 @@ try {
   // The user removes the platform: trace ids open Loadlens's own view again.
   writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'loadlens.otel.receiverPort': 0 }, null, 2));
   await page.waitForTimeout(1500);
+  // Open it beside broken.load.ts's editor, not in the panel's group (the last click was in the panel).
+  await runCommand('View: Focus First Editor Group');
   await page.getByRole('treeitem', { name: /orders\.load\.ts/ }).click();
   await page.locator('.tab.active', { hasText: 'orders.load.ts' }).waitFor();
-  const ordersLens = page.locator('.codelens-decoration a:visible').filter({ hasText: 'Run with OTel' });
+  const ordersEditor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/orders/7'" }) });
+  const ordersLens = ordersEditor.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
   await ordersLens.first().waitFor();
   await ordersLens.first().click();
   await view.locator('header h2', { hasText: 'orders' }).waitFor({ timeout: 30_000 });
@@ -201,12 +213,7 @@ try {
   console.log('  ui: the call line shows its numbers and a hover with the failures');
   await page.locator('.tab', { hasText: 'orders.load.ts' }).first().click();
   // Room for the screenshot: the editor alone, no notification over it.
-  for (const command of ['View: Toggle Maximize Editor Group', 'View: Toggle Secondary Side Bar Visibility', 'Notifications: Clear All Notifications']) {
-    await page.keyboard.press('F1');
-    await page.keyboard.type(command);
-    await page.waitForTimeout(300);
-    await page.keyboard.press('Enter');
-  }
+  for (const command of ['View: Toggle Maximize Editor Group', 'View: Toggle Secondary Side Bar Visibility', 'Notifications: Clear All Notifications']) await runCommand(command);
   // The editor draws a decoration's text as CSS ::after content on a span of its line.
   const lineWithNumbers = () => page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-line')]
     .filter(line => line.textContent?.includes("http.get('/api/orders/7'"))

@@ -4,6 +4,7 @@
  */
 import { tryParseDuration } from './duration.ts';
 import type { RunOverrides } from './protocol.ts';
+import { RUN_DEFAULTS } from './run-defaults.ts';
 import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';
 
 /**
@@ -26,8 +27,9 @@ export interface SettingProblem {
   message: string;
 }
 
+/** Every setting's default; package.json's `contributes.configuration` declares the same values (a unit test checks). */
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
-  run: Object.freeze({ users: 10, spawnRate: 5, runTime: '1m', host: '', nodePath: '' }),
+  run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '' }),
   otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 4318, traceLink: DEFAULT_TRACE_LINK_SETTINGS }),
 });
 

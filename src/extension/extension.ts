@@ -165,7 +165,12 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     // Takes a TraceLinkTarget (hovers pass one through a command URI) or a bare trace id; with none, asks.
     vscode.commands.registerCommand('loadlens.open-trace', async (given?: TraceLinkTarget | string) => {
       const target = typeof given === 'string' ? { traceId: given } : given ?? (await askTraceId());
-      if (target) openTrace(target);
+      if (!target) return;
+      if (typeof target.traceId !== 'string' || !/^[0-9a-f]{32}$/i.test(target.traceId)) {
+        void vscode.window.showErrorMessage(`Loadlens: Open Trace needs a trace id of 32 hexadecimal digits, got ${JSON.stringify(target.traceId)}`);
+        return;
+      }
+      openTrace(target);
     }),
     // Each run command takes (file, scenario) from its CodeLens; a third argument, run options, serves
     // keybindings, tasks and tests.

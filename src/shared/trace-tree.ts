@@ -7,6 +7,7 @@
  * from whatever has arrived: a span whose parent has not arrived (yet) is shown as a root and marked
  * `parentMissing`, never dropped.
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { AttributeValue, Attributes, ReceivedSpan, SpanKindName, StatusCodeName } from '../receiver/types.ts';
 
 /** Time between a CLIENT span and the SERVER span that continued it: the network and the server's queues. */
@@ -73,7 +74,7 @@ function msBetween(fromNano: bigint, toNano: bigint): number {
 
 /** `service.name` of the span's resource, as OTel's SDKs default it when missing. */
 export function serviceOf(span: Pick<ReceivedSpan, 'resource'>): string {
-  const name = span.resource['service.name'];
+  const name = span.resource[ATTR_SERVICE_NAME];
   return typeof name === 'string' && name !== '' ? name : 'unknown_service';
 }
 

@@ -18,7 +18,14 @@ const declared = manifest.contributes.configuration.properties;
 test('run defaults: package.json declares every loadlens.* setting with the default the settings reader uses', () => {
   const inCode: Record<string, unknown> = {};
   for (const [group, values] of Object.entries(DEFAULT_SETTINGS)) {
-    for (const [key, value] of Object.entries(values as Record<string, unknown>)) inCode[`loadlens.${group}.${key}`] = value;
+    for (const [key, value] of Object.entries(values as Record<string, unknown>)) {
+      // A nested group (otel.traceLink) is declared key by key: loadlens.otel.traceLink.preset, ….
+      if (typeof value === 'object' && value !== null) {
+        for (const [inner, innerValue] of Object.entries(value)) inCode[`loadlens.${group}.${key}.${inner}`] = innerValue;
+      } else {
+        inCode[`loadlens.${group}.${key}`] = value;
+      }
+    }
   }
   const inManifest = Object.fromEntries(Object.entries(declared).map(([key, schema]) => [key, schema.default]));
   assert.deepEqual(inManifest, inCode);

@@ -56,7 +56,7 @@ test('source locations: every row of examples/shop.load.ts › shopper is on its
     // The failures of /product/4711 carry their row's line, so a hover on line 17 can list them.
     assert.deepEqual(report.failures.map(f => [f.method, f.name, f.error, f.location]), [['GET', '/product/{product_id}', 'HTTP 500', at(17, 16)]]);
     // Thresholds: the line and column of each key in the options object.
-    assert.deepEqual(report.thresholds.map(t => [t.expression, t.location]), [['p95 < 300ms', at(13, 17)], ['errorRate < 1%', at(13, 35)]]);
+    assert.deepEqual(report.thresholds.map(t => [t.expression, t.location]), [['p95 < 500ms', at(13, 17)], ['errorRate < 5%', at(13, 35)]]);
     // The live snapshots carry the same locations.
     const last = snapshots.at(-1)!;
     assert.deepEqual(last.requests.find(r => r.name === '/product/{product_id}')?.location, at(17, 16));

@@ -221,7 +221,8 @@ try {
   for (const deadline = Date.now() + 10_000; Date.now() < deadline && numbers === ''; await page.waitForTimeout(200)) numbers = await lineWithNumbers();
   check('the http.get line ends with its numbers', /p95 [\d.]+ m?s · (\d+) \/ \1 failed/.test(numbers), numbers);
   await page.locator('.monaco-editor .view-line', { hasText: "http.get('/api/orders/7'" }).locator('span', { hasText: 'http' }).first().hover();
-  const hover = page.locator('.monaco-hover:visible', { hasText: 'HTTP 500' });
+  // The Problem's own hover says 'HTTP 500' first; Loadlens's hover with the trace links follows.
+  const hover = page.locator('.monaco-hover:visible', { hasText: 'HTTP 500 ×' });
   const hoverText = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
   check('its hover lists the failure with trace links', /HTTP 500 × \d+: [0-9a-f]{12}…/.test(hoverText), hoverText.replace(/\s+/g, ' '));
   await page.screenshot({ path: path.join(resultsDir, 'editor-decorations.png') });

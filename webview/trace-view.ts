@@ -19,6 +19,7 @@ vscode.setState({ target });
 const app = document.getElementById('app')!;
 let tree: TraceTree | undefined;
 let platform: string | undefined;
+let receiving = true;
 let selected: string | undefined;
 
 window.addEventListener('message', (event: MessageEvent<HostToView>) => {
@@ -26,6 +27,7 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   if (message.kind !== 'trace' || message.traceId !== target.traceId) return;
   tree = buildTraceTree(message.traceId, message.spans);
   platform = message.platform;
+  receiving = message.receiving;
   // Start with the first span in error, else the root: its attributes say what the request was.
   if (selected === undefined || !tree.rows.some(r => r.spanId === selected)) selected = (tree.rows.find(r => r.status === 'ERROR') ?? tree.rows[0])?.spanId;
   render();
@@ -55,8 +57,10 @@ function render(): void {
     el('button', { id: 'copy-trace-id', class: 'secondary', title: 'Copy the full trace id' }, 'Copy'),
     ...(platform ? [el('button', { id: 'open-in-platform', title: `Open this trace in ${platform}` }, `Open in ${platform}`)] : []));
   if (!tree || tree.rows.length === 0) {
-    app.replaceChildren(header, el('p', { class: 'waiting' },
-      'Waiting for spans… the application may export in batches (every few seconds by default). This view updates as they arrive.'));
+    app.replaceChildren(header, el('p', { class: 'waiting' }, receiving
+      ? 'Waiting for spans… the application may export in batches (every few seconds by default). This view updates as they arrive.'
+      // After a reload the receiver starts afresh: it keeps traces in memory only, from the runs since.
+      : "No spans of this trace: Loadlens's receiver keeps traces in memory from the runs since the editor started. Run with OTel to see new ones."));
     return;
   }
   const t = tree;

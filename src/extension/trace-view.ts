@@ -10,7 +10,7 @@ export const TRACE_VIEW_TYPE = 'loadlens.trace';
 
 /** What a trace view needs from the rest of the extension. */
 export interface TraceViewDeps {
-  receiver: Pick<EmbeddedReceiver, 'trace' | 'onTracesUpdated'>;
+  receiver: Pick<EmbeddedReceiver, 'trace' | 'onTracesUpdated' | 'current'>;
   /** The configured platform preset; undefined for 'embedded' (no platform) or a broken platform setting. */
   platform(): TraceLinkPreset | undefined;
   /** Opens a trace as a click on a trace id does (here: "Open in platform"). */
@@ -83,7 +83,8 @@ export class TraceView implements vscode.Disposable {
   private async refresh(): Promise<void> {
     const spans = await this.deps.receiver.trace(this.target.traceId);
     const preset = this.deps.platform();
-    this.post({ kind: 'trace', traceId: this.target.traceId, spans, ...(preset ? { platform: PLATFORM_NAMES[preset] } : {}) });
+    const receiving = this.deps.receiver.current !== undefined;
+    this.post({ kind: 'trace', traceId: this.target.traceId, spans, receiving, ...(preset ? { platform: PLATFORM_NAMES[preset] } : {}) });
   }
 
   private post(message: HostToView): void {

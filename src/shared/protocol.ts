@@ -70,8 +70,10 @@ export type HostToView =
   /**
    * extension → trace view: every span of the trace received so far, sent again whenever more arrive.
    * `platform` names the configured observability platform, when there is one ("Open in platform").
+   * `receiving` is false when Loadlens's receiver is not running (no run since the editor started), so no
+   * span can arrive until one does.
    */
-  | { kind: 'trace'; traceId: string; spans: ReceivedSpan[]; platform?: string };
+  | { kind: 'trace'; traceId: string; spans: ReceivedSpan[]; receiving: boolean; platform?: string };
 
 export type ViewToHost =
   /** webview → extension: the page loaded and listens (send the latest state). */

@@ -188,7 +188,11 @@ export function formatMs(ms: number): string {
 
 /** The sentence the view shows under a SERVER span: where the rest of the client's time went. */
 export function describeGap(gap: ClientServerGap): string {
-  return `${formatMs(gap.totalMs)} outside the server's span (network and queueing): ${formatMs(gap.beforeMs)} before it started, ${formatMs(gap.afterMs)} after it ended`;
+  const head = `${formatMs(gap.totalMs)} outside the server's span (network and queueing): ${formatMs(gap.beforeMs)} before it started, `;
+  // A server span that ends after its client's: the server marked its end late (e.g. Node's response
+  // 'finish' event, seen after the client already read the answer), or the two clocks differ.
+  if (gap.afterMs < 0) return `${head}and it ended ${formatMs(-gap.afterMs)} after the client had the answer (the server recorded its end late)`;
+  return `${head}${formatMs(gap.afterMs)} after it ended`;
 }
 
 /** An attribute value as one line of text: strings as they are, everything else as JSON. */

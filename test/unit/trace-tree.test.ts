@@ -67,6 +67,8 @@ test('trace tree: bars to scale, the gap between CLIENT and SERVER, services, er
   assert.deepEqual(serverRow.gap, { clientSpanId: 'c1', totalMs: 10, beforeMs: 5, afterMs: 5 });
   assert.equal(describeGap(serverRow.gap!), "10.0 ms outside the server's span (network and queueing): 5.00 ms before it started, 5.00 ms after it ended");
   assert.equal(tree.rows.find(r => r.spanId === 'k1')!.gap, undefined, 'only SERVER children of CLIENT spans have a gap');
+  assert.equal(describeGap({ clientSpanId: 'c1', totalMs: 1.5, beforeMs: 4, afterMs: -2.5 }),
+    "1.50 ms outside the server's span (network and queueing): 4.00 ms before it started, and it ended 2.50 ms after the client had the answer (the server recorded its end late)");
   assert.deepEqual(tree.rows.find(r => r.spanId === 'i1')!.events, [{ name: 'cache miss', offsetMs: 4, attributes: { key: 42 } }]);
   assert.equal(tree.rows[0]!.status, 'ERROR');
   assert.equal(tree.rows[0]!.statusMessage, 'HTTP 500');

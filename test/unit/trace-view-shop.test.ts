@@ -62,15 +62,27 @@ async function completeTrace(traceId: string) {
  */
 const CLOCK_ANCHOR_MS = 1;
 
-/** Every row lies within its parent's time span. */
+/**
+ * Every row lies within its parent's time span, except where the parent is another process's CLIENT
+ * span: instrumentation-http ends a SERVER span on the response's 'finish' event, which the server's
+ * event loop may report after the client has already read the answer (on a busy machine, by several
+ * ms). There the server's own work (its children, which end before it sends) is checked instead.
+ */
 function assertWithinParents(rows: readonly TraceRow[]) {
+  const end = (row: TraceRow) => row.startOffsetMs + row.durationMs;
+  const describe = (row: TraceRow) => `${row.name} [${row.startOffsetMs}, +${row.durationMs}]`;
   for (const row of rows) {
     const parent = rows.find(r => r.spanId === row.parentSpanId);
     if (!parent) continue;
-    const where = `${row.name} [${row.startOffsetMs}, +${row.durationMs}] in ${parent.name} [${parent.startOffsetMs}, +${parent.durationMs}]`;
+    const where = `${describe(row)} in ${describe(parent)}`;
     assert.ok(row.startOffsetMs >= parent.startOffsetMs - CLOCK_ANCHOR_MS, `starts before its parent: ${where}`);
-    assert.ok(row.startOffsetMs + row.durationMs <= parent.startOffsetMs + parent.durationMs + CLOCK_ANCHOR_MS, `ends after its parent: ${where}`);
-    assert.ok(row.durationMs <= parent.durationMs + CLOCK_ANCHOR_MS, `lasts longer than its parent: ${where}`);
+    if (row.gap) {
+      for (const work of rows.filter(r => r.parentSpanId === row.spanId)) {
+        assert.ok(end(work) <= end(parent) + CLOCK_ANCHOR_MS, `the server's work ends after its client: ${describe(work)} in ${describe(parent)}`);
+      }
+      continue;
+    }
+    assert.ok(end(row) <= end(parent) + CLOCK_ANCHOR_MS, `ends after its parent: ${where}`);
   }
 }
 
@@ -91,7 +103,6 @@ test("a failed request's trace: the engine's CLIENT → the shop's SERVER → it
   assert.equal(server.parentSpanId, client.spanId);
   assert.equal(internal.parentSpanId, server.spanId);
   assert.ok(client.startOffsetMs <= CLOCK_ANCHOR_MS, `the CLIENT span starts the trace: +${client.startOffsetMs} ms`);
-  assert.ok(tree.durationMs - (client.startOffsetMs + client.durationMs) <= CLOCK_ANCHOR_MS, 'and ends it: the client waits for the whole answer');
   assertWithinParents(tree.rows);
   assert.ok(internal.durationMs >= 5, `the handler's injected 5 ms latency is inside its span: ${internal.durationMs} ms`);
   assert.equal(internal.attributes['error.type'], 'injected');
@@ -101,8 +112,9 @@ test("a failed request's trace: the engine's CLIENT → the shop's SERVER → it
   // The gap the view spells out: the client's time outside the server's span, split before / after.
   const gap = server.gap!;
   assert.equal(gap.clientSpanId, client.spanId);
-  // Each part of the gap is real time on one machine, but read from two processes' clocks.
-  assert.ok(gap.totalMs > -CLOCK_ANCHOR_MS && gap.beforeMs > -CLOCK_ANCHOR_MS && gap.afterMs > -CLOCK_ANCHOR_MS, JSON.stringify(gap));
+  // The time before the server saw the request is real (two clocks of one machine); the time after
+  // its span ended can even be negative when the server reports its 'finish' late (see above).
+  assert.ok(gap.beforeMs > -CLOCK_ANCHOR_MS, JSON.stringify(gap));
   assert.ok(Math.abs(gap.totalMs - (client.durationMs - server.durationMs)) < 1e-6);
   assert.ok(Math.abs(gap.beforeMs + gap.afterMs - gap.totalMs) < 1e-6);
 });

@@ -65,7 +65,8 @@ const bundles = [
   },
   {
     ...common,
-    entryPoints: { webview: 'webview/main.ts' },
+    // webview/index.ts picks the page: the results panel (main.ts) or the trace view (trace-view.ts).
+    entryPoints: { webview: 'webview/index.ts' },
     outdir: dist,
     platform: 'browser',
     format: 'iife',

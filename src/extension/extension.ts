@@ -10,6 +10,8 @@ import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { EmbeddedReceiver } from './embedded-receiver.ts';
+import * as scenarioDecorations from './scenario-decorations.ts';
+import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
 import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
@@ -19,6 +21,10 @@ export interface LoadlensApi {
   openTrace(target: TraceLinkTarget): void;
   receiver: EmbeddedReceiver;
   panel(): ResultsPanel | undefined;
+  /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
+  traceViews(): TraceView[];
+  /** The run's numbers on the scenario's lines (decorations, hovers, Problems). */
+  decorations: scenarioDecorations.ScenarioDecorations;
 }
 
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
@@ -33,6 +39,28 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
 
   const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
   const statusBar = new StatusBar();
+  const decorations = new scenarioDecorations.ScenarioDecorations();
+  const receiver = new EmbeddedReceiver(
+    output,
+    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024) }),
+    path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
+  );
+  const copy = (text: string): void => {
+    void vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage(`Loadlens: copied ${text}`, 3000);
+  };
+  const traceViewDeps: TraceViewDeps = {
+    receiver,
+    platform: () => {
+      try {
+        return traceLinkTemplate(settings.otel.traceLink) === undefined ? undefined : settings.otel.traceLink.preset;
+      } catch {
+        return undefined; // a broken platform setting: openTrace says what is wrong when it is clicked
+      }
+    },
+    openTrace: target => openTrace(target),
+    copy,
+  };
   /**
    * Opens one trace: in the user's platform (a preset or their template) with the run's time range,
    * the load generator's service name and the run id filled in; else in Loadlens's own trace view.
@@ -52,11 +80,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       return;
     }
     if (template === undefined) {
-      // ── preset 'embedded' ─────────────────────────────────────────────────────────────────────────
-      // TODO(issue 7, view helper): TraceView.show(context.extensionUri, target, deps) goes here
-      // (CONTRACTS item 3). Until it is merged, the id goes to the clipboard as before.
-      void vscode.env.clipboard.writeText(target.traceId);
-      void vscode.window.showInformationMessage(`Trace id ${target.traceId} copied to the clipboard.`);
+      // Preset 'embedded' (the default): Loadlens's own trace view, from the embedded receiver.
+      TraceView.show(context.extensionUri, target, traceViewDeps);
       return;
     }
     const url = buildTraceLink(template, target);
@@ -68,17 +93,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const events: PanelEvents = {
     stopRun: () => runs.stop(),
     openTrace,
-    copy: text => {
-      void vscode.env.clipboard.writeText(text);
-      void vscode.window.setStatusBarMessage(`Loadlens: copied ${text}`, 3000);
-    },
+    copy,
   };
 
-  const receiver = new EmbeddedReceiver(
-    output,
-    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024) }),
-    path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
-  );
   /**
    * Where the engine exports (see chooseOtlpDestination): the OTLP variables of the editor's
    * environment, the setting, else the embedded receiver, whose URL is returned to show in the panel.
@@ -155,6 +172,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     receiver,
     statusBar,
     ...codeLens.register(),
+    ...scenarioDecorations.register(decorations, runs),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
@@ -164,6 +182,18 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       ResultsPanel.active?.showEngineMessage(message);
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new ResultsPanelSerializer(context.extensionUri, events)),
+    vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, new TraceViewSerializer(context.extensionUri, traceViewDeps)),
+    { dispose: () => TraceView.all.forEach(view => view.dispose()) },
+    // Takes a TraceLinkTarget (hovers pass one through a command URI) or a bare trace id; with none, asks.
+    vscode.commands.registerCommand('loadlens.open-trace', async (given?: TraceLinkTarget | string) => {
+      const target = typeof given === 'string' ? { traceId: given } : given ?? (await askTraceId());
+      if (!target) return;
+      if (typeof target.traceId !== 'string' || !/^[0-9a-f]{32}$/i.test(target.traceId)) {
+        void vscode.window.showErrorMessage(`Loadlens: Open Trace needs a trace id of 32 hexadecimal digits, got ${JSON.stringify(target.traceId)}`);
+        return;
+      }
+      openTrace(target);
+    }),
     // Each run command takes (file, scenario) from its CodeLens; a third argument, run options, serves
     // keybindings, tasks and tests.
     vscode.commands.registerCommand('loadlens.run-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => runScenario(true, uri && scenario ? [uri, scenario] : undefined, given)),
@@ -175,7 +205,16 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, openTrace, panel: () => ResultsPanel.active };
+  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations };
+}
+
+/** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */
+async function askTraceId(): Promise<TraceLinkTarget | undefined> {
+  const traceId = await vscode.window.showInputBox({
+    prompt: 'Trace id (32 hex digits)',
+    validateInput: value => (/^[0-9a-f]{32}$/i.test(value.trim()) ? undefined : 'A W3C trace id: 32 hexadecimal digits'),
+  });
+  return traceId ? { traceId: traceId.trim().toLowerCase() } : undefined;
 }
 
 export function deactivate(): void {

@@ -145,10 +145,10 @@ export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: 
   return parsed.map(threshold => {
     const measured = measure(threshold, summary);
     if (measured === undefined) {
-      return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, actual: 0 };
+      return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
     }
     const actual = Math.round((threshold.unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
-    return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), actual };
+    return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), metric: threshold.metric, unit: threshold.unit, actual };
   });
 }
 

@@ -91,7 +91,14 @@ export interface IntervalPoint {
 export interface ThresholdResult {
   expression: string;
   ok: boolean;
-  /** The measured value, in the threshold's unit (ms for latencies, % for rates). */
+  /** The metric the threshold reads: 'p95', 'errorRate', 'rps', … */
+  metric: string;
+  /**
+   * The unit the threshold is written in, and so the unit of `actual`: 'ms' or 's' for latencies, '%'
+   * for errorRate, '' for counts and rps. (Reports written before this field existed lack it.)
+   */
+  unit: 'ms' | 's' | '%' | '';
+  /** The measured value, in `unit`. */
   actual: number;
   /** The line of this threshold's key in the scenario's options object, when found. */
   location?: SourceLocation;

@@ -5,6 +5,7 @@
  * tested with `node --test`; src/extension/scenario-decorations.ts puts them in the editor.
  */
 import type { FailureRow, RequestRow, SourceLocation, ThresholdResult } from './report.ts';
+import { formatThresholdActual } from './stats-table.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
 
 /** The command a hover's trace link runs; its argument is a TraceLinkTarget. */
@@ -103,17 +104,9 @@ export function scenarioProblems(rows: readonly RequestRow[], failures: readonly
   }
   for (const threshold of thresholds) {
     if (threshold.ok || threshold.location === undefined) continue;
-    problems.push({ ...threshold.location, message: `threshold ${threshold.expression} breached (actual ${formatActual(threshold)})` });
+    problems.push({ ...threshold.location, message: `threshold ${threshold.expression} breached (actual ${formatThresholdActual(threshold)})` });
   }
   return problems;
-}
-
-/** A threshold's measured value in its own unit: % for rates, ms for latencies, else a bare number. */
-function formatActual(threshold: ThresholdResult): string {
-  const value = Number.isInteger(threshold.actual) ? String(threshold.actual) : threshold.actual.toFixed(1);
-  if (/%$/.test(threshold.expression.split(' (')[0]!)) return `${value}%`;
-  if (/\d(ms|s|m|h)$/.test(threshold.expression.split(' (')[0]!)) return `${value} ms`;
-  return value;
 }
 
 /** A `command:` URI that opens `target` as a click on a trace id does. */

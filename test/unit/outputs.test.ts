@@ -90,17 +90,20 @@ describe('number formatting', () => {
     test(`formatPercent(${part}, ${whole}) is '${expected}'`, () => assert.equal(formatPercent(part, whole), expected));
   }
 
-  const thresholds: Array<[string, number, string]> = [
-    ['p95 < 300ms', 186.4, '186 ms'],
-    ['p99{name:/checkout/confirm} < 1s', 1210, '1.2 s'],
-    ['errorRate < 1%', 0.4745, '0.47%'],
-    ['checks > 99%', 99.5, '99.5%'],
-    ['iterations > 100', 123, '123'],
-    ['errorRate < 0.5', 0.25, '0.25%'],
-    ['p95{name:/rate-limit} < 300ms', 12.5, '12.5 ms'],
+  // Results carry their unit; a report written before they did falls back to the expression's.
+  const thresholds: Array<[string, '' | 'ms' | 's' | '%' | undefined, number, string]> = [
+    ['p95 < 300ms', 'ms', 186.4, '186 ms'],
+    ['p99{name:/checkout/confirm} < 1s', 's', 1.21, '1.21 s'],
+    ['p99{name:/checkout/confirm} < 1s', undefined, 1.21, '1.21 s'],
+    ['errorRate < 1%', '%', 0.4745, '0.47%'],
+    ['requests > 100', '', 123, '123'],
+    ['errorRate < 0.5', '%', 0.25, '0.25%'],
+    ['errorRate < 0.5', undefined, 0.25, '0.25%'],
+    ['p95{name:/rate-limit} < 300ms', 'ms', 12.5, '12.5 ms'],
   ];
-  for (const [expression, actual, expected] of thresholds) {
-    test(`threshold '${expression}' reads its actual ${actual} as '${expected}'`, () => assert.equal(formatThresholdActual(expression, actual), expected));
+  for (const [expression, unit, actual, expected] of thresholds) {
+    test(`threshold '${expression}' (unit ${unit ?? 'unknown'}) reads its actual ${actual} as '${expected}'`, () =>
+      assert.equal(formatThresholdActual({ expression, actual, ...(unit === undefined ? {} : { unit }) }), expected));
   }
 
   const widths: Array<[string, number, number, string]> = [
@@ -143,28 +146,33 @@ describe('buildTraceLink', () => {
 describe('formatStatsTable', () => {
   const rows = [...shopSnapshot.requests, shopSnapshot.totals];
 
-  test('lays out every column at a wide terminal', () => {
+  test('lays out the shared model\'s columns at 140 cells, dropping only Status and Min', () => {
     assert.equal(formatStatsTable(rows, 140), [
-      'Type  Name                   # reqs    # fails   Median   90%ile   99%ile  Average      Min     Max  Avg size  Current RPS',
-      '----  ---------------------  ------  ---------  -------  -------  -------  -------  -------  ------  --------  -----------',
-      'POST  /authenticate             612     0 (0%)  18.0 ms  31.0 ms  64.0 ms  21.4 ms   6.1 ms  142 ms     187 B         11.2',
-      'GET   /product/{product_id}    2448     0 (0%)   8.4 ms  19.0 ms  71.0 ms  11.9 ms   2.3 ms  318 ms    1.8 KB         44.6',
-      'POST  /cart/add                2448  12 (0.5%)  11.6 ms  27.0 ms  96.0 ms  15.8 ms   3.4 ms  402 ms      96 B         44.4',
-      'POST  /checkout/confirm         604  17 (2.8%)   142 ms   388 ms    1.2 s   187 ms  41.0 ms   5.0 s     412 B         11.0',
-      '----  ---------------------  ------  ---------  -------  -------  -------  -------  -------  ------  --------  -----------',
-      '      Aggregated               6112  29 (0.5%)  12.0 ms  48.0 ms   690 ms  31.6 ms   2.3 ms   5.0 s     855 B          111',
+      'Type  Name                   # reqs    # fails   Median   90%ile   95%ile   99%ile  Average     Max  Avg size  Current RPS     TTFB  Connect',
+      '----  ---------------------  ------  ---------  -------  -------  -------  -------  -------  ------  --------  -----------  -------  -------',
+      'POST  /authenticate             612     0 (0%)  18.0 ms  31.0 ms  38.0 ms  64.0 ms  21.4 ms  142 ms     187 B         11.2  17.2 ms   2.9 ms',
+      'GET   /product/{product_id}    2448     0 (0%)   8.4 ms  19.0 ms  26.0 ms  71.0 ms  11.9 ms  318 ms    1.8 KB         44.6   7.6 ms        –',
+      'POST  /cart/add                2448  12 (0.5%)  11.6 ms  27.0 ms  41.0 ms  96.0 ms  15.8 ms  402 ms      96 B         44.4  11.1 ms        –',
+      'POST  /checkout/confirm         604  17 (2.8%)   142 ms   388 ms   512 ms    1.2 s   187 ms   5.0 s     412 B         11.0   182 ms        –',
+      '----  ---------------------  ------  ---------  -------  -------  -------  -------  -------  ------  --------  -----------  -------  -------',
+      '      Aggregated               6112  29 (0.5%)  12.0 ms  48.0 ms   186 ms   690 ms  31.6 ms   5.0 s     855 B          111  28.4 ms   2.9 ms',
     ].join('\n'));
   });
 
-  test('drops the least useful columns at 80 columns, keeping names whole', () => {
+  test('shows every column of the model on a wide enough terminal', () => {
+    const header = formatStatsTable(rows, 400).split('\n')[0]!.trimEnd();
+    assert.deepEqual(header.split(/\s{2,}/), ['Type', 'Name', '# reqs', '# fails', 'Median', '90%ile', '95%ile', '99%ile', 'Average', 'Min', 'Max', 'Avg size', 'Current RPS', 'TTFB', 'Connect', 'Status']);
+  });
+
+  test('drops the least useful columns at 80 columns, keeping names whole and the tail percentiles', () => {
     const lines = formatStatsTable(rows, 80).split('\n');
-    assert.equal(lines[0], 'Type  Name                   # reqs    # fails   Median   99%ile  Current RPS');
-    assert.equal(lines[3], 'GET   /product/{product_id}    2448     0 (0%)   8.4 ms  71.0 ms         44.6');
+    assert.equal(lines[0], 'Type  Name                   # reqs    # fails   95%ile   99%ile  Current RPS');
+    assert.equal(lines[3], 'GET   /product/{product_id}    2448     0 (0%)  26.0 ms  71.0 ms         44.6');
   });
 
   const longName = { ...product, name: '/api/v2/catalogue/products/{product_id}/reviews?sort=newest&limit=20' };
   const narrow: Array<[number, string, string]> = [
-    [100, 'Type  Name                # reqs    # fails   Median   90%ile   99%ile  Average     Max  Current RPS', 'GET   /api/v2/catalogue…    2448     0 (0%)   8.4 ms  19.0 ms  71.0 ms  11.9 ms  318 ms         44.6'],
+    [100, 'Type  Name                # reqs    # fails   Median   90%ile   95%ile   99%ile     Max  Current RPS', 'GET   /api/v2/catalogue…    2448     0 (0%)   8.4 ms  19.0 ms  26.0 ms  71.0 ms  318 ms         44.6'],
     [60, 'Type  Name           # reqs    # fails   99%ile  Current RPS', 'GET   /api/v2/cata…    2448     0 (0%)  71.0 ms         44.6'],
     [40, 'Type  Name        # reqs    # fails   9…', 'GET   /api/v2/c…    2448     0 (0%)  71…'],
   ];
@@ -206,7 +214,7 @@ describe('formatStatsTable', () => {
   test('shows at most maxRows rows and says how many more there are', () => {
     const lines = formatStatsTable(rows, 140, { maxRows: 2 }).split('\n');
     assert.deepEqual(lines.slice(2, 4).map((line) => line.trimEnd()), [
-      'POST  /authenticate     612     0 (0%)  18.0 ms  31.0 ms  64.0 ms  21.4 ms  6.1 ms  142 ms     187 B         11.2',
+      'POST  /authenticate     612     0 (0%)  18.0 ms  31.0 ms  38.0 ms  64.0 ms  21.4 ms  6.1 ms  142 ms     187 B         11.2  17.2 ms   2.9 ms',
       '      … 3 more rows (all in the final table)',
     ]);
     assert.equal(lines.length, 6);
@@ -228,19 +236,19 @@ describe('formatStatsTable', () => {
 
 describe('formatSummary', () => {
   test('prints the final table, failures with trace links, slowest, errors, thresholds, telemetry and reports', () => {
-    const summary = formatSummary(shopReport, { width: 120, maxListed: 2, traceLink: JAEGER, reportFiles: ['reports/shop.html', 'reports/shop.json'] });
+    const summary = formatSummary(shopReport, { width: 150, maxListed: 2, traceLink: JAEGER, reportFiles: ['reports/shop.html', 'reports/shop.json'] });
     assert.equal(summary, [
       'shopper finished after 1:00 (run time reached) · examples/shop.load.ts',
       '6112 requests · 29 failures (0.5%) · 102 RPS · p50 12.0 ms · p95 186 ms · p99 690 ms',
       '',
-      'Type  Name                   # reqs    # fails   Median   90%ile   99%ile  Average      Min     Max  Avg size   RPS',
-      '----  ---------------------  ------  ---------  -------  -------  -------  -------  -------  ------  --------  ----',
-      'POST  /authenticate             612     0 (0%)  18.0 ms  31.0 ms  64.0 ms  21.4 ms   6.1 ms  142 ms     187 B  10.2',
-      'GET   /product/{product_id}    2448     0 (0%)   8.4 ms  19.0 ms  71.0 ms  11.9 ms   2.3 ms  318 ms    1.8 KB  40.8',
-      'POST  /cart/add                2448  12 (0.5%)  11.6 ms  27.0 ms  96.0 ms  15.8 ms   3.4 ms  402 ms      96 B  40.8',
-      'POST  /checkout/confirm         604  17 (2.8%)   142 ms   388 ms    1.2 s   187 ms  41.0 ms   5.0 s     412 B  10.1',
-      '----  ---------------------  ------  ---------  -------  -------  -------  -------  -------  ------  --------  ----',
-      '      Aggregated               6112  29 (0.5%)  12.0 ms  48.0 ms   690 ms  31.6 ms   2.3 ms   5.0 s     836 B   102',
+      'Type  Name                   # reqs    # fails   Median   90%ile   95%ile   99%ile  Average      Min     Max  Avg size   RPS     TTFB  Connect',
+      '----  ---------------------  ------  ---------  -------  -------  -------  -------  -------  -------  ------  --------  ----  -------  -------',
+      'POST  /authenticate             612     0 (0%)  18.0 ms  31.0 ms  38.0 ms  64.0 ms  21.4 ms   6.1 ms  142 ms     187 B  10.2  17.2 ms   2.9 ms',
+      'GET   /product/{product_id}    2448     0 (0%)   8.4 ms  19.0 ms  26.0 ms  71.0 ms  11.9 ms   2.3 ms  318 ms    1.8 KB  40.8   7.6 ms        –',
+      'POST  /cart/add                2448  12 (0.5%)  11.6 ms  27.0 ms  41.0 ms  96.0 ms  15.8 ms   3.4 ms  402 ms      96 B  40.8  11.1 ms        –',
+      'POST  /checkout/confirm         604  17 (2.8%)   142 ms   388 ms   512 ms    1.2 s   187 ms  41.0 ms   5.0 s     412 B  10.1   182 ms        –',
+      '----  ---------------------  ------  ---------  -------  -------  -------  -------  -------  -------  ------  --------  ----  -------  -------',
+      '      Aggregated               6112  29 (0.5%)  12.0 ms  48.0 ms   186 ms   690 ms  31.6 ms   2.3 ms   5.0 s     836 B   102  27.2 ms   2.9 ms',
       '',
       'Failures (top 2 of 3 failure kinds)',
       '  14  POST /checkout/confirm  HTTP 500 Internal Server Error',
@@ -263,7 +271,7 @@ describe('formatSummary', () => {
       'Thresholds (1 breached)',
       '  ✓ p95 < 300ms  actual 186 ms',
       '  ✓ errorRate < 1%  actual 0.47%',
-      '  ✗ p99{name:/checkout/confirm} < 1s  actual 1.2 s',
+      '  ✗ p99{name:/checkout/confirm} < 1s  actual 1.21 s',
       '',
       'Telemetry  6162 spans exported · 0 dropped · 0 export failures',
       '',

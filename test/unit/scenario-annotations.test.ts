@@ -59,15 +59,15 @@ test('lineAnnotations: one per line with a location, with that line\'s failures;
 
 test('scenarioProblems: failed rows at their call, breached thresholds at their key, nothing without a line', () => {
   const thresholds: ThresholdResult[] = [
-    { expression: 'p95 < 300ms', ok: false, actual: 512, location: { file: FILE, line: 11, column: 17 } },
-    { expression: 'errorRate < 1%', ok: false, actual: 1.0869, location: { file: FILE, line: 11, column: 35 } },
-    { expression: 'p99 < 1s', ok: true, actual: 70, location: { file: FILE, line: 11, column: 50 } },
-    { expression: 'max < 2s', ok: false, actual: 2500 },
+    { expression: 'p95 < 300ms', ok: false, metric: 'p95', unit: 'ms', actual: 512, location: { file: FILE, line: 11, column: 17 } },
+    { expression: 'errorRate < 1%', ok: false, metric: 'errorRate', unit: '%', actual: 1.0869, location: { file: FILE, line: 11, column: 35 } },
+    { expression: 'p99 < 1s', ok: true, metric: 'p99', unit: 's', actual: 0.07, location: { file: FILE, line: 11, column: 50 } },
+    { expression: 'max < 2s', ok: false, metric: 'max', unit: 's', actual: 2.5 },
   ];
   assert.deepEqual(scenarioProblems(rows, failures, thresholds), [
     { file: FILE, line: 17, column: 9, message: 'GET /product/{product_id}: 11 of 652 failed (HTTP 500: 9, timeout: 2)' },
     { file: FILE, line: 11, column: 17, message: 'threshold p95 < 300ms breached (actual 512 ms)' },
-    { file: FILE, line: 11, column: 35, message: 'threshold errorRate < 1% breached (actual 1.1%)' },
+    { file: FILE, line: 11, column: 35, message: 'threshold errorRate < 1% breached (actual 1.09%)' },
   ]);
   assert.deepEqual(scenarioProblems([row('GET', '/product/{product_id}', 652, 11, 48, 17)], [failures[0]!]).map(p => p.message),
     ['GET /product/{product_id}: 11 of 652 failed (HTTP 500)']);

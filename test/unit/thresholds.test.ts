@@ -2,6 +2,10 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateThresholds, parseThresholds } from '../../src/engine/thresholds.ts';
 import type { ParsedThreshold, ThresholdInput } from '../../src/engine/thresholds.ts';
+import type { RunReport } from '../../src/shared/report.ts';
+import { formatThresholdActual } from '../../src/shared/stats-table.ts';
+import { formatSummary } from '../../src/engine/outputs/terminal.ts';
+import { renderHtmlReport } from '../../src/engine/outputs/report-html.ts';
 import type { RequestRow } from '../../src/shared/report.ts';
 
 const METRICS = 'p50, p90, p95, p99, avg, min, max, errorRate, rps, requests, failures';
@@ -144,7 +148,7 @@ describe('evaluateThresholds', () => {
       const { thresholds, errors } = parseThresholds({ [c.key]: c.value });
       assert.deepEqual(errors, []);
       const [result] = evaluateThresholds(thresholds, SUMMARY);
-      assert.deepEqual(result, { expression: c.expression ?? thresholds[0]?.expression, ok: c.ok, actual: c.actual });
+      assert.deepEqual(result, { expression: c.expression ?? thresholds[0]?.expression, ok: c.ok, metric: thresholds[0]?.metric, unit: thresholds[0]?.unit, actual: c.actual });
     });
   }
 
@@ -152,9 +156,43 @@ describe('evaluateThresholds', () => {
     const empty: ThresholdInput = { totals: { requests: 0, failures: 0, rps: 0, p50: 0, p90: 0, p95: 0, p99: 0, avg: 0, min: 0, max: 0 }, requests: [] };
     const { thresholds } = parseThresholds({ errorRate: '< 1%', requests: '> 0', rps: '>= 0' });
     assert.deepEqual(evaluateThresholds(thresholds, empty), [
-      { expression: 'errorRate < 1%', ok: true, actual: 0 },
-      { expression: 'requests > 0', ok: false, actual: 0 },
-      { expression: 'rps >= 0', ok: true, actual: 0 },
+      { expression: 'errorRate < 1%', ok: true, metric: 'errorRate', unit: '%', actual: 0 },
+      { expression: 'requests > 0', ok: false, metric: 'requests', unit: '', actual: 0 },
+      { expression: 'rps >= 0', ok: true, metric: 'rps', unit: '', actual: 0 },
     ]);
   });
 });
+
+describe('threshold results read in their own unit (issue 9)', () => {
+  // Evaluated, never hand-written: the unit and the actual come from evaluateThresholds, and the text
+  // from the one formatter the terminal, the HTML report and the editor's Problems share.
+  const cases: Array<{ key: string; value: string; p99: number; unit: string; actual: number; reads: string }> = [
+    { key: 'p99', value: '< 1s', p99: 1210, unit: 's', actual: 1.21, reads: '1.21 s' },
+    { key: 'p99', value: '< 1500ms', p99: 1210, unit: 'ms', actual: 1210, reads: '1210 ms' },
+    { key: 'p99', value: '< 300', p99: 186.4, unit: 'ms', actual: 186.4, reads: '186 ms' },
+    { key: 'p99', value: '< 2s', p99: 12.5, unit: 's', actual: 0.013, reads: '0.013 s' },
+    { key: 'errorRate', value: '< 1%', p99: 0, unit: '%', actual: 2, reads: '2%' },
+    { key: 'rps', value: '>= 5', p99: 0, unit: '', actual: 10, reads: '10' },
+  ];
+  for (const c of cases) {
+    it(`${c.key} ${c.value} with p99 ${c.p99} ms prints 'actual ${c.reads}' in the terminal and the HTML report`, () => {
+      const { thresholds } = parseThresholds({ [c.key]: c.value });
+      const results = evaluateThresholds(thresholds, { ...SUMMARY, totals: { ...SUMMARY.totals, p99: c.p99 } });
+      assert.deepEqual(results.map(r => [r.metric, r.unit, r.actual]), [[c.key, c.unit, c.actual]]);
+      assert.equal(formatThresholdActual(results[0]!), c.reads);
+      const report: RunReport = { ...emptyReport, thresholds: results };
+      assert.match(formatSummary(report, { width: 160 }), new RegExp(`${escape(thresholds[0]!.expression)}\\s+actual ${escape(c.reads)}\\n`));
+      assert.match(renderHtmlReport(report), new RegExp(`<code>${escape(thresholds[0]!.expression.replace('<', '&lt;').replace('>', '&gt;'))}</code></td><td class="num">${escape(c.reads)}</td>`));
+    });
+  }
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+const emptyReport: RunReport = {
+  runId: 'r', scenario: 's', file: 'f.load.ts', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:10.000Z', durationMs: 10_000,
+  totals: { requests: 0, failures: 0, rps: 0, p50: 0, p90: 0, p95: 0, p99: 0, avg: 0, min: 0, max: 0 },
+  requests: [], failures: [], slowest: [], iterationErrors: [], thresholds: [], timeline: [], stopReason: 'run-time',
+};

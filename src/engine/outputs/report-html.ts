@@ -8,7 +8,8 @@ import type {
 } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
 import { formatBytes, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual } from './format.ts';
-import { describeStopReason, reportTable, traceLinker } from './report-view.ts';
+import { describeStopReason, traceLinker } from './report-view.ts';
+import { reportStatsTable, type StatsTableRow } from '../../shared/stats-table.ts';
 import { safeWebUrl } from '../../shared/trace-link.ts';
 import { escapeXml as escapeHtml, renderLineChart } from './svg-chart.ts';
 import { writeFileAtomic } from './report.ts';
@@ -160,27 +161,25 @@ function charts(report: RunReport, runStart: number): string {
   ].join('')}</section>`;
 }
 
+/** The shared table model (src/shared/stats-table.ts) as HTML: the same columns, texts and units as the terminal and the panel. */
 function statsTable(report: RunReport): string {
-  const { rows, aggregate } = reportTable(report);
-  const head = ['<th>Type</th>', '<th>Name</th>', ...['# reqs', '# fails', 'Median', '90%ile', '95%ile', '99%ile', 'Average', 'Min', 'Max', 'Avg size', 'RPS', 'TTFB', 'Connect'].map(num), '<th>Status</th>'];
-  const row = (r: RequestRow, isAggregate: boolean) => {
-    const fails = `${r.failures} <small>${formatPercent(r.failures, r.count)}</small>`;
-    const connect = r.connects > 0 ? `${formatMs(r.connectAvg)} <small>×${r.connects}</small>` : '–';
-    const statuses = Object.entries(r.statusClasses)
-      .filter(([, n]) => n > 0)
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([statusClass, n]) => `<span class="status s${escapeHtml(statusClass.charAt(0))}">${escapeHtml(statusClass)} ${n}</span>`)
-      .join(' ');
-    return `<tr${isAggregate ? ' class="aggregate"' : ''}>` +
-      `<td class="method">${escapeHtml(r.method)}</td><td class="name">${breakable(isAggregate ? 'Aggregated' : r.name)}</td>` +
-      `<td class="num">${r.count}</td><td class="num${r.failures > 0 ? ' fails' : ''}">${fails}</td>` +
-      [r.p50, r.p90, r.p95, r.p99, r.avg, r.min, r.max].map((v) => `<td class="num">${formatMs(v)}</td>`).join('') +
-      `<td class="num">${formatBytes(r.avgSize)}</td><td class="num">${formatRate(r.currentRps)}</td><td class="num">${formatMs(r.ttfbAvg)}</td>` +
-      `<td class="num">${connect}</td><td class="statuses">${statuses}</td></tr>`;
-  };
+  const table = reportStatsTable(report);
+  const head = table.columns.map((column) => `<th${column.align === 'right' ? ' class="num"' : ''} title="${escapeHtml(column.description)}">${escapeHtml(column.header)}</th>`);
+  const row = (r: StatsTableRow) => `<tr${r.aggregate ? ' class="aggregate"' : ''} data-key="${escapeHtml(r.key)}">` + table.columns.map((column) => {
+    const cell = r.cells[column.id];
+    switch (column.id) {
+      case 'method': return `<td class="method">${escapeHtml(cell.text)}</td>`;
+      case 'name': return `<td class="name">${breakable(cell.text)}</td>`;
+      case 'statuses': return `<td class="statuses">${String(cell.value).split(' ').reduce<string[]>((spans, part, i, parts) => {
+        if (i % 2 === 0 && part !== '') spans.push(`<span class="status s${escapeHtml(part.charAt(0))}">${escapeHtml(`${part} ${parts[i + 1] ?? ''}`)}</span>`);
+        return spans;
+      }, []).join(' ')}</td>`;
+      default: return `<td class="num${column.alarming && r.failures > 0 ? ' fails' : ''}">${escapeHtml(cell.text)}</td>`;
+    }
+  }).join('') + '</tr>';
   return `<div class="scroll"><table class="stats"><thead><tr>${head.join('')}</tr></thead>` +
-    `<tbody>${rows.map((r) => row(r, false)).join('')}</tbody><tfoot>${row(aggregate, true)}</tfoot></table></div>` +
-    '<p class="note">RPS is the average over the run. TTFB: time to first byte. Connect: DNS + TCP + TLS, averaged over the requests that opened a connection (×count).</p>';
+    `<tbody>${table.rows.map(row).join('')}</tbody><tfoot>${row(table.aggregate)}</tfoot></table></div>` +
+    '<p class="note">RPS is the average over the run. TTFB: time to first byte. Connect: DNS + TCP + TLS, averaged over the requests that opened a connection.</p>';
 }
 
 function failuresTable(failures: readonly FailureRow[], trace: (id: string) => string, at: (epochMs: number) => string): string {
@@ -199,7 +198,7 @@ function slowestTable(slowest: readonly SlowRequest[], trace: (id: string) => st
 
 function thresholdsTable(thresholds: readonly ThresholdResult[]): string {
   const rows = thresholds.map((t) =>
-    `<tr class="${t.ok ? 'ok' : 'bad'}"><td class="mark">${t.ok ? '✓' : '✗'}</td><td><code>${escapeHtml(t.expression)}</code></td><td class="num">${escapeHtml(formatThresholdActual(t.expression, t.actual))}</td></tr>`);
+    `<tr class="${t.ok ? 'ok' : 'bad'}"><td class="mark">${t.ok ? '✓' : '✗'}</td><td><code>${escapeHtml(t.expression)}</code></td><td class="num">${escapeHtml(formatThresholdActual(t))}</td></tr>`);
   return `<table class="thresholds"><thead><tr><th></th><th>Threshold</th>${num('Actual')}</tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 

@@ -10,6 +10,7 @@ import {
   cellWidth, formatBytes, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual,
   padCells, singleLine, truncateCells,
 } from './format.ts';
+import { statsCells, statsColumns, type RateMeaning } from '../../shared/stats-table.ts';
 import { describeStopReason, reportTable, traceLinker } from './report-view.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -43,13 +44,12 @@ function hyperlink(url: string, text: string): string {
 // ---------------------------------------------------------------------------------------------------
 // The stats table
 
+/** A column of the shared table model, as the terminal lays it out. */
 interface Column {
   header: string;
   align: 'left' | 'right';
   cell(row: RequestRow): string;
-  /** Columns with a drop rank are removed, lowest rank first, when the terminal is too narrow. */
   dropRank?: number;
-  /** Shown red when the row has failures. */
   alarming?: boolean;
 }
 
@@ -59,30 +59,27 @@ const MIN_NAME_WIDTH = 16;
 /** Below this the name column is never cut; the line's end is, on terminals too narrow for the rest. */
 const NAME_FLOOR = 10;
 
-function columns(rateHeader: string): { type: Column; name: Column; rest: Column[] } {
-  return {
-    type: { header: 'Type', align: 'left', cell: (row) => singleLine(row.method) },
-    name: { header: 'Name', align: 'left', cell: (row) => (row.method === '' ? 'Aggregated' : singleLine(row.name)) },
-    rest: [
-      { header: '# reqs', align: 'right', cell: (row) => String(row.count) },
-      { header: '# fails', align: 'right', cell: (row) => `${row.failures} (${formatPercent(row.failures, row.count)})`, alarming: true },
-      { header: 'Median', align: 'right', cell: (row) => formatMs(row.p50), dropRank: 6 },
-      { header: '90%ile', align: 'right', cell: (row) => formatMs(row.p90), dropRank: 5 },
-      { header: '99%ile', align: 'right', cell: (row) => formatMs(row.p99) },
-      { header: 'Average', align: 'right', cell: (row) => formatMs(row.avg), dropRank: 4 },
-      { header: 'Min', align: 'right', cell: (row) => formatMs(row.min), dropRank: 2 },
-      { header: 'Max', align: 'right', cell: (row) => formatMs(row.max), dropRank: 3 },
-      { header: 'Avg size', align: 'right', cell: (row) => formatBytes(row.avgSize), dropRank: 1 },
-      { header: rateHeader, align: 'right', cell: (row) => formatRate(row.currentRps) },
-    ],
-  };
+/**
+ * The shared model's columns (src/shared/stats-table.ts) with their cell texts; user text is kept on
+ * one line. The rate column shows `row.currentRps`: the caller passes rows whose rate is what
+ * `rate` says (the recent window live, the run's average at the end: `reportRows`).
+ */
+function columns(rate: RateMeaning): { type: Column; name: Column; rest: Column[] } {
+  const [type, name, ...rest] = statsColumns(rate).map((column): Column => ({
+    header: column.header,
+    align: column.align,
+    cell: (row) => singleLine(statsCells(row, row.currentRps, row.method === '')[column.id].text),
+    ...(column.dropRank === undefined ? {} : { dropRank: column.dropRank }),
+    ...(column.alarming ? { alarming: true } : {}),
+  }));
+  return { type: type!, name: name!, rest };
 }
 
 export interface StatsTableOptions {
   /** ANSI styles (bold header and aggregate, red failures). Default off. */
   color?: boolean;
-  /** Header of the rate column: 'Current RPS' while running, 'RPS' for a run's average. */
-  rateHeader?: string;
+  /** What the rate column means: 'current' (live, the default) or 'run-average' (the final table). */
+  rate?: RateMeaning;
   /** Show at most this many request rows (the aggregate always shows); the rest are summed up in one line. */
   maxRows?: number;
 }
@@ -99,7 +96,7 @@ export interface StatsTableOptions {
  */
 export function formatStatsTable(rows: readonly RequestRow[], width: number, options: StatsTableOptions = {}): string {
   const style = paint(options.color ?? false);
-  const { type, name, rest } = columns(options.rateHeader ?? 'Current RPS');
+  const { type, name, rest } = columns(options.rate ?? 'current');
   const requestRows = rows.filter((row) => row.method !== '');
   const aggregates = rows.filter((row) => row.method === '');
   const maxRows = options.maxRows ?? Infinity;
@@ -243,7 +240,7 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
   if (warning) out.push(style.yellow(warning));
   out.push('');
   const table = reportTable(report);
-  out.push(formatStatsTable([...table.rows, table.aggregate], options.width, { color: options.color ?? false, rateHeader: 'RPS' }));
+  out.push(formatStatsTable([...table.rows, table.aggregate], options.width, { color: options.color ?? false, rate: 'run-average' }));
 
   if (report.failures.length > 0) {
     section(out, style, 'Failures', report.failures.length, maxListed, 'failure kinds');
@@ -304,7 +301,7 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
     out.push('', style.bold('Thresholds') + (breached > 0 ? ` ${style.red(`(${breached} breached)`)}` : ''));
     for (const threshold of report.thresholds) {
       const mark = threshold.ok ? style.green('✓') : style.red('✗');
-      out.push(`  ${mark} ${singleLine(threshold.expression)}  ${style.dim('actual')} ${formatThresholdActual(threshold.expression, threshold.actual)}`);
+      out.push(`  ${mark} ${singleLine(threshold.expression)}  ${style.dim('actual')} ${formatThresholdActual(threshold)}`);
     }
   }
 

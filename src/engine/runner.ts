@@ -432,6 +432,7 @@ export class Runner {
     this.stats.tick(now, this.users.size);
     const snapshot = this.snapshot(now);
     if (this.options.telemetry) snapshot.telemetry = this.options.telemetry.counts();
+    if (this.droppedIterations > 0) snapshot.droppedIterations = this.droppedIterations;
     for (const output of this.options.outputs) output.add(snapshot);
   }
 

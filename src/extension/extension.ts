@@ -12,6 +12,8 @@ import { StatusBar } from './status-bar.ts';
 import { EmbeddedReceiver } from './embedded-receiver.ts';
 import * as scenarioDecorations from './scenario-decorations.ts';
 import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
+import { renderHtmlReport } from '../engine/outputs/report-html.ts';
+import type { RunReport } from '../shared/report.ts';
 import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
@@ -25,6 +27,8 @@ export interface LoadlensApi {
   traceViews(): TraceView[];
   /** The run's numbers on the scenario's lines (decorations, hovers, Problems). */
   decorations: scenarioDecorations.ScenarioDecorations;
+  /** The panel's Export buttons; `target` skips the save dialog (tests). */
+  exportReport(report: RunReport, format: 'html' | 'json', target?: vscode.Uri): Promise<vscode.Uri | undefined>;
 }
 
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
@@ -37,6 +41,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   };
   reportProblems(initial.problems);
 
+  ResultsPanel.restore(context.workspaceState);
   const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
   const statusBar = new StatusBar();
   const decorations = new scenarioDecorations.ScenarioDecorations();
@@ -94,6 +99,39 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     stopRun: () => runs.stop(),
     openTrace,
     copy,
+    openLocation: location => {
+      const position = new vscode.Position(Math.max(0, location.line - 1), Math.max(0, location.column - 1));
+      void vscode.window.showTextDocument(vscode.Uri.file(location.file), { viewColumn: vscode.ViewColumn.One, selection: new vscode.Range(position, position) })
+        .then(undefined, (error: unknown) => void vscode.window.showErrorMessage(`Loadlens: cannot open ${location.file}:${location.line}: ${(error as Error).message}`));
+    },
+    exportReport: (report, format) => void exportReport(report, format),
+  };
+
+  /**
+   * Saves a run's report where the user says: the HTML page (trace ids linked as the settings say) or
+   * the JSON report, the same files `loadlens run --report` writes.
+   */
+  const exportReport = async (report: RunReport, format: 'html' | 'json', target?: vscode.Uri): Promise<vscode.Uri | undefined> => {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = `${report.scenario}-${report.startedAt.replace(/[:.]/g, '-')}.${format}`;
+    const uri = target ?? await vscode.window.showSaveDialog({
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
+      filters: format === 'html' ? { 'HTML report': ['html'] } : { 'JSON report': ['json'] },
+      title: `Export the ${format.toUpperCase()} report of ${report.scenario}`,
+    });
+    if (!uri) return undefined;
+    let traceLink: string | undefined;
+    try {
+      traceLink = traceLinkTemplate(settings.otel.traceLink);
+    } catch {
+      traceLink = undefined; // a broken platform setting: the page shows trace ids as text
+    }
+    const content = format === 'html'
+      ? renderHtmlReport(report, { ...(traceLink === undefined ? {} : { traceLink }), service: process.env.OTEL_SERVICE_NAME || settings.otel.serviceName })
+      : `${JSON.stringify(report, null, 2)}\n`;
+    await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
+    void vscode.window.setStatusBarMessage(`Loadlens: report saved to ${uri.fsPath}`, 5000);
+    return uri;
   };
 
   /**
@@ -141,11 +179,11 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       void vscode.window.showErrorMessage(message);
       return undefined;
     }
-    const panel = ResultsPanel.createOrShow(context.extensionUri, events);
-    panel.setOtlpReceiver(receiverUrl);
+    ResultsPanel.createOrShow(context.extensionUri, events);
+    ResultsPanel.setOtlpReceiver(receiverUrl);
     const outcome = await runs.run(request, environment);
     if (outcome.problem) {
-      panel.showEngineError(outcome.problem);
+      ResultsPanel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
     }
     return outcome;
@@ -179,7 +217,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     }),
     runs.onMessage(message => {
       statusBar.show(message);
-      ResultsPanel.active?.showEngineMessage(message);
+      ResultsPanel.showEngineMessage(message);
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new ResultsPanelSerializer(context.extensionUri, events)),
     vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, new TraceViewSerializer(context.extensionUri, traceViewDeps)),
@@ -205,7 +243,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations };
+  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations, exportReport };
 }
 
 /** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */

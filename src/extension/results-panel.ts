@@ -1,9 +1,14 @@
 // The results panel: one webview showing the current (or last) run. Restored when VS Code reloads.
 import * as vscode from 'vscode';
+import { applyHostMessage, emptyPanelState, type PanelState, type RunStarted } from '../shared/panel-model.ts';
 import { assertNever, type EngineToHost, type HostToView, type ViewToHost } from '../shared/protocol.ts';
+import type { RunReport, SourceLocation } from '../shared/report.ts';
 import type { TraceLinkTarget } from '../shared/trace-link.ts';
 
 export const VIEW_TYPE = 'loadlens.results';
+
+/** workspaceState key of the last finished run, shown after a window reload. */
+const LAST_RUN_KEY = 'loadlens.lastRun';
 
 export interface PanelEvents {
   stopRun(): void;
@@ -11,19 +16,72 @@ export interface PanelEvents {
   openTrace(target: TraceLinkTarget): void;
   /** Put `text` on the clipboard (the page's copy buttons). */
   copy(text: string): void;
+  /** Open the editor at a place in the scenario (an iteration error's line). */
+  openLocation(location: SourceLocation): void;
+  /** Save the shown run's report as HTML or JSON (asks where). */
+  exportReport(report: RunReport, format: 'html' | 'json'): void;
+}
+
+/**
+ * The run the panel shows, kept by the extension whether a panel is open or not: a panel closed and
+ * reopened at any moment is brought up to date from it, and the last finished run survives a window
+ * reload (workspaceState). It folds messages with the page's own reducer (applyHostMessage), so both
+ * sides agree on what the run looks like. Bounded: the latest snapshot and at most MAX_POINTS points.
+ */
+export class PanelRecord {
+  private state: PanelState = emptyPanelState();
+  private readonly memento: vscode.Memento | undefined;
+
+  constructor(memento?: vscode.Memento) {
+    this.memento = memento;
+    const last = memento?.get<{ run: RunStarted; report: RunReport; exitCode: number }>(LAST_RUN_KEY);
+    if (last?.run && last.report) this.state = applyHostMessage(applyHostMessage(emptyPanelState(), last.run), { kind: 'finished', report: last.report, exitCode: last.exitCode });
+  }
+
+  apply(message: HostToView): void {
+    this.state = applyHostMessage(this.state, message);
+    if (message.kind === 'finished' && this.state.run) {
+      void this.memento?.update(LAST_RUN_KEY, { run: this.state.run, report: message.report, exitCode: message.exitCode });
+    }
+  }
+
+  /** The shown run's report, once it finished. */
+  get report(): RunReport | undefined {
+    return this.state.report;
+  }
+
+  /** The messages that bring a fresh page to the current state. */
+  replay(): HostToView[] {
+    const { run, snapshot, report, exitCode, diagnostics, problems, error, points } = this.state;
+    const messages: HostToView[] = [];
+    if (diagnostics) messages.push({ kind: 'invalid', diagnostics, problems: problems ?? [] });
+    if (run) {
+      messages.push(run);
+      if (points.length > 0) messages.push({ kind: 'timeline', points });
+      if (snapshot) messages.push({ kind: 'stats', snapshot });
+      if (report) messages.push({ kind: 'finished', report, exitCode: exitCode ?? 0 });
+    }
+    if (error !== undefined) messages.push({ kind: 'engine-error', message: error });
+    return messages;
+  }
 }
 
 export class ResultsPanel implements vscode.Disposable {
   private static current: ResultsPanel | undefined;
-  /** What a reloaded page needs to show the run so far; bounded: the latest message of each kind. */
-  private replay: HostToView[] = [];
-  /** Messages posted before the page said `ready` (a new panel loads while the run starts); bounded. */
-  private pending: HostToView[] | undefined = [];
-  private readonly disposables: vscode.Disposable[] = [];
+  /** The current (or last) run, shared by every panel that opens: see PanelRecord. */
+  private static record = new PanelRecord();
   /** The embedded receiver's URL when the coming run exports to it, shown in the panel's header. */
-  private otlpReceiver: string | undefined;
+  private static otlpReceiver: string | undefined;
+  /** False until the page says `ready`: it then gets the whole record at once. */
+  private ready = false;
+  private readonly disposables: vscode.Disposable[] = [];
   /** Every message posted to the page, for the integration tests (bounded). */
   readonly posted: HostToView[] = [];
+
+  /** Where the last finished run is kept across window reloads; call once, at activation. */
+  static restore(memento: vscode.Memento): void {
+    ResultsPanel.record = new PanelRecord(memento);
+  }
 
   static createOrShow(extensionUri: vscode.Uri, events: PanelEvents): ResultsPanel {
     if (ResultsPanel.current) {
@@ -60,29 +118,28 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   /** The embedded receiver's URL for the next run (undefined: the run exports elsewhere, or not at all). */
-  setOtlpReceiver(url: string | undefined): void {
-    this.otlpReceiver = url;
+  static setOtlpReceiver(url: string | undefined): void {
+    ResultsPanel.otlpReceiver = url;
   }
 
-  /** Forwards an engine message to the page, translated to what the page understands. */
-  showEngineMessage(message: EngineToHost): void {
+  /** Records an engine message for the panel, and forwards it to the open panel, if any. */
+  static showEngineMessage(message: EngineToHost): void {
     switch (message.kind) {
       case 'started': {
         const { kind: _kind, ...run } = message;
-        this.replay = [];
-        this.post({ kind: 'run-started', ...run, ...(this.otlpReceiver === undefined ? {} : { otlpReceiver: this.otlpReceiver }) });
-        this.panel.title = `Loadlens: ${message.scenario}`;
+        const otlpReceiver = ResultsPanel.otlpReceiver;
+        ResultsPanel.post({ kind: 'run-started', ...run, ...(otlpReceiver === undefined ? {} : { otlpReceiver }) });
+        if (ResultsPanel.current) ResultsPanel.current.panel.title = `Loadlens: ${message.scenario}`;
         break;
       }
       case 'stats':
-        this.post({ kind: 'stats', snapshot: message.snapshot });
+        ResultsPanel.post({ kind: 'stats', snapshot: message.snapshot });
         break;
       case 'finished':
-        this.post({ kind: 'finished', report: message.report, exitCode: message.exitCode });
+        ResultsPanel.post({ kind: 'finished', report: message.report, exitCode: message.exitCode });
         break;
       case 'invalid':
-        this.replay = [];
-        this.post({ kind: 'invalid', diagnostics: message.diagnostics, problems: message.problems });
+        ResultsPanel.post({ kind: 'invalid', diagnostics: message.diagnostics, problems: message.problems });
         break;
       case 'ready':
       case 'log':
@@ -95,32 +152,41 @@ export class ResultsPanel implements vscode.Disposable {
     }
   }
 
-  showEngineError(text: string): void {
-    this.post({ kind: 'engine-error', message: text });
+  static showEngineError(text: string): void {
+    ResultsPanel.post({ kind: 'engine-error', message: text });
+  }
+
+  /**
+   * Shows a finished run that is not the current one (a past run's report): it becomes the record, so
+   * reopening the panel shows it too.
+   */
+  static showReport(report: RunReport, exitCode: number): void {
+    ResultsPanel.post({
+      kind: 'run-started', runId: report.runId, scenario: report.scenario, file: report.file, startedAt: Date.parse(report.startedAt),
+      targetUsers: Math.max(0, ...report.timeline.map(p => p.users)), runTimeMs: report.durationMs, host: '',
+    });
+    ResultsPanel.post({ kind: 'finished', report, exitCode });
+  }
+
+  private static post(message: HostToView): void {
+    ResultsPanel.record.apply(message);
+    ResultsPanel.current?.post(message);
   }
 
   private post(message: HostToView): void {
-    // Keep the latest message of each kind so a reloaded page can be brought up to date.
-    this.replay = [...this.replay.filter(m => m.kind !== message.kind), message];
     this.posted.push(message);
     if (this.posted.length > 200) this.posted.splice(0, this.posted.length - 200);
-    if (this.pending) {
-      this.pending.push(message);
-      if (this.pending.length > 600) this.pending.splice(0, this.pending.length - 600);
-    } else {
-      void this.panel.webview.postMessage(message);
-    }
+    // Before `ready` the page is still loading: it gets the whole record when it is.
+    if (this.ready) void this.panel.webview.postMessage(message);
   }
 
   private onViewMessage(message: ViewToHost): void {
     switch (message.kind) {
-      case 'ready': {
-        // First load: everything since the panel opened; a later reload: the latest state.
-        const messages = this.pending ?? this.replay;
-        this.pending = undefined;
-        for (const m of messages) void this.panel.webview.postMessage(m);
+      case 'ready':
+        // A new page (first load, reopened panel, window reload): the run as it is now.
+        this.ready = true;
+        for (const m of ResultsPanel.record.replay()) void this.panel.webview.postMessage(m);
         break;
-      }
       case 'stop-run':
         this.events.stopRun();
         break;
@@ -130,6 +196,14 @@ export class ResultsPanel implements vscode.Disposable {
       case 'copy':
         this.events.copy(message.text);
         break;
+      case 'open-location':
+        this.events.openLocation({ file: message.file, line: message.line, column: message.column });
+        break;
+      case 'export-report': {
+        const report = ResultsPanel.record.report;
+        if (report) this.events.exportReport(report, message.format);
+        break;
+      }
       default:
         assertNever(message);
     }

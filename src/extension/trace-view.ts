@@ -107,7 +107,9 @@ export class TraceView implements vscode.Disposable {
         this.deps.openTrace({ ...this.target, ...message.target });
         break;
       case 'stop-run':
-        break; // the results panel's button
+      case 'open-location':
+      case 'export-report':
+        break; // the results panel's
       default:
         assertNever(message);
     }

@@ -5,7 +5,7 @@
 import type { ReceiverCounts } from '../receiver/receiver.ts';
 import type { TraceStoreStats } from '../receiver/trace-store.ts';
 import type { ReceivedSpan } from '../receiver/types.ts';
-import type { Diagnostic, RunReport, StatsSnapshot } from './report.ts';
+import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './report.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
 
 /**
@@ -66,6 +66,11 @@ export type HostToView =
   | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; otlpReceiver?: string }
   /** extension → webview: live numbers. */
   | { kind: 'stats'; snapshot: StatsSnapshot }
+  /**
+   * extension → results panel: the chart points of the current run so far (bounded), sent after
+   * `run-started` to a panel that opens mid-run, so its charts show the run from its start.
+   */
+  | { kind: 'timeline'; points: IntervalPoint[] }
   /** extension → webview: the final report. */
   | { kind: 'finished'; report: RunReport; exitCode: number }
   /** extension → webview: the scenario did not start, with the problems. */
@@ -91,7 +96,11 @@ export type ViewToHost =
    */
   | { kind: 'open-trace'; target: TraceLinkTarget }
   /** webview → extension: put this text (a whole trace id) on the clipboard. */
-  | { kind: 'copy'; text: string };
+  | { kind: 'copy'; text: string }
+  /** results panel → extension: open the editor at this place in the scenario (an iteration error's line). */
+  | { kind: 'open-location'; file: string; line: number; column: number }
+  /** results panel → extension: save the shown run's report (the extension asks where). */
+  | { kind: 'export-report'; format: 'html' | 'json' };
 
 /** What the embedded receiver's worker thread is started with (its `workerData`). */
 export interface ReceiverWorkerData {

@@ -131,6 +131,8 @@ export interface StatsSnapshot {
   current: IntervalPoint;
   /** Export health so far, when the run exports telemetry. */
   telemetry?: TelemetryCounts;
+  /** Open model: arrivals dropped so far because `maxUsers` users were all busy (absent: none). */
+  droppedIterations?: number;
 }
 
 /** The report at the end of a run (JSON report, last NDJSON line, IPC `finished`). */

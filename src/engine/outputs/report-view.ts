@@ -20,13 +20,5 @@ export function traceLinker(report: RunReport, template: string | undefined, ser
   return (traceId) => buildTraceLink(template, { traceId, ...range, runId: report.runId, ...(service === undefined ? {} : { service }) });
 }
 
-/** Why a run stopped, in words. */
-export function describeStopReason(stopReason: string): string {
-  switch (stopReason) {
-    case 'run-time': return 'run time reached';
-    case 'signal': return 'interrupted';
-    case 'stop-requested': return 'stopped on request';
-    case 'error': return 'stopped by an internal error in Loadlens';
-    default: return stopReason;
-  }
-}
+/** Why a run stopped, in words (shared with the panel). */
+export { describeStopReason } from '../../shared/panel-model.ts';

@@ -4,10 +4,10 @@
  * It shows what the terminal summary shows, plus the charts and the connect/TTFB columns.
  */
 import type {
-  FailureRow, IterationError, RequestRow, RunReport, SlowRequest, StatsSnapshot, ThresholdResult,
+  FailureRow, IterationError, RunReport, SlowRequest, StatsSnapshot, ThresholdResult,
 } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
-import { formatBytes, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual } from './format.ts';
+import { formatClock, formatMs, formatPercent, formatRate, formatThresholdActual } from './format.ts';
 import { describeStopReason, traceLinker } from './report-view.ts';
 import { reportStatsTable, type StatsTableRow } from '../../shared/stats-table.ts';
 import { safeWebUrl } from '../../shared/trace-link.ts';

@@ -7,7 +7,7 @@ import { styleText } from 'node:util';
 import { generatorWarning, type RequestRow, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
 import {
-  cellWidth, formatBytes, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual,
+  cellWidth, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual,
   padCells, singleLine, truncateCells,
 } from './format.ts';
 import { statsCells, statsColumns, type RateMeaning } from '../../shared/stats-table.ts';

@@ -18,8 +18,10 @@
 //   6. embedded receiver: memory vs its budget while 1,000,000 spans arrive; the host thread's
 //      event-loop delay with the receiver on its worker vs on the host's own thread
 //
+//   7. results panel: render time per snapshot with 200 rows, in place vs the old full rebuild (bench/panel.mjs)
+//
 // Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 50),
-// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu|receiver (default: all),
+// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu|receiver|panel (default: all),
 // BENCH_RECEIVER_SPANS (part 6a, default 1000000), BENCH_RECEIVER_DELAY_SPANS (part 6b, per mode, default 150000).
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -27,6 +29,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENGINE_NODE_FLAGS } from '../src/shared/engine-flags.ts';
 import { startOtlpReceiver, startReceiverWorker, TraceStore } from '../src/receiver/index.ts';
+import { panelBench } from './panel.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS || 8);
@@ -347,6 +350,7 @@ if (!only || only === 'users') await manyUsers();
 if (!only || only === 'memory') await memory();
 if (!only || only === 'telemetry-cpu') await telemetryCpu();
 if (!only || only === 'receiver') await receiver();
+if (!only || only === 'panel') results.panel = await panelBench();
 
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 const file = path.join(root, 'bench/results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);

@@ -5,10 +5,15 @@
 //   node scripts/build.mjs --production  minified, no source maps (what the .vsix ships)
 //   node scripts/build.mjs --tests       also bundles the VS Code integration suite into out/test/
 //   node scripts/build.mjs --bench       also builds dist/engine-undici8.js (the engine on undici 8, for npm run bench)
+// Besides the bundles: dist/loadlens.d.ts (the scenario API's declarations, rolled up from src/engine/api.ts),
+// dist/api.js (that API for `require('loadlens')` outside the engine) and dist/typescript-plugin.js (gives
+// the editor those declarations with nothing installed), plus out/tsserver-plugin-probe/ for the tests.
 import * as esbuild from 'esbuild';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { writeScenarioApiDeclarations } from './declarations.mjs';
+import { PLUGIN_NAME, pluginPackage } from './tsserver-plugin.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
@@ -46,6 +51,26 @@ const bundles = [
     // ESBUILD_BINARY_PATH (set by src/engine/esbuild-binary.ts: beside the bundle in the .vsix, else in node_modules).
     logOverride: { 'require-resolve-not-external': 'silent' },
     define: { __LOADLENS_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
+  },
+  {
+    ...common,
+    // What `npm install -D loadlens` users get from require('loadlens') outside the engine (the engine's
+    // loader answers 'loadlens' with its own instance of the same module).
+    entryPoints: { api: 'src/engine/api.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+  },
+  {
+    ...common,
+    entryPoints: { 'typescript-plugin': 'src/typescript-plugin/plugin.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    // tsserver calls the module itself: the default export becomes module.exports.
+    footer: { js: 'module.exports = module.exports.default;' },
   },
   {
     ...common,
@@ -91,6 +116,23 @@ if (watch) {
   console.log('[watch] building; Ctrl+C to stop');
 } else {
   const started = Date.now();
-  await Promise.all(bundles.map(options => esbuild.build(options)));
-  console.log(`built ${bundles.length} bundles${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
+  await Promise.all([...bundles.map(options => esbuild.build(options)), writeDeclarations(), writePluginProbe()]);
+  console.log(`built ${bundles.length} bundles and dist/loadlens.d.ts${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
 }
+
+async function writeDeclarations() {
+  await new Promise(resolve => setImmediate(resolve)); // let esbuild start first: this part is synchronous
+  writeScenarioApiDeclarations(path.join(root, 'dist/loadlens.d.ts'));
+}
+
+/**
+ * tsserver finds a plugin only as `<folder>/node_modules/<name>`. The .vsix carries that folder (see
+ * scripts/package.mjs); a development host (the extension run from this checkout, whose node_modules is
+ * the project's own) is pointed at out/tsserver-plugin-probe by `typescript.tsserver.pluginPaths`.
+ */
+async function writePluginProbe() {
+  const dir = path.join(root, 'out/tsserver-plugin-probe/node_modules', PLUGIN_NAME);
+  await mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(pluginPackage(path.join(root, 'dist/typescript-plugin.js')))) writeFileSync(path.join(dir, name), text);
+}
+

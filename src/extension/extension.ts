@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
 import { durationProblem } from '../shared/settings.ts';
 import * as codeLens from './codelens.ts';
+import * as diagnostics from './diagnostics.ts';
+import { ScenarioChecks } from './diagnostics.ts';
+import * as newScenario from './new-scenario.ts';
 import { ResultsPanel, ResultsPanelSerializer, VIEW_TYPE, type PanelEvents } from './results-panel.ts';
 import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
@@ -14,6 +17,7 @@ import { EmbeddedReceiver } from './embedded-receiver.ts';
 export interface LoadlensApi {
   runs: RunController;
   receiver: EmbeddedReceiver;
+  checks: ScenarioChecks;
   panel(): ResultsPanel | undefined;
 }
 
@@ -27,7 +31,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   };
   reportProblems(initial.problems);
 
-  const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
+  const enginePath = path.join(context.extensionPath, 'dist', 'engine.js');
+  const runs = new RunController(enginePath, output, () => settings);
+  const checks = new ScenarioChecks({ enginePath, nodePath: () => settings.run.nodePath, output });
   const statusBar = new StatusBar();
   const events: PanelEvents = {
     stopRun: () => runs.stop(),
@@ -68,9 +74,22 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       void vscode.window.showErrorMessage(message);
       return undefined;
     }
-    const panel = ResultsPanel.createOrShow(context.extensionUri, events);
-    const outcome = await runs.run(request, environment);
-    if (outcome.problem) {
+    // The panel opens when the run starts: a scenario that cannot start shows its Problems instead.
+    const opening = runs.onMessage(message => {
+      if (message.kind !== 'started') return;
+      opening.dispose();
+      const existing = ResultsPanel.active;
+      const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+      if (!existing) panel.showEngineMessage(message); // an existing panel got it from the listener below
+    });
+    const outcome = await runs.run(request, environment).finally(() => opening.dispose());
+    if (outcome.invalid && outcome.invalid.diagnostics.length > 0) {
+      checks.showRunProblems(file, outcome.invalid.diagnostics);
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      const count = outcome.invalid.diagnostics.length + outcome.invalid.problems.length;
+      void vscode.window.showErrorMessage(`Loadlens: '${path.basename(file.fsPath)}' has ${count} problem(s); the run did not start. See the Problems panel.`);
+    } else if (outcome.problem) {
+      const panel = ResultsPanel.createOrShow(context.extensionUri, events);
       panel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
     }
@@ -98,6 +117,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     receiver,
     statusBar,
     ...codeLens.register(),
+    ...diagnostics.register(checks),
+    ...newScenario.register(),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
@@ -118,7 +139,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, panel: () => ResultsPanel.active };
+  return { runs, receiver, checks, panel: () => ResultsPanel.active };
 }
 
 export function deactivate(): void {

@@ -18,6 +18,8 @@ export interface RunOutcome {
   report?: RunReport;
   /** Why the run did not produce a report (invalid scenario, engine crash), when it did not. */
   problem?: string;
+  /** The scenario or the options were invalid: the run did not start. */
+  invalid?: Extract<EngineToHost, { kind: 'invalid' }>;
 }
 
 export class RunController implements vscode.Disposable {
@@ -65,6 +67,7 @@ export class RunController implements vscode.Disposable {
     return new Promise<RunOutcome>(resolve => {
       let report: RunReport | undefined;
       let problem: string | undefined;
+      let invalid: RunOutcome['invalid'];
       let lastHeard = Date.now();
       let seq = 0;
       const watchdog = setInterval(() => {
@@ -84,6 +87,7 @@ export class RunController implements vscode.Disposable {
             this.send({ kind: 'start', request });
             break;
           case 'invalid': {
+            invalid = message;
             const problems = [...message.diagnostics.map(formatDiagnostic), ...message.problems];
             problem = `The run did not start: ${problems.length} problem(s):\n${problems.join('\n')}`;
             this.output.appendLine(problem);
@@ -113,7 +117,7 @@ export class RunController implements vscode.Disposable {
         this.child = undefined;
         if (!report && !problem) problem = `The engine exited (${signal ?? `code ${code}`}) before reporting.`;
         this.output.appendLine(`[run] engine exited with ${signal ?? code}`);
-        resolve({ exitCode: code, report, problem });
+        resolve({ exitCode: code, report, problem, ...(invalid && { invalid }) });
       });
     });
   }

@@ -2,7 +2,10 @@
 // a *.load.ts opened from the explorer, the "Run" CodeLens clicked, and the results panel read from the
 // webview's DOM in headless Chromium. The scenario targets a loopback server started here, which
 // counts what it receives; the panel must show the same count.
-// Ends with "ui: N passed, N failed"; a screenshot lands in test-results/ui-panel.png.
+// Then, in the same folder (no package.json, no node_modules): the Problems panel shows a misspelt option
+// from `loadlens check` and TypeScript's own error on it (types with nothing installed), hovers show the
+// problem and the API's doc comment. Ends with "ui: N passed, N failed"; screenshots land in
+// test-results/ui-panel.png, ui-problem.png, ui-types.png (and ui-last.png, whatever happened).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -37,6 +40,19 @@ writeFileSync(path.join(workspace, 'items.load.ts'), `import { scenario, constan
 export const items = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '4s', wait: constant(0.05) }, async ({ http, check }) => {
   const res = await http.get('/api/items?page=1', { name: '/api/items' });
   check(res, { 'three items': r => r.json().items.length === 3 });
+});
+`);
+
+// A scenario with a misspelt option, for the Problems as you type (loadlens check) and the types (the plugin).
+writeFileSync(path.join(workspace, 'typo.load.ts'), `import { scenario, between } from 'loadlens';
+
+export const browse = scenario({
+  host: '${url}',
+  users: 2,
+  spawnrate: 2,
+  wait: between(0.1, 0.2),
+}, async ({ http }) => {
+  await http.get('/api/items');
 });
 `);
 
@@ -79,10 +95,39 @@ try {
   check('three live charts are drawn', canvases === 3, `${canvases} canvases`);
   const tab = await page.locator('.tab', { hasText: 'Loadlens' }).first().innerText();
   check('the panel tab names the scenario', tab.includes('items'), tab.trim());
+  await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') });
+
+  console.log('  ui: types with no install, Problems as you type');
+  await page.getByRole('treeitem', { name: /typo\.load\.ts/ }).click();
+  await page.keyboard.press('Control+Shift+M'); // the Problems panel
+  const problemRows = () => page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+  let problems = [];
+  for (const deadline = Date.now() + 150_000; Date.now() < deadline; await page.waitForTimeout(500)) {
+    problems = (await problemRows()).map(r => r.replace(/\s+/g, ' '));
+    if (problems.some(r => r.includes("did you mean 'spawnRate'")) && problems.some(r => /Did you mean to write 'spawnRate'/.test(r))) break;
+  }
+  check("loadlens check marks the typo: unknown option 'spawnrate': did you mean 'spawnRate'?", problems.some(r => r.includes("unknown option 'spawnrate': did you mean 'spawnRate'?") && /\[Ln 6, Col 3\]/.test(r)), problems.join(' / '));
+  check("TypeScript knows the scenario's types with nothing installed (its own did-you-mean on the option)", problems.some(r => /Did you mean to write 'spawnRate'/.test(r)), `${problems.length} rows`);
+  check("no 'Cannot find module' and no implicit any anywhere", !problems.some(r => /Cannot find module|implicitly has an 'any'/.test(r)), problems.join(' / '));
+  check('the valid scenario (items.load.ts) has no problems', !problems.some(r => r.includes('items.load.ts')), problems.filter(r => r.includes('items.load.ts')).join(' / '));
+  // Hover the misspelt option: both messages, then the API's doc comment on scenario.
+  await page.locator('.view-line span', { hasText: /^spawnrate$/ }).first().hover();
+  const problemHover = await page.locator('.monaco-hover').first().innerText({ timeout: 20_000 }).catch(() => '');
+  check('hovering the typo shows the problem', problemHover.includes("did you mean 'spawnRate'"), problemHover.replace(/\s+/g, ' ').slice(0, 160));
+  await page.screenshot({ path: path.join(resultsDir, 'ui-problem.png') });
+  await page.mouse.move(5, 5);
+  await page.waitForTimeout(500);
+  await page.locator('.view-line span', { hasText: /^scenario$/ }).first().hover();
+  let docHover = '';
+  for (const deadline = Date.now() + 20_000; Date.now() < deadline && !docHover.includes('Defines a scenario'); await page.waitForTimeout(300)) {
+    docHover = await page.locator('.monaco-hover').first().innerText().catch(() => '');
+  }
+  check('hovering scenario shows its signature and doc comment', docHover.includes('Defines a scenario') && docHover.includes('ScenarioOptions'), docHover.replace(/\s+/g, ' ').slice(0, 160));
+  await page.screenshot({ path: path.join(resultsDir, 'ui-types.png') });
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
-  await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') }).catch(() => {});
+  await page.screenshot({ path: path.join(resultsDir, 'ui-last.png') }).catch(() => {});
   await browser.close().catch(() => {});
   server.stop();
   target.close();

@@ -98,6 +98,7 @@ try {
   await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') });
 
   console.log('  ui: types with no install, Problems as you type');
+  await page.keyboard.press('Control+Alt+B'); // close the secondary side bar (chat): room for the editor
   await page.getByRole('treeitem', { name: /typo\.load\.ts/ }).click();
   await page.keyboard.press('Control+Shift+M'); // the Problems panel
   const problemRows = () => page.locator('.markers-panel .monaco-list-row').allInnerTexts();
@@ -111,17 +112,20 @@ try {
   check("no 'Cannot find module' and no implicit any anywhere", !problems.some(r => /Cannot find module|implicitly has an 'any'/.test(r)), problems.join(' / '));
   check('the valid scenario (items.load.ts) has no problems', !problems.some(r => r.includes('items.load.ts')), problems.filter(r => r.includes('items.load.ts')).join(' / '));
   // Hover the misspelt option: both messages, then the API's doc comment on scenario.
-  await page.locator('.view-line span', { hasText: /^spawnrate$/ }).first().hover();
-  const problemHover = await page.locator('.monaco-hover').first().innerText({ timeout: 20_000 }).catch(() => '');
+  const hoverText = async (word, expected) => {
+    let text = '';
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes(expected); await page.waitForTimeout(300)) {
+      await page.mouse.move(5, 5);
+      await page.locator('.view-line span', { hasText: word }).first().hover();
+      await page.waitForTimeout(1000);
+      text = (await page.locator('.monaco-hover:visible').allInnerTexts().catch(() => [])).join('\n');
+    }
+    return text;
+  };
+  const problemHover = await hoverText(/^spawnrate$/, "did you mean 'spawnRate'");
   check('hovering the typo shows the problem', problemHover.includes("did you mean 'spawnRate'"), problemHover.replace(/\s+/g, ' ').slice(0, 160));
   await page.screenshot({ path: path.join(resultsDir, 'ui-problem.png') });
-  await page.mouse.move(5, 5);
-  await page.waitForTimeout(500);
-  await page.locator('.view-line span', { hasText: /^scenario$/ }).first().hover();
-  let docHover = '';
-  for (const deadline = Date.now() + 20_000; Date.now() < deadline && !docHover.includes('Defines a scenario'); await page.waitForTimeout(300)) {
-    docHover = await page.locator('.monaco-hover').first().innerText().catch(() => '');
-  }
+  const docHover = await hoverText(/^scenario$/, 'Defines a scenario');
   check('hovering scenario shows its signature and doc comment', docHover.includes('Defines a scenario') && docHover.includes('ScenarioOptions'), docHover.replace(/\s+/g, ' ').slice(0, 160));
   await page.screenshot({ path: path.join(resultsDir, 'ui-types.png') });
 } catch (error) {

@@ -43,6 +43,10 @@ suite('writing scenarios', () => {
     }
   });
 
+  suiteTeardown(async () => {
+    await vscode.workspace.getConfiguration('typescript.tsserver').update('pluginPaths', undefined, vscode.ConfigurationTarget.Global);
+  });
+
   test('types with no install: the example scenario in a fresh folder has 0 problems once the TS server has checked it', async function () {
     this.timeout(240_000);
     const extensionPath = vscode.extensions.getExtension(EXTENSION_ID)!.extensionPath;

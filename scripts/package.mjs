@@ -39,7 +39,9 @@ for (const entry of ['README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'd
   if (existsSync(path.join(root, entry))) cpSync(path.join(root, entry), path.join(stage, entry), { recursive: true });
 }
 const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+// The npm package's own fields: vsce packs by .vscodeignore and refuses a manifest with `files` too.
 delete manifest.devDependencies;
+delete manifest.files;
 writeFileSync(path.join(stage, 'package.json'), JSON.stringify({ ...manifest, dependencies: { [PLUGIN_NAME]: '0.0.0' } }, null, 2));
 const pluginDir = path.join(stage, 'node_modules', PLUGIN_NAME);
 mkdirSync(pluginDir, { recursive: true });

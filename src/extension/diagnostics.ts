@@ -28,6 +28,8 @@ export class ScenarioChecks implements vscode.Disposable {
   readonly collection = vscode.languages.createDiagnosticCollection(SOURCE);
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly running = new Map<string, ChildProcess>();
+  /** Checks killed because a newer one of the same file started: their result is dropped. */
+  private readonly superseded = new WeakSet<ChildProcess>();
   /** Resolves when the latest check of a file has been applied (the tests wait on it). */
   private readonly settled = new Map<string, Promise<void>>();
   private readonly deps: CheckDeps;
@@ -59,7 +61,11 @@ export class ScenarioChecks implements vscode.Disposable {
   /** Runs `loadlens check --json` on the saved file and replaces its Problems (and its imports'). */
   async check(uri: vscode.Uri): Promise<void> {
     const key = uri.toString();
-    this.running.get(key)?.kill();
+    const previous = this.running.get(key);
+    if (previous) {
+      this.superseded.add(previous);
+      previous.kill();
+    }
     const file = uri.fsPath;
     const report = await new Promise<CheckReport | undefined>(resolve => {
       const child = execFile(this.deps.nodePath() || process.execPath, [...ENGINE_NODE_FLAGS, this.deps.enginePath, 'check', '--json', file], {
@@ -69,7 +75,7 @@ export class ScenarioChecks implements vscode.Disposable {
         maxBuffer: 4 * 1024 * 1024,
       }, (error, stdout, stderr) => {
         if (this.running.get(key) === child) this.running.delete(key);
-        if (child.killed && error?.signal === 'SIGTERM' && !error.message.includes('timed out')) return resolve(undefined); // superseded
+        if (this.superseded.has(child)) return resolve(undefined);
         try {
           resolve(JSON.parse(stdout) as CheckReport);
         } catch {

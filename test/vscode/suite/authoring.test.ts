@@ -56,6 +56,10 @@ suite('writing scenarios', () => {
     // A control in the same folder: its TypeScript error proves the server has checked files there.
     const control = path.join(folder, 'control.load.ts');
     writeFileSync(control, "import { scenario } from 'loadlens';\n\nexport const c = scenario({ users: 1 }, async ({ http }) => {\n  await http.gett('/');\n});\n");
+    // A plain JavaScript scenario: no "Cannot find module", real completions.
+    const script = path.join(folder, 'browse.load.js');
+    writeFileSync(script, "import { scenario } from 'loadlens';\n\nexport const browse = scenario({ users: 1 }, async ({ http }) => {\n  await http.get('/');\n});\n");
+    const scriptDoc = await vscode.workspace.openTextDocument(script);
     const controlDoc = await vscode.workspace.openTextDocument(control);
     await vscode.window.showTextDocument(controlDoc, { preview: false });
     const exampleDoc = await vscode.workspace.openTextDocument(example);
@@ -81,10 +85,15 @@ suite('writing scenarios', () => {
     const labels = completions.items.map(i => (typeof i.label === 'string' ? i.label : i.label.label));
     assert.deepEqual(['get', 'post', 'put', 'patch', 'delete', 'head', 'request'].filter(m => !labels.includes(m)), []);
 
-    // Both files have been checked by now; give the example's diagnostics a moment to be published.
+    const scriptCompletions = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', scriptDoc.uri, new vscode.Position(3, 13));
+    const scriptLabels = scriptCompletions.items.map(i => (typeof i.label === 'string' ? i.label : i.label.label));
+    assert.deepEqual(['get', 'post', 'request'].filter(m => !scriptLabels.includes(m)), [], 'completions after http. in a .load.js');
+
+    // Every file has been checked by now; give the example's diagnostics a moment to be published.
     await new Promise(resolve => setTimeout(resolve, 2_000));
     await (await api()).checks.whenChecked(exampleDoc.uri);
     assert.deepEqual(vscode.languages.getDiagnostics(exampleDoc.uri).map(describe), []);
+    assert.deepEqual(vscode.languages.getDiagnostics(scriptDoc.uri).map(describe), []);
   });
 
   test('a typo in an option is a Problem at its line and column before anything runs, with a quick fix', async function () {

@@ -13,9 +13,10 @@
 //   3. memory: engine RSS after 1,000,000 requests vs at 250,000
 //
 //   4. telemetry: tracing every request, 10 % sampling and metrics only vs no telemetry
+//   5. telemetry CPU per request: the tracer alone and the engine's HTTP client, per mode (bench/telemetry-cpu.ts)
 //
 // Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 50),
-// BENCH_ONLY=throughput|users|memory|telemetry (default: all).
+// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu (default: all).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -233,10 +234,19 @@ async function telemetry() {
   console.log(`spans dropped + failed exports across the runs: ${dropped.reduce((a, b) => a + b, 0)}`);
 }
 
+/** CPU per request of each telemetry mode, from bench/telemetry-cpu.ts on one core (its target and sink run in its own child). */
+async function telemetryCpu() {
+  console.log('\n== 5. Telemetry CPU per request (bench/telemetry-cpu.ts, on one core)');
+  const out = await pinned(1, process.execPath, [path.join(root, 'bench/telemetry-cpu.ts')]).done;
+  process.stdout.write(out);
+  results.telemetryCpu = out;
+}
+
 if (!only || only === 'throughput') await throughput();
 if (!only || only === 'telemetry') await telemetry();
 if (!only || only === 'users') await manyUsers();
 if (!only || only === 'memory') await memory();
+if (!only || only === 'telemetry-cpu') await telemetryCpu();
 
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 const file = path.join(root, 'bench/results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);

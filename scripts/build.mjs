@@ -5,20 +5,26 @@
 //   node scripts/build.mjs --production  minified, no source maps (what the .vsix ships)
 //   node scripts/build.mjs --tests       also bundles the VS Code integration suite into out/test/
 //   node scripts/build.mjs --bench       also builds dist/engine-undici8.js (the engine on undici 8, for npm run bench)
-// Besides the bundles: dist/loadlens.d.ts (the scenario API's declarations, rolled up from src/engine/api.ts),
-// dist/api.js (that API for `require('loadlens')` outside the engine) and dist/typescript-plugin.js (gives
-// the editor those declarations with nothing installed), plus out/tsserver-plugin-probe/ for the tests.
+//   node scripts/build.mjs --outdir=DIR  writes the bundles to DIR instead of dist/ (the notices test)
+// Every build but --watch also writes dist/THIRD-PARTY-NOTICES.txt: the licenses of the packages bundled.
+// Besides the three programs: dist/api.js (the scenario API for `require('loadlens')` outside the engine),
+// dist/typescript-plugin.js (gives the editor the API's types with nothing installed) and, but for
+// --watch, dist/loadlens.d.ts (the API's declarations rolled up from src/engine/api.ts) and
+// out/tsserver-plugin-probe/ (the plugin's package folder for development hosts and tests).
 import * as esbuild from 'esbuild';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { writeScenarioApiDeclarations } from './declarations.mjs';
+import { thirdPartyNotices } from './third-party-notices.mjs';
 import { PLUGIN_NAME, pluginPackage } from './tsserver-plugin.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const watch = args.has('--watch');
+const outdirArg = [...args].find(a => a.startsWith('--outdir='));
+const dist = outdirArg ? path.resolve(outdirArg.slice('--outdir='.length)) : path.join(root, 'dist');
 
 const common = {
   bundle: true,
@@ -27,6 +33,7 @@ const common = {
   logLevel: 'warning',
   legalComments: 'linked',
   absWorkingDir: root,
+  metafile: true,
 };
 
 /** @type {esbuild.BuildOptions[]} */
@@ -34,7 +41,7 @@ const bundles = [
   {
     ...common,
     entryPoints: { extension: 'src/extension/extension.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
@@ -43,7 +50,7 @@ const bundles = [
   {
     ...common,
     entryPoints: { engine: 'src/engine/main.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'node',
     format: 'cjs',
     target: 'node22',
@@ -57,7 +64,7 @@ const bundles = [
     // What `npm install -D loadlens` users get from require('loadlens') outside the engine (the engine's
     // loader answers 'loadlens' with its own instance of the same module).
     entryPoints: { api: 'src/engine/api.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'node',
     format: 'cjs',
     target: 'node22',
@@ -65,7 +72,7 @@ const bundles = [
   {
     ...common,
     entryPoints: { 'typescript-plugin': 'src/typescript-plugin/plugin.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'node',
     format: 'cjs',
     target: 'node18',
@@ -75,7 +82,7 @@ const bundles = [
   {
     ...common,
     entryPoints: { webview: 'webview/main.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
@@ -105,8 +112,8 @@ if (args.has('--tests')) {
   });
 }
 
-await rm(path.join(root, 'dist'), { recursive: true, force: true });
-await mkdir(path.join(root, 'dist'), { recursive: true });
+await rm(dist, { recursive: true, force: true });
+await mkdir(dist, { recursive: true });
 
 if (watch) {
   for (const options of bundles) {
@@ -116,13 +123,15 @@ if (watch) {
   console.log('[watch] building; Ctrl+C to stop');
 } else {
   const started = Date.now();
-  await Promise.all([...bundles.map(options => esbuild.build(options)), writeDeclarations(), writePluginProbe()]);
-  console.log(`built ${bundles.length} bundles and dist/loadlens.d.ts${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
+  const [results] = await Promise.all([Promise.all(bundles.map(options => esbuild.build(options))), writeDeclarations(), writePluginProbe()]);
+  const shipped = results.flatMap((result, i) => (bundles[i].outdir === dist ? [{ bundle: bundleNames(bundles[i]), metafile: result.metafile }] : []));
+  await writeFile(path.join(dist, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices(root, shipped));
+  console.log(`built ${bundles.length} bundles and loadlens.d.ts${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
 }
 
 async function writeDeclarations() {
   await new Promise(resolve => setImmediate(resolve)); // let esbuild start first: this part is synchronous
-  writeScenarioApiDeclarations(path.join(root, 'dist/loadlens.d.ts'));
+  writeScenarioApiDeclarations(path.join(dist, 'loadlens.d.ts'));
 }
 
 /**
@@ -133,6 +142,10 @@ async function writeDeclarations() {
 async function writePluginProbe() {
   const dir = path.join(root, 'out/tsserver-plugin-probe/node_modules', PLUGIN_NAME);
   await mkdir(dir, { recursive: true });
-  for (const [name, text] of Object.entries(pluginPackage(path.join(root, 'dist/typescript-plugin.js')))) writeFileSync(path.join(dir, name), text);
+  for (const [name, text] of Object.entries(pluginPackage(path.join(dist, 'typescript-plugin.js')))) writeFileSync(path.join(dir, name), text);
 }
 
+/** 'dist/engine.js' for a bundle's entry points: where the notices say a package ships. */
+function bundleNames(options) {
+  return Object.keys(options.entryPoints).map(name => `dist/${name}.js`).join(', ');
+}

@@ -76,6 +76,8 @@ export class ResultsPanel implements vscode.Disposable {
       case 'ready':
       case 'log':
       case 'pong':
+      // Shown with the run's outcome (the run controller makes it the run's problem).
+      case 'internal-error':
         break;
       default:
         assertNever(message);

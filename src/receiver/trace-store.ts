@@ -3,6 +3,7 @@
  * `maxSpans` spans in at most `maxTraces` traces of at most `maxSpansPerTrace` spans each, and at
  * most `maxMetrics` metrics.
  */
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { ReceivedMetric, ReceivedSpan } from './types.ts';
 
 export interface TraceStoreOptions {
@@ -226,7 +227,7 @@ function summarize(traceId: string, spans: readonly ReceivedSpan[]): TraceSummar
 }
 
 function serviceName(span: ReceivedSpan): string {
-  const name = span.resource['service.name'];
+  const name = span.resource[ATTR_SERVICE_NAME];
   return typeof name === 'string' ? name : 'unknown_service';
 }
 

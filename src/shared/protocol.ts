@@ -41,6 +41,8 @@ export type EngineToHost =
   | { kind: 'finished'; report: RunReport; exitCode: number }
   /** engine → extension: something to show in the output channel. */
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** engine → extension: a fault in Loadlens itself, not in the scenario (message and stack); the run stops, its report still follows. */
+  | { kind: 'internal-error'; message: string }
   /** engine → extension: answer to `ping`, proof of life for the watchdog. */
   | { kind: 'pong'; seq: number };
 

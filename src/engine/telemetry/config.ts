@@ -14,6 +14,7 @@
  *   OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT
  * Logs are never exported: the engine has none to send.
  */
+import { ATTR_SERVICE_NAME } from './attributes.ts';
 
 export type ExporterKind = 'otlp' | 'console';
 
@@ -84,8 +85,8 @@ export function readTelemetryConfig(env: Env, settingServiceName?: string): Tele
   const reader = new EnvReader(env, problems);
 
   const resourceAttributes = parseResourceAttributes(reader.string('OTEL_RESOURCE_ATTRIBUTES'), problems);
-  const serviceName = reader.string('OTEL_SERVICE_NAME') || resourceAttributes['service.name'] || settingServiceName || 'loadlens';
-  delete resourceAttributes['service.name'];
+  const serviceName = reader.string('OTEL_SERVICE_NAME') || resourceAttributes[ATTR_SERVICE_NAME] || settingServiceName || 'loadlens';
+  delete resourceAttributes[ATTR_SERVICE_NAME];
 
   const disabled = reader.string('OTEL_SDK_DISABLED').toLowerCase() === 'true';
   const traceExporters = disabled ? [] : reader.exporters('OTEL_TRACES_EXPORTER');

@@ -25,6 +25,8 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
     'dist/THIRD-PARTY-NOTICES.txt',
     'dist/engine.js', 'dist/engine.js.LEGAL.txt',
     'dist/extension.js', 'dist/extension.js.LEGAL.txt',
+    // The scenario API's types and the TypeScript server plugin that serves them (no third-party code).
+    'dist/loadlens.d.ts', 'dist/typescript-plugin.js',
     'dist/webview.css',
     'dist/webview.js', 'dist/webview.js.LEGAL.txt',
   ]);

@@ -30,8 +30,8 @@ export class ScenarioChecks implements vscode.Disposable {
   private readonly running = new Map<string, ChildProcess>();
   /** Checks killed because a newer one of the same file started: their result is dropped. */
   private readonly superseded = new WeakSet<ChildProcess>();
-  /** Resolves when the latest check of a file has been applied (the tests wait on it). */
-  private readonly settled = new Map<string, Promise<void>>();
+  /** Who waits for the next check of a file to be applied (the tests, through whenChecked). */
+  private readonly waiting = new Map<string, (() => void)[]>();
   private readonly deps: CheckDeps;
 
   constructor(deps: CheckDeps) {
@@ -45,17 +45,21 @@ export class ScenarioChecks implements vscode.Disposable {
     if (!vscode.workspace.isTrusted) return;
     const key = document.uri.toString();
     clearTimeout(this.timers.get(key));
-    let done!: () => void;
-    this.settled.set(key, new Promise(resolve => (done = resolve)));
     this.timers.set(key, setTimeout(() => {
       this.timers.delete(key);
-      void this.check(document.uri).finally(done);
+      void this.check(document.uri).finally(() => {
+        // Those who waited before a newer check was scheduled wait for that one.
+        if (this.timers.has(key)) return;
+        for (const resolve of this.waiting.get(key)?.splice(0) ?? []) resolve();
+      });
     }, DEBOUNCE_MS));
   }
 
-  /** Resolves once the check scheduled for `uri` (if any) has set its Problems. */
+  /** Resolves once the check scheduled for `uri` has set its Problems; at once when none is pending. */
   whenChecked(uri: vscode.Uri): Promise<void> {
-    return this.settled.get(uri.toString()) ?? Promise.resolve();
+    const key = uri.toString();
+    if (!this.timers.has(key) && !this.running.has(key)) return Promise.resolve();
+    return new Promise(resolve => this.waiting.set(key, [...(this.waiting.get(key) ?? []), resolve]));
   }
 
   /** Runs `loadlens check --json` on the saved file and replaces its Problems (and its imports'). */

@@ -1,7 +1,8 @@
 // Activation only wires the parts together; each part owns its registrations.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
+import { chooseOtlpDestination } from '../shared/otel-endpoint.ts';
+import { assertNever, type RunOverrides, type RunRequest } from '../shared/protocol.ts';
 import { durationProblem } from '../shared/settings.ts';
 import * as codeLens from './codelens.ts';
 import * as diagnostics from './diagnostics.ts';
@@ -43,11 +44,29 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     },
   };
 
-  const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
-  /** Where the engine exports: OTEL_EXPORTER_OTLP_ENDPOINT of the editor's environment, the setting, else the embedded receiver. */
-  const otlpEnvironment = async (): Promise<Record<string, string>> => {
-    if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
-    return { OTEL_EXPORTER_OTLP_ENDPOINT: settings.otel.endpoint || (await receiver.endpoint()) };
+  const receiver = new EmbeddedReceiver(
+    output,
+    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024) }),
+    path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
+  );
+  /**
+   * Where the engine exports (see chooseOtlpDestination): the OTLP variables of the editor's
+   * environment, the setting, else the embedded receiver, whose URL is returned to show in the panel.
+   */
+  const otlpEnvironment = async (): Promise<{ environment: Record<string, string>; receiverUrl?: string }> => {
+    const destination = chooseOtlpDestination(process.env, settings.otel.endpoint);
+    switch (destination.source) {
+      case 'environment':
+        return { environment: {} };
+      case 'setting':
+        return { environment: { OTEL_EXPORTER_OTLP_ENDPOINT: destination.endpoint } };
+      case 'embedded': {
+        const receiverUrl = await receiver.endpoint();
+        return { environment: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl }, receiverUrl };
+      }
+      default:
+        return assertNever(destination);
+    }
   };
 
   const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}): Promise<RunOutcome | undefined> => {
@@ -66,8 +85,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       defaults: { users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime, host: settings.run.host },
     };
     let environment: Record<string, string> = {};
+    let receiverUrl: string | undefined;
     try {
-      if (request.otel) environment = await otlpEnvironment();
+      if (request.otel) ({ environment, receiverUrl } = await otlpEnvironment());
     } catch (error) {
       const message = `Loadlens: could not start the OTLP receiver on port ${settings.otel.receiverPort} (loadlens.otel.receiverPort): ${(error as Error).message}`;
       output.appendLine(message);
@@ -80,6 +100,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       opening.dispose();
       const existing = ResultsPanel.active;
       const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+      panel.setOtlpReceiver(receiverUrl);
       if (!existing) panel.showEngineMessage(message); // an existing panel got it from the listener below
     });
     const outcome = await runs.run(request, environment).finally(() => opening.dispose());
@@ -90,6 +111,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       void vscode.window.showErrorMessage(`Loadlens: '${path.basename(file.fsPath)}' has ${count} problem(s); the run did not start. See the Problems panel.`);
     } else if (outcome.problem) {
       const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+      panel.setOtlpReceiver(receiverUrl);
       panel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
     }

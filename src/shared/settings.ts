@@ -17,7 +17,11 @@ export function durationProblem(text: string): string | undefined {
 
 export interface LoadlensSettings {
   readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
-  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number }>;
+  /**
+   * `receiverPort`: the embedded receiver's port (0: a free one). `receiverBudgetMB`: the memory its
+   * trace store may hold, in MiB.
+   */
+  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number; receiverBudgetMB: number }>;
 }
 
 /** A setting whose value was rejected, and the default used instead. */
@@ -29,7 +33,7 @@ export interface SettingProblem {
 /** Every setting's default; package.json's `contributes.configuration` declares the same values (a unit test checks). */
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '' }),
-  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 4318 }),
+  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 0, receiverBudgetMB: 32 }),
 });
 
 type Raw = (key: string) => unknown;
@@ -51,6 +55,7 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
   const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0');
   const string = (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string');
   const port = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be a port number from 0 to 65535');
+  const budget = (v: unknown) => (typeof v === 'number' && v >= 1 && v <= 4096 ? undefined : 'must be a number of MB from 1 to 4096');
   const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
   const duration = (v: unknown) => (typeof v === 'string' ? durationProblem(v) : 'must be a string');
   const url = (v: unknown) => {
@@ -76,6 +81,7 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
       endpoint: read('otel.endpoint', DEFAULT_SETTINGS.otel.endpoint, url),
       serviceName: read('otel.serviceName', DEFAULT_SETTINGS.otel.serviceName, string),
       receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
+      receiverBudgetMB: read('otel.receiverBudgetMB', DEFAULT_SETTINGS.otel.receiverBudgetMB, budget),
     }),
   });
   return { settings, problems };

@@ -24,9 +24,11 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
   assert.deepEqual(packaged.filter(f => f.startsWith('dist/')), [
     'dist/THIRD-PARTY-NOTICES.txt',
     'dist/engine.js', 'dist/engine.js.LEGAL.txt',
-    'dist/extension.js', 'dist/extension.js.LEGAL.txt',
+    'dist/extension.js',
     // The scenario API's types and the TypeScript server plugin that serves them (no third-party code).
-    'dist/loadlens.d.ts', 'dist/typescript-plugin.js',
+    'dist/loadlens.d.ts',
+    'dist/receiver-worker.js', 'dist/receiver-worker.js.LEGAL.txt',
+    'dist/typescript-plugin.js',
     'dist/webview.css',
     'dist/webview.js', 'dist/webview.js.LEGAL.txt',
   ]);
@@ -45,6 +47,6 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
   assert.match(api, /^@opentelemetry\/api \S+ \(Apache-2\.0\)\nin dist\/engine\.js/);
   assert.match(api, /Apache License\s+Version 2\.0, January 2004/);
   assert.match(section('@opentelemetry/sdk-trace'), /--- LICENSE: the same text as @opentelemetry\/api \S+'s above/);
-  assert.match(section('protobufjs'), /\(BSD-3-Clause\)\nin dist\/extension\.js\n/);
+  assert.match(section('protobufjs'), /\(BSD-3-Clause\)\nin dist\/receiver-worker\.js\n/);
   assert.match(section('string-width'), /\(MIT\)/);
 });

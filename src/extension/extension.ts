@@ -95,6 +95,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       return undefined;
     }
     // The panel opens when the run starts: a scenario that cannot start shows its Problems instead.
+    // An open panel hears `started` first (from the listener below): tell it this run's receiver now.
+    ResultsPanel.active?.setOtlpReceiver(receiverUrl);
     const opening = runs.onMessage(message => {
       if (message.kind !== 'started') return;
       opening.dispose();

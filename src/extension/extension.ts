@@ -5,6 +5,9 @@ import { chooseOtlpDestination } from '../shared/otel-endpoint.ts';
 import { assertNever, type RunOverrides, type RunRequest } from '../shared/protocol.ts';
 import { durationProblem } from '../shared/settings.ts';
 import * as codeLens from './codelens.ts';
+import * as diagnostics from './diagnostics.ts';
+import { ScenarioChecks } from './diagnostics.ts';
+import * as newScenario from './new-scenario.ts';
 import { ResultsPanel, ResultsPanelSerializer, VIEW_TYPE, type PanelEvents } from './results-panel.ts';
 import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
@@ -22,6 +25,7 @@ export interface LoadlensApi {
   /** What a click on a trace id does (the panel's links; hovers and tests call it too). */
   openTrace(target: TraceLinkTarget): void;
   receiver: EmbeddedReceiver;
+  checks: ScenarioChecks;
   panel(): ResultsPanel | undefined;
   /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
   traceViews(): TraceView[];
@@ -42,7 +46,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   reportProblems(initial.problems);
 
   ResultsPanel.restore(context.workspaceState);
-  const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
+  const enginePath = path.join(context.extensionPath, 'dist', 'engine.js');
+  const runs = new RunController(enginePath, output, () => settings);
+  const checks = new ScenarioChecks({ enginePath, nodePath: () => settings.run.nodePath, output });
   const statusBar = new StatusBar();
   const decorations = new scenarioDecorations.ScenarioDecorations();
   const receiver = new EmbeddedReceiver(
@@ -179,10 +185,23 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       void vscode.window.showErrorMessage(message);
       return undefined;
     }
-    ResultsPanel.createOrShow(context.extensionUri, events);
+    // The panel opens when the run starts: a scenario that cannot start shows its Problems instead.
+    // The run's messages reach the panel's record from the listener below, whether a panel is open or
+    // not; a panel that opens gets the record when its page is ready.
     ResultsPanel.setOtlpReceiver(receiverUrl);
-    const outcome = await runs.run(request, environment);
-    if (outcome.problem) {
+    const opening = runs.onMessage(message => {
+      if (message.kind !== 'started') return;
+      opening.dispose();
+      ResultsPanel.createOrShow(context.extensionUri, events);
+    });
+    const outcome = await runs.run(request, environment).finally(() => opening.dispose());
+    if (outcome.invalid && outcome.invalid.diagnostics.length > 0) {
+      checks.showRunProblems(file, outcome.invalid.diagnostics);
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      const count = outcome.invalid.diagnostics.length + outcome.invalid.problems.length;
+      void vscode.window.showErrorMessage(`Loadlens: '${path.basename(file.fsPath)}' has ${count} problem(s); the run did not start. See the Problems panel.`);
+    } else if (outcome.problem) {
+      ResultsPanel.createOrShow(context.extensionUri, events);
       ResultsPanel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
     }
@@ -211,6 +230,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     statusBar,
     ...codeLens.register(),
     ...scenarioDecorations.register(decorations, runs),
+    ...diagnostics.register(checks),
+    ...newScenario.register(),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
@@ -243,7 +264,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations, exportReport };
+  return { runs, receiver, checks, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations, exportReport };
 }
 
 /** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */

@@ -75,8 +75,11 @@ export class ResultsPanel implements vscode.Disposable {
   /** False until the page says `ready`: it then gets the whole record at once. */
   private ready = false;
   private readonly disposables: vscode.Disposable[] = [];
-  /** Every message posted to the page, for the integration tests (bounded). */
-  readonly posted: HostToView[] = [];
+  /**
+   * Every message for the page, for the integration tests (bounded): the record as it was when the
+   * panel opened (what the page gets when ready), then each message since.
+   */
+  readonly posted: HostToView[] = ResultsPanel.record.replay();
 
   /** Where the last finished run is kept across window reloads; call once, at activation. */
   static restore(memento: vscode.Memento): void {

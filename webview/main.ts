@@ -305,23 +305,61 @@ function updateCharts(points: IntervalPoint[]): void {
   if (charts.size > CHARTS.length) charts = new Map([...charts].slice(-CHARTS.length));
 }
 
+/** The theme's colors for the charts (canvas cannot read CSS variables itself). */
+function themeColors(): { series(name: string): string; fg: string; grid: string } {
+  const style = getComputedStyle(document.body);
+  return {
+    series: name => style.getPropertyValue(name).trim() || FALLBACK_COLORS[name] || '#888',
+    fg: style.getPropertyValue('--vscode-foreground').trim() || '#ccc',
+    grid: style.getPropertyValue('--vscode-editorWidget-border').trim() || style.getPropertyValue('--vscode-panel-border').trim() || 'rgba(128,128,128,0.35)',
+  };
+}
+
 function createChart(canvas: HTMLCanvasElement, spec: typeof CHARTS[number]): LineChart {
   performance.mark('loadlens-chart-created');
-  const style = getComputedStyle(document.body);
-  const color = (name: string) => style.getPropertyValue(name).trim() || FALLBACK_COLORS[name] || '#888';
-  const fg = style.getPropertyValue('--vscode-foreground').trim() || '#ccc';
-  const grid = style.getPropertyValue('--vscode-editorWidget-border').trim() || style.getPropertyValue('--vscode-panel-border').trim() || 'rgba(128,128,128,0.35)';
-  return new Chart<'line', number[], string>(canvas, {
+  const chart = new Chart<'line', number[], string>(canvas, {
     type: 'line',
-    data: { labels: [], datasets: spec.series.map(s => ({ label: s.label, data: [], borderColor: color(s.color), backgroundColor: color(s.color), pointRadius: 0, borderWidth: 1.5, tension: 0.2 })) },
+    data: { labels: [], datasets: spec.series.map(s => ({ label: s.label, data: [], pointRadius: 0, borderWidth: 1.5, tension: 0.2 })) },
     options: {
       animation: false, responsive: true, maintainAspectRatio: false,
       interaction: { mode: 'index', intersect: false },
-      plugins: { title: { display: true, text: spec.title, color: fg }, legend: { labels: { color: fg, boxWidth: 12 } } },
-      scales: { x: { ticks: { color: fg, maxTicksLimit: 6 }, grid: { color: grid } }, y: { beginAtZero: true, ticks: { color: fg }, grid: { color: grid } } },
+      plugins: { title: { display: true, text: spec.title }, legend: { labels: { boxWidth: 12 } } },
+      scales: { x: { ticks: { maxTicksLimit: 6 } }, y: { beginAtZero: true } },
     },
   });
+  paintChart(chart, spec);
+  return chart;
 }
+
+/** Sets a chart's colors from the current theme. */
+function paintChart(chart: LineChart, spec: typeof CHARTS[number]): void {
+  const colors = themeColors();
+  spec.series.forEach((series, i) => {
+    const dataset = chart.data.datasets[i];
+    if (dataset) dataset.borderColor = dataset.backgroundColor = colors.series(series.color);
+  });
+  const options = chart.options;
+  if (options.plugins?.title) options.plugins.title.color = colors.fg;
+  if (options.plugins?.legend?.labels) options.plugins.legend.labels.color = colors.fg;
+  for (const axis of [options.scales?.x, options.scales?.y]) {
+    if (!axis) continue;
+    if (axis.ticks) axis.ticks.color = colors.fg;
+    if (axis.grid) axis.grid.color = colors.grid;
+  }
+}
+
+// VS Code marks a theme change on <body> (class vscode-light / vscode-dark / vscode-high-contrast) and
+// on <html> (new --vscode-* values in its style): repaint the charts in the new colors, in place.
+const themeObserver = new MutationObserver(() => {
+  for (const spec of CHARTS) {
+    const chart = charts.get(spec.id);
+    if (!chart) continue;
+    paintChart(chart, spec);
+    chart.update('none');
+  }
+});
+themeObserver.observe(document.body, { attributes: true, attributeFilter: ['class'] });
+themeObserver.observe(document.documentElement, { attributes: true, attributeFilter: ['style'] });
 
 /** Seconds into the run as the charts' x labels: '0:05', '1:30'. */
 function formatElapsed(ms: number): string {

@@ -73,6 +73,14 @@ export const items = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime:
 });
 `);
 
+// Long enough for 5 s of snapshots, a close and reopen of the panel, then Stop.
+writeFileSync(path.join(workspace, 'slow.load.ts'), `import { scenario, constant } from 'loadlens';
+
+export const slow = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '60s', wait: constant(0.1) }, async ({ http }) => {
+  await http.get('/api/items?page=2', { name: '/api/slow' });
+});
+`);
+
 writeFileSync(path.join(workspace, 'orders.load.ts'), `import { scenario, constant } from 'loadlens';
 
 export const orders = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
@@ -98,6 +106,14 @@ execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore
 const vsix = path.join(root, `loadlens-${version}.vsix`);
 
 const server = await startCodeServer({ smokeDriver: false, installVsix: vsix });
+const userSettings = path.join(server.state, 'user', 'User', 'settings.json');
+/** Sets a user setting (code-server keeps user settings in its user-data-dir), keeping the others. */
+const setUserSetting = (key, value) => {
+  mkdirSync(path.dirname(userSettings), { recursive: true });
+  let current = {};
+  try { current = JSON.parse(readFileSync(userSettings, 'utf8')); } catch { /* none yet */ }
+  writeFileSync(userSettings, JSON.stringify({ ...current, [key]: value }, null, 2));
+};
 const browser = await launchBrowser();
 const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
 await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
@@ -143,6 +159,113 @@ try {
   check('the panel tab names the scenario', tab.includes('items'), tab.trim());
   await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') });
 
+  console.log('  ui: a live run: focus, selection, close and reopen, Stop, themes, window reload');
+  /** The results panel's page (not the trace view's), found among the frames. */
+  const resultsFrame = async (timeout = 20_000) => {
+    for (const deadline = Date.now() + timeout; Date.now() < deadline; await page.waitForTimeout(100)) {
+      for (const frame of page.frames()) {
+        const ok = await frame.evaluate(() => document.body?.dataset.view !== 'trace' && document.querySelector('#app .run-header') !== null).catch(() => false);
+        if (ok) return frame;
+      }
+    }
+    return undefined;
+  };
+  await page.getByRole('treeitem', { name: /slow\.load\.ts/ }).click();
+  await page.locator('.tab.active', { hasText: 'slow.load.ts' }).waitFor();
+  const slowEditor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/items?page=2'" }) });
+  const slowLens = slowEditor.locator('.codelens-decoration a').filter({ hasText: /^Run$/ });
+  await slowLens.first().waitFor();
+  await page.waitForTimeout(500);
+  await slowLens.first().click();
+  let live = await resultsFrame();
+  await live.locator('h2', { hasText: 'slow' }).waitFor({ timeout: 30_000 });
+  await live.locator('table.stats tbody tr[data-key="GET /api/slow"]').waitFor({ timeout: 30_000 });
+  // The user puts the focus on Stop and selects a request name, then watches 5 s of snapshots.
+  await live.locator('#stop').focus();
+  const watchedBefore = await live.evaluate(() => {
+    const cell = document.querySelector('table.stats tbody tr[data-key="GET /api/slow"] td.name');
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    window.__watched = { row: cell.closest('tr'), stop: document.getElementById('stop'), canvas: document.getElementById('chart-rps') };
+    performance.clearMeasures('loadlens-render');
+    return { requests: cell.closest('tr').querySelector('td.requests').textContent, selected: getSelection().toString(), focused: document.activeElement?.id };
+  });
+  await page.waitForTimeout(5000);
+  const watchedAfter = await live.evaluate(() => {
+    const row = document.querySelector('table.stats tbody tr[data-key="GET /api/slow"]');
+    return {
+      requests: row.querySelector('td.requests').textContent, selected: getSelection().toString(), focused: document.activeElement?.id,
+      sameRow: row === window.__watched.row, sameStop: document.getElementById('stop') === window.__watched.stop,
+      sameCanvas: document.getElementById('chart-rps') === window.__watched.canvas, renders: performance.getEntriesByName('loadlens-render').length,
+      state: document.querySelector('h2 .state').textContent,
+    };
+  });
+  check('the numbers moved during those 5 s', Number(watchedAfter.requests) > Number(watchedBefore.requests) && watchedAfter.state === 'running', `${watchedBefore.requests} → ${watchedAfter.requests} requests, ${watchedAfter.state}`);
+  check('Stop keeps the focus across 5 s of snapshots', watchedBefore.focused === 'stop' && watchedAfter.focused === 'stop' && watchedAfter.sameStop, `activeElement #${watchedAfter.focused}`);
+  check('a selected request name stays selected across 5 s of snapshots', watchedBefore.selected === '/api/slow' && watchedAfter.selected === '/api/slow', `'${watchedBefore.selected}' → '${watchedAfter.selected}'`);
+  check('the row and the chart canvas are the same nodes, updated in place', watchedAfter.sameRow && watchedAfter.sameCanvas);
+  check('at most one render a second', watchedAfter.renders >= 3 && watchedAfter.renders <= 6, `${watchedAfter.renders} renders in 5 s`);
+
+  // Close the panel mid-run, then reopen it with the command: the run as it is now, within 2 s.
+  const panelTab = page.locator('.tab', { hasText: 'Loadlens' }).first();
+  await panelTab.hover();
+  await panelTab.locator('.action-label.codicon-close, .codicon-close').first().click();
+  await page.waitForTimeout(1000);
+  const closed = await resultsFrame(1000) === undefined;
+  await runCommand('Loadlens: Show Results Panel');
+  const reopenedAt = Date.now();
+  live = await resultsFrame(10_000);
+  const rowAgain = live?.locator('table.stats tbody tr[data-key="GET /api/slow"] td.requests');
+  await rowAgain?.waitFor({ timeout: 10_000 }).catch(() => {});
+  const reopenMs = Date.now() - reopenedAt;
+  const shownRequests = Number(await rowAgain?.textContent().catch(() => '0'));
+  const reopenState = await live?.locator('h2 .state').textContent().catch(() => '');
+  check('closed mid-run and reopened, the panel shows the live rows within 2 s', closed && shownRequests > Number(watchedAfter.requests) && reopenState === 'running' && reopenMs <= 2000,
+    `closed ${closed}, ${shownRequests} requests, ${reopenState}, ${reopenMs} ms watchedAfter the command (palette typing ~800 ms)`);
+  const chartPoints = await live?.evaluate(() => document.querySelectorAll('.charts canvas').length);
+  check('and its charts are there again', chartPoints === 3, `${chartPoints} canvases`);
+  await page.screenshot({ path: path.join(resultsDir, 'panel-reopened.png') });
+
+  // Stop from the reopened panel: the run ends, saying why.
+  await live.locator('#stop').click();
+  await live.locator('h2 .state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  const kpis = await live.locator('.kpis').innerText();
+  check('Stop ends the run and the header says why, with the run average', /Stopped\s+stopped on request/.test(kpis) && /RPS \(run average\)/.test(kpis), kpis.replace(/\s+/g, ' '));
+
+  // The same finished panel in the three default themes.
+  for (const [theme, file] of [['Default Light Modern', 'panel-light'], ['Default Dark Modern', 'panel-dark'], ['Default High Contrast', 'panel-high-contrast']]) {
+    setUserSetting('workbench.colorTheme', theme);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(250)) {
+      const kind = await live.evaluate(() => document.body.className);
+      if ((theme.includes('Light') && kind.includes('vscode-light')) || (theme.includes('Dark') && kind.includes('vscode-dark')) || (theme.includes('High') && kind.includes('vscode-high-contrast'))) break;
+    }
+    await page.waitForTimeout(800);
+    const bodyClass = await live.evaluate(() => document.body.className);
+    await live.locator('button[data-tab="statistics"]').click();
+    await page.screenshot({ path: path.join(resultsDir, `${file}.png`) });
+    await live.locator('button[data-tab="charts"]').click();
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(resultsDir, `${file}-charts.png`) });
+    check(`the panel follows the ${theme} theme`, bodyClass.includes(theme.includes('Light') ? 'vscode-light' : theme.includes('Dark') ? 'vscode-dark' : 'vscode-high-contrast'), bodyClass);
+  }
+  await live.locator('button[data-tab="statistics"]').click();
+  setUserSetting('workbench.colorTheme', 'Default Dark Modern');
+
+  // A window reload: the last run is shown again.
+  const runId = await live.locator('.run-id code').textContent();
+  await page.reload();
+  await page.locator('.monaco-workbench').waitFor();
+  live = await resultsFrame(60_000);
+  const restored = live && await live.evaluate(() => ({
+    scenario: document.querySelector('h2')?.textContent?.replace(document.querySelector('h2 .state')?.textContent ?? '', ''), state: document.querySelector('h2 .state')?.textContent,
+    runId: document.querySelector('.run-id code')?.textContent, row: document.querySelector('table.stats tbody tr[data-key="GET /api/slow"] td.requests')?.textContent,
+  }));
+  check('watchedAfter a window reload the last run is shown', restored?.scenario === 'slow' && restored.state === 'finished' && restored.runId === runId && Number(restored.row) > 0,
+    JSON.stringify(restored ?? 'no panel'));
+  await page.screenshot({ path: path.join(resultsDir, 'panel-after-reload.png') });
+
   console.log('  ui: trace links (custom preset → a page served here)');
   await page.getByRole('treeitem', { name: /broken\.load\.ts/ }).click();
   const otelLens = page.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
@@ -152,6 +275,7 @@ try {
   await otelLens.first().click();
   // This run's end (the panel still says 'finished' for the previous run until this one starts).
   await view.locator('h2', { hasText: 'broken' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  await view.locator('button[data-tab="failures"]').click();
   const link = view.locator('table.failures a.trace').first();
   await link.waitFor();
   const traceId = await link.getAttribute('data-trace-id');

@@ -65,6 +65,29 @@ suite('running a scenario', () => {
     assert.equal(lastStats.snapshot.requests.find(r => r.name === '/product/{id}')?.count, report.totals.requests);
   });
 
+  test('the panel\'s Export writes the shown run\'s HTML and JSON reports; a reopened panel gets the run from the record', async () => {
+    counts.clear();
+    const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
+    const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario-plain', uri, 'browse', { users: 1, spawnRate: 10, runTime: '2s', host: url });
+    const report = outcome.report!;
+    const loadlens = await api();
+    const dir = await import('node:fs/promises').then(fs => fs.mkdtemp(path.join(os.tmpdir(), 'loadlens-export-')));
+    const jsonFile = await loadlens.exportReport(report, 'json', vscode.Uri.file(path.join(dir, 'run.json')));
+    const htmlFile = await loadlens.exportReport(report, 'html', vscode.Uri.file(path.join(dir, 'run.html')));
+    const read = async (file: vscode.Uri | undefined) => new TextDecoder().decode(await vscode.workspace.fs.readFile(file!));
+    const json = JSON.parse(await read(jsonFile)) as typeof report;
+    assert.equal(json.runId, report.runId);
+    assert.equal(json.totals.requests, counts.get('GET /product/1'));
+    const html = await read(htmlFile);
+    assert.match(html, new RegExp(`<tr data-key="GET /product/\\{id\\}"><td class="method">GET</td><td class="name">/<wbr>product/<wbr>\\{id\\}</td><td class="num">${report.totals.requests}</td>`));
+    // Closed and reopened: the new panel's page is brought up to date from the extension's record.
+    loadlens.panel()?.dispose();
+    await vscode.commands.executeCommand('loadlens.show-results');
+    const reopened = loadlens.panel()!.posted.map(m => m.kind === 'finished' ? `finished ${m.report.runId}` : m.kind);
+    assert.equal(reopened[0], 'run-started');
+    assert.equal(reopened.at(-1), `finished ${report.runId}`);
+  });
+
   test('a failed check is counted against its request and shown with the failures', async () => {
     counts.clear();
     const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));

@@ -45,6 +45,11 @@ export class PanelRecord {
     }
   }
 
+  /** The shown run's scenario, once one started. */
+  get scenario(): string | undefined {
+    return this.state.run?.scenario;
+  }
+
   /** The shown run's report, once it finished. */
   get report(): RunReport | undefined {
     return this.state.report;
@@ -114,6 +119,8 @@ export class ResultsPanel implements vscode.Disposable {
     this.events = events;
     panel.webview.html = renderHtml(panel.webview, extensionUri);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
+    const scenario = ResultsPanel.record.scenario;
+    if (scenario !== undefined) panel.title = `Loadlens: ${scenario}`;
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: ViewToHost) => this.onViewMessage(message)),
@@ -132,7 +139,6 @@ export class ResultsPanel implements vscode.Disposable {
         const { kind: _kind, ...run } = message;
         const otlpReceiver = ResultsPanel.otlpReceiver;
         ResultsPanel.post({ kind: 'run-started', ...run, ...(otlpReceiver === undefined ? {} : { otlpReceiver }) });
-        if (ResultsPanel.current) ResultsPanel.current.panel.title = `Loadlens: ${message.scenario}`;
         break;
       }
       case 'stats':
@@ -177,6 +183,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private post(message: HostToView): void {
+    if (message.kind === 'run-started') this.panel.title = `Loadlens: ${message.scenario}`;
     this.posted.push(message);
     if (this.posted.length > 200) this.posted.splice(0, this.posted.length - 200);
     // Before `ready` the page is still loading: it gets the whole record when it is.

@@ -48,6 +48,9 @@ const saved = vscode.getState() as Partial<SavedState> | undefined;
 let state: PanelState = saved?.run ?? emptyPanelState();
 let choices: PageChoices = saved?.choices ?? { tab: 'statistics' };
 const app = document.getElementById('app')!;
+// The extension's HTML holds a placeholder for pages that never run this script; Lit renders into an
+// empty container (it appends after whatever is there).
+app.replaceChildren();
 
 window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   const message = event.data;
@@ -137,14 +140,14 @@ function page(): TemplateResult {
       ${TABS.map(tab => html`<button role="tab" class="tab-button ${tab === choices.tab ? 'selected' : ''}" data-tab=${tab} aria-selected=${tab === choices.tab ? 'true' : 'false'}
         @click=${() => choose({ tab })}>${TAB_TITLES[tab]}${counts[tab] === undefined ? nothing : html` <span class="count ${tab !== 'statistics' && tab !== 'slowest' && (counts[tab] ?? 0) > 0 && (tab !== 'thresholds' || model.thresholds.some(t => !t.ok)) ? 'bad' : ''}">${counts[tab]}</span>`}</button>`)}
     </nav>
-    <section class="tab-panel" role="tabpanel" ?hidden=${choices.tab !== 'statistics'}>${statsTable(model)}</section>
+    <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'statistics'}>${statsTable(model)}</section>
     <section class="tab-panel charts" role="tabpanel" ?hidden=${choices.tab !== 'charts'}>
       <div class="chart"><canvas id="chart-rps"></canvas></div><div class="chart"><canvas id="chart-latency"></canvas></div><div class="chart"><canvas id="chart-users"></canvas></div>
     </section>
-    <section class="tab-panel" role="tabpanel" ?hidden=${choices.tab !== 'failures'}>${failuresTable(model.failures)}</section>
-    <section class="tab-panel" role="tabpanel" ?hidden=${choices.tab !== 'slowest'}>${slowestTable(model.slowest)}</section>
-    <section class="tab-panel" role="tabpanel" ?hidden=${choices.tab !== 'errors'}>${iterationErrors(model)}</section>
-    <section class="tab-panel" role="tabpanel" ?hidden=${choices.tab !== 'thresholds'}>${thresholds(model)}</section>
+    <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'failures'}>${failuresTable(model.failures)}</section>
+    <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'slowest'}>${slowestTable(model.slowest)}</section>
+    <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'errors'}>${iterationErrors(model)}</section>
+    <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'thresholds'}>${thresholds(model)}</section>
     ${model.telemetry ? html`<p class="telemetry">Spans exported ${model.telemetry.spansExported} · dropped ${model.telemetry.spansDropped} · failed exports ${model.telemetry.exportFailures}</p>` : nothing}`;
 }
 

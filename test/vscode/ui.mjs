@@ -76,7 +76,7 @@ export const items = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime:
 // Long enough for 5 s of snapshots, a close and reopen of the panel, then Stop.
 writeFileSync(path.join(workspace, 'slow.load.ts'), `import { scenario, constant } from 'loadlens';
 
-export const slow = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '60s', wait: constant(0.1) }, async ({ http }) => {
+export const slow = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '90s', wait: constant(0.1) }, async ({ http }) => {
   await http.get('/api/items?page=2', { name: '/api/slow' });
 });
 `);
@@ -209,9 +209,8 @@ try {
   check('at most one render a second', watchedAfter.renders >= 3 && watchedAfter.renders <= 6, `${watchedAfter.renders} renders in 5 s`);
 
   // Close the panel mid-run, then reopen it with the command: the run as it is now, within 2 s.
-  const panelTab = page.locator('.tab', { hasText: 'Loadlens' }).first();
-  await panelTab.hover();
-  await panelTab.locator('.action-label.codicon-close, .codicon-close').first().click();
+  await page.locator('.tab', { hasText: 'Loadlens' }).first().click();
+  await runCommand('View: Close Editor');
   await page.waitForTimeout(1000);
   const closed = await resultsFrame(1000) === undefined;
   await runCommand('Loadlens: Show Results Panel');

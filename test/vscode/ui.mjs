@@ -263,6 +263,9 @@ try {
   check('after a window reload the last run is shown', restored?.scenario === 'slow' && restored.state === 'finished' && restored.runId === runId && Number(restored.row) > 0,
     JSON.stringify(restored ?? 'no panel'));
   await page.screenshot({ path: path.join(resultsDir, 'panel-after-reload.png') });
+  // Back to the layout the next steps expect: one editor group, nothing open (a run opens the panel).
+  await runCommand('View: Close All Editor Groups');
+  await page.waitForTimeout(500);
 
   console.log('  ui: trace links (custom preset → a page served here)');
   await page.getByRole('treeitem', { name: /broken\.load\.ts/ }).click();

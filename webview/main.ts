@@ -83,10 +83,12 @@ app.addEventListener('click', event => {
 
 let lastRenderAt = -Infinity;
 let renderTimer: ReturnType<typeof setTimeout> | undefined;
+/** Whether the page shows a run yet: the first run render (a reopened panel's) never waits. */
+let showsRun = false;
 
 function scheduleRender(): void {
   if (renderTimer !== undefined) return;
-  const wait = Math.max(0, lastRenderAt + RENDER_INTERVAL_MS - performance.now());
+  const wait = showsRun ? Math.max(0, lastRenderAt + RENDER_INTERVAL_MS - performance.now()) : 0;
   renderTimer = setTimeout(() => {
     renderTimer = undefined;
     renderNow();
@@ -97,6 +99,7 @@ function scheduleRender(): void {
 function renderNow(): void {
   lastRenderAt = performance.now();
   render(page(), app);
+  showsRun = state.run !== undefined;
   updateCharts(state.points);
   vscode.setState({ run: state, choices } satisfies SavedState);
   performance.measure('loadlens-render', { start: lastRenderAt });

@@ -83,7 +83,7 @@ app.addEventListener('click', event => {
 
 let lastRenderAt = -Infinity;
 let renderTimer: ReturnType<typeof setTimeout> | undefined;
-/** Whether the page shows a run yet: the first run render (a reopened panel's) never waits. */
+/** Whether the page shows a run's numbers yet: the first render with numbers (a reopened panel's) never waits. */
 let showsRun = false;
 
 function scheduleRender(): void {
@@ -99,7 +99,7 @@ function scheduleRender(): void {
 function renderNow(): void {
   lastRenderAt = performance.now();
   render(page(), app);
-  showsRun = state.run !== undefined;
+  showsRun = state.snapshot !== undefined || state.report !== undefined;
   updateCharts(state.points);
   vscode.setState({ run: state, choices } satisfies SavedState);
   performance.measure('loadlens-render', { start: lastRenderAt });

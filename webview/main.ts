@@ -266,13 +266,13 @@ const CHARTS: Array<{ id: string; title: string; series: Series[] }> = [
   ] },
   { id: 'chart-latency', title: 'Response time (ms)', series: [
     { label: 'p50', value: p => p.p50, color: '--vscode-charts-blue' },
-    { label: 'p95', value: p => p.p95, color: '--vscode-charts-orange' },
+    { label: 'p95', value: p => p.p95, color: '--vscode-charts-yellow' },
     { label: 'p99', value: p => p.p99, color: '--vscode-charts-red' },
   ] },
   { id: 'chart-users', title: 'Users', series: [{ label: 'Users', value: p => p.users, color: '--vscode-charts-purple' }] },
 ];
 const FALLBACK_COLORS: Record<string, string> = {
-  '--vscode-charts-green': '#3fb950', '--vscode-charts-red': '#f85149', '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-purple': '#b180d7',
+  '--vscode-charts-green': '#3fb950', '--vscode-charts-red': '#f85149', '--vscode-charts-blue': '#3794ff', '--vscode-charts-yellow': '#cca700', '--vscode-charts-purple': '#b180d7',
 };
 let charts = new Map<string, LineChart>();
 
@@ -315,7 +315,8 @@ function updateCharts(points: IntervalPoint[]): void {
 function themeColors(): { series(name: string): string; fg: string; grid: string } {
   const style = getComputedStyle(document.body);
   return {
-    series: name => style.getPropertyValue(name).trim() || FALLBACK_COLORS[name] || '#888',
+    // A line is drawn opaque: some themes give chart colors an alpha (#rrggbbaa) meant for fills.
+    series: name => (style.getPropertyValue(name).trim() || FALLBACK_COLORS[name] || '#888888').replace(/^(#[0-9a-f]{6})[0-9a-f]{2}$/i, '$1'),
     fg: style.getPropertyValue('--vscode-foreground').trim() || '#ccc',
     grid: style.getPropertyValue('--vscode-editorWidget-border').trim() || style.getPropertyValue('--vscode-panel-border').trim() || 'rgba(128,128,128,0.35)',
   };

@@ -212,11 +212,12 @@ try {
   const closed = await resultsFrame(1000) === undefined;
   await runCommand('Loadlens: Show Results Panel');
   const reopenedAt = Date.now();
-  live = await resultsFrame(10_000);
-  const rowAgain = live?.locator('table.stats tbody tr[data-key="GET /api/slow"] td.requests');
-  await rowAgain?.waitFor({ timeout: 10_000 }).catch(() => {});
+  // The only webview now: the frame locator waits for the row as the page draws it.
+  const rowAgain = view.locator('table.stats tbody tr[data-key="GET /api/slow"] td.requests');
+  await rowAgain.waitFor({ timeout: 10_000 }).catch(() => {});
   const reopenMs = Date.now() - reopenedAt;
-  const shownRequests = Number(await rowAgain?.textContent().catch(() => '0'));
+  const shownRequests = Number(await rowAgain.textContent({ timeout: 1000 }).catch(() => '0'));
+  live = await resultsFrame(10_000);
   const reopenState = await live?.locator('h2 .state').textContent().catch(() => '');
   check('closed mid-run and reopened, the panel shows the live rows within 2 s', closed && shownRequests > Number(watchedAfter.requests) && reopenState === 'running' && reopenMs <= 2000,
     `closed ${closed}, ${shownRequests} requests, ${reopenState}, ${reopenMs} ms after the command`);

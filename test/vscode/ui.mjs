@@ -275,12 +275,15 @@ try {
     JSON.stringify(restored ?? 'no panel'));
   await page.screenshot({ path: path.join(resultsDir, 'panel-after-reload.png') });
   // Back to the layout the next steps expect: one editor group, nothing open (a run opens the panel).
+  // The keyboard goes to the workbench, not to the webview, once an editor tab has been clicked.
+  await page.locator('.tab', { hasText: 'slow.load.ts' }).first().click().catch(() => {});
   await runCommand('View: Close All Editor Groups');
   await page.waitForTimeout(500);
 
   console.log('  ui: trace links (custom preset → a page served here)');
   await page.getByRole('treeitem', { name: /broken\.load\.ts/ }).click();
-  const otelLens = page.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
+  const brokenEditor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/broken'" }) });
+  const otelLens = brokenEditor.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
   await otelLens.first().waitFor();
   await page.waitForTimeout(500);
   const runClickedAt = Date.now();

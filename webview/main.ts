@@ -2,7 +2,7 @@
 // their trace ids. It only renders what the extension posts (HostToView) and asks for actions (ViewToHost).
 import { CategoryScale, Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import { assertNever, type HostToView, type ViewToHost } from '../src/shared/protocol.ts';
-import { generatorWarning, type Diagnostic, type FailureRow, type IntervalPoint, type RequestRow, type RunReport, type SlowRequest, type StatsSnapshot, type TelemetryCounts } from '../src/shared/report.ts';
+import { describeLostSpans, generatorWarning, type Diagnostic, type FailureRow, type IntervalPoint, type RequestRow, type RunReport, type SlowRequest, type StatsSnapshot, type TelemetryCounts } from '../src/shared/report.ts';
 import './style.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Tooltip, Legend, Filler);
@@ -117,7 +117,8 @@ function render(): void {
   }
   if (state.telemetry) {
     const t = state.telemetry;
-    sections.push(el('p', { class: 'telemetry' }, `Spans exported ${t.spansExported} · dropped ${t.spansDropped} · failed exports ${t.exportFailures}`));
+    const lost = describeLostSpans(t);
+    sections.push(el('p', { class: 'telemetry' }, `Spans exported ${t.spansExported} · dropped ${t.spansDropped} · failed exports ${t.exportFailures}${lost ? ` · ${lost}` : ''}`));
   }
   for (const chart of charts) chart.destroy();
   app.replaceChildren(...sections);

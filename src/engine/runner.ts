@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RunReport, RunState, StatsSnapshot } from '../shared/report.ts';
-import { createHttpClient, Response, type RequestTracer } from './http.ts';
+import { createHttpClient, Response, RunStopped, type RequestTracer } from './http.ts';
 import type { Telemetry } from './telemetry/types.ts';
 import type { Output, RunInfo } from './outputs/output.ts';
 import { Stats, type RequestSample } from './stats.ts';
@@ -47,8 +47,15 @@ export interface RunnerOptions {
   onState?: (state: RunState) => void;
 }
 
-/** Thrown into a virtual user's pending sleep when the run stops: ends the loop without counting an error. */
-class RunStopped extends Error {}
+/**
+ * A user whose iteration fails this fast (a typo, a throw before any request) waits out the rest of
+ * this time before its next one: a broken scenario runs at most 1000 / this iterations per second per
+ * user, each counted, instead of spinning a core.
+ */
+const MIN_FAILED_ITERATION_MS = 10;
+
+/** Lets timers, signals and I/O run: a macrotask, unlike `await` (a microtask) which could starve them. */
+const yieldToEventLoop = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
 
 /** One virtual user: its own HTTP client (connections), its context, its loop. */
 class VirtualUser {
@@ -63,10 +70,10 @@ class VirtualUser {
   readonly http: ReturnType<typeof createHttpClient>;
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
 
-  constructor(id: number, runner: Runner, baseUrl: URL, timeoutMs: number, tracer: RequestTracer | undefined) {
+  constructor(id: number, runner: Runner, baseUrl: URL, run: ResolvedRunOptions, tracer: RequestTracer | undefined) {
     this.id = id;
     this.http = createHttpClient({
-      baseUrl, userId: id, timeoutMs, tracer,
+      baseUrl, userId: id, timeoutMs: run.timeoutMs, maxBodyBytes: run.maxBodyBytes, tracer,
       sink: response => runner.recordRequest(this, response),
     });
     this.context = {
@@ -123,6 +130,8 @@ export class Runner {
   private arrivalsStarted = 0;
   private readonly stopped: Promise<void>;
   private signalStop!: () => void;
+  private readonly flushCut: Promise<void>;
+  private cutFlush!: () => void;
   private readonly checked = new WeakSet<Response>();
 
   constructor(options: RunnerOptions) {
@@ -131,6 +140,7 @@ export class Runner {
     // Scenarios that only use absolute URLs need no host: relative paths then fail with a clear message.
     this.baseUrl = new URL(options.run.host ?? 'http://host-not-set.invalid');
     this.stopped = new Promise(resolve => (this.signalStop = resolve));
+    this.flushCut = new Promise(resolve => (this.cutFlush = resolve));
   }
 
   get currentState(): RunState {
@@ -154,11 +164,23 @@ export class Runner {
     this.signalStop();
   }
 
-  /** Stops now: in-flight requests are cancelled (and not counted); the report is still written. */
+  /**
+   * Stops now: in-flight requests are cancelled, each counted as a failure 'cancelled at stop' on its
+   * row; the report is still written.
+   */
   cancel(reason: StopReason): void {
     this.stop(reason);
     this.cancelling = true;
     for (const user of this.users) void user.http.destroy();
+  }
+
+  /**
+   * Ends the telemetry flush now (a third Ctrl+C): the report is written with the export counts so far;
+   * spans not yet exported are counted as lost.
+   */
+  abortFlush(): void {
+    this.cancel('signal');
+    this.cutFlush();
   }
 
   /** Runs the scenario to the end and returns the report (already handed to every output). */
@@ -193,6 +215,7 @@ export class Runner {
     clearTimeout(graceTimer);
     if (outcome === 'grace-over') {
       this.cancelling = true;
+      // Each cancelled request settles (and is counted) inside destroy().
       await Promise.all([...this.users].map(u => u.http.destroy()));
     }
     clearInterval(ticker);
@@ -201,7 +224,10 @@ export class Runner {
     const endedAt = Date.now();
     const cpu = process.cpuUsage(cpuAtStart);
     // Every span ended with its iteration: flush them (bounded in time, even with the collector down).
-    const telemetry = await this.options.telemetry?.shutdown();
+    // A third Ctrl+C cuts it short: what was not exported by then is counted as lost.
+    const telemetry = this.options.telemetry
+      ? await Promise.race([this.options.telemetry.shutdown(), this.flushCut.then(() => this.options.telemetry!.abandon())])
+      : undefined;
 
     const summary = this.stats.summary(endedAt - this.startedAt);
     const parsed = parseThresholds({ ...run.thresholds });
@@ -258,14 +284,15 @@ export class Runner {
   }
 
   private newUser(): VirtualUser {
-    const user = new VirtualUser(this.nextUserId++, this, this.baseUrl, this.options.run.timeoutMs, this.options.telemetry?.tracer);
+    const user = new VirtualUser(this.nextUserId++, this, this.baseUrl, this.options.run, this.options.telemetry?.tracer);
     this.users.add(user);
     return user;
   }
 
   private startClosedUser(): void {
     const user = this.newUser();
-    user.done = this.closedLoop(user).finally(() => {
+    // Never rejects: an engine fault in one user's loop must not abort the whole stop (and lose the report).
+    user.done = this.closedLoop(user).catch((error: unknown) => this.recordIterationError(error)).finally(() => {
       this.users.delete(user);
       if (user.retiring && this.state !== 'stopping' && this.state !== 'stopped') this.rampingDown--;
     });
@@ -277,9 +304,14 @@ export class Runner {
     if (!(await this.hook(user, definition.options.onStart))) return;
     while (!user.retiring) {
       const startedAt = performance.now();
-      await this.iterate(user);
+      const failed = await this.iterate(user);
+      // An iteration without real I/O (a throw, a typo, only `vars`) settles in microtasks: without a
+      // macrotask turn here the loop would never let the run timer, the ticker or a signal handler run.
+      await yieldToEventLoop();
       if (user.retiring) break;
+      const elapsedMs = performance.now() - startedAt;
       try {
+        if (failed && elapsedMs < MIN_FAILED_ITERATION_MS) await user.sleep(MIN_FAILED_ITERATION_MS - elapsedMs);
         switch (wait.kind) {
           case 'none': break;
           case 'constant': await user.sleep(wait.ms); break;
@@ -294,6 +326,7 @@ export class Runner {
     await user.http.close();
   }
 
+
   /** Open model: one arrival takes an idle user, or a new one below the cap, or is dropped. */
   private arrive(maxUsers: number): void {
     this.arrivalsStarted++;
@@ -305,17 +338,24 @@ export class Runner {
       }
       user = this.newUser();
       const fresh = user;
-      fresh.done = this.hook(fresh, this.options.definition.options.onStart).then(ok => (ok ? this.openIteration(fresh) : undefined));
+      fresh.done = this.hook(fresh, this.options.definition.options.onStart).then(ok => (ok ? this.openIteration(fresh) : this.discard(fresh)))
+        .catch((error: unknown) => this.recordIterationError(error));
       return;
     }
     const ready = user;
-    ready.done = this.openIteration(ready);
+    ready.done = this.openIteration(ready).catch((error: unknown) => this.recordIterationError(error));
   }
 
   private async openIteration(user: VirtualUser): Promise<void> {
     await this.iterate(user);
     if (this.state === 'stopping' || this.state === 'stopped' || user.retiring) await this.leave(user);
     else this.idleUsers.push(user);
+  }
+
+  /** Open model: a user whose onStart failed never runs: close what onStart opened and forget it. */
+  private async discard(user: VirtualUser): Promise<void> {
+    await user.http.close();
+    this.users.delete(user);
   }
 
   /** Open model: a user leaves at the stop: onStop, close its connections. */
@@ -325,16 +365,22 @@ export class Runner {
     this.users.delete(user);
   }
 
-  /** One pass of the scenario function; a throw is an iteration error at the user's source line. */
-  private async iterate(user: VirtualUser): Promise<void> {
+  /**
+   * One pass of the scenario function; a throw is an iteration error at the user's source line.
+   * Resolves true when the iteration threw.
+   */
+  private async iterate(user: VirtualUser): Promise<boolean> {
+    let failed = false;
     try {
       await this.options.definition.fn(user.context);
     } catch (error) {
+      failed = true;
       if (!(error instanceof RunStopped) && !this.cancelling) this.recordIterationError(error);
     }
     user.http.endSpans();
     this.iterations++;
     user.context.iteration++;
+    return failed;
   }
 
   /** Runs onStart/onStop; a throw there is an iteration error and (for onStart) the user does not run. */
@@ -354,9 +400,8 @@ export class Runner {
     this.stats.recordIterationError(message, this.options.locate?.(error));
   }
 
-  /** The HTTP client's sink: every finished request. Requests cut off by a cancel are not counted. */
+  /** The HTTP client's sink: every finished request, those cancelled at the stop included ('cancelled at stop'). */
   recordRequest(user: VirtualUser, sample: RequestSample): void {
-    if (this.cancelling && sample.status === 0) return;
     if (sample.error !== undefined) user.failures++;
     this.stats.record(sample);
   }

@@ -3,8 +3,9 @@
  * and the run's resolved numbers once the options, the command line's flags and the defaults meet.
  */
 import type { Diagnostic } from '../shared/report.ts';
-import { describeValue, tryParseDuration } from '../shared/duration.ts';
+import { describeValue, formatDuration, tryParseDuration } from '../shared/duration.ts';
 import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './http.ts';
 import { positionAt } from '../shared/text-position.ts';
 import type { DurationInput, ScenarioDefinition, ScenarioOptions } from './types.ts';
 
@@ -33,7 +34,7 @@ interface Problem {
 
 const OPTION_NAMES = [
   'host', 'users', 'spawnRate', 'runTime', 'stages', 'arrivalRate', 'maxUsers', 'wait', 'thresholds',
-  'onStart', 'onStop', 'gracefulStop', 'timeout',
+  'onStart', 'onStop', 'gracefulStop', 'timeout', 'maxBodyBytes',
 ] as const satisfies readonly (keyof ScenarioOptions)[];
 // Compile-time guard: a new field in ScenarioOptions must be added to OPTION_NAMES, or it would be reported as unknown.
 const _everyOptionListed: [Exclude<keyof ScenarioOptions, (typeof OPTION_NAMES)[number]>] extends [never] ? true : never = true;
@@ -111,6 +112,9 @@ function findProblems(options: unknown, hooks: ValidationHooks): Problem[] {
     if (problem) report(['wait'], `wait: ${problem}`);
   }
   if (o.thresholds !== undefined) checkThresholds(o.thresholds, hooks, report);
+  if (o.maxBodyBytes !== undefined && !isPositiveInteger(o.maxBodyBytes)) {
+    report(['maxBodyBytes'], `maxBodyBytes: must be a positive whole number of bytes, e.g. 16_000_000, got ${describeValue(o.maxBodyBytes)}`);
+  }
   for (const hook of ['onStart', 'onStop'] as const) {
     if (o[hook] !== undefined && typeof o[hook] !== 'function') {
       report([hook], `${hook}: must be a function such as async ({ http }) => { ... }, got ${describeValue(o[hook])}`);
@@ -126,6 +130,18 @@ function checkDuration(o: Record<string, unknown>, key: 'runTime' | 'gracefulSto
   const parsed = tryParseDuration(o[key]);
   if (!parsed.ok) report([key], `${key}: ${parsed.message}`);
   else if (!allowZero && parsed.ms === 0) report([key], `${key}: must be longer than 0, got ${describeValue(o[key])}`);
+  else if (parsed.ms > MAX_TIMER_MS) report([key], tooLongForTimers(key, o[key]));
+}
+
+/**
+ * The longest duration Node's timers can hold (2^31 - 1 ms, about 24.8 days). A longer one overflows:
+ * Node fires it after 1 ms, so `runTime: '600h'` would end the run at once and pass.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The message for a duration longer than {@link MAX_TIMER_MS}, naming the option as the user wrote it. */
+export function tooLongForTimers(option: string, value: unknown): string {
+  return `${option}: ${describeValue(value)} is longer than the engine's timers can hold; the longest is ${formatDuration(MAX_TIMER_MS)} (about 24.8 days)`;
 }
 
 function checkStages(stages: unknown, report: Report): void {
@@ -148,6 +164,7 @@ function checkStages(stages: unknown, report: Report): void {
     else {
       const parsed = tryParseDuration(s.duration);
       if (!parsed.ok) report(['stages', i, 'duration'], `stages[${i}].duration: ${parsed.message}`);
+      else if (parsed.ms > MAX_TIMER_MS) report(['stages', i, 'duration'], tooLongForTimers(`stages[${i}].duration`, s.duration));
     }
     if (s.target === undefined) report(['stages', i], `stages[${i}].target: missing: the number of users at the end of this stage`);
     else if (!isNonNegativeInteger(s.target)) report(['stages', i, 'target'], `stages[${i}].target: must be an integer >= 0, got ${describeValue(s.target)}`);
@@ -418,6 +435,8 @@ export interface ResolvedRunOptions {
   gracefulStopMs: number;
   /** Default per-request timeout. */
   timeoutMs: number;
+  /** Default cap on the bytes of a response body kept in memory (the rest is counted and discarded). */
+  maxBodyBytes: number;
   thresholds: Readonly<Record<string, string>>;
 }
 
@@ -448,6 +467,7 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     const parsed = tryParseDuration(overrides.runTime);
     if (!parsed.ok) problems.push(`--run-time: ${parsed.message}`);
     else if (parsed.ms === 0) problems.push(`--run-time: must be longer than 0, got ${describeValue(overrides.runTime)}`);
+    else if (parsed.ms > MAX_TIMER_MS) problems.push(tooLongForTimers('--run-time', overrides.runTime));
     else runTimeMs = parsed.ms;
   }
   const host = overrides.host === undefined || overrides.host === '' ? options.host : overrides.host;
@@ -465,6 +485,9 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     const stages = options.stages.map(s => ({ durationMs: msOf(s.duration), target: s.target }));
     load = { kind: 'stages', stages };
     runTimeMs ??= stages.reduce((sum, s) => sum + s.durationMs, 0);
+    if (runTimeMs > MAX_TIMER_MS) {
+      throw new RunOptionsError([`stages: together they last ${formatDuration(runTimeMs)}, longer than the engine's timers can hold; the longest run is ${formatDuration(MAX_TIMER_MS)} (about 24.8 days)`]);
+    }
   } else if (users === undefined && options.arrivalRate !== undefined) {
     load = { kind: 'open', arrivalRate: options.arrivalRate, maxUsers: options.maxUsers! };
   } else {
@@ -480,6 +503,7 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     gracefulStopMs: msOf(options.gracefulStop ?? RUN_DEFAULTS.gracefulStop),
     timeoutMs: msOf(options.timeout ?? RUN_DEFAULTS.timeout),
     thresholds: { ...options.thresholds },
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
 }
 

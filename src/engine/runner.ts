@@ -8,7 +8,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { RunReport, RunState, StatsSnapshot } from '../shared/report.ts';
+import type { RunReport, RunState, StatsSnapshot, TelemetryCounts } from '../shared/report.ts';
+import { redactUrlCredentials } from '../shared/redact.ts';
 import { createHttpClient, Response, RunStopped, type RequestTracer } from './http.ts';
 import type { Telemetry } from './telemetry/types.ts';
 import type { Output, RunInfo } from './outputs/output.ts';
@@ -18,7 +19,7 @@ import type { LoadResponse, ScenarioDefinition, UserContext } from './types.ts';
 import type { ResolvedRunOptions } from './validate.ts';
 
 /** Why a run stopped, as the report says it. */
-export type StopReason = 'run-time' | 'signal' | 'stop-requested' | 'error';
+export type StopReason = 'run-time' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
 
 const TRANSITIONS: Record<RunState, readonly RunState[]> = {
   idle: ['spawning', 'stopping'],
@@ -133,6 +134,8 @@ export class Runner {
   private readonly flushCut: Promise<void>;
   private cutFlush!: () => void;
   private readonly checked = new WeakSet<Response>();
+  /** Why an output could not finish (a report file that could not be written), after `run()`. */
+  outputErrors: string[] = [];
 
   constructor(options: RunnerOptions) {
     this.options = options;
@@ -172,7 +175,11 @@ export class Runner {
     this.stop(reason);
     this.cancelling = true;
     for (const user of this.users) void user.http.destroy();
+    // Whatever the users' code still awaits (its own timers), the grace period is over.
+    this.endGrace?.();
   }
+
+  private endGrace: (() => void) | undefined;
 
   /**
    * Ends the telemetry flush now (a third Ctrl+C): the report is written with the export counts so far;
@@ -191,7 +198,7 @@ export class Runner {
     const cpuAtStart = process.cpuUsage();
     const info: RunInfo = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
-      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: run.host ?? '', otel: this.options.telemetry !== undefined,
+      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
     };
     for (const output of outputs) output.start(info);
     this.transition('spawning');
@@ -210,7 +217,10 @@ export class Runner {
     for (const idle of this.idleUsers.splice(0)) idle.done = this.leave(idle);
     const allDone = Promise.all([...this.users].map(u => u.done));
     let graceTimer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace-over'>(resolve => (graceTimer = setTimeout(() => resolve('grace-over'), this.cancelling ? 0 : run.gracefulStopMs)));
+    const graceOver = new Promise<'grace-over'>(resolve => {
+      graceTimer = setTimeout(() => resolve('grace-over'), this.cancelling ? 0 : run.gracefulStopMs);
+      this.endGrace = () => resolve('grace-over');
+    });
     const outcome = await Promise.race([allDone.then(() => 'done' as const), graceOver]);
     clearTimeout(graceTimer);
     if (outcome === 'grace-over') {
@@ -229,24 +239,15 @@ export class Runner {
       ? await Promise.race([this.options.telemetry.shutdown(), this.flushCut.then(() => this.options.telemetry!.abandon())])
       : undefined;
 
-    const summary = this.stats.summary(endedAt - this.startedAt);
-    const parsed = parseThresholds({ ...run.thresholds });
-    const report: RunReport = {
-      runId: this.runId,
-      scenario: this.options.scenario,
-      file: this.options.file,
-      startedAt: new Date(this.startedAt).toISOString(),
-      endedAt: new Date(endedAt).toISOString(),
-      durationMs: endedAt - this.startedAt,
-      ...summary,
-      thresholds: evaluateThresholds(parsed.thresholds, summary),
-      stopReason: this.stopReason,
-      iterations: this.iterations,
-      droppedIterations: this.droppedIterations,
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      ...(telemetry ? { telemetry } : {}),
-    };
-    await Promise.all(outputs.map(output => output.stop(report)));
+    const report = buildReport({
+      stats: this.stats, runId: this.runId, scenario: this.options.scenario, file: this.options.file,
+      startedAt: this.startedAt, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
+      iterations: this.iterations, droppedIterations: this.droppedIterations,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry,
+    });
+    // Every output gets the report even when one fails (a full disk): the failure is the caller's to show.
+    const written = await Promise.allSettled(outputs.map(output => output.stop(report)));
+    this.outputErrors = written.flatMap(result => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
     this.users.clear();
     this.transition('stopped');
     return report;
@@ -456,6 +457,11 @@ export class Runner {
     for (const output of this.options.outputs) output.add(snapshot);
   }
 
+  /** Iterations so far, for a coordinator that may have to write the report itself. */
+  get progress(): { iterations: number; droppedIterations: number; startedAt: number } {
+    return { iterations: this.iterations, droppedIterations: this.droppedIterations, startedAt: this.startedAt };
+  }
+
   snapshot(now = Date.now()): StatsSnapshot {
     return this.stats.snapshot({
       runId: this.runId, scenario: this.options.scenario, state: this.state, startedAt: this.startedAt, now,
@@ -464,7 +470,45 @@ export class Runner {
   }
 }
 
-function targetUsers(run: ResolvedRunOptions): number {
+/** What a report is made of; `stats` may be the runner's own or one rebuilt from the last encoded stats a worker sent. */
+export interface ReportParts {
+  stats: Stats;
+  runId: string;
+  scenario: string;
+  file: string;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt: number;
+  thresholds: Readonly<Record<string, string>>;
+  stopReason: StopReason;
+  iterations: number;
+  droppedIterations: number;
+  cpuMs: number;
+  telemetry: TelemetryCounts | undefined;
+}
+
+/** The run's report: the stats' summary, the thresholds evaluated on it, and the run's facts. */
+export function buildReport(parts: ReportParts): RunReport {
+  const summary = parts.stats.summary(parts.endedAt - parts.startedAt);
+  const parsed = parseThresholds({ ...parts.thresholds });
+  return {
+    runId: parts.runId,
+    scenario: parts.scenario,
+    file: parts.file,
+    startedAt: new Date(parts.startedAt).toISOString(),
+    endedAt: new Date(parts.endedAt).toISOString(),
+    durationMs: parts.endedAt - parts.startedAt,
+    ...summary,
+    thresholds: evaluateThresholds(parsed.thresholds, summary),
+    stopReason: parts.stopReason,
+    iterations: parts.iterations,
+    droppedIterations: parts.droppedIterations,
+    cpuMs: parts.cpuMs,
+    ...(parts.telemetry ? { telemetry: parts.telemetry } : {}),
+  };
+}
+
+export function targetUsers(run: ResolvedRunOptions): number {
   switch (run.load.kind) {
     case 'closed': return run.load.users;
     case 'stages': return Math.max(0, ...run.load.stages.map(s => s.target));

@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../shared/report.ts';
 import { describeValue, formatDuration, tryParseDuration } from '../shared/duration.ts';
+import { redactUrlCredentials } from '../shared/redact.ts';
 import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
 import { DEFAULT_MAX_BODY_BYTES } from './http.ts';
 import { positionAt } from '../shared/text-position.ts';
@@ -210,7 +211,7 @@ function checkThresholds(thresholds: unknown, hooks: ValidationHooks, report: Re
 }
 
 function hostProblem(host: unknown): string | undefined {
-  const problem = `must be an http:// or https:// URL such as 'http://127.0.0.1:8080', got ${describeValue(host)}`;
+  const problem = `must be an http:// or https:// URL such as 'http://127.0.0.1:8080', got ${redactUrlCredentials(describeValue(host))}`;
   if (typeof host !== 'string') return problem;
   try {
     const url = new URL(host);

@@ -14,6 +14,7 @@
  *   OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT
  * Logs are never exported: the engine has none to send.
  */
+import { redactUrlCredentials } from '../../shared/redact.ts';
 import { ATTR_SERVICE_NAME } from './attributes.ts';
 
 export type ExporterKind = 'otlp' | 'console';
@@ -221,11 +222,11 @@ class EnvReader {
     try {
       parsed = new URL(value);
     } catch {
-      if (used) this.problems.push(`${name}='${value}' is not a URL (e.g. http://localhost:4318)`);
+      if (used) this.problems.push(`${name}='${redactUrlCredentials(value)}' is not a URL (e.g. http://localhost:4318)`);
       return undefined;
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      if (used) this.problems.push(`${name}='${value}' must be an http:// or https:// URL`);
+      if (used) this.problems.push(`${name}='${redactUrlCredentials(value)}' must be an http:// or https:// URL`);
       return undefined;
     }
     return parsed.href;

@@ -166,8 +166,6 @@ export class Coordinator {
         if (message.snapshot.telemetry) this.lastTelemetry = message.snapshot.telemetry;
         for (const output of this.outputs) output.add(message.snapshot);
         break;
-      case 'state':
-        break;
       case 'internal-error':
         this.recordInternal(message.fault);
         break;

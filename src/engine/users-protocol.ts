@@ -6,7 +6,7 @@
  * the webview.
  */
 import type { RunOverrides } from '../shared/protocol.ts';
-import type { Diagnostic, RunReport, RunState, StatsSnapshot, TelemetryCounts } from '../shared/report.ts';
+import type { Diagnostic, RunReport, StatsSnapshot, TelemetryCounts } from '../shared/report.ts';
 import type { RunInfo } from './outputs/output.ts';
 import type { InternalError } from './session.ts';
 import type { EncodedStats } from './stats.ts';
@@ -33,8 +33,6 @@ export type UsersToCoordinator =
   | { kind: 'start'; info: RunInfo; thresholds: Record<string, string>; gracefulStopMs: number }
   /** A snapshot for the outputs, about once a second (relayed Output.add). */
   | { kind: 'snapshot'; snapshot: StatsSnapshot }
-  /** A state change of the runner. */
-  | { kind: 'state'; state: RunState }
   /** An exception from Loadlens's own code reached the worker (the run stops; its report is still written). */
   | { kind: 'internal-error'; fault: InternalError }
   /** The run ended: the outputs get the report. */

@@ -69,7 +69,6 @@ export async function runUsersWorker(data: UsersWorkerData): Promise<void> {
       otel: data.otel, serviceName: data.serviceName,
       onRunner: r => (runner = r),
       onInternalError: fault => post({ kind: 'internal-error', fault }),
-      onState: state => post({ kind: 'state', state }),
       outputs: run => [new RelayOutput(post, run)],
     });
     clearInterval(beat);

@@ -56,18 +56,25 @@ export async function runUsersWorker(data: UsersWorkerData): Promise<void> {
   };
   // From the start: loading a scenario whose top level never returns is a stuck worker too.
   const beat = setInterval(heartbeat, data.heartbeatMs);
-  port.on('message', (message: CoordinatorToUsers) => {
+  // A stop that comes while the scenario is still loading applies as soon as the runner exists.
+  const pending: CoordinatorToUsers[] = [];
+  const apply = (message: CoordinatorToUsers) => {
+    if (!runner) return void pending.push(message);
     switch (message.kind) {
-      case 'stop': runner?.stop(message.reason); break;
-      case 'cancel': runner?.cancel('signal'); break;
-      case 'abort-flush': runner?.abortFlush(); break;
+      case 'stop': runner.stop(message.reason); break;
+      case 'cancel': runner.cancel('signal'); break;
+      case 'abort-flush': runner.abortFlush(); break;
     }
-  });
+  };
+  port.on('message', apply);
   try {
     const result = await runSession({
       file: data.file, scenario: data.scenario, overrides: data.overrides, defaults: data.defaults,
       otel: data.otel, serviceName: data.serviceName,
-      onRunner: r => (runner = r),
+      onRunner: r => {
+        runner = r;
+        for (const message of pending.splice(0)) apply(message);
+      },
       onInternalError: fault => post({ kind: 'internal-error', fault }),
       outputs: run => [new RelayOutput(post, run)],
     });

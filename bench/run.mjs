@@ -16,7 +16,9 @@
 //   5. telemetry CPU per request: the tracer alone and the engine's HTTP client, per mode (bench/telemetry-cpu.ts)
 //
 // Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 50),
-// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu (default: all).
+//   6. isolation: the users in a worker thread (the default) vs in the main thread (LOADLENS_USERS_IN_PROCESS=1)
+//
+// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu|isolation (default: all).
 import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -242,7 +244,37 @@ async function telemetryCpu() {
   results.telemetryCpu = out;
 }
 
+/**
+ * What running the users in a worker thread costs (issue 11: the process that reports must never be
+ * the one that is stuck): the same engine, users in the worker (default) vs in the main thread.
+ * Both run pinned to one core, so the worker's heartbeat (encoded stats every 250 ms) and the relayed
+ * snapshots are paid on the same core as the requests.
+ */
+async function isolation() {
+  console.log(`\n== 6. Users in a worker thread vs in the main thread: ${connections} users, ${rounds} rounds of ${seconds} s, interleaved`);
+  const target = await startTarget(0);
+  const cpu = { worker: [], inProcess: [] };
+  const wall = { worker: [], inProcess: [] };
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const [key, env] of [['worker', {}], ['inProcess', { LOADLENS_USERS_IN_PROCESS: '1' }]]) {
+        const r = engineRates(await runEngine(target.url, connections, `${seconds}s`, { env }));
+        cpu[key].push(r.cpu);
+        wall[key].push(r.wall);
+      }
+      console.log(`round ${round}: req per CPU-s: worker ${fmt(cpu.worker.at(-1))} · main thread ${fmt(cpu.inProcess.at(-1))} | req/s: worker ${fmt(wall.worker.at(-1))} · main thread ${fmt(wall.inProcess.at(-1))}`);
+    }
+  } finally {
+    target.stop();
+  }
+  const ratio = median(cpu.worker) / median(cpu.inProcess);
+  const wallRatio = median(wall.worker) / median(wall.inProcess);
+  results.isolation = { cpu, wall, ratio, wallRatio };
+  console.log(`RATIO users in a worker / in the main thread: ${ratio.toFixed(2)} per CPU-second, ${wallRatio.toFixed(2)} per second  (target ≥ 0.95)  ${ratio >= 0.95 ? 'PASS' : 'FAIL'}`);
+}
+
 if (!only || only === 'throughput') await throughput();
+if (!only || only === 'isolation') await isolation();
 if (!only || only === 'telemetry') await telemetry();
 if (!only || only === 'users') await manyUsers();
 if (!only || only === 'memory') await memory();

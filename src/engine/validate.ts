@@ -177,18 +177,19 @@ function waitProblem(wait: unknown): string | undefined {
   if (typeof wait === 'number') return `${expected}, got ${wait} (did you mean constant(${wait})?)`;
   if (!isPlainObject(wait)) return `${expected}, got ${describeValue(wait)}`;
   const w = wait as Record<string, unknown>;
-  const seconds = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  // At most what a timer holds (2^31 - 1 ms): a longer sleep would overflow and end at once.
+  const seconds = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0 && value * 1000 <= MAX_TIMER_MS;
   switch (w.kind) {
     case 'between':
       if (!seconds(w.minSeconds) || !seconds(w.maxSeconds)) {
-        return `between(min, max) takes seconds >= 0, got between(${describeValue(w.minSeconds)}, ${describeValue(w.maxSeconds)})`;
+        return `between(min, max) takes seconds >= 0 and at most ${MAX_TIMER_MS / 1000} (what timers hold), got between(${describeValue(w.minSeconds)}, ${describeValue(w.maxSeconds)})`;
       }
       return (w.minSeconds as number) > (w.maxSeconds as number)
         ? `between(${w.minSeconds}, ${w.maxSeconds}): the minimum is above the maximum`
         : undefined;
     case 'constant':
     case 'constantPacing':
-      return seconds(w.seconds) ? undefined : `${w.kind}(seconds) takes seconds >= 0, got ${w.kind}(${describeValue(w.seconds)})`;
+      return seconds(w.seconds) ? undefined : `${w.kind}(seconds) takes seconds >= 0 and at most ${MAX_TIMER_MS / 1000} (what timers hold), got ${w.kind}(${describeValue(w.seconds)})`;
     default:
       return `${expected}, got ${describeValue(wait)}`;
   }

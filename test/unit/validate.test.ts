@@ -79,7 +79,10 @@ describe('validateScenarioOptions: what is wrong', () => {
       'maxUsers: only applies with arrivalRate (the open model); set users for a fixed number of users',
     ]],
     ['a wait with min above max', { wait: between(3, 1) }, ['wait: between(3, 1): the minimum is above the maximum']],
-    ['a negative wait', { wait: constant(-1) }, ['wait: constant(seconds) takes seconds >= 0, got constant(-1)']],
+    ['a negative wait', { wait: constant(-1) }, ['wait: constant(seconds) takes seconds >= 0 and at most 2147483.647 (what timers hold), got constant(-1)']],
+    ['a wait longer than timers hold', { wait: constant(3_000_000) }, ['wait: constant(seconds) takes seconds >= 0 and at most 2147483.647 (what timers hold), got constant(3000000)']],
+    ['a runTime longer than timers hold', { runTime: '600h' }, ["runTime: '600h' is longer than the engine's timers can hold; the longest is 596h31m24s (about 24.8 days)"]],
+    ['a maxBodyBytes that is not a whole number', { maxBodyBytes: 1.5 }, ['maxBodyBytes: must be a positive whole number of bytes, e.g. 16_000_000, got 1.5']],
     ['a wait written as a number', { wait: 2 }, [
       'wait: must be between(min, max), constant(seconds) or constantPacing(seconds), got 2 (did you mean constant(2)?)',
     ]],

@@ -175,7 +175,8 @@ function statsTable(report: RunReport): string {
       `<td class="method">${escapeHtml(r.method)}</td><td class="name">${breakable(isAggregate ? 'Aggregated' : r.name)}</td>` +
       `<td class="num">${r.count}</td><td class="num${r.failures > 0 ? ' fails' : ''}">${fails}</td>` +
       [r.p50, r.p90, r.p95, r.p99, r.avg, r.min, r.max].map((v) => `<td class="num">${formatMs(v)}</td>`).join('') +
-      `<td class="num">${formatBytes(r.avgSize)}</td><td class="num">${formatRate(r.currentRps)}</td><td class="num">${formatMs(r.ttfbAvg)}</td>` +
+      `<td class="num">${formatBytes(r.avgSize)}${r.truncatedBodies ? ` <small title="bodies longer than maxBodyBytes: read and counted, the rest discarded">${r.truncatedBodies} truncated</small>` : ''}</td>` +
+      `<td class="num">${formatRate(r.currentRps)}</td><td class="num">${formatMs(r.ttfbAvg)}</td>` +
       `<td class="num">${connect}</td><td class="statuses">${statuses}</td></tr>`;
   };
   return `<div class="scroll"><table class="stats"><thead><tr>${head.join('')}</tr></thead>` +

@@ -2,7 +2,7 @@
 // loop or out of memory ends with a report of what was measured (the users run in a worker thread).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli, readReport, reportPath, scenarioFile, target } from './support.ts';
+import { cli, readReport, reportPath, scenarioFile, target, until } from './support.ts';
 
 const MB = 1024 * 1024;
 
@@ -70,9 +70,11 @@ export const limited = scenario({ host: '${body.url}', users: 1, runTime: '20s',
     const report = reportPath('body-limit');
     const run = cli([file, '--headless', '--report', report], { limitMs: 40_000 });
     // Three bodies, then SIGTERM: the run ends at once (the user only sleeps by then).
-    await new Promise<void>(resolve => { const poll = setInterval(() => { if (body.received() === 3) { clearInterval(poll); setTimeout(resolve, 1500); } }, 50); });
+    const ready = await until(() => body.received() === 3, 30_000, 'the three bodies').then(() => true, () => false);
+    if (ready) await new Promise(resolve => setTimeout(resolve, 1500));
     run.child.kill('SIGTERM');
     const { code, stderr } = await run.ended;
+    assert.ok(ready, `the three requests were not sent: ${stderr}`);
     assert.equal(code, 0, stderr);
     const result = readReport(report);
     const rows = Object.fromEntries(result.requests.filter(r => r.method === 'GET').map(r => [r.name, [r.count, r.failures, r.truncatedBodies ?? 0, r.avgSize]]));

@@ -54,8 +54,19 @@ const bundles = [
     define: { __LOADLENS_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   },
   {
+    // The embedded OTLP receiver's worker thread (src/receiver/worker.ts), started by the extension;
+    // it runs in the extension host's Node, hence the same target.
     ...common,
-    entryPoints: { webview: 'webview/main.ts' },
+    entryPoints: { 'receiver-worker': 'src/receiver/worker.ts' },
+    outdir: dist,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
+    ...common,
+    // webview/index.ts picks the page: the results panel (main.ts) or the trace view (trace-view.ts).
+    entryPoints: { webview: 'webview/index.ts' },
     outdir: dist,
     platform: 'browser',
     format: 'iife',
@@ -66,7 +77,7 @@ const bundles = [
 
 if (args.has('--bench')) {
   // The same engine on undici 8, so `npm run bench` can compare the two majors inside the engine itself.
-  const engine = bundles[1];
+  const engine = bundles.find(options => options.entryPoints.engine);
   bundles.push({ ...engine, entryPoints: { 'engine-undici8': 'src/engine/main.ts' }, alias: { undici: 'undici8' } });
 }
 

@@ -67,6 +67,16 @@ export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 /** Called with every finished request, which is also its stats sample (the runner records it). */
 export type RequestSink = (response: Response) => void;
 
+/**
+ * Learns where in the scenario each stats row is made. Asked on every request (a cheap lookup); only
+ * the first request of a row captures a stack, so the source location costs once per row.
+ */
+export interface RowLocations {
+  needsLocation(method: string, name: string): boolean;
+  /** `callSite.stack` is the stack of the `http.*` call, frames of the user's file included. */
+  learnLocation(method: string, name: string, callSite: { stack?: string }): void;
+}
+
 export interface HttpClientOptions {
   baseUrl: URL;
   userId: number;
@@ -79,6 +89,7 @@ export interface HttpClientOptions {
   maxBodyBytes?: number;
   sink: RequestSink;
   tracer?: RequestTracer;
+  rowLocations?: RowLocations;
 }
 
 /**
@@ -329,7 +340,7 @@ export interface UserHttpClient extends HttpClient {
 
 /** Builds the `http` object of one virtual user. Call `close()` when the user stops. */
 export function createHttpClient(options: HttpClientOptions): UserHttpClient {
-  const { baseUrl, userId, sink, tracer } = options;
+  const { baseUrl, userId, sink, tracer, rowLocations } = options;
   const connections = new UserConnections(options.timeoutMs);
   const targets = new TargetCache(baseUrl);
   /** Completed requests whose spans are still open (bounded by the user's concurrency). */
@@ -355,6 +366,12 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     if (owner.cancelled) return Promise.reject(new RunStopped());
     const url = requestOptions.query ? resolveUrl(baseUrl, path, requestOptions.query) : targets.resolve(path);
     const name = requestOptions.name ?? url.pathname;
+    if (rowLocations?.needsLocation(method, name)) {
+      // Synchronously, before any await, so the stack still holds the scenario line that called http.*.
+      const callSite: { stack?: string } = {};
+      Error.captureStackTrace(callSite, request);
+      rowLocations.learnLocation(method, name, callSite);
+    }
     let headers = requestOptions.headers ? { ...DEFAULT_HEADERS, ...requestOptions.headers } : DEFAULT_HEADERS;
     let body: string | Uint8Array | undefined = requestOptions.body;
     if (requestOptions.json !== undefined) {

@@ -8,13 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { RunReport, RunState, StatsSnapshot, TelemetryCounts } from '../shared/report.ts';
+import type { RunReport, RunState, SourceLocation, StatsSnapshot, TelemetryCounts, ThresholdResult } from '../shared/report.ts';
 import { redactUrlCredentials } from '../shared/redact.ts';
-import { createHttpClient, Response, RunStopped, type RequestTracer } from './http.ts';
+import { createHttpClient, Response, RunStopped, type RequestTracer, type RowLocations } from './http.ts';
 import type { Telemetry } from './telemetry/types.ts';
 import type { Output, RunInfo } from './outputs/output.ts';
-import { Stats, type RequestSample } from './stats.ts';
-import { evaluateThresholds, parseThresholds } from './thresholds.ts';
+import { GROUP_METHOD, Stats, type RequestSample } from './stats.ts';
+import { evaluateThresholds, parseThresholds, type ParsedThreshold } from './thresholds.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from './types.ts';
 import type { ResolvedRunOptions } from './validate.ts';
 
@@ -42,6 +42,8 @@ export interface RunnerOptions {
   telemetry?: Telemetry;
   /** Maps an error thrown by scenario code to `file:line:column` in the user's source. */
   locate?: (error: unknown) => string | undefined;
+  /** Where each threshold's key is written in the scenario's options, by key (see `locateOption`). */
+  thresholdLocations?: Readonly<Record<string, SourceLocation>>;
   /** The run id (also on the telemetry's resource and baggage); a new UUID by default. */
   runId?: string;
   /** Called on each state change (the IPC output and tests listen). */
@@ -76,6 +78,7 @@ class VirtualUser {
     this.http = createHttpClient({
       baseUrl, userId: id, timeoutMs: run.timeoutMs, maxBodyBytes: run.maxBodyBytes, tracer,
       sink: response => runner.recordRequest(this, response),
+      rowLocations: runner.rowLocations,
     });
     this.context = {
       http: this.http,
@@ -113,6 +116,11 @@ class VirtualUser {
 export class Runner {
   readonly runId: string;
   readonly stats = new Stats();
+  /** Each row's place in the scenario, learned from the first request's (or group's) stack. */
+  readonly rowLocations: RowLocations = {
+    needsLocation: (method, name) => this.stats.needsLocation(method, name),
+    learnLocation: (method, name, callSite) => this.stats.setLocation(method, name, parseWhere(this.options.locate?.(callSite))),
+  };
   private state: RunState = 'idle';
   private readonly options: RunnerOptions;
   private readonly baseUrl: URL;
@@ -244,6 +252,7 @@ export class Runner {
       startedAt: this.startedAt, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
       iterations: this.iterations, droppedIterations: this.droppedIterations,
       cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry,
+      locateThresholds: (parsed, results) => this.locatedThresholds(parsed, results),
     });
     // Every output gets the report even when one fails (a full disk): the failure is the caller's to show.
     const written = await Promise.allSettled(outputs.map(output => output.stop(report)));
@@ -430,7 +439,23 @@ export class Runner {
     return failedCheck === undefined;
   }
 
+  /** Threshold results (in the order of `parsed`) with the line of each one's key, when known. */
+  private locatedThresholds(parsed: ReturnType<typeof parseThresholds>['thresholds'], results: ThresholdResult[]): ThresholdResult[] {
+    const locations = this.options.thresholdLocations;
+    if (!locations) return results;
+    return results.map((result, i) => {
+      const key = parsed[i]?.key;
+      const location = key === undefined || !Object.hasOwn(locations, key) ? undefined : locations[key];
+      return location ? { ...result, location } : result;
+    });
+  }
+
   async group<R>(user: VirtualUser, name: string, fn: () => Promise<R>): Promise<R> {
+    if (this.stats.needsLocation(GROUP_METHOD, name)) {
+      const callSite: { stack?: string } = {};
+      Error.captureStackTrace(callSite);
+      this.rowLocations.learnLocation(GROUP_METHOD, name, callSite);
+    }
     const failuresBefore = user.failures;
     const startedAt = performance.now();
     let thrown: unknown;
@@ -485,6 +510,8 @@ export interface ReportParts {
   droppedIterations: number;
   cpuMs: number;
   telemetry: TelemetryCounts | undefined;
+  /** Adds each threshold's place in the scenario (the runner knows them; a rebuilt report may not). */
+  locateThresholds?: (parsed: ParsedThreshold[], results: ThresholdResult[]) => ThresholdResult[];
 }
 
 /** The run's report: the stats' summary, the thresholds evaluated on it, and the run's facts. */
@@ -499,7 +526,9 @@ export function buildReport(parts: ReportParts): RunReport {
     endedAt: new Date(parts.endedAt).toISOString(),
     durationMs: parts.endedAt - parts.startedAt,
     ...summary,
-    thresholds: evaluateThresholds(parsed.thresholds, summary),
+    thresholds: parts.locateThresholds
+      ? parts.locateThresholds(parsed.thresholds, evaluateThresholds(parsed.thresholds, summary))
+      : evaluateThresholds(parsed.thresholds, summary),
     stopReason: parts.stopReason,
     iterations: parts.iterations,
     droppedIterations: parts.droppedIterations,
@@ -529,4 +558,10 @@ export function stagesTarget(stages: readonly { durationMs: number; target: numb
     stageStart += stage.durationMs;
   }
   return from;
+}
+
+/** `file:line:column` (as `locate` returns it) as a SourceLocation. */
+function parseWhere(where: string | undefined): SourceLocation | undefined {
+  const match = where === undefined ? null : /^(.*):(\d+):(\d+)$/.exec(where);
+  return match ? { file: match[1]!, line: Number(match[2]), column: Number(match[3]) } : undefined;
 }

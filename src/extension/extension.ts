@@ -1,7 +1,8 @@
 // Activation only wires the parts together; each part owns its registrations.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
+import { chooseOtlpDestination } from '../shared/otel-endpoint.ts';
+import { assertNever, type RunOverrides, type RunRequest } from '../shared/protocol.ts';
 import { durationProblem } from '../shared/settings.ts';
 import * as codeLens from './codelens.ts';
 import { ResultsPanel, ResultsPanelSerializer, VIEW_TYPE, type PanelEvents } from './results-panel.ts';
@@ -9,12 +10,21 @@ import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { EmbeddedReceiver } from './embedded-receiver.ts';
+import * as scenarioDecorations from './scenario-decorations.ts';
+import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
+import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
 export interface LoadlensApi {
   runs: RunController;
+  /** What a click on a trace id does (the panel's links; hovers and tests call it too). */
+  openTrace(target: TraceLinkTarget): void;
   receiver: EmbeddedReceiver;
   panel(): ResultsPanel | undefined;
+  /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
+  traceViews(): TraceView[];
+  /** The run's numbers on the scenario's lines (decorations, hovers, Problems). */
+  decorations: scenarioDecorations.ScenarioDecorations;
 }
 
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
@@ -29,19 +39,81 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
 
   const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
   const statusBar = new StatusBar();
+  const decorations = new scenarioDecorations.ScenarioDecorations();
+  const receiver = new EmbeddedReceiver(
+    output,
+    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024) }),
+    path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
+  );
+  const copy = (text: string): void => {
+    void vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage(`Loadlens: copied ${text}`, 3000);
+  };
+  const traceViewDeps: TraceViewDeps = {
+    receiver,
+    platform: () => {
+      try {
+        return traceLinkTemplate(settings.otel.traceLink) === undefined ? undefined : settings.otel.traceLink.preset;
+      } catch {
+        return undefined; // a broken platform setting: openTrace says what is wrong when it is clicked
+      }
+    },
+    openTrace: target => openTrace(target),
+    copy,
+  };
+  /**
+   * Opens one trace: in the user's platform (a preset or their template) with the run's time range,
+   * the load generator's service name and the run id filled in; else in Loadlens's own trace view.
+   */
+  const openTrace = (given: TraceLinkTarget): void => {
+    // The engine's service.name: OTEL_SERVICE_NAME of the editor's environment wins, as in the engine.
+    const target: TraceLinkTarget = { service: process.env.OTEL_SERVICE_NAME || settings.otel.serviceName, ...given };
+    let template: string | undefined;
+    try {
+      template = traceLinkTemplate(settings.otel.traceLink);
+    } catch (error) {
+      if (!(error instanceof TraceLinkSettingError)) throw error;
+      output.appendLine(`[trace link] ${error.message}`);
+      void vscode.window.showErrorMessage(`Loadlens: ${error.message}`, 'Open Setting').then(choice => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', error.setting);
+      });
+      return;
+    }
+    if (template === undefined) {
+      // Preset 'embedded' (the default): Loadlens's own trace view, from the embedded receiver.
+      TraceView.show(context.extensionUri, target, traceViewDeps);
+      return;
+    }
+    const url = buildTraceLink(template, target);
+    output.appendLine(`[trace link] ${url}`);
+    // Passed as the string itself: a vscode.Uri would decode and re-encode the query, which changes
+    // encoded JSON such as Grafana's `panes`; the extension host parses a string but opens it verbatim.
+    void vscode.env.openExternal(url as unknown as vscode.Uri);
+  };
   const events: PanelEvents = {
     stopRun: () => runs.stop(),
-    openTrace: traceId => {
-      void vscode.env.clipboard.writeText(traceId);
-      void vscode.window.showInformationMessage(`Trace id ${traceId} copied to the clipboard.`);
-    },
+    openTrace,
+    copy,
   };
 
-  const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
-  /** Where the engine exports: OTEL_EXPORTER_OTLP_ENDPOINT of the editor's environment, the setting, else the embedded receiver. */
-  const otlpEnvironment = async (): Promise<Record<string, string>> => {
-    if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
-    return { OTEL_EXPORTER_OTLP_ENDPOINT: settings.otel.endpoint || (await receiver.endpoint()) };
+  /**
+   * Where the engine exports (see chooseOtlpDestination): the OTLP variables of the editor's
+   * environment, the setting, else the embedded receiver, whose URL is returned to show in the panel.
+   */
+  const otlpEnvironment = async (): Promise<{ environment: Record<string, string>; receiverUrl?: string }> => {
+    const destination = chooseOtlpDestination(process.env, settings.otel.endpoint);
+    switch (destination.source) {
+      case 'environment':
+        return { environment: {} };
+      case 'setting':
+        return { environment: { OTEL_EXPORTER_OTLP_ENDPOINT: destination.endpoint } };
+      case 'embedded': {
+        const receiverUrl = await receiver.endpoint();
+        return { environment: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl }, receiverUrl };
+      }
+      default:
+        return assertNever(destination);
+    }
   };
 
   const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}): Promise<RunOutcome | undefined> => {
@@ -60,8 +132,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       defaults: { users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime, host: settings.run.host },
     };
     let environment: Record<string, string> = {};
+    let receiverUrl: string | undefined;
     try {
-      if (request.otel) environment = await otlpEnvironment();
+      if (request.otel) ({ environment, receiverUrl } = await otlpEnvironment());
     } catch (error) {
       const message = `Loadlens: could not start the OTLP receiver on port ${settings.otel.receiverPort} (loadlens.otel.receiverPort): ${(error as Error).message}`;
       output.appendLine(message);
@@ -69,6 +142,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       return undefined;
     }
     const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+    panel.setOtlpReceiver(receiverUrl);
     const outcome = await runs.run(request, environment);
     if (outcome.problem) {
       panel.showEngineError(outcome.problem);
@@ -98,6 +172,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     receiver,
     statusBar,
     ...codeLens.register(),
+    ...scenarioDecorations.register(decorations, runs),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
@@ -107,6 +182,18 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       ResultsPanel.active?.showEngineMessage(message);
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new ResultsPanelSerializer(context.extensionUri, events)),
+    vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, new TraceViewSerializer(context.extensionUri, traceViewDeps)),
+    { dispose: () => TraceView.all.forEach(view => view.dispose()) },
+    // Takes a TraceLinkTarget (hovers pass one through a command URI) or a bare trace id; with none, asks.
+    vscode.commands.registerCommand('loadlens.open-trace', async (given?: TraceLinkTarget | string) => {
+      const target = typeof given === 'string' ? { traceId: given } : given ?? (await askTraceId());
+      if (!target) return;
+      if (typeof target.traceId !== 'string' || !/^[0-9a-f]{32}$/i.test(target.traceId)) {
+        void vscode.window.showErrorMessage(`Loadlens: Open Trace needs a trace id of 32 hexadecimal digits, got ${JSON.stringify(target.traceId)}`);
+        return;
+      }
+      openTrace(target);
+    }),
     // Each run command takes (file, scenario) from its CodeLens; a third argument, run options, serves
     // keybindings, tasks and tests.
     vscode.commands.registerCommand('loadlens.run-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => runScenario(true, uri && scenario ? [uri, scenario] : undefined, given)),
@@ -118,7 +205,16 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, panel: () => ResultsPanel.active };
+  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations };
+}
+
+/** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */
+async function askTraceId(): Promise<TraceLinkTarget | undefined> {
+  const traceId = await vscode.window.showInputBox({
+    prompt: 'Trace id (32 hex digits)',
+    validateInput: value => (/^[0-9a-f]{32}$/i.test(value.trim()) ? undefined : 'A W3C trace id: 32 hexadecimal digits'),
+  });
+  return traceId ? { traceId: traceId.trim().toLowerCase() } : undefined;
 }
 
 export function deactivate(): void {

@@ -1,12 +1,16 @@
 // The results panel: one webview showing the current (or last) run. Restored when VS Code reloads.
 import * as vscode from 'vscode';
 import { assertNever, type EngineToHost, type HostToView, type ViewToHost } from '../shared/protocol.ts';
+import type { TraceLinkTarget } from '../shared/trace-link.ts';
 
 export const VIEW_TYPE = 'loadlens.results';
 
 export interface PanelEvents {
   stopRun(): void;
-  openTrace(traceId: string, startMs?: number, endMs?: number): void;
+  /** A trace id was clicked: open it (the user's platform, or Loadlens's trace view). */
+  openTrace(target: TraceLinkTarget): void;
+  /** Put `text` on the clipboard (the page's copy buttons). */
+  copy(text: string): void;
 }
 
 export class ResultsPanel implements vscode.Disposable {
@@ -16,6 +20,8 @@ export class ResultsPanel implements vscode.Disposable {
   /** Messages posted before the page said `ready` (a new panel loads while the run starts); bounded. */
   private pending: HostToView[] | undefined = [];
   private readonly disposables: vscode.Disposable[] = [];
+  /** The embedded receiver's URL when the coming run exports to it, shown in the panel's header. */
+  private otlpReceiver: string | undefined;
   /** Every message posted to the page, for the integration tests (bounded). */
   readonly posted: HostToView[] = [];
 
@@ -53,13 +59,18 @@ export class ResultsPanel implements vscode.Disposable {
     );
   }
 
+  /** The embedded receiver's URL for the next run (undefined: the run exports elsewhere, or not at all). */
+  setOtlpReceiver(url: string | undefined): void {
+    this.otlpReceiver = url;
+  }
+
   /** Forwards an engine message to the page, translated to what the page understands. */
   showEngineMessage(message: EngineToHost): void {
     switch (message.kind) {
       case 'started': {
         const { kind: _kind, ...run } = message;
         this.replay = [];
-        this.post({ kind: 'run-started', ...run });
+        this.post({ kind: 'run-started', ...run, ...(this.otlpReceiver === undefined ? {} : { otlpReceiver: this.otlpReceiver }) });
         this.panel.title = `Loadlens: ${message.scenario}`;
         break;
       }
@@ -114,7 +125,10 @@ export class ResultsPanel implements vscode.Disposable {
         this.events.stopRun();
         break;
       case 'open-trace':
-        this.events.openTrace(message.traceId, message.startMs, message.endMs);
+        this.events.openTrace(message.target);
+        break;
+      case 'copy':
+        this.events.copy(message.text);
         break;
       default:
         assertNever(message);

@@ -2,7 +2,11 @@
  * Every message between the three programs, as discriminated unions on `kind`. Each side switches on
  * `kind` and lets the compiler check exhaustiveness (`assertNever`). Messages are plain JSON.
  */
+import type { ReceiverCounts } from '../receiver/receiver.ts';
+import type { TraceStoreStats } from '../receiver/trace-store.ts';
+import type { ReceivedSpan } from '../receiver/types.ts';
 import type { Diagnostic, RunReport, StatsSnapshot } from './report.ts';
+import type { TraceLinkTarget } from './trace-link.ts';
 
 /**
  * Run options from outside the scenario file. As `overrides` (CLI flags, the CodeLens "Options…") they
@@ -55,8 +59,11 @@ export type HostToEngine =
   | { kind: 'ping'; seq: number };
 
 export type HostToView =
-  /** extension → webview: a run started (resets the panel). */
-  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string }
+  /**
+   * extension → webview: a run started (resets the panel). `otlpReceiver`: the embedded receiver's URL
+   * when the run exports to it, so the user can point the application there too.
+   */
+  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; otlpReceiver?: string }
   /** extension → webview: live numbers. */
   | { kind: 'stats'; snapshot: StatsSnapshot }
   /** extension → webview: the final report. */
@@ -64,15 +71,71 @@ export type HostToView =
   /** extension → webview: the scenario did not start, with the problems. */
   | { kind: 'invalid'; diagnostics: Diagnostic[]; problems: string[] }
   /** extension → webview: the engine died or could not start. */
-  | { kind: 'engine-error'; message: string };
+  | { kind: 'engine-error'; message: string }
+  /**
+   * extension → trace view: every span of the trace received so far, sent again whenever more arrive.
+   * `platform` names the configured observability platform, when there is one ("Open in platform").
+   * `receiving` is false when Loadlens's receiver is not running (no run since the editor started), so no
+   * span can arrive until one does.
+   */
+  | { kind: 'trace'; traceId: string; spans: ReceivedSpan[]; receiving: boolean; platform?: string };
 
 export type ViewToHost =
   /** webview → extension: the page loaded and listens (send the latest state). */
   | { kind: 'ready' }
   /** webview → extension: the Stop button. */
   | { kind: 'stop-run' }
-  /** webview → extension: a trace id was clicked. */
-  | { kind: 'open-trace'; traceId: string; startMs?: number; endMs?: number };
+  /**
+   * webview → extension: a trace id was clicked (results panel), or "Open in platform" (trace view); the
+   * extension fills what the page does not know (service).
+   */
+  | { kind: 'open-trace'; target: TraceLinkTarget }
+  /** webview → extension: put this text (a whole trace id) on the clipboard. */
+  | { kind: 'copy'; text: string };
+
+/** What the embedded receiver's worker thread is started with (its `workerData`). */
+export interface ReceiverWorkerData {
+  /** 0: a free port. A taken fixed port falls back to a free one (`listening.wantedPortTaken`). */
+  port: number;
+  host: string;
+  budgetBytes: number;
+}
+
+/** The receiver worker's numbers: its store, its requests, and its own V8 heap. */
+export interface ReceiverWorkerStats {
+  store: TraceStoreStats;
+  requests: ReceiverCounts;
+  /** The worker isolate's used heap, in bytes (after a full GC when the query asked for one). */
+  heapUsedBytes: number;
+}
+
+export type HostToReceiver =
+  /** extension → receiver worker: the stored spans of one trace (answered by `trace`). */
+  | { kind: 'trace'; requestId: number; traceId: string }
+  /** extension → receiver worker: every stored span (tests; answered by `spans`). */
+  | { kind: 'spans'; requestId: number }
+  /** extension → receiver worker: the store's counts and the worker's heap; `gc` runs a full GC first (bench, tests). */
+  | { kind: 'stats'; requestId: number; gc: boolean }
+  /** extension → receiver worker: start (true) or stop (false) sending `traces-updated`. */
+  | { kind: 'watch-updates'; on: boolean }
+  /** extension → receiver worker: stop listening and exit. */
+  | { kind: 'close' };
+
+export type ReceiverToHost =
+  /** receiver worker → extension: the OTLP/HTTP server listens at `url`. */
+  | { kind: 'listening'; url: string; port: number; wantedPortTaken: boolean }
+  /** receiver worker → extension: the server could not start (the worker then exits). */
+  | { kind: 'start-failed'; message: string; code: string }
+  /** receiver worker → extension: the answer to `trace` ([] when the trace is unknown). */
+  | { kind: 'trace'; requestId: number; spans: ReceivedSpan[] }
+  /** receiver worker → extension: the answer to `spans`. */
+  | { kind: 'spans'; requestId: number; spans: ReceivedSpan[] }
+  /** receiver worker → extension: the answer to `stats`. */
+  | { kind: 'stats'; requestId: number; stats: ReceiverWorkerStats }
+  /** receiver worker → extension: traces that got new spans since the last such message (at most 4 a second, while watched). */
+  | { kind: 'traces-updated'; traceIds: string[] }
+  /** receiver worker → extension: closed; the worker exits next. */
+  | { kind: 'closed' };
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);

@@ -5,6 +5,7 @@
 import { tryParseDuration } from './duration.ts';
 import type { RunOverrides } from './protocol.ts';
 import { RUN_DEFAULTS } from './run-defaults.ts';
+import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';
 
 /**
  * Why `text` is not a usable run time, or undefined when it is: the engine's own duration syntax (so a
@@ -17,7 +18,11 @@ export function durationProblem(text: string): string | undefined {
 
 export interface LoadlensSettings {
   readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
-  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number }>;
+  /**
+   * `receiverPort`: the embedded receiver's port (0: a free one). `receiverBudgetMB`: the memory its
+   * trace store may hold, in MiB.
+   */
+  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number; receiverBudgetMB: number; traceLink: Readonly<TraceLinkSettings> }>;
 }
 
 /** A setting whose value was rejected, and the default used instead. */
@@ -29,7 +34,7 @@ export interface SettingProblem {
 /** Every setting's default; package.json's `contributes.configuration` declares the same values (a unit test checks). */
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '' }),
-  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 4318 }),
+  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 0, receiverBudgetMB: 32, traceLink: DEFAULT_TRACE_LINK_SETTINGS }),
 });
 
 type Raw = (key: string) => unknown;
@@ -51,6 +56,7 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
   const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0');
   const string = (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string');
   const port = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be a port number from 0 to 65535');
+  const budget = (v: unknown) => (typeof v === 'number' && v >= 1 && v <= 4096 ? undefined : 'must be a number of MB from 1 to 4096');
   const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
   const duration = (v: unknown) => (typeof v === 'string' ? durationProblem(v) : 'must be a string');
   const url = (v: unknown) => {
@@ -63,6 +69,22 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
       return 'must be an http:// or https:// URL';
     }
   };
+  const preset = (v: unknown) => (TRACE_LINK_PRESETS.includes(v as TraceLinkPreset) ? undefined : `must be one of ${TRACE_LINK_PRESETS.join(', ')}`);
+  const link = DEFAULT_TRACE_LINK_SETTINGS;
+  const traceLink: TraceLinkSettings = Object.freeze({
+    preset: read('otel.traceLink.preset', link.preset, preset),
+    template: read('otel.traceLink.template', link.template, string),
+    baseUrl: read('otel.traceLink.baseUrl', link.baseUrl, string),
+    grafanaDatasource: read('otel.traceLink.grafanaDatasource', link.grafanaDatasource, string),
+    honeycombTeam: read('otel.traceLink.honeycombTeam', link.honeycombTeam, string),
+    honeycombEnvironment: read('otel.traceLink.honeycombEnvironment', link.honeycombEnvironment, string),
+    honeycombDataset: read('otel.traceLink.honeycombDataset', link.honeycombDataset, string),
+    splunkRealm: read('otel.traceLink.splunkRealm', link.splunkRealm, string),
+    datadogSite: read('otel.traceLink.datadogSite', link.datadogSite, string),
+  });
+  // The preset is kept even when incomplete: a click then says again what to set, rather than
+  // silently opening another place.
+  for (const problem of traceLinkProblems(traceLink)) problems.push({ setting: problem.setting, message: problem.message });
   const settings: LoadlensSettings = Object.freeze({
     run: Object.freeze({
       users: read('run.users', DEFAULT_SETTINGS.run.users, positiveInteger),
@@ -76,6 +98,8 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
       endpoint: read('otel.endpoint', DEFAULT_SETTINGS.otel.endpoint, url),
       serviceName: read('otel.serviceName', DEFAULT_SETTINGS.otel.serviceName, string),
       receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
+      receiverBudgetMB: read('otel.receiverBudgetMB', DEFAULT_SETTINGS.otel.receiverBudgetMB, budget),
+      traceLink,
     }),
   });
   return { settings, problems };

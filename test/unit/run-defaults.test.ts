@@ -16,10 +16,15 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 const declared = manifest.contributes.configuration.properties;
 
 test('run defaults: package.json declares every loadlens.* setting with the default the settings reader uses', () => {
+  // Nested objects (e.g. otel.traceLink) are separate settings in the manifest: flatten them the same way.
   const inCode: Record<string, unknown> = {};
-  for (const [group, values] of Object.entries(DEFAULT_SETTINGS)) {
-    for (const [key, value] of Object.entries(values as Record<string, unknown>)) inCode[`loadlens.${group}.${key}`] = value;
-  }
+  const flatten = (prefix: string, values: object): void => {
+    for (const [key, value] of Object.entries(values)) {
+      if (value !== null && typeof value === 'object' && !Array.isArray(value)) flatten(`${prefix}.${key}`, value as object);
+      else inCode[`${prefix}.${key}`] = value;
+    }
+  };
+  flatten('loadlens', DEFAULT_SETTINGS);
   const inManifest = Object.fromEntries(Object.entries(declared).map(([key, schema]) => [key, schema.default]));
   assert.deepEqual(inManifest, inCode);
 });

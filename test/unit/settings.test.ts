@@ -19,9 +19,34 @@ const cases: Array<{ values: Record<string, unknown>; run?: object; otel?: objec
   { values: { 'run.runTime': '1h30m' }, run: { runTime: '1h30m' }, problems: [] },
   { values: { 'run.runTime': '0s' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "0s"); using "30s"'] },
   { values: { 'otel.endpoint': 'localhost:4318' }, otel: { endpoint: '' }, problems: ['loadlens.otel.endpoint: must be an http:// or https:// URL (got "localhost:4318"); using ""'] },
-  { values: { 'otel.receiverPort': 70000 }, otel: { receiverPort: 4318 }, problems: ['loadlens.otel.receiverPort: must be a port number from 0 to 65535 (got 70000); using 4318'] },
+  { values: { 'otel.receiverPort': 70000 }, otel: { receiverPort: 0 }, problems: ['loadlens.otel.receiverPort: must be a port number from 0 to 65535 (got 70000); using 0'] },
+  { values: { 'otel.receiverPort': 4318 }, otel: { receiverPort: 4318 }, problems: [] },
+  { values: { 'otel.receiverBudgetMB': 64 }, otel: { receiverBudgetMB: 64 }, problems: [] },
+  { values: { 'otel.receiverBudgetMB': 0 }, otel: { receiverBudgetMB: 32 }, problems: ['loadlens.otel.receiverBudgetMB: must be a number of MB from 1 to 4096 (got 0); using 32'] },
+  { values: { 'otel.receiverBudgetMB': '32' }, otel: { receiverBudgetMB: 32 }, problems: ['loadlens.otel.receiverBudgetMB: must be a number of MB from 1 to 4096 (got "32"); using 32'] },
   { values: { 'otel.enabled': 'yes' }, otel: { enabled: true }, problems: ['loadlens.otel.enabled: must be true or false (got "yes"); using true'] },
 ];
+
+test('settings: the trace link settings, read into settings.otel.traceLink', () => {
+  const { settings, problems } = parseSettings(from({ 'otel.traceLink.preset': 'tempo', 'otel.traceLink.baseUrl': 'http://localhost:3000', 'otel.traceLink.grafanaDatasource': 'tempo-uid' }));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(settings.otel.traceLink, { ...DEFAULT_SETTINGS.otel.traceLink, preset: 'tempo', baseUrl: 'http://localhost:3000', grafanaDatasource: 'tempo-uid' });
+  assert.ok(Object.isFrozen(settings.otel.traceLink));
+});
+
+const traceLinkCases: Array<{ values: Record<string, unknown>; preset: string; problems: string[] }> = [
+  { values: { 'otel.traceLink.preset': 'newrelic' }, preset: 'embedded', problems: ['loadlens.otel.traceLink.preset: must be one of embedded, custom, jaeger, tempo, honeycomb, splunk, datadog, zipkin, signoz, elastic, aspire (got "newrelic"); using "embedded"'] },
+  { values: { 'otel.traceLink.preset': 'tempo' }, preset: 'tempo', problems: ["loadlens.otel.traceLink.baseUrl: is empty; the 'tempo' preset needs your Grafana, e.g. http://localhost:3000"] },
+  { values: { 'otel.traceLink.preset': 'custom', 'otel.traceLink.template': 'http://localhost:16686/search' }, preset: 'custom', problems: ['loadlens.otel.traceLink.template: must contain {traceId} (got "http://localhost:16686/search")'] },
+  { values: { 'otel.traceLink.preset': 'custom', 'otel.traceLink.template': 'java\tscript:alert(1)//{traceId}' }, preset: 'custom', problems: ['loadlens.otel.traceLink.template: must be an http:// or https:// URL (got "java\\tscript:alert(1)//{traceId}")'] },
+];
+for (const { values, preset, problems } of traceLinkCases) {
+  test(`settings: trace link ${JSON.stringify(values)}`, () => {
+    const result = parseSettings(from(values));
+    assert.deepEqual(result.problems.map(p => p.message), problems);
+    assert.equal(result.settings.otel.traceLink.preset, preset);
+  });
+}
 
 for (const { values, run, otel, problems } of cases) {
   test(`settings: ${JSON.stringify(values)}`, () => {

@@ -2,7 +2,12 @@
 // a *.load.ts opened from the explorer, the "Run" CodeLens clicked, and the results panel read from the
 // webview's DOM in headless Chromium. The scenario targets a loopback server started here, which
 // counts what it receives; the panel must show the same count.
-// Ends with "ui: N passed, N failed"; a screenshot lands in test-results/ui-panel.png.
+// Then trace links: with the `custom` preset pointing at a page served here, a click on a failure's
+// trace id in the panel opens that page for exactly that trace id, and the copy button copies it whole.
+// Then, with nothing configured (the preset removed), a failure's trace id opens Loadlens's trace view on
+// that trace, and the scenario's call line shows its numbers and a hover with the failures.
+// Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
+// editor-decorations.png; ui-last.png at the end).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -21,22 +26,54 @@ const check = (name, ok, detail = '') => {
   console.log(`    ${ok ? '✔' : '✖'} ${name}${detail ? ` (${detail})` : ''}`);
 };
 
-// The target: counts GET /api/items.
+// The target: counts GET /api/items; /api/broken and /api/orders always answer 500 (failures with trace ids).
 let served = 0;
 const target = http.createServer((req, res) => {
   if (req.url?.startsWith('/api/items')) served++;
+  if (req.url?.startsWith('/api/orders')) res.statusCode = 500;
   req.resume();
+  if (req.url?.startsWith('/api/broken')) res.statusCode = 500;
   req.on('end', () => res.end('{"items":[1,2,3]}'));
 });
 await new Promise(resolve => target.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${target.address().port}`;
 
+// The user's "platform": a page per trace, recording every path it is asked for.
+const tracePageRequests = [];
+const tracePages = http.createServer((req, res) => {
+  tracePageRequests.push(req.url);
+  res.setHeader('content-type', 'text/html');
+  res.end(`<!DOCTYPE html><title>trace page</title><p id="trace">${encodeURI(req.url)}</p>`);
+});
+await new Promise(resolve => tracePages.listen(0, '127.0.0.1', resolve));
+const tracePagesUrl = `http://127.0.0.1:${tracePages.address().port}`;
+
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'loadlens-ui-'));
+mkdirSync(path.join(workspace, '.vscode'));
+writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({
+  'loadlens.otel.traceLink.preset': 'custom',
+  'loadlens.otel.traceLink.template': `${tracePagesUrl}/trace/{traceId}?from={startMs}&to={endMs}&run={runId}`,
+  // A free port for the embedded receiver: other test runs on this machine may hold 4318.
+  'loadlens.otel.receiverPort': 0,
+}, null, 2));
+writeFileSync(path.join(workspace, 'broken.load.ts'), `import { scenario, constant } from 'loadlens';
+
+export const broken = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
+  await http.get('/api/broken');
+});
+`);
 writeFileSync(path.join(workspace, 'items.load.ts'), `import { scenario, constant } from 'loadlens';
 
 export const items = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '4s', wait: constant(0.05) }, async ({ http, check }) => {
   const res = await http.get('/api/items?page=1', { name: '/api/items' });
   check(res, { 'three items': r => r.json().items.length === 3 });
+});
+`);
+
+writeFileSync(path.join(workspace, 'orders.load.ts'), `import { scenario, constant } from 'loadlens';
+
+export const orders = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
+  await http.get('/api/orders/7', { name: '/api/orders/{id}' });
 });
 `);
 
@@ -46,9 +83,18 @@ const vsix = path.join(root, `loadlens-${version}.vsix`);
 
 const server = await startCodeServer({ smokeDriver: false, installVsix: vsix });
 const browser = await launchBrowser();
-const page = await (await browser.newContext({ viewport: { width: 1500, height: 950 } })).newPage();
+const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+const page = await context.newPage();
 page.setDefaultTimeout(60_000);
 const started = Date.now();
+/** Runs a command by its title from the command palette. */
+const runCommand = async title => {
+  await page.keyboard.press('F1');
+  await page.keyboard.type(title);
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+};
 try {
   console.log('  ui: installed .vsix, CodeLens, results panel');
   await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
@@ -79,16 +125,118 @@ try {
   check('three live charts are drawn', canvases === 3, `${canvases} canvases`);
   const tab = await page.locator('.tab', { hasText: 'Loadlens' }).first().innerText();
   check('the panel tab names the scenario', tab.includes('items'), tab.trim());
+  await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') });
+
+  console.log('  ui: trace links (custom preset → a page served here)');
+  await page.getByRole('treeitem', { name: /broken\.load\.ts/ }).click();
+  const otelLens = page.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
+  await otelLens.first().waitFor();
+  await page.waitForTimeout(500);
+  const runClickedAt = Date.now();
+  await otelLens.first().click();
+  // This run's end (the panel still says 'finished' for the previous run until this one starts).
+  await view.locator('h2', { hasText: 'broken' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  const link = view.locator('table.failures a.trace').first();
+  await link.waitFor();
+  const traceId = await link.getAttribute('data-trace-id');
+  const title = await link.getAttribute('title');
+  const shown = await link.innerText();
+  check('a failure shows its trace id shortened, the whole id on hover', /^[0-9a-f]{32}$/.test(traceId ?? '') && title === `Open trace ${traceId}` && shown === `${traceId.slice(0, 12)}…`, `${shown} / ${title}`);
+  const popup = context.waitForEvent('page', { timeout: 20_000 }).catch(() => undefined);
+  const before = tracePageRequests.length;
+  await link.click();
+  // VS Code may ask before opening an external site; localhost is trusted, but answer if it asks.
+  const openButton = page.getByRole('button', { name: /^Open$/ });
+  if (await openButton.isVisible({ timeout: 2000 }).catch(() => false)) await openButton.click();
+  const opened = await popup;
+  for (const deadline = Date.now() + 15_000; tracePageRequests.length === before && Date.now() < deadline;) await new Promise(r => setTimeout(r, 100));
+  const asked = tracePageRequests.slice(before).find(u => u.startsWith('/trace/'));
+  const query = new URL(asked ?? '/', tracePagesUrl).searchParams;
+  check('clicking the failure\'s trace id opens the platform page for exactly that trace', asked !== undefined && asked.split('?')[0] === `/trace/${traceId}`, `asked ${asked ?? 'nothing'}${opened ? `; popup ${opened.url()}` : ''}`);
+  const from = Number(query.get('from'));
+  check('the link searches from a minute before the run started', from > runClickedAt - 70_000 && from < runClickedAt - 50_000, `from ${from}, run clicked ${runClickedAt}`);
+  check('the link carries the run id', /^[0-9a-f-]{36}$/.test(query.get('run') ?? ''), query.get('run') ?? 'none');
+  await opened?.close().catch(() => {});
+
+  // The copy button beside that same (shortened) id.
+  const copy = view.locator(`table.failures .trace-id:has(a[data-trace-id="${traceId}"]) button.copy`).first();
+  const copies = await copy.getAttribute('data-copy');
+  await copy.click();
+  let clipboard = '';
+  for (const deadline = Date.now() + 5000; clipboard !== traceId && Date.now() < deadline; await page.waitForTimeout(200)) {
+    clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(error => `(unreadable: ${error.message})`);
+  }
+  check('the copy button copies the whole trace id', clipboard === traceId, `clipboard ${clipboard}, button ${copies}`);
+
+  console.log('  ui: nothing configured: the trace view');
+  // The user removes the platform: trace ids open Loadlens's own view again.
+  writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'loadlens.otel.receiverPort': 0 }, null, 2));
+  await page.waitForTimeout(1500);
+  // Open it beside broken.load.ts's editor, not in the panel's group (the last click was in the panel).
+  await runCommand('View: Focus First Editor Group');
+  await page.getByRole('treeitem', { name: /orders\.load\.ts/ }).click();
+  await page.locator('.tab.active', { hasText: 'orders.load.ts' }).waitFor();
+  const ordersEditor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/orders/7'" }) });
+  const ordersLens = ordersEditor.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
+  await ordersLens.first().waitFor();
+  await ordersLens.first().click();
+  await view.locator('h2', { hasText: 'orders' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  const orderLink = view.locator('table.failures a.trace').first();
+  await orderLink.waitFor();
+  const orderTraceId = await orderLink.getAttribute('data-trace-id');
+  check('the failure has a trace id', /^[0-9a-f]{32}$/.test(orderTraceId ?? ''), orderTraceId ?? 'none');
+  await orderLink.click();
+  // The trace view is a second webview; its inner page says data-view="trace".
+  let traceFrame;
+  for (const deadline = Date.now() + 30_000; !traceFrame && Date.now() < deadline; await page.waitForTimeout(250)) {
+    for (const frame of page.frames()) {
+      const isTrace = await frame.evaluate(() => document.body?.dataset.view === 'trace' && document.querySelector('.span-row') !== null).catch(() => false);
+      if (isTrace) traceFrame = frame;
+    }
+  }
+  check('the trace view opened with spans', traceFrame !== undefined);
+  if (traceFrame) {
+    const shownId = await traceFrame.locator('.trace-full-id').innerText();
+    check('it shows the clicked trace id in full', shownId === orderTraceId, shownId);
+    const spanRows = await traceFrame.locator('.span-row').allInnerTexts();
+    check('its waterfall has the request\'s CLIENT span', spanRows.some(r => /CLIENT/.test(r) && r.includes('GET /api/orders/{id}')), spanRows.join(' / ').replace(/\s+/g, ' '));
+    const details = await traceFrame.locator('.span-details').innerText();
+    check('the span\'s attributes are shown', /http\.request\.method\s+GET/.test(details) && details.includes(`url.full\t${url}/api/orders/7`) && /http\.response\.status_code\s+500/.test(details),
+      details.split('\n').filter(l => /http\.|url\./.test(l)).join('; '));
+    const tabs = await page.locator('.tab').allInnerTexts();
+    check('the tab is titled by the trace', tabs.some(t => t.includes(`Trace ${orderTraceId.slice(0, 8)}`)), tabs.join(' | ').replace(/\s+/g, ' '));
+    await page.screenshot({ path: path.join(resultsDir, 'trace-view.png') });
+  }
+
+  console.log('  ui: the call line shows its numbers and a hover with the failures');
+  await page.locator('.tab', { hasText: 'orders.load.ts' }).first().click();
+  // Room for the screenshot: the editor alone, no notification over it.
+  for (const command of ['View: Toggle Maximize Editor Group', 'View: Toggle Secondary Side Bar Visibility', 'Notifications: Clear All Notifications']) await runCommand(command);
+  // The editor draws a decoration's text as CSS ::after content on a span of its line.
+  const lineWithNumbers = () => page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-line')]
+    .filter(line => line.textContent?.includes("http.get('/api/orders/7'"))
+    .map(line => [...line.querySelectorAll('span')].map(span => getComputedStyle(span, '::after').content).filter(c => c.includes('failed')).join(''))
+    .join(''));
+  let numbers = '';
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && numbers === ''; await page.waitForTimeout(200)) numbers = await lineWithNumbers();
+  check('the http.get line ends with its numbers', /p95 [\d.]+ m?s · (\d+) \/ \1 failed/.test(numbers), numbers);
+  await page.locator('.monaco-editor .view-line', { hasText: "http.get('/api/orders/7'" }).locator('span', { hasText: 'http' }).first().hover();
+  // The Problem's own hover says 'HTTP 500' first; Loadlens's hover with the trace links follows.
+  const hover = page.locator('.monaco-hover:visible', { hasText: 'HTTP 500 ×' });
+  const hoverText = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
+  check('its hover lists the failure with trace links', /HTTP 500 × \d+: [0-9a-f]{12}…/.test(hoverText), hoverText.replace(/\s+/g, ' '));
+  await page.screenshot({ path: path.join(resultsDir, 'editor-decorations.png') });
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
-  await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') }).catch(() => {});
+  await page.screenshot({ path: path.join(resultsDir, 'ui-last.png') }).catch(() => {});
   await browser.close().catch(() => {});
   server.stop();
   target.close();
+  tracePages.close();
 }
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshot: test-results/ui-panel.png`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png (ui-last.png: the end)`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -2,7 +2,7 @@
 // loop or out of memory ends with a report of what was measured (the users run in a worker thread).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cli, readReport, reportPath, scenarioFile, target, until } from './support.ts';
+import { bundledEngine, cli, readReport, reportPath, scenarioFile, target, until } from './support.ts';
 
 const MB = 1024 * 1024;
 
@@ -24,7 +24,7 @@ function bodyServer(bodyBytes: number) {
   });
 }
 
-test('faults: 8 users reading 200 MB bodies stay under 300 MB of RSS; the bodies are streamed, counted and marked truncated on the row', async () => {
+test('faults: 8 users reading 200 MB bodies stay under 300 MB of RSS; the bodies are streamed, counted and marked truncated on the row', async t => {
   const big = await bodyServer(200 * MB);
   try {
     // On this shared machine a 200 MB body takes seconds: the stop (no grace) cancels the 8 bodies mid-stream.
@@ -35,17 +35,27 @@ export const big = scenario({ host: '${big.url}', users: 8, runTime: '6s', grace
 });
 `);
     const report = reportPath('big-bodies');
-    const { code, killed, stderr, peakRssMb } = await cli([file, '--headless', '--report', report], { limitMs: 40_000 }).ended;
+    const { code, killed, stderr, peakRssMb } = await cli([file, '--headless', '--report', report], { limitMs: 40_000, script: await bundledEngine() }).ended;
     assert.equal(killed, false, stderr);
     assert.equal(code, 0, stderr);
     assert.ok(peakRssMb > 0 && peakRssMb < 300, `peak RSS ${Math.round(peakRssMb)} MB (before the fix: 1.36 GB)`);
+    t.diagnostic(`peak RSS ${Math.round(peakRssMb)} MB`);
     const result = readReport(report);
     const row = result.requests.find(r => r.method === 'GET' && r.name === '/big');
     assert.ok(row, JSON.stringify(result.requests));
     assert.equal(result.totals.requests, big.received(), 'the report counts what the server received, cancelled included');
-    assert.equal(row.count, 8);
-    assert.equal(row.truncatedBodies, 8, 'each body outgrew the 4 MiB default: counted on its row');
-    assert.ok(row.avgSize > 4 * MB, `bytes past the limit are still counted: ${Math.round(row.avgSize / MB)} MB a body`);
+    // Bodies that arrived whole (2xx) and those cancelled by the stop (no grace) make up the row.
+    const completed = row.statusClasses['2xx'] ?? 0;
+    const cancelled = row.statusClasses.error ?? 0;
+    assert.equal(completed + cancelled, row.count);
+    assert.ok(cancelled >= 1 && cancelled <= 8, `cancelled ${cancelled}`);
+    assert.equal(row.failures, cancelled);
+    assert.deepEqual(result.failures.map(f => [f.error, f.count]), [['cancelled at stop', cancelled]]);
+    // Every whole body outgrew the 4 MiB default and is counted on its row (so may cancelled ones past 4 MiB).
+    assert.ok(row.truncatedBodies! >= Math.max(completed, 1) && row.truncatedBodies! <= row.count, `truncated ${row.truncatedBodies} of ${row.count} (${completed} whole)`);
+    // Bytes past the limit are still counted: the whole bodies alone weigh 200 MB each.
+    assert.ok(row.avgSize * row.count >= completed * 200 * MB, `bytes ${row.avgSize * row.count}`);
+    assert.ok(row.avgSize > 4 * MB, `${Math.round(row.avgSize / MB)} MB a body`);
   } finally {
     await big.close();
   }

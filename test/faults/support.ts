@@ -8,14 +8,35 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ENGINE_NODE_FLAGS } from '../../src/shared/engine-flags.ts';
 import type { RunReport } from '../../src/shared/report.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const engine = process.env.LOADLENS_FAULTS_ENGINE ?? path.join(root, 'src/engine/main.ts');
 export const dir = mkdtempSync(path.join(os.tmpdir(), 'loadlens-faults-'));
+
+let bundled: Promise<string> | undefined;
+
+/**
+ * The engine as it ships: dist/engine.js built into this suite's temporary folder (once per test file).
+ * For memory bounds: running from source costs a second type-stripping module loader in the users
+ * worker (about 40 MB of RSS) that the product never pays. LOADLENS_FAULTS_ENGINE wins when set.
+ */
+export function bundledEngine(): Promise<string> {
+  if (process.env.LOADLENS_FAULTS_ENGINE) return Promise.resolve(process.env.LOADLENS_FAULTS_ENGINE);
+  bundled ??= new Promise<string>((resolve, reject) => {
+    const outdir = path.join(dir, 'dist');
+    const build = spawn(process.execPath, [path.join(root, 'scripts/build.mjs'), `--outdir=${outdir}`], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    build.stderr!.on('data', chunk => (stderr += chunk));
+    build.on('exit', code => (code === 0 ? resolve(path.join(outdir, 'engine.js')) : reject(new Error(`build failed (${code}): ${stderr}`))));
+  });
+  return bundled;
+}
 
 export function scenarioFile(name: string, source: string): string {
   const file = path.join(dir, `${name}.load.ts`);
@@ -44,9 +65,14 @@ export interface CliRun {
  * `loadlens run ARGS` as a child process. It is SIGKILLed after `limitMs` (a hung run fails its test
  * instead of hanging the suite). Peak RSS is the kernel's high-water mark (VmHWM), sampled every 100 ms.
  */
-export function cli(args: string[], { env = {}, limitMs = 30_000 }: { env?: Record<string, string>; limitMs?: number } = {}): CliRun {
+export function cli(args: string[], { env = {}, limitMs = 30_000, script = engine }: { env?: Record<string, string>; limitMs?: number; script?: string } = {}): CliRun {
   const started = performance.now();
-  const child = spawn(process.execPath, [engine, 'run', ...args], { env: { ...process.env, NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // The engine's own Node options, as the bin's shebang and the extension pass them.
+  // A bundle outside the checkout finds esbuild's binary only through ESBUILD_BINARY_PATH (as the .vsix ships it beside itself).
+  const esbuild = script.endsWith('.js') && !process.env.ESBUILD_BINARY_PATH
+    ? { ESBUILD_BINARY_PATH: createRequire(path.join(root, 'package.json')).resolve(`@esbuild/${process.platform}-${process.arch}/bin/esbuild`) }
+    : {};
+  const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, script, 'run', ...args], { env: { ...process.env, NO_COLOR: '1', ...esbuild, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let peakRssKb = 0;

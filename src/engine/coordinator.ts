@@ -36,7 +36,7 @@ export interface CoordinatorOptions {
   heapLimitMb?: number;
   /** No heartbeat for this long: the users are stuck (a synchronous loop). Default 10 000 ms. */
   stuckAfterMs?: number;
-  /** How often the worker sends its stats. Default 250 ms. */
+  /** How often the worker sends a heartbeat (its encoded stats ride on one a second at most). Default 250 ms. */
   heartbeatMs?: number;
   /** Margin after the grace period and the telemetry flush before a stop is forced. Default 15 000 ms. */
   stopMarginMs?: number;
@@ -153,7 +153,8 @@ export class Coordinator {
     this.lastBeatAt = Date.now();
     switch (message.kind) {
       case 'heartbeat':
-        this.last = message;
+        // Stats come with some heartbeats only: keep the newest stats, and the newest counts.
+        this.last = { ...message, stats: message.stats ?? this.last?.stats };
         break;
       case 'start':
         this.info = message.info;

@@ -105,8 +105,8 @@ test('faults: a synchronous infinite loop in a scenario ends in a report of what
 import { scenario } from 'loadlens';
 export const spin = scenario({ host: '${ok.url}', users: 1, runTime: '5m', thresholds: { requests: '>= 20' } }, async ({ http, iteration }) => {
   if (iteration < 20) return void (await http.get('/before'));
-  // Long enough for the next heartbeat (every 250 ms) to carry the 20 requests, then stuck for good.
-  await new Promise(resolve => setTimeout(resolve, 800));
+  // Long enough for the next stats (sent at most once a second) to carry the 20 requests, then stuck for good.
+  await new Promise(resolve => setTimeout(resolve, 2500));
   for (;;) { /* a synchronous loop: never yields */ }
 });
 `);
@@ -134,7 +134,7 @@ import { scenario } from 'loadlens';
 const hoard: string[] = [];
 export const oom = scenario({ host: '${ok.url}', users: 1, runTime: '5m' }, async ({ http, iteration }) => {
   if (iteration < 10) return void (await http.get('/before'));
-  await new Promise(resolve => setTimeout(resolve, 800));
+  await new Promise(resolve => setTimeout(resolve, 2500));
   for (;;) {
     hoard.push('x'.repeat(64) + Math.random());
     if (hoard.length % 50_000 === 0) await new Promise(resolve => setImmediate(resolve));

@@ -42,7 +42,9 @@ export const typo = scenario({ host: 'http://127.0.0.1:9', users: 1, runTime: '3
 `);
   const report = reportPath('typo');
   const run = cli([file, '--headless', '--report', report], { limitMs: 20_000 });
-  await new Promise(resolve => setTimeout(resolve, 1500));
+  // Once the run has started (its header is printed), give it a second of spinning iterations.
+  await until(() => run.stdout().includes('Loadlens typo'), 15_000, 'the run to start');
+  await new Promise(resolve => setTimeout(resolve, 1000));
   run.child.kill('SIGTERM');
   const { code, killed, stderr } = await run.ended;
   assert.equal(killed, false, `SIGTERM was ignored (before the fix only SIGKILL stopped it): ${stderr}`);

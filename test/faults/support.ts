@@ -59,6 +59,8 @@ export interface CliRun {
   ended: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; killed: boolean; ms: number; peakRssMb: number }>;
   /** Text on stderr so far. */
   stderr(): string;
+  /** Text on stdout so far. */
+  stdout(): string;
 }
 
 /**
@@ -94,7 +96,7 @@ export function cli(args: string[], { env = {}, limitMs = 30_000, script = engin
     clearTimeout(limit);
     resolve({ code, signal, stdout, stderr, killed, ms: performance.now() - started, peakRssMb: peakRssKb / 1024 });
   }));
-  return { child, ended, stderr: () => stderr };
+  return { child, ended, stderr: () => stderr, stdout: () => stdout };
 }
 
 export interface Target {

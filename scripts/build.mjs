@@ -5,15 +5,20 @@
 //   node scripts/build.mjs --production  minified, no source maps (what the .vsix ships)
 //   node scripts/build.mjs --tests       also bundles the VS Code integration suite into out/test/
 //   node scripts/build.mjs --bench       also builds dist/engine-undici8.js (the engine on undici 8, for npm run bench)
+//   node scripts/build.mjs --outdir=DIR  writes the bundles to DIR instead of dist/ (the notices test)
+// Every build but --watch also writes dist/THIRD-PARTY-NOTICES.txt: the licenses of the packages bundled.
 import * as esbuild from 'esbuild';
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
+import { thirdPartyNotices } from './third-party-notices.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
 const production = args.has('--production');
 const watch = args.has('--watch');
+const outdirArg = [...args].find(a => a.startsWith('--outdir='));
+const dist = outdirArg ? path.resolve(outdirArg.slice('--outdir='.length)) : path.join(root, 'dist');
 
 const common = {
   bundle: true,
@@ -22,6 +27,7 @@ const common = {
   logLevel: 'warning',
   legalComments: 'linked',
   absWorkingDir: root,
+  metafile: true,
 };
 
 /** @type {esbuild.BuildOptions[]} */
@@ -29,7 +35,7 @@ const bundles = [
   {
     ...common,
     entryPoints: { extension: 'src/extension/extension.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
@@ -38,7 +44,7 @@ const bundles = [
   {
     ...common,
     entryPoints: { engine: 'src/engine/main.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'node',
     format: 'cjs',
     target: 'node22',
@@ -50,7 +56,7 @@ const bundles = [
   {
     ...common,
     entryPoints: { webview: 'webview/main.ts' },
-    outdir: 'dist',
+    outdir: dist,
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
@@ -80,8 +86,8 @@ if (args.has('--tests')) {
   });
 }
 
-await rm(path.join(root, 'dist'), { recursive: true, force: true });
-await mkdir(path.join(root, 'dist'), { recursive: true });
+await rm(dist, { recursive: true, force: true });
+await mkdir(dist, { recursive: true });
 
 if (watch) {
   for (const options of bundles) {
@@ -91,6 +97,13 @@ if (watch) {
   console.log('[watch] building; Ctrl+C to stop');
 } else {
   const started = Date.now();
-  await Promise.all(bundles.map(options => esbuild.build(options)));
+  const results = await Promise.all(bundles.map(options => esbuild.build(options)));
+  const shipped = results.flatMap((result, i) => (bundles[i].outdir === dist ? [{ bundle: bundleNames(bundles[i]), metafile: result.metafile }] : []));
+  await writeFile(path.join(dist, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices(root, shipped));
   console.log(`built ${bundles.length} bundles${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
+}
+
+/** 'dist/engine.js' for a bundle's entry points: where the notices say a package ships. */
+function bundleNames(options) {
+  return Object.keys(options.entryPoints).map(name => `dist/${name}.js`).join(', ');
 }

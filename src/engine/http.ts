@@ -108,7 +108,7 @@ export class Response implements LoadResponse, RequestSample {
     return this.bodyText;
   }
 
-  json<T = any>(): T {
+  json<T = unknown>(): T {
     const text = this.text();
     try {
       return JSON.parse(text) as T;

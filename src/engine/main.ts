@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
+import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
 import { useBundledEsbuild } from './esbuild-binary.ts';
 import { HtmlReportOutput } from './outputs/report-html.ts';
 import { JsonReportOutput } from './outputs/report.ts';
@@ -14,15 +15,18 @@ import { NdjsonOutput } from './outputs/ndjson.ts';
 import type { Output } from './outputs/output.ts';
 import { TerminalOutput } from './outputs/terminal.ts';
 import type { Runner } from './runner.ts';
-import { runSession, stopOnSignals } from './session.ts';
+import { runSession, stopOnSignals, type InternalError } from './session.ts';
 import type { RunOverrides as FlagOverrides } from './validate.ts';
 import { IpcOutput } from './outputs/ipc.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
 export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
 
-/** Exit codes: the run passed; a threshold failed; the scenario or the arguments are invalid. */
-export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2 } as const;
+/**
+ * Exit codes: the run passed; a threshold failed; the scenario or the arguments are invalid; Loadlens
+ * itself failed (a bug: the report is still written when the run got that far).
+ */
+export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 3 } as const;
 
 const USAGE = `Usage: loadlens run FILE [options]
 
@@ -30,9 +34,9 @@ Runs a scenario from a *.load.ts|js|mjs file and prints live stats, then a summa
 
 Options:
   --scenario NAME     the scenario to run (its export name); needed when the file has several
-  -u, --users N       number of concurrent virtual users (closed model)
-  -r, --spawn-rate R  users started per second
-  -t, --run-time T    how long to run, e.g. 30s, 10m, 1h
+  -u, --users N       number of concurrent virtual users (closed model); default ${RUN_DEFAULTS.users}
+  -r, --spawn-rate R  users started per second; default: all of them within the first second
+  -t, --run-time T    how long to run, e.g. 30s, 10m, 1h; default ${RUN_DEFAULTS.runTime}
   -H, --host URL      base URL for the scenario's relative paths, e.g. http://127.0.0.1:8080
   --headless          no live table: a progress line every 10 s (the default when stdout is not a terminal)
   --json              print one NDJSON snapshot a second and the report as the last line, instead of tables
@@ -45,7 +49,8 @@ Options:
   -h, --help          show this help
   -v, --version       show the version
 
-Exit code: 0 passed, 1 a threshold failed, 2 the scenario or the arguments are invalid.`;
+Exit code: 0 passed, 1 a threshold failed, 2 the scenario or the arguments are invalid,
+3 an internal error in Loadlens (a bug; the report is still written).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -129,6 +134,7 @@ async function runCommand(args: string[]): Promise<number> {
       overrides,
       otel: values.otel === true,
       onRunner: r => (runner = r),
+      onInternalError: fault => process.stderr.write(`\n${describeInternalError(fault)}\n`),
       outputs: () => {
         const outputs: Output[] = [];
         if (values.json) outputs.push(new NdjsonOutput(process.stdout));
@@ -144,10 +150,15 @@ async function runCommand(args: string[]): Promise<number> {
       process.stderr.write(`${[...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n')}\n`);
       return EXIT.invalid;
     }
-    return exitCodeOf(result.report);
+    return result.internalErrors.length > 0 ? EXIT.internalError : exitCodeOf(result.report);
   } finally {
     removeSignals();
   }
+}
+
+/** How an engine fault reads in a terminal or the editor's output channel: whose fault, what failed, the stack. */
+export function describeInternalError(fault: InternalError): string {
+  return `loadlens: internal error (a bug in Loadlens, not in your scenario; the run stops and its report is still written): ${fault.stack}`;
 }
 
 export function exitCodeOf(report: RunReport): number {
@@ -178,14 +189,17 @@ function ipcCommand(): Promise<number> {
             file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults,
             otel: request.otel, serviceName: request.serviceName,
             onRunner: r => (runner = r),
+            onInternalError: fault => send({ kind: 'log', level: 'error', message: describeInternalError(fault) }),
             outputs: () => [new IpcOutput(send)],
           }).catch((error: Error) => {
-            send({ kind: 'log', level: 'error', message: `engine error: ${error.stack ?? error.message}` });
+            send({ kind: 'log', level: 'error', message: `loadlens: internal error: ${error.stack ?? error.message}` });
             return undefined;
           });
-          let code: number = EXIT.invalid;
-          if (result && !result.ok) send({ kind: 'invalid', diagnostics: result.diagnostics, problems: result.problems });
-          else if (result) code = exitCodeOf(result.report);
+          let code: number = EXIT.internalError;
+          if (result && !result.ok) {
+            send({ kind: 'invalid', diagnostics: result.diagnostics, problems: result.problems });
+            code = EXIT.invalid;
+          } else if (result) code = result.internalErrors.length > 0 ? EXIT.internalError : exitCodeOf(result.report);
           removeSignals();
           process.off('message', onMessage);
           process.disconnect?.();
@@ -212,6 +226,6 @@ if (/^(engine(-undici8)?\.js|loadlens(\.js)?|main\.ts)$/.test(invokedAs)) {
     setTimeout(() => process.exit(code), 200).unref();
   }, (error: Error) => {
     process.stderr.write(`loadlens: internal error: ${error.stack ?? error.message}\n`);
-    process.exitCode = EXIT.invalid;
+    process.exitCode = EXIT.internalError;
   });
 }

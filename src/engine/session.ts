@@ -32,6 +32,18 @@ export interface SessionRequest {
   otel?: boolean;
   /** `service.name` unless OTEL_SERVICE_NAME says otherwise (the editor's setting). */
   serviceName?: string;
+  /**
+   * Called at once with an engine fault: an exception that reached the process from Loadlens's own
+   * code (the engine, an output) rather than from the scenario. The run is then stopped and its report
+   * still written; the fault is also in the result's `internalErrors`.
+   */
+  onInternalError?: (error: InternalError) => void;
+}
+
+/** A fault in Loadlens itself, not in the user's scenario: what failed, and its stack for the bug report. */
+export interface InternalError {
+  message: string;
+  stack: string;
 }
 
 /**
@@ -39,7 +51,7 @@ export interface SessionRequest {
  * about the environment (an OTEL_* variable), each naming what to fix.
  */
 export type SessionResult =
-  | { ok: true; report: RunReport; runner: Runner }
+  | { ok: true; report: RunReport; runner: Runner; internalErrors: InternalError[] }
   | { ok: false; diagnostics: Diagnostic[]; problems: string[] };
 
 /** Every threshold problem, in the form the scenario validation hook expects. */
@@ -91,17 +103,39 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
   request.onRunner?.(runner);
 
   // Scenario code that forgets an await can reject or throw outside any iteration: count it where the
-  // user wrote it instead of letting it end the process and lose the run.
-  const stray = (error: unknown) => runner.stats.recordIterationError(error instanceof Error ? error.message : String(error), userLocation(error, file));
+  // user wrote it instead of letting it end the process and lose the run. Only the user's code lands
+  // there: an exception from the engine's or an output's own code is a Loadlens bug, reported as one.
+  const internalErrors: InternalError[] = [];
+  const stray = (error: unknown) => {
+    const fault = internalFault(error, file);
+    if (!fault) {
+      runner.stats.recordIterationError(error instanceof Error ? error.message : String(error), userLocation(error, file));
+      return;
+    }
+    internalErrors.push(fault);
+    request.onInternalError?.(fault);
+    // The engine's state may be inconsistent: end the run now, while the report can still be written.
+    runner.stop('error');
+  };
   process.on('unhandledRejection', stray);
   process.on('uncaughtException', stray);
   try {
     const report = await runner.run();
-    return { ok: true, report, runner };
+    return { ok: true, report, runner, internalErrors };
   } finally {
     process.off('unhandledRejection', stray);
     process.off('uncaughtException', stray);
   }
+}
+
+/**
+ * Whose an exception that escaped to the process is: the user's when its stack passes through the
+ * scenario's files, or when it is not an Error at all (`Promise.reject('x')`: Loadlens only throws
+ * Errors); otherwise Loadlens's own, returned as an InternalError.
+ */
+export function internalFault(error: unknown, scenarioFile: string): InternalError | undefined {
+  if (!(error instanceof Error) || userLocation(error, scenarioFile) !== undefined) return undefined;
+  return { message: `${error.name}: ${error.message}`, stack: error.stack ?? `${error.name}: ${error.message}` };
 }
 
 /**

@@ -73,8 +73,12 @@ export interface LoadResponse {
   headers: Record<string, string | string[] | undefined>;
   /** The body as text. */
   text(): string;
-  /** The body parsed as JSON; throws with the request's name when it is not JSON. */
-  json<T = any>(): T;
+  /**
+   * The body parsed as JSON; throws with the request's name when it is not JSON. `unknown` until you
+   * say what you expect, e.g. `r.json<{ orderId?: string }>()` (a claim the compiler trusts: nothing
+   * is checked at run time).
+   */
+  json<T = unknown>(): T;
   timings: ResponseTimings;
   /** The request's trace id when telemetry is on, else ''. */
   traceId: string;

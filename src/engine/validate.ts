@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../shared/report.ts';
 import { describeValue, tryParseDuration } from '../shared/duration.ts';
+import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
 import { positionAt } from '../shared/text-position.ts';
 import type { DurationInput, ScenarioDefinition, ScenarioOptions } from './types.ts';
 
@@ -430,12 +431,10 @@ export class RunOptionsError extends Error {
   }
 }
 
-export const RUN_DEFAULTS = { users: 1, runTimeMs: 30_000, gracefulStopMs: 5_000, timeoutMs: 30_000 } as const;
-
 /**
- * Merges a scenario's options with this run's overrides (which win) and the defaults: users 1,
- * spawnRate = users (all started within the first second), runTime 30s, no wait, gracefulStop 5s,
- * timeout 30s. An explicit `users` override runs the closed model with that many users even when the
+ * Merges a scenario's options with this run's overrides (which win) and the defaults shared with the
+ * editor ({@link RUN_DEFAULTS}: 1 user at 1 per second for 30 s, gracefulStop 5s, timeout 30s; no wait).
+ * A `users` with no `spawnRate` starts them all within the first second. An explicit `users` override runs the closed model with that many users even when the
  * scenario ramps with stages or sets an arrival rate; a `runTime` override also cuts or extends stages.
  * Throws {@link RunOptionsError} listing every problem, the overrides' named by their flag
  * ("--users: must be a positive integer, got 'abc'").
@@ -469,16 +468,17 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
   } else if (users === undefined && options.arrivalRate !== undefined) {
     load = { kind: 'open', arrivalRate: options.arrivalRate, maxUsers: options.maxUsers! };
   } else {
-    const closedUsers = users ?? options.users ?? RUN_DEFAULTS.users;
-    load = { kind: 'closed', users: closedUsers, spawnRate: spawnRate ?? options.spawnRate ?? closedUsers };
+    const usersSet = users ?? options.users;
+    const closedUsers = usersSet ?? RUN_DEFAULTS.users;
+    load = { kind: 'closed', users: closedUsers, spawnRate: spawnRate ?? options.spawnRate ?? (usersSet === undefined ? RUN_DEFAULTS.spawnRate : closedUsers) };
   }
   return {
     host,
     load,
-    runTimeMs: runTimeMs ?? (options.runTime === undefined ? RUN_DEFAULTS.runTimeMs : msOf(options.runTime)),
+    runTimeMs: runTimeMs ?? msOf(options.runTime ?? RUN_DEFAULTS.runTime),
     wait: resolveWait(options.wait),
-    gracefulStopMs: options.gracefulStop === undefined ? RUN_DEFAULTS.gracefulStopMs : msOf(options.gracefulStop),
-    timeoutMs: options.timeout === undefined ? RUN_DEFAULTS.timeoutMs : msOf(options.timeout),
+    gracefulStopMs: msOf(options.gracefulStop ?? RUN_DEFAULTS.gracefulStop),
+    timeoutMs: msOf(options.timeout ?? RUN_DEFAULTS.timeout),
     thresholds: { ...options.thresholds },
   };
 }

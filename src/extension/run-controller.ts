@@ -6,6 +6,7 @@ import { assertNever, type EngineToHost, type HostToEngine, type RunRequest } fr
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
 import { ENGINE_NODE_FLAGS } from '../shared/engine-flags.ts';
 import type { LoadlensSettings } from '../shared/settings.ts';
+import { earlyExitMessage, engineEnded, startFailureMessage } from './engine-process.ts';
 
 /** How often the watchdog pings, and how long the engine may stay silent before it is killed. */
 const PING_EVERY_MS = 2_000;
@@ -58,7 +59,7 @@ export class RunController implements vscode.Disposable {
       serialization: 'json',
     });
     this.child = child;
-    this.output.appendLine(`[run] ${path.basename(request.file)} › ${request.scenario ?? '(first scenario)'}${request.otel ? ' with OTel' : ''} (engine pid ${child.pid})`);
+    this.output.appendLine(`[run] ${path.basename(request.file)} › ${request.scenario ?? '(first scenario)'}${request.otel ? ' with OTel' : ''} (engine pid ${child.pid ?? 'none: not started'})`);
     child.stdout?.on('data', (chunk: Buffer) => this.output.append(chunk.toString()));
     child.stderr?.on('data', (chunk: Buffer) => this.output.append(chunk.toString()));
 
@@ -67,6 +68,8 @@ export class RunController implements vscode.Disposable {
       let problem: string | undefined;
       let lastHeard = Date.now();
       let seq = 0;
+      /** The engine sent at least one message (so `nodePath`, if set, is a working Node.js). */
+      let spoke = false;
       const watchdog = setInterval(() => {
         if (Date.now() - lastHeard > SILENCE_LIMIT_MS) {
           problem = `The engine stopped answering for ${SILENCE_LIMIT_MS / 1000} s and was killed.`;
@@ -79,6 +82,7 @@ export class RunController implements vscode.Disposable {
 
       child.on('message', (message: EngineToHost) => {
         lastHeard = Date.now();
+        spoke = true;
         switch (message.kind) {
           case 'ready':
             this.send({ kind: 'start', request });
@@ -104,16 +108,17 @@ export class RunController implements vscode.Disposable {
         }
         this.messages.fire(message);
       });
-      child.on('error', error => {
-        problem = `Could not start the engine with ${nodePath || process.execPath}: ${error.message}`;
-        this.output.appendLine(`[run] ${problem}`);
-      });
-      child.on('exit', (code, signal) => {
+      void engineEnded(child).then(end => {
         clearInterval(watchdog);
         this.child = undefined;
-        if (!report && !problem) problem = `The engine exited (${signal ?? `code ${code}`}) before reporting.`;
-        this.output.appendLine(`[run] engine exited with ${signal ?? code}`);
-        resolve({ exitCode: code, report, problem });
+        if (end.startError) {
+          problem = startFailureMessage(end.startError, nodePath, process.execPath);
+          this.output.appendLine(`[run] ${problem}`);
+        } else {
+          if (!report && !problem) problem = earlyExitMessage(end, nodePath, spoke);
+          this.output.appendLine(`[run] engine exited with ${end.signal ?? end.code}`);
+        }
+        resolve({ exitCode: end.code, report, problem });
       });
     });
   }

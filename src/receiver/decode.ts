@@ -28,19 +28,122 @@ export class OtlpDecodeError extends Error {
 
 export type OtlpEncoding = 'protobuf' | 'json';
 
+// ---- the decoded messages ------------------------------------------------------------------------
+// What protobufjs's `decode` and `JSON.parse` both give for the OTLP messages (./otlp-proto.ts):
+// the proto's fields in lowerCamelCase, each possibly absent (its proto3 default) or, in JSON, null.
+// A JSON body is untrusted, so a nested message is only read through `?.` and every repeated field
+// through `messages` or `values`, which check that it is a list (of objects). Leaves whose form
+// differs between the encodings (ids, 64-bit integers, bytes, enums) are `unknown` and read only by the
+// leaf readers below, which accept either form and reject anything else.
+
+/** A field a message may leave out: absent, or null in OTLP/JSON. */
+type Opt<T> = T | null | undefined;
+
+interface ExportTraceServiceRequest { resourceSpans?: unknown }
+interface ExportMetricsServiceRequest { resourceMetrics?: unknown }
+interface ExportLogsServiceRequest { resourceLogs?: unknown }
+
+interface Resource { attributes?: unknown }
+interface InstrumentationScope { name?: unknown; version?: unknown }
+interface KeyValue { key?: unknown; value?: Opt<AnyValue> }
+/** `oneof value`: the one set field says which. */
+interface AnyValue {
+  stringValue?: unknown;
+  boolValue?: unknown;
+  intValue?: unknown;
+  doubleValue?: unknown;
+  arrayValue?: Opt<{ values?: unknown }>;
+  kvlistValue?: Opt<{ values?: unknown }>;
+  bytesValue?: unknown;
+}
+
+interface ResourceSpans { resource?: Opt<Resource>; scopeSpans?: unknown }
+interface ScopeSpans { scope?: Opt<InstrumentationScope>; spans?: unknown }
+interface Span {
+  traceId?: unknown;
+  spanId?: unknown;
+  parentSpanId?: unknown;
+  traceState?: unknown;
+  name?: unknown;
+  kind?: unknown;
+  startTimeUnixNano?: unknown;
+  endTimeUnixNano?: unknown;
+  attributes?: unknown;
+  events?: unknown;
+  links?: unknown;
+  status?: Opt<{ code?: unknown; message?: unknown }>;
+}
+interface SpanEventMessage { name?: unknown; timeUnixNano?: unknown; attributes?: unknown }
+interface SpanLinkMessage { traceId?: unknown; spanId?: unknown; attributes?: unknown }
+
+interface ResourceMetrics { resource?: Opt<Resource>; scopeMetrics?: unknown }
+interface ScopeMetrics { scope?: Opt<InstrumentationScope>; metrics?: unknown }
+/** `oneof data`: gauge, sum, histogram, exponentialHistogram or summary. */
+interface Metric {
+  name?: unknown;
+  description?: unknown;
+  unit?: unknown;
+  gauge?: Opt<{ dataPoints?: unknown }>;
+  sum?: Opt<{ dataPoints?: unknown; aggregationTemporality?: unknown; isMonotonic?: unknown }>;
+  histogram?: Opt<{ dataPoints?: unknown; aggregationTemporality?: unknown }>;
+  exponentialHistogram?: Opt<{ dataPoints?: unknown; aggregationTemporality?: unknown }>;
+  summary?: Opt<{ dataPoints?: unknown }>;
+}
+interface DataPoint { attributes?: unknown; startTimeUnixNano?: unknown; timeUnixNano?: unknown; exemplars?: unknown }
+/** A gauge's or sum's point, and an exemplar: `oneof value { double as_double; sfixed64 as_int; }`. */
+interface NumberValue { asDouble?: unknown; asInt?: unknown }
+interface NumberDataPoint extends DataPoint, NumberValue {}
+interface HistogramDataPoint extends DataPoint {
+  count?: unknown;
+  sum?: unknown;
+  min?: unknown;
+  max?: unknown;
+  bucketCounts?: unknown;
+  explicitBounds?: unknown;
+}
+interface ExponentialHistogramDataPoint extends DataPoint {
+  count?: unknown;
+  sum?: unknown;
+  min?: unknown;
+  max?: unknown;
+  scale?: unknown;
+  zeroCount?: unknown;
+  positive?: Opt<Buckets>;
+  negative?: Opt<Buckets>;
+}
+interface Buckets { offset?: unknown; bucketCounts?: unknown }
+interface SummaryDataPoint extends DataPoint { count?: unknown; sum?: unknown; quantileValues?: unknown }
+interface ValueAtQuantile { quantile?: unknown; value?: unknown }
+interface ExemplarMessage extends NumberValue {
+  timeUnixNano?: unknown;
+  traceId?: unknown;
+  spanId?: unknown;
+  filteredAttributes?: unknown;
+}
+
+interface ResourceLogs { scopeLogs?: unknown }
+interface ScopeLogs { logRecords?: unknown }
+
+/** The request message each signal's endpoint decodes. */
+interface RequestMessages {
+  traceRequest: ExportTraceServiceRequest;
+  metricsRequest: ExportMetricsServiceRequest;
+  logsRequest: ExportLogsServiceRequest;
+}
+
 /** Decodes an ExportTraceServiceRequest into spans, in the order they appear. Throws OtlpDecodeError. */
 export function decodeTraces(body: Uint8Array, encoding: OtlpEncoding): ReceivedSpan[] {
   const request = parseRequest(body, encoding, 'traceRequest');
   return withinStack(() => tracesOf(request));
 }
 
-function tracesOf(request: any): ReceivedSpan[] {
+function tracesOf(request: ExportTraceServiceRequest): ReceivedSpan[] {
   const spans: ReceivedSpan[] = [];
-  for (const resourceSpans of list(request.resourceSpans, 'resourceSpans')) {
-    const resource = attributes(resourceSpans?.resource?.attributes);
-    for (const scopeSpans of list(resourceSpans?.scopeSpans, 'scopeSpans')) {
-      const scope = scopeOf(scopeSpans?.scope);
-      for (const span of list(scopeSpans?.spans, 'spans')) spans.push(spanOf(span, resource, scope));
+  for (const resourceSpans of messages<ResourceSpans>(request.resourceSpans, 'resourceSpans')) {
+    const resource = attributes(resourceSpans.resource?.attributes);
+    for (const scopeSpans of messages<ScopeSpans>(resourceSpans.scopeSpans, 'scopeSpans')) {
+      const scope = scopeOf(scopeSpans.scope);
+      for (const span of messages<Span>(scopeSpans.spans, 'spans')) spans.push(spanOf(span, resource, scope));
     }
   }
   return spans;
@@ -52,13 +155,13 @@ export function decodeMetrics(body: Uint8Array, encoding: OtlpEncoding): Receive
   return withinStack(() => metricsOf(request));
 }
 
-function metricsOf(request: any): ReceivedMetric[] {
+function metricsOf(request: ExportMetricsServiceRequest): ReceivedMetric[] {
   const metrics: ReceivedMetric[] = [];
-  for (const resourceMetrics of list(request.resourceMetrics, 'resourceMetrics')) {
-    const resource = attributes(resourceMetrics?.resource?.attributes);
-    for (const scopeMetrics of list(resourceMetrics?.scopeMetrics, 'scopeMetrics')) {
-      const scope = scopeOf(scopeMetrics?.scope);
-      for (const metric of list(scopeMetrics?.metrics, 'metrics')) {
+  for (const resourceMetrics of messages<ResourceMetrics>(request.resourceMetrics, 'resourceMetrics')) {
+    const resource = attributes(resourceMetrics.resource?.attributes);
+    for (const scopeMetrics of messages<ScopeMetrics>(resourceMetrics.scopeMetrics, 'scopeMetrics')) {
+      const scope = scopeOf(scopeMetrics.scope);
+      for (const metric of messages<Metric>(scopeMetrics.metrics, 'metrics')) {
         const decoded = metricOf(metric, resource, scope);
         if (decoded) metrics.push(decoded);
       }
@@ -71,8 +174,8 @@ function metricsOf(request: any): ReceivedMetric[] {
 export function countLogRecords(body: Uint8Array, encoding: OtlpEncoding): number {
   const request = parseRequest(body, encoding, 'logsRequest');
   let count = 0;
-  for (const resourceLogs of list(request.resourceLogs, 'resourceLogs')) {
-    for (const scopeLogs of list(resourceLogs?.scopeLogs, 'scopeLogs')) count += list(scopeLogs?.logRecords, 'logRecords').length;
+  for (const resourceLogs of messages<ResourceLogs>(request.resourceLogs, 'resourceLogs')) {
+    for (const scopeLogs of messages<ScopeLogs>(resourceLogs.scopeLogs, 'scopeLogs')) count += messages(scopeLogs.logRecords, 'logRecords').length;
   }
   return count;
 }
@@ -87,11 +190,12 @@ function withinStack<T>(normalise: () => T): T {
   }
 }
 
-function parseRequest(body: Uint8Array, encoding: OtlpEncoding, type: 'traceRequest' | 'metricsRequest' | 'logsRequest'): any {
+function parseRequest<K extends keyof RequestMessages>(body: Uint8Array, encoding: OtlpEncoding, type: K): RequestMessages[K] {
   if (encoding === 'protobuf') {
     try {
-      // protobufjs reads strings with Buffer's native UTF-8 decoder only when handed a Buffer.
-      return otlpTypes()[type].decode(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      // protobufjs reads strings with Buffer's native UTF-8 decoder only when handed a Buffer. Its
+      // message objects have exactly the fields of the .proto (set ones as own properties).
+      return otlpTypes()[type].decode(Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength)) as RequestMessages[K];
     } catch (error) {
       throw new OtlpDecodeError(`invalid protobuf: ${(error as Error).message}`);
     }
@@ -103,12 +207,12 @@ function parseRequest(body: Uint8Array, encoding: OtlpEncoding, type: 'traceRequ
     throw new OtlpDecodeError(`invalid JSON: ${(error as Error).message}`);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new OtlpDecodeError('invalid JSON: the request must be an object');
-  return parsed;
+  return parsed as RequestMessages[K];
 }
 
 // ---- messages ------------------------------------------------------------------------------------
 
-function spanOf(raw: any, resource: Attributes, scope: ReceivedSpan['scope']): ReceivedSpan {
+function spanOf(raw: Span, resource: Attributes, scope: ReceivedSpan['scope']): ReceivedSpan {
   const kind = enumNumber(raw.kind, 'SPAN_KIND_', SPAN_KIND_NAMES);
   const statusCode = enumNumber(raw.status?.code, 'STATUS_CODE_', STATUS_CODE_NAMES);
   return {
@@ -122,44 +226,44 @@ function spanOf(raw: any, resource: Attributes, scope: ReceivedSpan['scope']): R
     startTimeUnixNano: uint64String(raw.startTimeUnixNano),
     endTimeUnixNano: uint64String(raw.endTimeUnixNano),
     attributes: attributes(raw.attributes),
-    events: list(raw.events, 'events').map(eventOf),
-    links: list(raw.links, 'links').map(linkOf),
+    events: messages<SpanEventMessage>(raw.events, 'events').map(eventOf),
+    links: messages<SpanLinkMessage>(raw.links, 'links').map(linkOf),
     status: { code: statusCode, codeName: STATUS_CODE_NAMES[statusCode] ?? 'UNSET', message: str(raw.status?.message) },
     resource,
     scope,
   };
 }
 
-function eventOf(raw: any): SpanEvent {
-  return { name: str(raw?.name), timeUnixNano: uint64String(raw?.timeUnixNano), attributes: attributes(raw?.attributes) };
+function eventOf(raw: SpanEventMessage): SpanEvent {
+  return { name: str(raw.name), timeUnixNano: uint64String(raw.timeUnixNano), attributes: attributes(raw.attributes) };
 }
 
-function linkOf(raw: any): SpanLink {
-  return { traceId: hexId(raw?.traceId, 'traceId'), spanId: hexId(raw?.spanId, 'spanId'), attributes: attributes(raw?.attributes) };
+function linkOf(raw: SpanLinkMessage): SpanLink {
+  return { traceId: hexId(raw.traceId, 'traceId'), spanId: hexId(raw.spanId, 'spanId'), attributes: attributes(raw.attributes) };
 }
 
-function scopeOf(raw: any): ReceivedSpan['scope'] {
+function scopeOf(raw: Opt<InstrumentationScope>): ReceivedSpan['scope'] {
   return { name: str(raw?.name), version: str(raw?.version) };
 }
 
 const TEMPORALITIES: readonly Temporality[] = ['unspecified', 'delta', 'cumulative'];
 const TEMPORALITY_NAMES = ['UNSPECIFIED', 'DELTA', 'CUMULATIVE'] as const;
 
-function temporalityOf(raw: any): Temporality {
+function temporalityOf(raw: unknown): Temporality {
   return TEMPORALITIES[enumNumber(raw, 'AGGREGATION_TEMPORALITY_', TEMPORALITY_NAMES)] ?? 'unspecified';
 }
 
 /** undefined for a metric with no data (allowed by the proto; nothing to keep). */
-function metricOf(raw: any, resource: Attributes, scope: ReceivedSpan['scope']): ReceivedMetric | undefined {
-  const base = { name: str(raw?.name), description: str(raw?.description), unit: str(raw?.unit), resource, scope };
-  if (has(raw, 'gauge')) return { ...base, type: 'gauge', dataPoints: list(raw.gauge?.dataPoints, 'dataPoints').map(numberPointOf) };
+function metricOf(raw: Metric, resource: Attributes, scope: ReceivedSpan['scope']): ReceivedMetric | undefined {
+  const base = { name: str(raw.name), description: str(raw.description), unit: str(raw.unit), resource, scope };
+  if (has(raw, 'gauge')) return { ...base, type: 'gauge', dataPoints: messages<NumberDataPoint>(raw.gauge?.dataPoints, 'dataPoints').map(numberPointOf) };
   if (has(raw, 'sum')) {
     return {
       ...base,
       type: 'sum',
       temporality: temporalityOf(raw.sum?.aggregationTemporality),
       isMonotonic: raw.sum?.isMonotonic === true,
-      dataPoints: list(raw.sum?.dataPoints, 'dataPoints').map(numberPointOf),
+      dataPoints: messages<NumberDataPoint>(raw.sum?.dataPoints, 'dataPoints').map(numberPointOf),
     };
   }
   if (has(raw, 'histogram')) {
@@ -167,14 +271,14 @@ function metricOf(raw: any, resource: Attributes, scope: ReceivedSpan['scope']):
       ...base,
       type: 'histogram',
       temporality: temporalityOf(raw.histogram?.aggregationTemporality),
-      dataPoints: list(raw.histogram?.dataPoints, 'dataPoints').map(point => ({
+      dataPoints: messages<HistogramDataPoint>(raw.histogram?.dataPoints, 'dataPoints').map(point => ({
         ...pointBase(point),
         count: uint64Number(point.count),
         sum: optionalDouble(point, 'sum'),
         min: optionalDouble(point, 'min'),
         max: optionalDouble(point, 'max'),
-        bucketCounts: list(point.bucketCounts, 'bucketCounts').map(uint64Number),
-        explicitBounds: list(point.explicitBounds, 'explicitBounds').map(double),
+        bucketCounts: values(point.bucketCounts, 'bucketCounts').map(uint64Number),
+        explicitBounds: values(point.explicitBounds, 'explicitBounds').map(double),
       })),
     };
   }
@@ -183,7 +287,7 @@ function metricOf(raw: any, resource: Attributes, scope: ReceivedSpan['scope']):
       ...base,
       type: 'exponentialHistogram',
       temporality: temporalityOf(raw.exponentialHistogram?.aggregationTemporality),
-      dataPoints: list(raw.exponentialHistogram?.dataPoints, 'dataPoints').map(point => ({
+      dataPoints: messages<ExponentialHistogramDataPoint>(raw.exponentialHistogram?.dataPoints, 'dataPoints').map(point => ({
         ...pointBase(point),
         count: uint64Number(point.count),
         sum: optionalDouble(point, 'sum'),
@@ -200,42 +304,42 @@ function metricOf(raw: any, resource: Attributes, scope: ReceivedSpan['scope']):
     return {
       ...base,
       type: 'summary',
-      dataPoints: list(raw.summary?.dataPoints, 'dataPoints').map(point => ({
+      dataPoints: messages<SummaryDataPoint>(raw.summary?.dataPoints, 'dataPoints').map(point => ({
         ...pointBase(point),
         count: uint64Number(point.count),
         sum: double(point.sum),
-        quantiles: list(point.quantileValues, 'quantileValues').map(q => ({ quantile: double(q?.quantile), value: double(q?.value) })),
+        quantiles: messages<ValueAtQuantile>(point.quantileValues, 'quantileValues').map(q => ({ quantile: double(q.quantile), value: double(q.value) })),
       })),
     };
   }
   return undefined;
 }
 
-function pointBase(raw: any) {
+function pointBase(raw: DataPoint) {
   return {
-    attributes: attributes(raw?.attributes),
-    startTimeUnixNano: uint64String(raw?.startTimeUnixNano),
-    timeUnixNano: uint64String(raw?.timeUnixNano),
-    exemplars: list(raw?.exemplars, 'exemplars').map(exemplarOf),
+    attributes: attributes(raw.attributes),
+    startTimeUnixNano: uint64String(raw.startTimeUnixNano),
+    timeUnixNano: uint64String(raw.timeUnixNano),
+    exemplars: messages<ExemplarMessage>(raw.exemplars, 'exemplars').map(exemplarOf),
   };
 }
 
-function numberPointOf(raw: any) {
+function numberPointOf(raw: NumberDataPoint) {
   return { ...pointBase(raw), value: numberValue(raw) };
 }
 
-function exemplarOf(raw: any): Exemplar {
+function exemplarOf(raw: ExemplarMessage): Exemplar {
   return {
     value: numberValue(raw),
-    timeUnixNano: uint64String(raw?.timeUnixNano),
-    traceId: hexId(raw?.traceId, 'traceId'),
-    spanId: hexId(raw?.spanId, 'spanId'),
-    filteredAttributes: attributes(raw?.filteredAttributes),
+    timeUnixNano: uint64String(raw.timeUnixNano),
+    traceId: hexId(raw.traceId, 'traceId'),
+    spanId: hexId(raw.spanId, 'spanId'),
+    filteredAttributes: attributes(raw.filteredAttributes),
   };
 }
 
 /** The `oneof value { double as_double; sfixed64 as_int; }` of points and exemplars. */
-function numberValue(raw: any): number {
+function numberValue(raw: NumberValue): number {
   if (has(raw, 'asDouble')) return double(raw.asDouble);
   if (has(raw, 'asInt')) {
     const value = int64Value(raw.asInt);
@@ -244,17 +348,17 @@ function numberValue(raw: any): number {
   return 0;
 }
 
-function bucketsOf(raw: any): { offset: number; bucketCounts: number[] } {
-  return { offset: Number(raw?.offset ?? 0), bucketCounts: list(raw?.bucketCounts, 'bucketCounts').map(uint64Number) };
+function bucketsOf(raw: Opt<Buckets>): { offset: number; bucketCounts: number[] } {
+  return { offset: Number(raw?.offset ?? 0), bucketCounts: values(raw?.bucketCounts, 'bucketCounts').map(uint64Number) };
 }
 
 // ---- attributes ----------------------------------------------------------------------------------
 
 function attributes(raw: unknown): Attributes {
   const result: Attributes = {};
-  for (const keyValue of list(raw, 'attributes') as any[]) {
-    const key = str(keyValue?.key);
-    const value = anyValue(keyValue?.value);
+  for (const keyValue of messages<KeyValue>(raw, 'attributes')) {
+    const key = str(keyValue.key);
+    const value = anyValue(keyValue.value);
     // A plain assignment of '__proto__' would replace the object's prototype instead of adding a key.
     if (key === '__proto__') Object.defineProperty(result, key, { value, enumerable: true, writable: true, configurable: true });
     else result[key] = value;
@@ -262,13 +366,15 @@ function attributes(raw: unknown): Attributes {
   return result;
 }
 
-function anyValue(raw: any): AttributeValue {
-  if (raw === null || typeof raw !== 'object') return null;
+/** An AnyValue; null for one with no value set, or for anything that is not a message (lenient inside arrays, as before). */
+function anyValue(message: unknown): AttributeValue {
+  if (message === null || typeof message !== 'object') return null;
+  const raw: AnyValue = message;
   if (has(raw, 'stringValue')) return str(raw.stringValue);
   if (has(raw, 'boolValue')) return raw.boolValue === true;
   if (has(raw, 'intValue')) return int64Value(raw.intValue);
   if (has(raw, 'doubleValue')) return double(raw.doubleValue);
-  if (has(raw, 'arrayValue')) return list(raw.arrayValue?.values, 'arrayValue.values').map(anyValue);
+  if (has(raw, 'arrayValue')) return values(raw.arrayValue?.values, 'arrayValue.values').map(anyValue);
   if (has(raw, 'kvlistValue')) return attributes(raw.kvlistValue?.values);
   if (has(raw, 'bytesValue')) return typeof raw.bytesValue === 'string' ? raw.bytesValue : bufferOf(raw.bytesValue).toString('base64');
   return null;
@@ -281,12 +387,26 @@ function has(raw: unknown, key: string): boolean {
   return raw !== null && typeof raw === 'object' && Object.hasOwn(raw, key) && (raw as Record<string, unknown>)[key] != null;
 }
 
-const EMPTY: readonly unknown[] = [];
+const EMPTY: readonly never[] = [];
 
-function list(raw: unknown, field: string): any[] {
-  if (raw == null) return EMPTY as any[];
+/** A repeated scalar field (counts, bounds): its values, each still to be read by a leaf reader. */
+function values(raw: unknown, field: string): readonly unknown[] {
+  if (raw == null) return EMPTY;
   if (!Array.isArray(raw)) throw new OtlpDecodeError(`'${field}' must be an array`);
   return raw;
+}
+
+/**
+ * A repeated message field: its messages, each checked to be an object (in OTLP/JSON anything can
+ * stand in a list). `T` is the message's shape; its leaves are still read by the leaf readers.
+ */
+function messages<T extends object>(raw: unknown, field: string): readonly T[] {
+  const list = values(raw, field);
+  for (let i = 0; i < list.length; i++) {
+    const item = list[i];
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) throw new OtlpDecodeError(`'${field}[${i}]' must be an object`);
+  }
+  return list as readonly T[];
 }
 
 function str(raw: unknown): string {
@@ -298,7 +418,7 @@ function double(raw: unknown): number {
   return raw == null ? 0 : Number(raw);
 }
 
-function optionalDouble(raw: any, key: string): number | undefined {
+function optionalDouble<K extends 'sum' | 'min' | 'max'>(raw: Partial<Record<K, unknown>>, key: K): number | undefined {
   return has(raw, key) ? double(raw[key]) : undefined;
 }
 

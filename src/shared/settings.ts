@@ -4,6 +4,7 @@
  */
 import { tryParseDuration } from './duration.ts';
 import type { RunOverrides } from './protocol.ts';
+import { RUN_DEFAULTS } from './run-defaults.ts';
 
 /**
  * Why `text` is not a usable run time, or undefined when it is: the engine's own duration syntax (so a
@@ -25,8 +26,9 @@ export interface SettingProblem {
   message: string;
 }
 
+/** Every setting's default; package.json's `contributes.configuration` declares the same values (a unit test checks). */
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
-  run: Object.freeze({ users: 10, spawnRate: 5, runTime: '1m', host: '', nodePath: '' }),
+  run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '' }),
   otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 4318 }),
 });
 

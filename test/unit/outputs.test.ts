@@ -107,6 +107,13 @@ describe('number formatting', () => {
     ['/cart/add', 9, 20, '/cart/add'],
     ['/product/{product_id}', 21, 10, '/product/…'],
     ['/商品/詳細', 10, 7, '/商品/…'],
+    // Emoji are two cells, a skin-tone modifier is part of its emoji (one glyph, two cells), and a cut
+    // never separates them.
+    ['🚀 launch', 9, 20, '🚀 launch'],
+    ['✅ checkout', 11, 5, '✅ c…'],
+    ['👍🏽 like', 7, 3, '👍🏽…'],
+    ['👍🏽👍🏽👍🏽', 6, 5, '👍🏽👍🏽…'],
+    ['👍🏽👍🏽👍🏽', 6, 4, '👍🏽…'],
   ];
   for (const [text, cells, limit, truncated] of widths) {
     test(`'${text}' is ${cells} cells wide and cut to ${limit} reads '${truncated}'`, () => {
@@ -169,6 +176,32 @@ describe('formatStatsTable', () => {
       for (const line of lines) assert.ok(cellWidth(line) <= width, `${cellWidth(line)} > ${width}: ${line}`);
     });
   }
+
+  test('keeps its columns aligned with emoji and CJK names (🚀, ✅, 👍🏽, 商品)', () => {
+    const names = ['/🚀/launch', '/✅/checkout', '/👍🏽/like', '/商品/詳細', '/plain'];
+    const wide = names.map((name, i) => ({ ...product, name, count: 100 + i }));
+    const lines = formatStatsTable([...wide, shopSnapshot.totals], 140).split('\n');
+    // Type, Name and # reqs as a terminal shows them: each wide glyph takes two cells, so its row has
+    // one space fewer than the plain name's (🚀 and ✅ are 2 cells, 👍🏽 is 2, 商品 and 詳細 are 4 each).
+    assert.equal(lines[0]!.slice(0, lines[0]!.indexOf('# fails')).trimEnd(), 'Type  Name          # reqs');
+    assert.ok(lines[1]!.startsWith('----  ------------  ------  '), lines[1]);
+    assert.deepEqual(lines.slice(2, 7).map((line) => line.slice(0, line.indexOf('0 (0%)')).trimEnd()), [
+      'GET   /🚀/launch       100',
+      'GET   /✅/checkout     101',
+      'GET   /👍🏽/like         102',
+      'GET   /商品/詳細       103',
+      'GET   /plain           104',
+    ]);
+    // Every line is as wide on screen as the header: each cell was padded by its display width.
+    const header = cellWidth(lines[0]!);
+    assert.deepEqual(lines.map((line) => cellWidth(line)), lines.map(() => header));
+    // The requests column ends at the same screen column on every row.
+    const countEnd = cellWidth(lines[0]!.slice(0, lines[0]!.indexOf('# reqs') + '# reqs'.length));
+    for (const [i, line] of lines.slice(2, 7).entries()) {
+      const count = String(100 + i);
+      assert.equal(cellWidth(line.slice(0, line.indexOf(` ${count} `) + 1 + count.length)), countEnd, line);
+    }
+  });
 
   test('shows at most maxRows rows and says how many more there are', () => {
     const lines = formatStatsTable(rows, 140, { maxRows: 2 }).split('\n');

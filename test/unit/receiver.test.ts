@@ -288,6 +288,9 @@ const rejections: Array<{ what: string; path?: string; method?: string; headers?
   { what: 'JSON array at the top', headers: { 'Content-Type': 'application/json' }, body: '[]', status: 400, message: /^invalid JSON: the request must be an object$/ },
   { what: 'JSON with resourceSpans not a list', headers: { 'Content-Type': 'application/json' }, body: '{"resourceSpans": {}}', status: 400, message: /^'resourceSpans' must be an array$/ },
   { what: 'JSON with a base64 trace id', headers: { 'Content-Type': 'application/json; charset=utf-8' }, body: JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: [{ traceId: 'S/kvNXezTaajzpKdDg5HNg==' }] }] }] }), status: 400, message: /^'traceId' must be hex in OTLP\/JSON/ },
+  // A message list holding something else: a 400 naming the item (it once was a TypeError, a 500).
+  { what: 'JSON with a null span', headers: { 'Content-Type': 'application/json' }, body: '{"resourceSpans":[{"scopeSpans":[{"spans":[null]}]}]}', status: 400, message: /^'spans\[0\]' must be an object$/ },
+  { what: 'JSON with a number for a data point', headers: { 'Content-Type': 'application/json' }, path: '/v1/metrics', body: '{"resourceMetrics":[{"scopeMetrics":[{"metrics":[{"name":"m","gauge":{"dataPoints":[1]}}]}]}]}', status: 400, message: /^'dataPoints\[0\]' must be an object$/ },
   { what: 'attribute values nested 50 000 deep', headers: { 'Content-Type': 'application/json' }, body: deeplyNestedSpanAttribute(50_000), status: 400, message: /^request nested too deeply: Maximum call stack size exceeded$/ },
   { what: 'gzip header on a plain body', headers: { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }, body: '{}', status: 400, message: /^invalid gzip: / },
   { what: 'text/plain', headers: { 'Content-Type': 'text/plain' }, body: 'hello', status: 415, message: /^unsupported content type 'text\/plain'/ },
@@ -311,7 +314,7 @@ test('receiver: rejects what it cannot take, with the status OTLP/HTTP specifies
     // A 400 carries a google.rpc.Status (code 3, INVALID_ARGUMENT) in the request's encoding.
     let text = Buffer.from(bytes).toString('utf8');
     if (status === 400) {
-      const rpcStatus: any = response.headers.get('content-type') === 'application/json' ? JSON.parse(text) : otlpTypes().rpcStatus.decode(bytes);
+      const rpcStatus = (response.headers.get('content-type') === 'application/json' ? JSON.parse(text) : otlpTypes().rpcStatus.decode(bytes)) as { code: number; message: string };
       assert.equal(rpcStatus.code, 3, what);
       text = rpcStatus.message;
     }

@@ -13,11 +13,11 @@ test('settings: nothing set gives the defaults and no problems', () => {
 
 const cases: Array<{ values: Record<string, unknown>; run?: object; otel?: object; problems: string[] }> = [
   { values: { 'run.users': 50, 'run.runTime': '10m', 'run.host': 'http://127.0.0.1:8080' }, run: { users: 50, runTime: '10m', host: 'http://127.0.0.1:8080' }, problems: [] },
-  { values: { 'run.users': 0 }, run: { users: 10 }, problems: ['loadlens.run.users: must be a whole number ≥ 1 (got 0); using 10'] },
-  { values: { 'run.users': 2.5, 'run.spawnRate': -1 }, problems: ['loadlens.run.users: must be a whole number ≥ 1 (got 2.5); using 10', 'loadlens.run.spawnRate: must be a number > 0 (got -1); using 5'] },
-  { values: { 'run.runTime': '10 minutes' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "10 minutes"); using "1m"'] },
+  { values: { 'run.users': 0 }, run: { users: 1 }, problems: ['loadlens.run.users: must be a whole number ≥ 1 (got 0); using 1'] },
+  { values: { 'run.users': 2.5, 'run.spawnRate': -1 }, problems: ['loadlens.run.users: must be a whole number ≥ 1 (got 2.5); using 1', 'loadlens.run.spawnRate: must be a number > 0 (got -1); using 1'] },
+  { values: { 'run.runTime': '10 minutes' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "10 minutes"); using "30s"'] },
   { values: { 'run.runTime': '1h30m' }, run: { runTime: '1h30m' }, problems: [] },
-  { values: { 'run.runTime': '0s' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "0s"); using "1m"'] },
+  { values: { 'run.runTime': '0s' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "0s"); using "30s"'] },
   { values: { 'otel.endpoint': 'localhost:4318' }, otel: { endpoint: '' }, problems: ['loadlens.otel.endpoint: must be an http:// or https:// URL (got "localhost:4318"); using ""'] },
   { values: { 'otel.receiverPort': 70000 }, otel: { receiverPort: 4318 }, problems: ['loadlens.otel.receiverPort: must be a port number from 0 to 65535 (got 70000); using 4318'] },
   { values: { 'otel.enabled': 'yes' }, otel: { enabled: true }, problems: ['loadlens.otel.enabled: must be true or false (got "yes"); using true'] },

@@ -33,7 +33,7 @@ async function call(base: string, method: string, path: string, options: { json?
     body: options.json === undefined ? undefined : JSON.stringify(options.json),
   });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: JSON.parse(text) as any, ms: performance.now() - started };
+  return { status: response.status, headers: response.headers, body: JSON.parse(text) as unknown, ms: performance.now() - started };
 }
 
 test('shop: continues the caller\'s W3C trace; its SERVER span is a child of the traceparent\'s span', async () => {
@@ -53,10 +53,22 @@ test('shop: continues the caller\'s W3C trace; its SERVER span is a child of the
   assert.deepEqual([work?.name, work?.kindName], ['load product', 'INTERNAL']);
 });
 
-const endpoints: Array<{ method: string; path: string; json?: unknown; status: number; body: (body: any) => boolean; allow?: string }> = [
-  { method: 'POST', path: '/authenticate', json: { user: 'foo', password: 'bar' }, status: 200, body: b => /^[0-9a-f]{32}$/.test(b.token) },
+/** The fields of the shop's JSON answers; each case reads those its endpoint sends (/products sends a list of products). */
+interface ShopAnswer {
+  token?: string;
+  error?: string;
+  id?: number;
+  name?: string;
+  priceCents?: number;
+  productId?: number;
+  quantity?: number;
+  orderId?: string;
+}
+
+const endpoints: Array<{ method: string; path: string; json?: unknown; status: number; body: (body: ShopAnswer) => boolean; allow?: string }> = [
+  { method: 'POST', path: '/authenticate', json: { user: 'foo', password: 'bar' }, status: 200, body: b => /^[0-9a-f]{32}$/.test(b.token ?? '') },
   { method: 'POST', path: '/authenticate', json: { user: 'foo' }, status: 400, body: b => b.error === 'expected JSON {"user": string, "password": string}' },
-  { method: 'GET', path: '/products', status: 200, body: b => Array.isArray(b) && b.length === 5 && b.some((p: any) => p.id === 4711) },
+  { method: 'GET', path: '/products', status: 200, body: b => Array.isArray(b) && b.length === 5 && b.some((p: ShopAnswer) => p.id === 4711) },
   { method: 'GET', path: '/product/42', status: 200, body: b => b.id === 42 && b.name === 'Towel' && b.priceCents === 1999 },
   { method: 'GET', path: '/product/1?ref=home', status: 200, body: b => b.id === 1 },
   { method: 'GET', path: '/product/999', status: 404, body: b => b.error === 'unknown product 999' },
@@ -73,7 +85,7 @@ for (const { method, path, json, status, body, allow } of endpoints) {
     const response = await call(shop.url, method, path, { json });
     assert.equal(response.status, status);
     assert.equal(response.headers.get('content-type'), 'application/json');
-    assert.ok(body(response.body), `unexpected body ${JSON.stringify(response.body)}`);
+    assert.ok(body(response.body as ShopAnswer), `unexpected body ${JSON.stringify(response.body)}`);
     if (allow) assert.equal(response.headers.get('allow'), allow);
   });
 }

@@ -2,6 +2,7 @@
  * Number and text formatting shared by the terminal table and the HTML report, so both show the
  * same numbers the same way. Pure functions, no ANSI.
  */
+import stringWidth from 'string-width';
 
 /**
  * A duration in ms for people: '0.4 ms', '12.3 ms', '312 ms', '1.2 s', '75 s'.
@@ -96,41 +97,27 @@ export function singleLine(text: string): string {
   });
 }
 
-/** Terminal cells a code point occupies: 0 for combining marks, 2 for wide East Asian and emoji, else 1. */
-function codePointWidth(cp: number): number {
-  if ((cp >= 0x300 && cp <= 0x36f) || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
-  if (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0xa4cf && cp !== 0x303f) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x1f900 && cp <= 0x1f9ff) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  ) return 2;
-  return 1;
-}
+/** Grapheme clusters: what a terminal draws as one character (👍🏽 is two code points, one glyph). */
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
 
-/** Width of plain text (no ANSI) in terminal cells. */
+/**
+ * Width of plain text (no ANSI) in terminal cells, by string-width: wide East Asian characters and
+ * emoji (🚀, ✅, 👍🏽 with its skin tone) take 2, combining marks and zero-width joiners 0.
+ */
 export function cellWidth(text: string): number {
-  let width = 0;
-  for (const char of text) width += codePointWidth(char.codePointAt(0) ?? 0);
-  return width;
+  return stringWidth(text);
 }
 
-/** Cut plain text to at most `width` cells, ending with '…' when it was cut. */
+/** Cut plain text to at most `width` cells, ending with '…' when it was cut; never inside a grapheme cluster. */
 export function truncateCells(text: string, width: number): string {
   if (width <= 0) return '';
-  if (cellWidth(text) <= width) return text;
+  if (stringWidth(text) <= width) return text;
   let kept = '';
   let used = 0;
-  for (const char of text) {
-    const w = codePointWidth(char.codePointAt(0) ?? 0);
+  for (const { segment } of graphemes.segment(text)) {
+    const w = stringWidth(segment);
     if (used + w > width - 1) break;
-    kept += char;
+    kept += segment;
     used += w;
   }
   return `${kept}…`;
@@ -138,6 +125,6 @@ export function truncateCells(text: string, width: number): string {
 
 /** Pad plain text with spaces to `width` cells, on the right ('left' alignment) or on the left. */
 export function padCells(text: string, width: number, align: 'left' | 'right'): string {
-  const fill = ' '.repeat(Math.max(0, width - cellWidth(text)));
+  const fill = ' '.repeat(Math.max(0, width - stringWidth(text)));
   return align === 'left' ? text + fill : fill + text;
 }

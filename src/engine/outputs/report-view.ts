@@ -89,7 +89,7 @@ export function describeStopReason(stopReason: string): string {
     case 'run-time': return 'run time reached';
     case 'signal': return 'interrupted';
     case 'stop-requested': return 'stopped on request';
-    case 'error': return 'stopped by an error';
+    case 'error': return 'stopped by an internal error in Loadlens';
     default: return stopReason;
   }
 }

@@ -3,6 +3,7 @@
  * once a second; on a pipe or a CI log a short progress line every ~10 s; at the end a summary with
  * the final table, failures and slow requests with their trace ids, thresholds and telemetry health.
  */
+import { styleText } from 'node:util';
 import { generatorWarning, type RequestRow, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
 import {
@@ -27,8 +28,11 @@ interface Paint {
 }
 
 function paint(color: boolean): Paint {
-  const sgr = (open: number, close: number) => (text: string) => (color && text !== '' ? `${ESC}[${open}m${text}${ESC}[${close}m` : text);
-  return { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39), cyan: sgr(36, 39) };
+  // The output decides about color itself (a TTY, NO_COLOR, the option), for whatever stream it was
+  // given: styleText must not second-guess it from process.stdout.
+  const style = (format: 'bold' | 'dim' | 'red' | 'green' | 'yellow' | 'cyan') => (text: string) =>
+    (color && text !== '' ? styleText(format, text, { validateStream: false }) : text);
+  return { bold: style('bold'), dim: style('dim'), red: style('red'), green: style('green'), yellow: style('yellow'), cyan: style('cyan') };
 }
 
 /** An OSC 8 hyperlink: terminals that support it show `text` clickable, others show `text`. */

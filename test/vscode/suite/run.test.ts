@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
@@ -73,6 +74,40 @@ suite('running a scenario', () => {
     assert.equal(row.count, counts.get('POST /checkout/confirm'));
     assert.equal(row.failures, row.count, 'the server returns no orderId: every check fails');
     assert.deepEqual(report.failures.map(f => [f.name, f.error, f.count]), [['/checkout/confirm', "check 'order id returned' failed", row.count]]);
+  });
+
+  test('a bad loadlens.run.nodePath ends the run with a problem naming the setting, and the next run starts', async () => {
+    const config = vscode.workspace.getConfiguration('loadlens');
+    /** Sets loadlens.run.nodePath and waits until the extension has seen the change (its listener runs first). */
+    const setNodePath = (value: string | undefined) => new Promise<void>((resolve, reject) => {
+      const listener = vscode.workspace.onDidChangeConfiguration(event => {
+        if (!event.affectsConfiguration('loadlens.run.nodePath')) return;
+        listener.dispose();
+        resolve();
+      });
+      config.update('run.nodePath', value, vscode.ConfigurationTarget.Workspace).then(undefined, reject);
+    });
+    const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
+    const badNode = path.join(os.tmpdir(), 'loadlens-no-such-dir', 'node');
+    await setNodePath(badNode);
+    try {
+      const outcome = await Promise.race([
+        vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario-plain', uri, 'browse', { users: 1, runTime: '1s', host: url }),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the run with a bad nodePath never settled')), 15_000)),
+      ]);
+      assert.equal(outcome.report, undefined);
+      assert.equal(outcome.exitCode, null);
+      assert.equal(outcome.problem, `Could not start the engine: the setting loadlens.run.nodePath is '${badNode}' (no such file). ` +
+        "Set it to a Node.js (>= 22) executable, or clear it to use the editor's own runtime.");
+    } finally {
+      await setNodePath(undefined);
+    }
+    counts.clear();
+    const next = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario-plain', uri, 'browse', { users: 1, runTime: '1s', host: url });
+    assert.equal(next.problem, undefined, 'not "A run is already in progress"');
+    assert.equal(next.exitCode, 0);
+    assert.equal(next.report?.totals.requests, counts.get('GET /product/1'));
+    assert.ok((next.report?.totals.requests ?? 0) > 0);
   });
 
   test('an invalid scenario does not start and the panel lists its problems at file:line:column', async () => {

@@ -1,0 +1,67 @@
+/**
+ * How the engine child ends, apart from the editor (no `vscode` import, so `node --test` covers it).
+ *
+ * N.B. a child that could not be started at all (a bad `loadlens.run.nodePath`: ENOENT, EACCES) emits
+ * 'error' and then 'close', and never 'exit'. Waiting for 'exit' alone leaves the run unsettled
+ * forever, and every later run "already in progress".
+ */
+import type { ChildProcess } from 'node:child_process';
+
+/** How the engine process ended. `startError` is set when it never ran (nothing was spawned). */
+export interface EngineEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  startError?: Error;
+}
+
+/**
+ * Settles once, when the child is gone however it went: on 'exit' (it ran), or on 'close' after a
+ * spawn 'error' (it never ran; 'close' then carries a negative errno as its code, reported as null).
+ * An 'error' from a running child (a failed `send`, a failed `kill`) does not end it and is ignored here.
+ */
+export function engineEnded(child: ChildProcess): Promise<EngineEnd> {
+  return new Promise(resolve => {
+    let startError: Error | undefined;
+    let settled = false;
+    const settle = (end: EngineEnd) => {
+      if (settled) return;
+      settled = true;
+      resolve(end);
+    };
+    child.on('error', error => {
+      // No pid: the spawn itself failed, so no 'exit' will follow.
+      if (child.pid === undefined) startError = error;
+    });
+    child.once('exit', (code, signal) => settle({ code, signal }));
+    child.once('close', (code, signal) => {
+      if (startError) settle({ code: null, signal: null, startError });
+      else settle({ code, signal });
+    });
+  });
+}
+
+/**
+ * The message for an engine that could not be started, naming the setting to fix when the user set
+ * one (`nodePath`), else the editor's own runtime (`defaultExecPath`).
+ */
+export function startFailureMessage(error: Error, nodePath: string, defaultExecPath: string): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'not an executable file' : error.message;
+  if (nodePath) {
+    return `Could not start the engine: the setting loadlens.run.nodePath is '${nodePath}' (${reason}). ` +
+      "Set it to a Node.js (>= 22) executable, or clear it to use the editor's own runtime.";
+  }
+  return `Could not start the engine with the editor's runtime '${defaultExecPath}' (${reason}). Set loadlens.run.nodePath to a Node.js (>= 22) executable.`;
+}
+
+/**
+ * Why the run ended without a report when the engine ran but said nothing useful. When a custom
+ * `nodePath` is set and the engine never said `ready`, that program is probably not Node.js.
+ */
+export function earlyExitMessage(end: EngineEnd, nodePath: string, engineSpoke: boolean): string {
+  const how = end.signal ?? `code ${end.code}`;
+  const hint = nodePath && !engineSpoke
+    ? ` It never answered: is the setting loadlens.run.nodePath ('${nodePath}') a Node.js (>= 22) executable?`
+    : '';
+  return `The engine exited (${how}) before reporting.${hint}`;
+}

@@ -9,16 +9,27 @@ import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { EmbeddedReceiver } from './embedded-receiver.ts';
+import { needsEmbeddedReceiver, planOtelExport } from '../shared/otel-environment.ts';
+import * as otelCommands from './otel-commands.ts';
+import { RecordedOutputChannel } from './output.ts';
+import { attachDebugger } from './debug-session.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
 export interface LoadlensApi {
   runs: RunController;
   receiver: EmbeddedReceiver;
   panel(): ResultsPanel | undefined;
+  /** Everything the "Loadlens" output channel was given (tests check that no secret reached it). */
+  outputText(): string;
 }
 
+/** Why nothing runs in Restricted Mode (an untrusted folder). */
+export const UNTRUSTED_MESSAGE =
+  'Loadlens: this folder is not trusted, so its scenarios do not run: running a scenario executes its code. ' +
+  'Trust the folder (Manage Workspace Trust) to run or debug it.';
+
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
-  const output = vscode.window.createOutputChannel('Loadlens');
+  const output = new RecordedOutputChannel('Loadlens');
   const initial = readSettings();
   let settings = initial.settings;
   const reportProblems = (list: typeof initial.problems) => {
@@ -38,13 +49,28 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   };
 
   const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
-  /** Where the engine exports: OTEL_EXPORTER_OTLP_ENDPOINT of the editor's environment, the setting, else the embedded receiver. */
+  /**
+   * The engine's OTEL_* variables: settings the user set, over the editor's environment, over the
+   * embedded receiver; the stored headers (a secret) only in the child's environment. The output
+   * channel says where spans go and who decided it, naming headers but never their values.
+   */
   const otlpEnvironment = async (): Promise<Record<string, string>> => {
-    if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT) return {};
-    return { OTEL_EXPORTER_OTLP_ENDPOINT: settings.otel.endpoint || (await receiver.endpoint()) };
+    const embedded = needsEmbeddedReceiver(settings.otel, process.env) ? await receiver.endpoint() : undefined;
+    const storedHeaders = await otelCommands.storedOtlpHeaders(context.secrets);
+    const plan = planOtelExport({
+      otel: settings.otel, userSet: settings.userSet, inherited: process.env,
+      ...(storedHeaders ? { storedHeaders } : {}), ...(embedded ? { embeddedEndpoint: embedded } : {}),
+    });
+    for (const line of plan.summary) output.appendLine(`[otel] ${line}`);
+    return plan.environment;
   };
 
-  const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}): Promise<RunOutcome | undefined> => {
+  const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}, debug = false): Promise<RunOutcome | undefined> => {
+    if (!vscode.workspace.isTrusted) {
+      output.appendLine(`[run] ${UNTRUSTED_MESSAGE}`);
+      void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then(choice => choice && vscode.commands.executeCommand('workbench.trust.manage'));
+      return { exitCode: null, problem: UNTRUSTED_MESSAGE };
+    }
     const file = target?.[0] ?? vscode.window.activeTextEditor?.document.uri;
     if (!file) {
       void vscode.window.showErrorMessage('Loadlens: open a *.load.ts file, then click Run above a scenario.');
@@ -69,7 +95,22 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       return undefined;
     }
     const panel = ResultsPanel.createOrShow(context.extensionUri, events);
-    const outcome = await runs.run(request, environment);
+    const launch = debug
+      ? {
+          debug: {
+            onInspector: (port: number) => {
+              void attachDebugger(port, request.scenario ?? 'scenario', file, context.extensionPath, () => runs.stop()).then(session => {
+                if (session) return;
+                const message = 'Loadlens: the JavaScript debugger (ms-vscode.js-debug) did not start, so the engine was stopped.';
+                output.appendLine(`[debug] ${message}`);
+                void vscode.window.showErrorMessage(message);
+                runs.stop();
+              });
+            },
+          },
+        }
+      : {};
+    const outcome = await runs.run(request, environment, launch);
     if (outcome.problem) {
       panel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
@@ -92,15 +133,18 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     return { users: Number(users), spawnRate: Number(spawnRate), runTime, ...(host ? { host } : {}) };
   };
 
+  const lenses = codeLens.register({ otelEnabled: () => settings.otel.enabled });
   context.subscriptions.push(
     output,
     runs,
     receiver,
     statusBar,
-    ...codeLens.register(),
+    ...lenses.disposables,
+    ...otelCommands.register({ secrets: context.secrets, output, settings: () => settings, embeddedEndpoint: () => receiver.endpoint() }),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
+      lenses.refresh();
     }),
     runs.onMessage(message => {
       statusBar.show(message);
@@ -115,10 +159,13 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       const overrides = given ?? (await askOverrides());
       return overrides ? runScenario(true, uri && scenario ? [uri, scenario] : undefined, overrides) : undefined;
     }),
+    // One user, one iteration, the debugger attached; a third argument (tests) adds run options, e.g. the host.
+    vscode.commands.registerCommand('loadlens.debug-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) =>
+      runScenario(false, uri && scenario ? [uri, scenario] : undefined, { ...given, users: 1, spawnRate: 1, iterations: 1 }, true)),
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, panel: () => ResultsPanel.active };
+  return { runs, receiver, panel: () => ResultsPanel.active, outputText: () => output.text() };
 }
 
 export function deactivate(): void {

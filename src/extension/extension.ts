@@ -21,6 +21,8 @@ export interface LoadlensApi {
   panel(): ResultsPanel | undefined;
   /** Everything the "Loadlens" output channel was given (tests check that no secret reached it). */
   outputText(): string;
+  /** This extension's global storage folder, inside the user data folder (where the user's settings.json is). */
+  globalStorage: vscode.Uri;
 }
 
 /** Why nothing runs in Restricted Mode (an untrusted folder). */
@@ -165,7 +167,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, panel: () => ResultsPanel.active, outputText: () => output.text() };
+  return { runs, receiver, panel: () => ResultsPanel.active, outputText: () => output.text(), globalStorage: context.globalStorageUri };
 }
 
 export function deactivate(): void {

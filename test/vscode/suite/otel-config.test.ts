@@ -134,6 +134,8 @@ suite('OTel configuration in the editor', () => {
 
   test('with loadlens.otel.enabled off the lenses do not promise "Run with OTel"', async () => {
     const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
+    // The lens command reads an open document's model.
+    await vscode.workspace.openTextDocument(uri);
     const titles = async () => (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)).map(l => l.command?.title).filter(t => t !== undefined);
     const firstLens = async () => (await titles()).slice(0, 4).join(' | ');
     assert.equal(await firstLens(), '▶ Run with OTel | Run | Options… | Debug');

@@ -2,7 +2,8 @@
 // a *.load.ts opened from the explorer, the "Run" CodeLens clicked, and the results panel read from the
 // webview's DOM in headless Chromium. The scenario targets a loopback server started here, which
 // counts what it receives; the panel must show the same count.
-// Ends with "ui: N passed, N failed"; a screenshot lands in test-results/ui-panel.png.
+// Then "Debug" on a second scenario with a breakpoint set by F9: the debugger stops on that line.
+// Ends with "ui: N passed, N failed"; screenshots land in test-results/ui-panel.png and debug-stopped.png.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -21,10 +22,12 @@ const check = (name, ok, detail = '') => {
   console.log(`    ${ok ? '✔' : '✖'} ${name}${detail ? ` (${detail})` : ''}`);
 };
 
-// The target: counts GET /api/items.
+// The target: counts GET /api/items and GET /product/42.
 let served = 0;
+let productRequests = 0;
 const target = http.createServer((req, res) => {
   if (req.url?.startsWith('/api/items')) served++;
+  if (req.url === '/product/42') productRequests++;
   req.resume();
   req.on('end', () => res.end('{"items":[1,2,3]}'));
 });
@@ -37,6 +40,16 @@ writeFileSync(path.join(workspace, 'items.load.ts'), `import { scenario, constan
 export const items = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '4s', wait: constant(0.05) }, async ({ http, check }) => {
   const res = await http.get('/api/items?page=1', { name: '/api/items' });
   check(res, { 'three items': r => r.json().items.length === 3 });
+});
+`);
+
+// Line 5 is where the breakpoint goes.
+writeFileSync(path.join(workspace, 'stepper.load.ts'), `import { scenario } from 'loadlens';
+
+export const stepper = scenario({ host: '${url}', users: 5, runTime: '1m' }, async ({ http, check }) => {
+  const res = await http.get('/product/42', { name: '/product/{id}' });
+  const status = res.status;
+  check(res, { 'status 200': r => r.status === 200 && status === 200 });
 });
 `);
 
@@ -60,9 +73,9 @@ try {
   let titles = [];
   for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(200)) {
     titles = await page.locator('.codelens-decoration a').allInnerTexts();
-    if (titles.join('|') === '▶ Run with OTel|Run|Options…') break;
+    if (titles.join('|') === '▶ Run with OTel|Run|Options…|Debug') break;
   }
-  check('the installed extension activated and shows the CodeLens trio', titles.join('|') === '▶ Run with OTel|Run|Options…', titles.join(' | ') || 'none');
+  check('the installed extension activated and shows its CodeLenses', titles.join('|') === '▶ Run with OTel|Run|Options…|Debug', titles.join(' | ') || 'none');
   await runLens.first().click();
 
   const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -79,6 +92,7 @@ try {
   check('three live charts are drawn', canvases === 3, `${canvases} canvases`);
   const tab = await page.locator('.tab', { hasText: 'Loadlens' }).first().innerText();
   check('the panel tab names the scenario', tab.includes('items'), tab.trim());
+  await debugOneIteration();
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
@@ -87,8 +101,38 @@ try {
   server.stop();
   target.close();
 }
+/** Opens stepper.load.ts, sets a breakpoint on line 5 with F9, clicks "Debug": the debugger stops there. */
+async function debugOneIteration() {
+  console.log('  ui: Debug lens, breakpoint, debugger stopped');
+  await page.getByRole('treeitem', { name: /stepper\.load\.ts/ }).click();
+  const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+  await editor.locator('.view-line', { hasText: 'const status = res.status;' }).click();
+  await page.keyboard.press('F9');
+  await editor.locator('.codicon-debug-breakpoint').first().waitFor();
+  const debugLens = editor.locator('.codelens-decoration a').filter({ hasText: /^Debug$/ });
+  await debugLens.first().click();
+  // The editor marks the line the debugger stopped on; the call stack names the file and line.
+  await page.locator('.debug-top-stack-frame-line').first().waitFor({ timeout: 90_000 });
+  const stoppedLine = await page.locator('.editor-group-container.active .monaco-editor .line-numbers.active-line-number, .editor-group-container.active .monaco-editor .active-line-number').first().innerText().catch(() => '');
+  const callStack = await page.locator('.debug-call-stack').first().innerText().catch(() => '');
+  check('the debugger stopped in stepper.load.ts at line 5', /stepper\.load\.ts\s*5:\d+/.test(callStack), `${callStack.replace(/\s+/g, ' ').slice(0, 160)}; active line ${stoppedLine}`);
+  // `res` is a const of the function body: js-debug lists it in the Block scope.
+  await page.locator('.debug-variables .monaco-list-row', { hasText: /^Block$/ }).first().click();
+  await page.locator('.debug-variables .monaco-list-row', { hasText: /^res\b/ }).first().waitFor({ timeout: 10_000 }).catch(() => {});
+  const variables = await page.locator('.debug-variables').first().innerText().catch(() => '');
+  check('the response is in the Variables view', /\bres\b/.test(variables), variables.replace(/\s+/g, ' ').slice(0, 160));
+  // Room for the editor in the picture: hide the secondary side bar (Chat) if the workbench shows one.
+  await page.locator('.part.auxiliarybar .codicon-close, .part.auxiliarybar [aria-label^="Hide"]').first().click({ timeout: 3000 }).catch(() => {});
+  await page.locator('.debug-top-stack-frame-line').first().scrollIntoViewIfNeeded().catch(() => {});
+  check('the request before the breakpoint was sent, once', productRequests === 1, `${productRequests} requests`);
+  await page.screenshot({ path: path.join(resultsDir, 'debug-stopped.png') });
+  await page.keyboard.press('F5'); // continue: the one iteration ends the run
+  await page.locator('.debug-top-stack-frame-line').first().waitFor({ state: 'detached', timeout: 30_000 });
+  check('one user, one iteration: one request in all', productRequests === 1, `${productRequests} requests`);
+}
+
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshot: test-results/ui-panel.png`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, test-results/debug-stopped.png`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -57,7 +57,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
    * channel says where spans go and who decided it, naming headers but never their values.
    */
   const otlpEnvironment = async (): Promise<Record<string, string>> => {
-    const embedded = needsEmbeddedReceiver(settings.otel, process.env) ? await receiver.endpoint() : undefined;
+    const embedded = needsEmbeddedReceiver(settings.otel, process.env, settings.userSet) ? await receiver.endpoint() : undefined;
     const storedHeaders = await otelCommands.storedOtlpHeaders(context.secrets);
     const plan = planOtelExport({
       otel: settings.otel, userSet: settings.userSet, inherited: process.env,
@@ -106,7 +106,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
                 const message = 'Loadlens: the JavaScript debugger (ms-vscode.js-debug) did not start, so the engine was stopped.';
                 output.appendLine(`[debug] ${message}`);
                 void vscode.window.showErrorMessage(message);
-                runs.stop();
+                runs.abort();
               });
             },
           },

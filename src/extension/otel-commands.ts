@@ -2,7 +2,7 @@
 // never settings.json) and "Test OTel Connection" (one probe span, said plainly). Header values are
 // never shown, logged or returned: only their names.
 import * as vscode from 'vscode';
-import { destinationOf, signalUrl } from '../shared/otel-environment.ts';
+import { destinationOf, displayUrl, signalUrl } from '../shared/otel-environment.ts';
 import { parseOtlpHeaders } from '../shared/otlp-headers.ts';
 import { probeOtlpTraces, type ProbeResult } from '../shared/otlp-probe.ts';
 import type { LoadlensSettings } from '../shared/settings.ts';
@@ -75,7 +75,7 @@ export function register(deps: OtelCommandDeps): vscode.Disposable[] {
     const { headers } = parseOtlpHeaders(raw, 'headers');
     const serviceName = settings.userSet.has('otel.serviceName') ? settings.otel.serviceName : process.env.OTEL_SERVICE_NAME || settings.otel.serviceName;
     const source = destination.source === 'embedded' ? "Loadlens's embedded receiver: no endpoint is set" : `${destination.source} ${destination.name}`;
-    output.appendLine(`[otel] testing ${url} (${source}) with ${Object.keys(headers).length > 0 ? `headers ${Object.keys(headers).join(', ')}` : 'no headers'}`);
+    output.appendLine(`[otel] testing ${displayUrl(url)} (${source}) with ${Object.keys(headers).length > 0 ? `headers ${Object.keys(headers).join(', ')}` : 'no headers'}`);
     const result = await probeOtlpTraces({ url, headers, serviceName });
     output.appendLine(`[otel] ${result.message}${result.outcome === 'ok' ? ` Probe span trace id ${result.traceId}.` : ''}`);
     if (result.outcome === 'ok') void vscode.window.showInformationMessage(`Loadlens: ${result.message}`);

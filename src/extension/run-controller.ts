@@ -175,6 +175,11 @@ export class RunController implements vscode.Disposable {
     child.once('exit', () => clearTimeout(timer));
   }
 
+  /** Ends the engine now (a debugged child paused on --inspect-brk cannot read a stop message). */
+  abort(): void {
+    this.child?.kill('SIGKILL');
+  }
+
   private send(message: HostToEngine): void {
     if (this.child?.connected) this.child.send(message);
   }

@@ -66,10 +66,29 @@ export interface OtelPlan {
   summary: string[];
 }
 
+/** Metrics are off: by the setting when the user set it, else by an inherited OTEL_METRICS_EXPORTER=none. */
+function metricsOff(otel: OtelSettings, userSet: ReadonlySet<string> | undefined, inherited: Env): 'setting' | 'environment' | undefined {
+  if (userSet === undefined ? !otel.metrics : userSet.has('otel.metrics')) return otel.metrics ? undefined : 'setting';
+  return /^\s*none\s*$/i.test(inherited.OTEL_METRICS_EXPORTER ?? '') ? 'environment' : undefined;
+}
+
 /** Whether a run with these settings exports anything to Loadlens's own receiver (so it must be started first). */
-export function needsEmbeddedReceiver(otel: OtelSettings, inherited: Env): boolean {
-  const metricsOff = !otel.metrics || /^\s*none\s*$/i.test(inherited.OTEL_METRICS_EXPORTER ?? '');
-  return destinationOf('traces', otel, inherited).source === 'embedded' || (!metricsOff && destinationOf('metrics', otel, inherited).source === 'embedded');
+export function needsEmbeddedReceiver(otel: OtelSettings, inherited: Env, userSet?: ReadonlySet<string>): boolean {
+  return destinationOf('traces', otel, inherited).source === 'embedded'
+    || (metricsOff(otel, userSet, inherited) === undefined && destinationOf('metrics', otel, inherited).source === 'embedded');
+}
+
+/** `url` without the user and password it may carry (https://user:token@host): fit for a message. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.username === '' && parsed.password === '') return url;
+    parsed.username = '***';
+    parsed.password = '';
+    return parsed.href;
+  } catch {
+    return url;
+  }
 }
 
 /** The engine child's OTEL_* variables for a run with OTel, and what to tell the user about them. */
@@ -80,10 +99,15 @@ export function planOtelExport(input: OtelPlanInput): OtelPlan {
   const set = (key: string) => userSet.has(`otel.${key}`);
 
   const describe = (destination: Destination, url: string) =>
-    destination.source === 'embedded' ? `${url} (Loadlens's embedded receiver: no endpoint is set)` : `${url} (${destination.source} ${destination.name})`;
+    destination.source === 'embedded' ? `${url} (Loadlens's embedded receiver: no endpoint is set)` : `${displayUrl(url)} (${destination.source} ${destination.name})`;
   const configured: string[] = [];
+  const metricsOffBy = metricsOff(otel, userSet, inherited);
   for (const signal of ['traces', 'metrics'] as const) {
     const destination = destinationOf(signal, otel, inherited);
+    if (signal === 'metrics' && metricsOffBy) {
+      summary.push(metricsOffBy === 'setting' ? 'metrics → not exported (setting loadlens.otel.metrics)' : 'metrics → not exported (environment OTEL_METRICS_EXPORTER=none)');
+      continue;
+    }
     let url: string;
     if (destination.source === 'embedded') {
       if (!input.embeddedEndpoint) throw new Error(`unreachable: ${signal} go to the embedded receiver, which was not started`);
@@ -93,10 +117,7 @@ export function planOtelExport(input: OtelPlanInput): OtelPlan {
       configured.push(signal);
     }
     environment[VARIABLE[signal]] = url;
-    if (signal === 'traces') summary.push(`spans → ${describe(destination, url)}`);
-    else if (set('metrics') && !otel.metrics) summary.push('metrics → not exported (setting loadlens.otel.metrics)');
-    else if (/^\s*none\s*$/i.test(inherited.OTEL_METRICS_EXPORTER ?? '') && !set('metrics')) summary.push('metrics → not exported (environment OTEL_METRICS_EXPORTER=none)');
-    else summary.push(`metrics → ${describe(destination, url)}`);
+    summary.push(`${signal === 'traces' ? 'spans' : 'metrics'} → ${describe(destination, url)}`);
   }
   if (set('metrics')) environment.OTEL_METRICS_EXPORTER = otel.metrics ? 'otlp' : 'none';
 

@@ -9,13 +9,14 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { displayUrl } from './otel-environment.ts';
 
 /** What the probe found, from the user's side: each outcome says what to fix. */
 export type ProbeOutcome = 'ok' | 'dns' | 'refused' | 'tls' | 'unauthorized' | 'not-found' | 'timeout' | 'http-error' | 'network';
 
 export interface ProbeResult {
   outcome: ProbeOutcome;
-  /** The traces URL probed. */
+  /** The traces URL probed (any user and password in it replaced by ***). */
   url: string;
   /** The HTTP status, when the endpoint answered. */
   status?: number;
@@ -63,7 +64,9 @@ export function classifyStatus(status: number): ProbeOutcome {
   return 'http-error';
 }
 
-function sentence(outcome: ProbeOutcome, url: URL, detail: { status?: number; ms: number; code?: string; body?: string }): string {
+function sentence(outcome: ProbeOutcome, endpoint: URL, detail: { status?: number; ms: number; code?: string; body?: string }): string {
+  // Credentials in the URL (https://user:token@host) are secrets too.
+  const url = new URL(displayUrl(endpoint.href));
   const where = `${url.protocol}//${url.host}`;
   switch (outcome) {
     case 'ok':
@@ -97,7 +100,7 @@ export async function probeOtlpTraces(options: ProbeOptions): Promise<ProbeResul
   const elapsed = () => Math.round(performance.now() - started);
   const finish = (outcome: ProbeOutcome, detail: { status?: number; code?: string; body?: string }): ProbeResult => {
     const ms = outcome === 'timeout' ? timeoutMs : elapsed();
-    return { outcome, url: url.href, ...(detail.status !== undefined ? { status: detail.status } : {}), roundTripMs: ms, message: sentence(outcome, url, { ...detail, ms }), traceId: traceId.toString('hex') };
+    return { outcome, url: displayUrl(url.href), ...(detail.status !== undefined ? { status: detail.status } : {}), roundTripMs: ms, message: sentence(outcome, url, { ...detail, ms }), traceId: traceId.toString('hex') };
   };
   return new Promise<ProbeResult>(resolve => {
     const transport = url.protocol === 'https:' ? https : http;

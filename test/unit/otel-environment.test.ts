@@ -86,3 +86,22 @@ test('otel environment: the embedded receiver is started only when a signal goes
   assert.equal(needsEmbeddedReceiver(parseSettings(() => undefined).settings.otel, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9000' }), false);
   assert.equal(needsEmbeddedReceiver(parseSettings(() => undefined).settings.otel, {}), true);
 });
+
+test('otel environment: metrics off (setting or environment) need no receiver and get no endpoint', () => {
+  const off = plan({ 'otel.tracesEndpoint': 'http://127.0.0.1:7000/v1/traces', 'otel.metrics': false }, {});
+  assert.equal(off.embedded, false);
+  assert.deepEqual(off.engine.metrics.exporters, []);
+  assert.deepEqual(off.summary.slice(0, 2), ['spans → http://127.0.0.1:7000/v1/traces (setting loadlens.otel.tracesEndpoint)', 'metrics → not exported (setting loadlens.otel.metrics)']);
+  const envOff = plan({ 'otel.tracesEndpoint': 'http://127.0.0.1:7000/v1/traces' }, { OTEL_METRICS_EXPORTER: 'none' });
+  assert.equal(envOff.embedded, false);
+  assert.equal(envOff.summary[1], 'metrics → not exported (environment OTEL_METRICS_EXPORTER=none)');
+  // Set on explicitly, the setting beats the environment's none.
+  const on = plan({ 'otel.endpoint': 'http://127.0.0.1:7000', 'otel.metrics': true }, { OTEL_METRICS_EXPORTER: 'none' });
+  assert.deepEqual(on.engine.metrics.exporters, ['otlp']);
+});
+
+test('otel environment: credentials in an endpoint URL are not printed', () => {
+  const result = plan({ 'otel.endpoint': 'https://user:s3cr3t@ingest.example.test' }, {});
+  assert.equal(result.engine.traces.otlp.url, 'https://user:s3cr3t@ingest.example.test/v1/traces');
+  assert.equal(result.summary[0], 'spans → https://***@ingest.example.test/v1/traces (setting loadlens.otel.endpoint)');
+});

@@ -133,3 +133,17 @@ test('probe: network error codes', () => {
   ];
   for (const [code, outcome] of cases) assert.equal(classifyNetworkError(Object.assign(new Error(code), { code })), outcome, code);
 });
+
+test('probe: credentials in the URL are sent but never shown', async () => {
+  const server = await serve((_req, res) => { res.statusCode = 401; res.end(); });
+  try {
+    const url = `${server.url.replace('http://', `http://user:${TOKEN}@`)}/v1/traces`;
+    const result = await probeOtlpTraces({ url });
+    assert.equal(result.outcome, 'unauthorized');
+    assert.equal(server.seen[0]!.authorization, `Basic ${Buffer.from(`user:${TOKEN}`).toString('base64')}`);
+    assert.ok(!result.message.includes(TOKEN) && !result.url.includes(TOKEN));
+    assert.match(result.message, /^HTTP 401 from http:\/\/\*\*\*@127\.0\.0\.1:\d+\/v1\/traces/);
+  } finally {
+    await server.close();
+  }
+});

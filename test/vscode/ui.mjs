@@ -2,8 +2,10 @@
 // a *.load.ts opened from the explorer, the "Run" CodeLens clicked, and the results panel read from the
 // webview's DOM in headless Chromium. The scenario targets a loopback server started here, which
 // counts what it receives; the panel must show the same count.
-// Then "Debug" on a second scenario with a breakpoint set by F9: the debugger stops on that line.
-// Ends with "ui: N passed, N failed"; screenshots land in test-results/ui-panel.png and debug-stopped.png.
+// Then "Debug" on a second scenario with a breakpoint set by F9: the debugger stops on that line. Then
+// a second editor with workspace trust on: in the untrusted folder, Run says why and runs nothing.
+// Ends with "ui: N passed, N failed"; screenshots: test-results/ui-panel.png, debug-stopped.png,
+// restricted-mode.png.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -99,7 +101,6 @@ try {
   await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') }).catch(() => {});
   await browser.close().catch(() => {});
   server.stop();
-  target.close();
 }
 /** Opens stepper.load.ts, sets a breakpoint on line 5 with F9, clicks "Debug": the debugger stops there. */
 async function debugOneIteration() {
@@ -131,8 +132,46 @@ async function debugOneIteration() {
   check('one user, one iteration: one request in all', productRequests === 1, `${productRequests} requests`);
 }
 
+// Restricted Mode: a second editor with workspace trust on; the folder is not trusted, so Run says why
+// and nothing reaches the target.
+try {
+  await restrictedMode();
+} catch (error) {
+  check('the Restricted Mode flow completed', false, error.message.split('\n')[0]);
+}
+
+async function restrictedMode() {
+  console.log('  ui: Restricted Mode (untrusted folder)');
+  const restricted = await startCodeServer({ smokeDriver: false, installVsix: vsix, workspaceTrust: true });
+  const untrustedBrowser = await launchBrowser();
+  const before = served;
+  const view = await (await untrustedBrowser.newContext({ viewport: { width: 1500, height: 950 } })).newPage();
+  view.setDefaultTimeout(60_000);
+  try {
+    await view.goto(`${restricted.url}/?folder=${encodeURIComponent(workspace)}`);
+    await view.locator('.monaco-workbench').waitFor();
+    // code-server opens a folder it has never seen in Restricted Mode; some builds ask first.
+    await view.getByRole('button', { name: /No, I don.t trust the authors/ }).click({ timeout: 5000 }).catch(() => {});
+    await view.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor();
+    await view.getByRole('treeitem', { name: /items\.load\.ts/ }).click();
+    const run = view.locator('.codelens-decoration a').filter({ hasText: /^Run$/ });
+    await run.first().click();
+    const toast = view.locator('.notification-toast', { hasText: 'this folder is not trusted' });
+    await toast.first().waitFor({ timeout: 30_000 });
+    const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
+    check('Run in an untrusted folder says why it does not run', /this folder is not trusted, so its scenarios do not run: running a scenario executes its code/.test(text), text.slice(0, 200));
+    await view.waitForTimeout(1000);
+    check('nothing reached the target', served === before, `${served - before} requests`);
+  } finally {
+    await view.screenshot({ path: path.join(resultsDir, 'restricted-mode.png') }).catch(() => {});
+    await untrustedBrowser.close().catch(() => {});
+    restricted.stop();
+  }
+}
+
+target.close();
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, test-results/debug-stopped.png`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, debug-stopped.png, restricted-mode.png`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -7,7 +7,7 @@
 // Ends with "ui: N passed, N failed"; screenshots: test-results/ui-panel.png, debug-stopped.png,
 // restricted-mode.png.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -95,6 +95,7 @@ try {
   const tab = await page.locator('.tab', { hasText: 'Loadlens' }).first().innerText();
   check('the panel tab names the scenario', tab.includes('items'), tab.trim());
   await debugOneIteration();
+  await setHeadersThroughTheInputBox();
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
@@ -102,6 +103,30 @@ try {
   await browser.close().catch(() => {});
   server.stop();
 }
+/** "Loadlens: Set OTLP Headers…" from the command palette: a password box, and the value is kept out of sight. */
+async function setHeadersThroughTheInputBox() {
+  console.log('  ui: Set OTLP Headers… (password input)');
+  const secret = `ui-secret-${Date.now().toString(36)}`;
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.fill('>Loadlens: Set OTLP Headers');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Set OTLP Headers' }).first().click();
+  await page.locator('.quick-input-widget', { hasText: 'OTEL_EXPORTER_OTLP_HEADERS' }).waitFor();
+  check('the headers box hides what is typed', (await input.getAttribute('type')) === 'password', `input type ${await input.getAttribute('type')}`);
+  await input.fill(`X-SF-TOKEN=${secret}`);
+  await page.keyboard.press('Enter');
+  const toast = page.locator('.notification-toast', { hasText: 'OTLP headers stored' });
+  await toast.first().waitFor({ timeout: 20_000 });
+  const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
+  check('storing the headers names them, not their values', text.includes('X-SF-TOKEN') && !text.includes(secret), text.slice(0, 120));
+  const userSettings = path.join(server.state, 'user', 'User', 'settings.json');
+  const files = [
+    ...readdirSync(workspace, { recursive: true }).map(f => path.join(workspace, String(f))).filter(f => statSync(f).isFile()),
+    ...(existsSync(userSettings) ? [userSettings] : []),
+  ];
+  check('the value is in no file of the workspace nor the user settings', files.every(f => !readFileSync(f, 'latin1').includes(secret)), `${files.length} files`);
+}
+
 /** Opens stepper.load.ts, sets a breakpoint on line 5 with F9, clicks "Debug": the debugger stops there. */
 async function debugOneIteration() {
   console.log('  ui: Debug lens, breakpoint, debugger stopped');

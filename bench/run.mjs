@@ -13,13 +13,20 @@
 //   3. memory: engine RSS after 1,000,000 requests vs at 250,000
 //
 //   4. telemetry: tracing every request, 10 % sampling and metrics only vs no telemetry
+//   5. telemetry CPU per request: the tracer alone and the engine's HTTP client, per mode (bench/telemetry-cpu.ts)
+//
+//   6. embedded receiver: memory vs its budget while 1,000,000 spans arrive; the host thread's
+//      event-loop delay with the receiver on its worker vs on the host's own thread
 //
 // Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 50),
-// BENCH_ONLY=throughput|users|memory|telemetry (default: all).
+// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu|receiver (default: all),
+// BENCH_RECEIVER_SPANS (part 6a, default 1000000), BENCH_RECEIVER_DELAY_SPANS (part 6b, per mode, default 150000).
 import { spawn } from 'node:child_process';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ENGINE_NODE_FLAGS } from '../src/shared/engine-flags.ts';
+import { startOtlpReceiver, startReceiverWorker, TraceStore } from '../src/receiver/index.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const seconds = Number(process.env.BENCH_SECONDS || 8);
@@ -233,10 +240,113 @@ async function telemetry() {
   console.log(`spans dropped + failed exports across the runs: ${dropped.reduce((a, b) => a + b, 0)}`);
 }
 
+/** CPU per request of each telemetry mode, from bench/telemetry-cpu.ts on one core (its target and sink run in its own child). */
+async function telemetryCpu() {
+  console.log('\n== 5. Telemetry CPU per request (bench/telemetry-cpu.ts, on one core)');
+  const out = await pinned(1, process.execPath, [path.join(root, 'bench/telemetry-cpu.ts')]).done;
+  process.stdout.write(out);
+  results.telemetryCpu = out;
+}
+
+/**
+ * Posts `spans` engine spans at full speed from a child process (bench/otlp-poster.ts: the engine's
+ * encoder, batches of 512, 4 exports in flight) to `url`; resolves with what it sent.
+ */
+async function postSpans(url, spans) {
+  const { done } = pinned(0, process.execPath, [path.join(root, 'bench/otlp-poster.ts'), url, spans, 200]);
+  return JSON.parse(await done);
+}
+
+/**
+ * The embedded receiver (the extension's default platform) under a run that traces every request:
+ * (a) its memory against its budget while 1,000,000 spans arrive, and whether every error trace is
+ * kept; (b) the host thread's event-loop delay while spans arrive at full speed, with the receiver on
+ * its worker thread (as the extension runs it) and on the host's own thread (as it ran before).
+ * The poster runs on core 0; this process (the "extension host") and its worker are not pinned.
+ */
+async function receiver() {
+  const budgetBytes = 32 * 1024 * 1024;
+  const totalSpans = Number(process.env.BENCH_RECEIVER_SPANS || 1_000_000);
+  const delaySpans = Number(process.env.BENCH_RECEIVER_DELAY_SPANS || 150_000);
+  const workerFile = path.join(root, 'dist/receiver-worker.js');
+  const mb = n => `${(n / 1024 / 1024).toFixed(1)} MB`;
+  console.log(`\n== 6a. Embedded receiver: ${totalSpans.toLocaleString('en-US')} spans (engine CLIENT spans, 1 request in 200 failed, batches of 512, OTLP/protobuf over loopback) into the worker, budget ${mb(budgetBytes)}`);
+  const worker = await startReceiverWorker({ workerFile, budgetBytes });
+  let a;
+  try {
+    const baseline = await worker.stats({ gc: true });
+    const rssBefore = process.memoryUsage().rss;
+    let peakRss = rssBefore;
+    let peakEstimate = 0;
+    let peakHeap = 0;
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      void worker.stats().then(s => {
+        peakEstimate = Math.max(peakEstimate, s.store.bytesStored);
+        peakHeap = Math.max(peakHeap, s.heapUsedBytes);
+      }, () => undefined);
+    }, 500);
+    const sent = await postSpans(worker.url, totalSpans);
+    clearInterval(sampler);
+    const after = await worker.stats({ gc: true });
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    let errorTracesKept = 0;
+    for (let i = 0; i < sent.failedTraceIds.length; i += 200) {
+      const traces = await Promise.all(sent.failedTraceIds.slice(i, i + 200).map(id => worker.trace(id)));
+      errorTracesKept += traces.filter(spans => spans.some(span => span.status.code === 2)).length;
+    }
+    const storeHeap = after.heapUsedBytes - baseline.heapUsedBytes;
+    a = {
+      spansSent: sent.spans, seconds: sent.seconds, spansPerSecond: sent.spans / sent.seconds, rejected: sent.rejected, budgetBytes,
+      estimateAfter: after.store.bytesStored, peakEstimate, storeHeapAfterGc: storeHeap, workerHeapAfterGc: after.heapUsedBytes, workerHeapBaseline: baseline.heapUsedBytes,
+      peakWorkerHeap: peakHeap, rssBefore, peakRss, store: after.store, errorTraces: sent.failedTraceIds.length, errorTracesKept,
+    };
+    results.receiver = { memory: a };
+    console.log(`sent ${sent.spans.toLocaleString('en-US')} spans in ${sent.seconds.toFixed(1)} s (${fmt(a.spansPerSecond)} spans/s, ${sent.rejected} rejected); stored ${after.store.spansStored.toLocaleString('en-US')} spans in ${after.store.tracesStored.toLocaleString('en-US')} traces (${after.store.errorTracesStored} with errors, ${after.store.slowTracesStored} slowest-per-row), ${after.store.tracesEvicted.toLocaleString('en-US')} traces evicted`);
+    console.log(`store estimate ${mb(after.store.bytesStored)} (peak ${mb(peakEstimate)}) vs budget ${mb(budgetBytes)}: ${peakEstimate <= budgetBytes ? 'PASS' : 'FAIL'}`);
+    console.log(`worker heap after GC ${mb(after.heapUsedBytes)} = ${mb(baseline.heapUsedBytes)} before any span + ${mb(storeHeap)} held by the store: RATIO store heap / budget ${(storeHeap / budgetBytes).toFixed(2)} ${storeHeap <= budgetBytes ? 'PASS' : 'FAIL'}; peak worker heap before GC ${mb(peakHeap)}`);
+    console.log(`process RSS (host + worker) ${mb(rssBefore)} before, peak ${mb(peakRss)}`);
+    console.log(`error traces kept: ${errorTracesKept} of ${sent.failedTraceIds.length} ${errorTracesKept === sent.failedTraceIds.length ? 'PASS' : 'FAIL'}`);
+  } finally {
+    await worker.close();
+  }
+
+  console.log(`\n== 6b. Host event-loop delay while ${delaySpans.toLocaleString('en-US')} spans arrive at full speed: receiver on a worker vs on the host thread`);
+  const delay = {};
+  const ms = ns => ns / 1e6;
+  // The machine's own noise floor: the same histogram over 5 s with no spans arriving.
+  const idle = monitorEventLoopDelay({ resolution: 5 });
+  idle.enable();
+  await new Promise(resolve => setTimeout(resolve, 5000));
+  idle.disable();
+  delay.idle = { p50: ms(idle.percentile(50)), p99: ms(idle.percentile(99)), max: ms(idle.max) };
+  console.log(`idle     : event-loop delay p50 ${delay.idle.p50.toFixed(1)} ms, p99 ${delay.idle.p99.toFixed(1)} ms, max ${delay.idle.max.toFixed(1)} ms (no spans: this machine's noise floor)`);
+  for (const mode of ['worker', 'inThread']) {
+    const running = mode === 'worker'
+      ? await startReceiverWorker({ workerFile, budgetBytes })
+      : await startOtlpReceiver({ store: new TraceStore({ budgetBytes }) });
+    const histogram = monitorEventLoopDelay({ resolution: 5 });
+    try {
+      histogram.enable();
+      const sent = await postSpans(running.url, delaySpans);
+      histogram.disable();
+      delay[mode] = { p50: ms(histogram.percentile(50)), p99: ms(histogram.percentile(99)), max: ms(histogram.max), spansPerSecond: sent.spans / sent.seconds, rejected: sent.rejected };
+      console.log(`${mode === 'worker' ? 'worker   ' : 'in-thread'}: event-loop delay p50 ${delay[mode].p50.toFixed(1)} ms, p99 ${delay[mode].p99.toFixed(1)} ms, max ${delay[mode].max.toFixed(1)} ms; ${fmt(delay[mode].spansPerSecond)} spans/s received`);
+    } finally {
+      await running.close();
+    }
+  }
+  const ratio = delay.inThread.p99 / delay.worker.p99;
+  results.receiver = { ...results.receiver, eventLoopDelay: delay, p99Ratio: ratio };
+  console.log(`RATIO event-loop delay p99, in-thread / worker: ${ratio.toFixed(1)} (worker p99 ${delay.worker.p99.toFixed(1)} ms vs in-thread ${delay.inThread.p99.toFixed(1)} ms; the timer resolution is 5 ms, so ~5 ms is an idle loop)`);
+}
+
 if (!only || only === 'throughput') await throughput();
 if (!only || only === 'telemetry') await telemetry();
 if (!only || only === 'users') await manyUsers();
 if (!only || only === 'memory') await memory();
+if (!only || only === 'telemetry-cpu') await telemetryCpu();
+if (!only || only === 'receiver') await receiver();
 
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 const file = path.join(root, 'bench/results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);

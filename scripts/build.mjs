@@ -54,6 +54,16 @@ const bundles = [
     define: { __LOADLENS_VERSION__: JSON.stringify(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
   },
   {
+    // The embedded OTLP receiver's worker thread (src/receiver/worker.ts), started by the extension;
+    // it runs in the extension host's Node, hence the same target.
+    ...common,
+    entryPoints: { 'receiver-worker': 'src/receiver/worker.ts' },
+    outdir: dist,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+  },
+  {
     ...common,
     entryPoints: { webview: 'webview/main.ts' },
     outdir: dist,
@@ -66,7 +76,7 @@ const bundles = [
 
 if (args.has('--bench')) {
   // The same engine on undici 8, so `npm run bench` can compare the two majors inside the engine itself.
-  const engine = bundles[1];
+  const engine = bundles.find(options => options.entryPoints.engine);
   bundles.push({ ...engine, entryPoints: { 'engine-undici8': 'src/engine/main.ts' }, alias: { undici: 'undici8' } });
 }
 

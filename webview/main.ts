@@ -102,6 +102,10 @@ function render(): void {
     finished ? el('span', {}) : el('button', { id: 'stop' }, 'Stop'),
   );
   const sections: Node[] = [header];
+  if (state.run.otlpReceiver) {
+    sections.push(el('p', { class: 'otlp-receiver', title: 'Loadlens\'s own OTLP/HTTP receiver (protobuf or JSON): spans exported here appear in the trace view with the load test\'s' },
+      'OTLP receiver: ', el('code', {}, state.run.otlpReceiver), ' — point your application\'s ', el('code', {}, 'OTEL_EXPORTER_OTLP_ENDPOINT'), ' here'));
+  }
   if (state.error) sections.push(el('p', { class: 'error' }, state.error));
   const warning = state.report && generatorWarning(state.report);
   if (warning) sections.push(el('p', { class: 'warning' }, warning));

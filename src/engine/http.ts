@@ -50,7 +50,10 @@ export type RequestSink = (response: Response) => void;
 export interface HttpClientOptions {
   baseUrl: URL;
   userId: number;
-  /** Default timeout in ms for waiting for headers and between body chunks. */
+  /**
+   * Default timeout in ms of a whole request: one timer from the call (connecting included) to the
+   * last byte of the body. A response still arriving then, however steadily, fails with 'timeout'.
+   */
   timeoutMs: number;
   sink: RequestSink;
   tracer?: RequestTracer;
@@ -151,8 +154,9 @@ class InFlightRequest implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private done = false;
   /**
-   * Our own timer: undici's headers/body timeouts run on its coarse "fast timers" (about half a second
-   * of resolution), too coarse for a '100ms' timeout.
+   * The whole-request timer, started with the request and cleared when it settles. Ours, not undici's
+   * headers/body timeouts: those run on its coarse "fast timers" (about half a second of resolution,
+   * too coarse for a '100ms' timeout) and measure idle gaps, not the request.
    */
   private readonly timer: NodeJS.Timeout;
 

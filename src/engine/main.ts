@@ -193,7 +193,7 @@ function ipcCommand(): Promise<number> {
             file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults,
             otel: request.otel, serviceName: request.serviceName,
             onRunner: r => (runner = r),
-            onInternalError: fault => send({ kind: 'log', level: 'error', message: describeInternalError(fault) }),
+            onInternalError: fault => send({ kind: 'internal-error', message: describeInternalError(fault) }),
             outputs: () => [new IpcOutput(send)],
           }).catch((error: Error) => {
             send({ kind: 'log', level: 'error', message: `loadlens: internal error: ${error.stack ?? error.message}` });

@@ -54,6 +54,9 @@ export type SessionResult =
   | { ok: true; report: RunReport; runner: Runner; internalErrors: InternalError[] }
   | { ok: false; diagnostics: Diagnostic[]; problems: string[] };
 
+/** How many internal errors a run keeps and reports; later ones are the same fault repeating. */
+const MAX_INTERNAL_ERRORS = 10;
+
 /** Every threshold problem, in the form the scenario validation hook expects. */
 const checkThreshold = (expression: string, condition: string): string | undefined =>
   parseThresholds({ [expression]: condition }).errors[0];
@@ -112,6 +115,8 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
       runner.stats.recordIterationError(error instanceof Error ? error.message : String(error), userLocation(error, file));
       return;
     }
+    // Bounded: a fault that repeats (an output failing on every tick until the stop) is one report.
+    if (internalErrors.length >= MAX_INTERNAL_ERRORS) return;
     internalErrors.push(fault);
     request.onInternalError?.(fault);
     // The engine's state may be inconsistent: end the run now, while the report can still be written.

@@ -43,7 +43,7 @@ export interface ScenarioOptions {
   onStop?: (ctx: UserContext) => Promise<void> | void;
   /** How long in-flight iterations may run after the stop before they are cancelled. */
   gracefulStop?: DurationInput;
-  /** Default per-request timeout. */
+  /** Default timeout of each request, from the call to the last byte of its body (connecting included). Default 30s. */
   timeout?: DurationInput;
 }
 
@@ -54,6 +54,7 @@ export interface RequestOptions {
   body?: string | Uint8Array;
   headers?: Record<string, string>;
   query?: Record<string, string | number | boolean>;
+  /** This request's timeout, from the call to the last byte of its body; default: the scenario's `timeout`. */
   timeout?: DurationInput;
   /** Status codes that count as success; default: anything below 400. */
   expect?: number | number[];

@@ -50,21 +50,26 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     },
   };
 
-  const receiver = new EmbeddedReceiver(output, () => settings.otel.receiverPort);
+  const receiver = new EmbeddedReceiver(
+    output,
+    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024) }),
+    path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
+  );
   /**
    * The engine's OTEL_* variables: settings the user set, over the editor's environment, over the
-   * embedded receiver; the stored headers (a secret) only in the child's environment. The output
-   * channel says where spans go and who decided it, naming headers but never their values.
+   * embedded receiver (whose URL is returned to show in the panel); the stored headers (a secret) only
+   * in the child's environment. The output channel says where spans go and who decided it, naming
+   * headers but never their values.
    */
-  const otlpEnvironment = async (): Promise<Record<string, string>> => {
-    const embedded = needsEmbeddedReceiver(settings.otel, process.env, settings.userSet) ? await receiver.endpoint() : undefined;
+  const otlpEnvironment = async (): Promise<{ environment: Record<string, string>; receiverUrl?: string }> => {
+    const receiverUrl = needsEmbeddedReceiver(settings.otel, process.env, settings.userSet) ? await receiver.endpoint() : undefined;
     const storedHeaders = await otelCommands.storedOtlpHeaders(context.secrets);
     const plan = planOtelExport({
       otel: settings.otel, userSet: settings.userSet, inherited: process.env,
-      ...(storedHeaders ? { storedHeaders } : {}), ...(embedded ? { embeddedEndpoint: embedded } : {}),
+      ...(storedHeaders ? { storedHeaders } : {}), ...(receiverUrl ? { embeddedEndpoint: receiverUrl } : {}),
     });
     for (const line of plan.summary) output.appendLine(`[otel] ${line}`);
-    return plan.environment;
+    return { environment: plan.environment, ...(receiverUrl ? { receiverUrl } : {}) };
   };
 
   const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}, debug = false): Promise<RunOutcome | undefined> => {
@@ -88,8 +93,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       defaults: { users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime, host: settings.run.host },
     };
     let environment: Record<string, string> = {};
+    let receiverUrl: string | undefined;
     try {
-      if (request.otel) environment = await otlpEnvironment();
+      if (request.otel) ({ environment, receiverUrl } = await otlpEnvironment());
     } catch (error) {
       const message = `Loadlens: could not start the OTLP receiver on port ${settings.otel.receiverPort} (loadlens.otel.receiverPort): ${(error as Error).message}`;
       output.appendLine(message);
@@ -97,6 +103,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       return undefined;
     }
     const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+    panel.setOtlpReceiver(receiverUrl);
     const launch = debug
       ? {
           debug: {

@@ -16,6 +16,8 @@ export class ResultsPanel implements vscode.Disposable {
   /** Messages posted before the page said `ready` (a new panel loads while the run starts); bounded. */
   private pending: HostToView[] | undefined = [];
   private readonly disposables: vscode.Disposable[] = [];
+  /** The embedded receiver's URL when the coming run exports to it, shown in the panel's header. */
+  private otlpReceiver: string | undefined;
   /** Every message posted to the page, for the integration tests (bounded). */
   readonly posted: HostToView[] = [];
 
@@ -53,13 +55,18 @@ export class ResultsPanel implements vscode.Disposable {
     );
   }
 
+  /** The embedded receiver's URL for the next run (undefined: the run exports elsewhere, or not at all). */
+  setOtlpReceiver(url: string | undefined): void {
+    this.otlpReceiver = url;
+  }
+
   /** Forwards an engine message to the page, translated to what the page understands. */
   showEngineMessage(message: EngineToHost): void {
     switch (message.kind) {
       case 'started': {
         const { kind: _kind, ...run } = message;
         this.replay = [];
-        this.post({ kind: 'run-started', ...run });
+        this.post({ kind: 'run-started', ...run, ...(this.otlpReceiver === undefined ? {} : { otlpReceiver: this.otlpReceiver }) });
         this.panel.title = `Loadlens: ${message.scenario}`;
         break;
       }
@@ -76,6 +83,8 @@ export class ResultsPanel implements vscode.Disposable {
       case 'ready':
       case 'log':
       case 'pong':
+      // Shown with the run's outcome (the run controller makes it the run's problem).
+      case 'internal-error':
         break;
       default:
         assertNever(message);

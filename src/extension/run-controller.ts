@@ -142,6 +142,10 @@ export class RunController implements vscode.Disposable {
           case 'log':
             this.output.appendLine(`[engine ${message.level}] ${message.message}`);
             break;
+          case 'internal-error':
+            problem ??= message.message;
+            this.output.appendLine(`[engine error] ${message.message}`);
+            break;
           case 'started':
           case 'stats':
           case 'pong':

@@ -2,6 +2,9 @@
  * Every message between the three programs, as discriminated unions on `kind`. Each side switches on
  * `kind` and lets the compiler check exhaustiveness (`assertNever`). Messages are plain JSON.
  */
+import type { ReceiverCounts } from '../receiver/receiver.ts';
+import type { TraceStoreStats } from '../receiver/trace-store.ts';
+import type { ReceivedSpan } from '../receiver/types.ts';
 import type { Diagnostic, RunReport, StatsSnapshot } from './report.ts';
 
 /**
@@ -43,6 +46,8 @@ export type EngineToHost =
   | { kind: 'finished'; report: RunReport; exitCode: number }
   /** engine → extension: something to show in the output channel. */
   | { kind: 'log'; level: 'info' | 'warn' | 'error'; message: string }
+  /** engine → extension: a fault in Loadlens itself, not in the scenario (message and stack); the run stops, its report still follows. */
+  | { kind: 'internal-error'; message: string }
   /** engine → extension: answer to `ping`, proof of life for the watchdog. */
   | { kind: 'pong'; seq: number };
 
@@ -55,8 +60,11 @@ export type HostToEngine =
   | { kind: 'ping'; seq: number };
 
 export type HostToView =
-  /** extension → webview: a run started (resets the panel). */
-  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string }
+  /**
+   * extension → webview: a run started (resets the panel). `otlpReceiver`: the embedded receiver's URL
+   * when the run exports to it, so the user can point the application there too.
+   */
+  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; otlpReceiver?: string }
   /** extension → webview: live numbers. */
   | { kind: 'stats'; snapshot: StatsSnapshot }
   /** extension → webview: the final report. */
@@ -73,6 +81,50 @@ export type ViewToHost =
   | { kind: 'stop-run' }
   /** webview → extension: a trace id was clicked. */
   | { kind: 'open-trace'; traceId: string; startMs?: number; endMs?: number };
+
+/** What the embedded receiver's worker thread is started with (its `workerData`). */
+export interface ReceiverWorkerData {
+  /** 0: a free port. A taken fixed port falls back to a free one (`listening.wantedPortTaken`). */
+  port: number;
+  host: string;
+  budgetBytes: number;
+}
+
+/** The receiver worker's numbers: its store, its requests, and its own V8 heap. */
+export interface ReceiverWorkerStats {
+  store: TraceStoreStats;
+  requests: ReceiverCounts;
+  /** The worker isolate's used heap, in bytes (after a full GC when the query asked for one). */
+  heapUsedBytes: number;
+}
+
+export type HostToReceiver =
+  /** extension → receiver worker: the stored spans of one trace (answered by `trace`). */
+  | { kind: 'trace'; requestId: number; traceId: string }
+  /** extension → receiver worker: every stored span (tests; answered by `spans`). */
+  | { kind: 'spans'; requestId: number }
+  /** extension → receiver worker: the store's counts and the worker's heap; `gc` runs a full GC first (bench, tests). */
+  | { kind: 'stats'; requestId: number; gc: boolean }
+  /** extension → receiver worker: start (true) or stop (false) sending `traces-updated`. */
+  | { kind: 'watch-updates'; on: boolean }
+  /** extension → receiver worker: stop listening and exit. */
+  | { kind: 'close' };
+
+export type ReceiverToHost =
+  /** receiver worker → extension: the OTLP/HTTP server listens at `url`. */
+  | { kind: 'listening'; url: string; port: number; wantedPortTaken: boolean }
+  /** receiver worker → extension: the server could not start (the worker then exits). */
+  | { kind: 'start-failed'; message: string; code: string }
+  /** receiver worker → extension: the answer to `trace` ([] when the trace is unknown). */
+  | { kind: 'trace'; requestId: number; spans: ReceivedSpan[] }
+  /** receiver worker → extension: the answer to `spans`. */
+  | { kind: 'spans'; requestId: number; spans: ReceivedSpan[] }
+  /** receiver worker → extension: the answer to `stats`. */
+  | { kind: 'stats'; requestId: number; stats: ReceiverWorkerStats }
+  /** receiver worker → extension: traces that got new spans since the last such message (at most 4 a second, while watched). */
+  | { kind: 'traces-updated'; traceIds: string[] }
+  /** receiver worker → extension: closed; the worker exits next. */
+  | { kind: 'closed' };
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);

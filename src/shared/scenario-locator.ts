@@ -1,7 +1,9 @@
 /**
  * Finds the scenarios a `*.load.ts|js|mjs` file defines, from its text alone (no compiling), so the
- * CodeLens can sit above each one while the user types. A scenario is an exported binding whose
- * initializer is a `scenario(` call — the same rule the engine's loader uses to name scenarios.
+ * CodeLens can sit above each one while the user types. It sees `export const|let|var NAME = scenario(`
+ * and `export default scenario(`. N.B. that is narrower than the engine's loader, which runs the file
+ * and takes every export whose value is a scenario: one exported another way (`export { shopper }`,
+ * or built by a helper function) still runs from the CLI, but gets no CodeLens.
  */
 import { positionAt } from './text-position.ts';
 

@@ -35,7 +35,10 @@ export interface OtelSettings {
   serviceName: string;
   /** Export metrics too (false: spans only). */
   metrics: boolean;
+  /** The embedded receiver's port (0: a free one). */
   receiverPort: number;
+  /** The memory the embedded receiver's trace store may hold, in MiB. */
+  receiverBudgetMB: number;
 }
 
 export interface LoadlensSettings {
@@ -59,7 +62,7 @@ export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '' }),
   otel: Object.freeze({
     enabled: true, endpoint: '', tracesEndpoint: '', metricsEndpoint: '', protocol: 'http/protobuf', sampler: 1,
-    resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 4318,
+    resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 0, receiverBudgetMB: 32,
   }),
   userSet: new Set<string>(),
 });
@@ -102,6 +105,7 @@ export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = ke
   const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0');
   const string = (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string');
   const port = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be a port number from 0 to 65535');
+  const budget = (v: unknown) => (typeof v === 'number' && v >= 1 && v <= 4096 ? undefined : 'must be a number of MB from 1 to 4096');
   const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
   const ratio = (v: unknown) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a ratio from 0 to 1 (e.g. 0.1: one trace in ten)');
   const protocol = (v: unknown) => ((OTLP_PROTOCOLS as readonly unknown[]).includes(v)
@@ -137,6 +141,7 @@ export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = ke
       serviceName: read('otel.serviceName', DEFAULT_SETTINGS.otel.serviceName, v => string(v) ?? (v === '' ? 'must not be empty' : undefined)),
       metrics: read('otel.metrics', DEFAULT_SETTINGS.otel.metrics, boolean),
       receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
+      receiverBudgetMB: read('otel.receiverBudgetMB', DEFAULT_SETTINGS.otel.receiverBudgetMB, budget),
     }),
     userSet,
   });

@@ -24,7 +24,8 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
   assert.deepEqual(packaged.filter(f => f.startsWith('dist/')), [
     'dist/THIRD-PARTY-NOTICES.txt',
     'dist/engine.js', 'dist/engine.js.LEGAL.txt',
-    'dist/extension.js', 'dist/extension.js.LEGAL.txt',
+    'dist/extension.js',
+    'dist/receiver-worker.js', 'dist/receiver-worker.js.LEGAL.txt',
     'dist/webview.css',
     'dist/webview.js', 'dist/webview.js.LEGAL.txt',
   ]);
@@ -43,6 +44,6 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
   assert.match(api, /^@opentelemetry\/api \S+ \(Apache-2\.0\)\nin dist\/engine\.js/);
   assert.match(api, /Apache License\s+Version 2\.0, January 2004/);
   assert.match(section('@opentelemetry/sdk-trace'), /--- LICENSE: the same text as @opentelemetry\/api \S+'s above/);
-  assert.match(section('protobufjs'), /\(BSD-3-Clause\)\nin dist\/extension\.js\n/);
+  assert.match(section('protobufjs'), /\(BSD-3-Clause\)\nin dist\/receiver-worker\.js\n/);
   assert.match(section('string-width'), /\(MIT\)/);
 });

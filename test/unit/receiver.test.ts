@@ -341,9 +341,9 @@ test('receiver: answers 413 past the body limit, compressed or once decompressed
   }
 });
 
-test('receiver: keeps the most recent N traces and at most M spans per trace, counting the rest', async () => {
+test('receiver: keeps the most recent N traces and at most M spans per trace, counting the rest (no slowest kept)', async () => {
   const maxTraces = 5;
-  const bounded = await startOtlpReceiver({ store: new TraceStore({ maxTraces, maxSpansPerTrace: 3 }) });
+  const bounded = await startOtlpReceiver({ store: new TraceStore({ maxTraces, maxSpansPerTrace: 3, slowestPerRow: 0 }) });
   try {
     const provider = sdkTracing(bounded.url);
     const tracer = provider.getTracer('bounds');
@@ -368,9 +368,16 @@ test('receiver: keeps the most recent N traces and at most M spans per trace, co
       spansDropped: 2,
       tracesEvicted: 11,
       spansEvicted: 11,
+      errorTracesEvicted: 0,
       tracesStored: 5,
       spansStored: 7,
+      errorTracesStored: 0,
+      slowTracesStored: 0,
+      bytesStored: bounded.store.stats().bytesStored,
+      budgetBytes: 32 * 1024 * 1024,
+      valuesTruncated: 0,
     });
+    assert.ok(bounded.store.stats().bytesStored > 7 * 300, `7 spans of the SDK estimated at ${bounded.store.stats().bytesStored} bytes`);
     assert.equal(bounded.spans().length, 7);
   } finally {
     await bounded.close();
@@ -387,7 +394,7 @@ function fakeSpan(traceId: string, spanId: string, overrides: Partial<ReceivedSp
 }
 
 test('trace store: a trace that gets a new span becomes the most recent; listeners see kept spans only', () => {
-  const store = new TraceStore({ maxTraces: 2, maxSpansPerTrace: 2 });
+  const store = new TraceStore({ maxTraces: 2, maxSpansPerTrace: 2, slowestPerRow: 0 });
   const batches: string[][] = [];
   const subscription = store.onSpans(spans => batches.push(spans.map(s => s.spanId)));
   store.add([fakeSpan('a', 'a1'), fakeSpan('b', 'b1')]);
@@ -397,7 +404,12 @@ test('trace store: a trace that gets a new span becomes the most recent; listene
   store.add([fakeSpan('c', 'c2')]);
   assert.deepEqual(store.recentTraces().map(t => [t.traceId, t.spanCount]), [['c', 2], ['a', 2]]);
   assert.deepEqual(batches, [['a1', 'b1'], ['a2'], ['c1']]);
-  assert.deepEqual(store.stats(), { spansReceived: 6, spansDropped: 1, tracesEvicted: 1, spansEvicted: 1, tracesStored: 2, spansStored: 4 });
+  const { bytesStored, ...counts } = store.stats();
+  assert.deepEqual(counts, {
+    spansReceived: 6, spansDropped: 1, tracesEvicted: 1, spansEvicted: 1, errorTracesEvicted: 0, tracesStored: 2, spansStored: 4,
+    errorTracesStored: 0, slowTracesStored: 0, budgetBytes: 32 * 1024 * 1024, valuesTruncated: 0,
+  });
+  assert.ok(bytesStored > 4 * 200 && bytesStored < 4 * 1000, `4 small spans estimated at ${bytesStored} bytes`);
   assert.throws(() => new TraceStore({ maxTraces: 0 }), /maxTraces must be a positive integer, got 0/);
 });
 

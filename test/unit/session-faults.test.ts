@@ -22,6 +22,7 @@ export const stray = scenario({ host: 'http://127.0.0.1:9', users: 1, runTime: '
   if (iteration !== 0) return;
   setTimeout(() => { throw new Error('thrown from a timer the scenario set'); }, 0);
   void Promise.reject(new Error('a promise the scenario did not await'));
+  void Promise.reject('a bare string: no stack, and Loadlens only throws Errors');
 });
 `);
 
@@ -57,6 +58,7 @@ async function runChild(mode: 'faulty-output' | 'plain') {
 }
 
 const userErrors = [
+  { message: 'a bare string: no stack, and Loadlens only throws Errors', count: 1 },
   { message: 'a promise the scenario did not await', where: `${scenario}:6:23`, count: 1 },
   { message: 'thrown from a timer the scenario set', where: `${scenario}:5:28`, count: 1 },
 ];

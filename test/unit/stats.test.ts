@@ -393,7 +393,6 @@ describe('Stats memory is flat in run length', () => {
   it('1,000,000 requests over 5,000 names and 1,000 error kinds keep every structure within its bound', () => {
     const stats = new Stats({ maxNames: 50, timelinePoints: 100, maxFailureGroups: 20, failureExamples: 3, slowestKept: 5 });
     const probe = sample();
-    const started = performance.now();
     for (let i = 0; i < 1_000_000; i++) {
       probe.name = `/n${i % 5_000}`;
       probe.durationMs = (i % 997) + 0.5;
@@ -408,7 +407,6 @@ describe('Stats memory is flat in run length', () => {
       if (i % 100 === 0) stats.recordIterationError(`boom ${i}`, 'x.load.ts:1:1');
       if (i % 1000 === 999) stats.tick(i, 1);
     }
-    const elapsed = performance.now() - started;
     assert.deepEqual(stats.retained, { rows: 51, failureGroups: 21, iterationErrorGroups: 21, timelinePoints: stats.retained.timelinePoints });
     assert.ok(stats.retained.timelinePoints <= 100);
     const summary = stats.summary();
@@ -420,6 +418,5 @@ describe('Stats memory is flat in run length', () => {
     assert.ok(summary.failures.every(f => f.traceIds.length <= 3));
     assert.equal(summary.slowest.length, 5);
     assert.ok(summary.timeline.length <= 100);
-    assert.ok(elapsed < 5_000, `1M records took ${elapsed} ms`);
   });
 });

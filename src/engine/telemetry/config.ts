@@ -15,6 +15,7 @@
  * Logs are never exported: the engine has none to send.
  */
 import { parseOtlpHeaders } from '../../shared/otlp-headers.ts';
+import { ATTR_SERVICE_NAME } from './attributes.ts';
 
 export type ExporterKind = 'otlp' | 'console';
 
@@ -85,8 +86,8 @@ export function readTelemetryConfig(env: Env, settingServiceName?: string): Tele
   const reader = new EnvReader(env, problems);
 
   const resourceAttributes = parseResourceAttributes(reader.string('OTEL_RESOURCE_ATTRIBUTES'), problems);
-  const serviceName = reader.string('OTEL_SERVICE_NAME') || resourceAttributes['service.name'] || settingServiceName || 'loadlens';
-  delete resourceAttributes['service.name'];
+  const serviceName = reader.string('OTEL_SERVICE_NAME') || resourceAttributes[ATTR_SERVICE_NAME] || settingServiceName || 'loadlens';
+  delete resourceAttributes[ATTR_SERVICE_NAME];
 
   const disabled = reader.string('OTEL_SDK_DISABLED').toLowerCase() === 'true';
   const traceExporters = disabled ? [] : reader.exporters('OTEL_TRACES_EXPORTER');

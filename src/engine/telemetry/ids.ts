@@ -60,7 +60,8 @@ function allZero(bytes: Buffer, at: number, length: number): boolean {
 /**
  * The decision of the SDK's TraceIdRatioBasedSampler (sdk-trace 3.1) computed from the id's bytes:
  * the four big-endian 32-bit words of the trace id XOR-ed together, compared with ratio × 2^32. Same
- * id, same decision, in this process and in any SDK that continues the trace.
+ * id, same decision. The application under test does not recompute it: its SDK's default sampler
+ * (ParentBased) follows the sampled flag of the `traceparent` the engine sends with the decision.
  */
 export function ratioSampler(ratio: number): (bytes: Buffer, at: number) => boolean {
   const upperBound = ratio >= 1 ? 2 ** 32 : Math.floor(Math.max(ratio, 0) * (2 ** 32 - 1));

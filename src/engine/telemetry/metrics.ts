@@ -24,16 +24,20 @@ import {
   AggregationTemporality, DataPointType,
   type CollectionResult, type DataPoint, type GaugeMetricData, type Histogram, type HistogramMetricData, type MetricData, type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
+import {
+  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_REQUEST_NAME, ATTR_SERVER_ADDRESS,
+  METRIC_HTTP_CLIENT_REQUEST_DURATION, METRIC_LOADLENS_CONNECT_DURATION, METRIC_LOADLENS_TIME_TO_FIRST_BYTE, METRIC_LOADLENS_USERS_ACTIVE,
+} from './attributes.ts';
 
 /** The HTTP semantic conventions' advised boundaries for `http.client.request.duration`, in seconds. */
 export const DURATION_BOUNDARIES: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10]);
 export const MAX_SERIES = 2000;
 
 export const METRIC_NAMES = {
-  requestDuration: 'http.client.request.duration',
-  timeToFirstByte: 'loadlens.http.client.time_to_first_byte',
-  connectDuration: 'loadlens.http.client.connect.duration',
-  activeUsers: 'loadlens.users.active',
+  requestDuration: METRIC_HTTP_CLIENT_REQUEST_DURATION,
+  timeToFirstByte: METRIC_LOADLENS_TIME_TO_FIRST_BYTE,
+  connectDuration: METRIC_LOADLENS_CONNECT_DURATION,
+  activeUsers: METRIC_LOADLENS_USERS_ACTIVE,
 } as const;
 
 /** A fixed-bucket histogram of seconds; bucket i counts values in (bounds[i-1], bounds[i]]. */
@@ -104,18 +108,19 @@ class RequestSeries {
   attributes(): Attributes {
     if (this.cachedAttributes === undefined) {
       const attributes: Attributes = {
-        'http.request.method': this.method,
-        'loadlens.request.name': this.requestName,
-        'server.address': this.serverAddress,
+        [ATTR_HTTP_REQUEST_METHOD]: this.method,
+        [ATTR_LOADLENS_REQUEST_NAME]: this.requestName,
+        [ATTR_SERVER_ADDRESS]: this.serverAddress,
       };
-      if (this.statusCode > 0) attributes['http.response.status_code'] = this.statusCode;
-      if (this.errorType !== undefined) attributes['error.type'] = this.errorType;
+      if (this.statusCode > 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = this.statusCode;
+      if (this.errorType !== undefined) attributes[ATTR_ERROR_TYPE] = this.errorType;
       this.cachedAttributes = attributes;
     }
     return this.cachedAttributes;
   }
 }
 
+/** The metrics SDK specification's overflow series (cardinality limits); no semantic-conventions constant names it. */
 const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
 
 export interface RequestMetricsOptions {
@@ -189,7 +194,7 @@ export class RequestMetrics implements MetricProducer {
         let merged = connects.get(key);
         if (merged === undefined) {
           merged = {
-            attributes: series === this.overflow ? OVERFLOW_ATTRIBUTES : { 'http.request.method': series.method, 'loadlens.request.name': series.requestName, 'server.address': series.serverAddress },
+            attributes: series === this.overflow ? OVERFLOW_ATTRIBUTES : { [ATTR_HTTP_REQUEST_METHOD]: series.method, [ATTR_LOADLENS_REQUEST_NAME]: series.requestName, [ATTR_SERVER_ADDRESS]: series.serverAddress },
             histogram: new SecondsHistogram(),
           };
           connects.set(key, merged);

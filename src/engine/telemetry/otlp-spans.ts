@@ -17,6 +17,12 @@ import { convertLegacyHttpOptions, createOtlpHttpExportDelegate } from '@opentel
 import type { AttributeValue } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
+import {
+  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL, ATTR_HTTP_RESPONSE_BODY_SIZE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_CONNECT_DNS_MS, ATTR_LOADLENS_CONNECT_TCP_MS, ATTR_LOADLENS_CONNECT_TLS_MS,
+  ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_USER_ID, ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_NETWORK_TRANSPORT, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL,
+} from './attributes.ts';
 import type { OtlpTarget } from './config.ts';
 import type { IdSource } from './ids.ts';
 import type { BatchExporter } from './span-queue.ts';
@@ -257,22 +263,22 @@ function writeAnyValue(writer: ProtoWriter, value: AttributeValue): void {
 
 /** Attribute keys of the spans, each encoded once. */
 const KEYS = {
-  method: keyPrefix('http.request.method'),
-  methodOriginal: keyPrefix('http.request.method_original'),
-  urlFull: keyPrefix('url.full'),
-  serverAddress: keyPrefix('server.address'),
-  serverPort: keyPrefix('server.port'),
-  protocolVersion: keyPrefix('network.protocol.version'),
-  requestName: keyPrefix('loadlens.request.name'),
-  scenario: keyPrefix('loadlens.scenario'),
-  userId: keyPrefix('loadlens.user.id'),
-  statusCode: keyPrefix('http.response.status_code'),
-  bodySize: keyPrefix('http.response.body.size'),
-  errorType: keyPrefix('error.type'),
-  transport: keyPrefix('network.transport'),
-  dnsMs: keyPrefix('loadlens.connect.dns_ms'),
-  tcpMs: keyPrefix('loadlens.connect.tcp_ms'),
-  tlsMs: keyPrefix('loadlens.connect.tls_ms'),
+  method: keyPrefix(ATTR_HTTP_REQUEST_METHOD),
+  methodOriginal: keyPrefix(ATTR_HTTP_REQUEST_METHOD_ORIGINAL),
+  urlFull: keyPrefix(ATTR_URL_FULL),
+  serverAddress: keyPrefix(ATTR_SERVER_ADDRESS),
+  serverPort: keyPrefix(ATTR_SERVER_PORT),
+  protocolVersion: keyPrefix(ATTR_NETWORK_PROTOCOL_VERSION),
+  requestName: keyPrefix(ATTR_LOADLENS_REQUEST_NAME),
+  scenario: keyPrefix(ATTR_LOADLENS_SCENARIO),
+  userId: keyPrefix(ATTR_LOADLENS_USER_ID),
+  statusCode: keyPrefix(ATTR_HTTP_RESPONSE_STATUS_CODE),
+  bodySize: keyPrefix(ATTR_HTTP_RESPONSE_BODY_SIZE),
+  errorType: keyPrefix(ATTR_ERROR_TYPE),
+  transport: keyPrefix(ATTR_NETWORK_TRANSPORT),
+  dnsMs: keyPrefix(ATTR_LOADLENS_CONNECT_DNS_MS),
+  tcpMs: keyPrefix(ATTR_LOADLENS_CONNECT_TCP_MS),
+  tlsMs: keyPrefix(ATTR_LOADLENS_CONNECT_TLS_MS),
 };
 
 /** Span field keys. */

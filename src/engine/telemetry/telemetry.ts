@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
 import type { TelemetryCounts } from '../../shared/report.ts';
+import { ATTR_LOADLENS_RUN_ID, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_SCENARIO_FILE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './attributes.ts';
 import { readTelemetryConfig, type ExporterKind, type OtlpTarget, type SamplerConfig } from './config.ts';
 import { IdSource, ratioSampler } from './ids.ts';
 import { RequestMetrics } from './metrics.ts';
@@ -26,7 +27,7 @@ declare const __LOADLENS_VERSION__: string | undefined;
 /** The engine bundle defines it (scripts/build.mjs); run from source it is 'dev'. */
 export const LOADLENS_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
 
-export const RUN_ID_BAGGAGE_KEY = 'loadlens.run.id';
+export const RUN_ID_BAGGAGE_KEY = ATTR_LOADLENS_RUN_ID;
 const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 /**
@@ -99,11 +100,11 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
 function buildResource(serviceName: string, fromEnvironment: Readonly<Record<string, string>>, options: TelemetryOptions): Resource {
   return defaultResource().merge(resourceFromAttributes({
     ...fromEnvironment,
-    'service.name': serviceName,
-    'service.version': LOADLENS_VERSION,
-    'loadlens.run.id': options.runId,
-    'loadlens.scenario': options.scenario,
-    'loadlens.scenario.file': options.file,
+    [ATTR_SERVICE_NAME]: serviceName,
+    [ATTR_SERVICE_VERSION]: LOADLENS_VERSION,
+    [ATTR_LOADLENS_RUN_ID]: options.runId,
+    [ATTR_LOADLENS_SCENARIO]: options.scenario,
+    [ATTR_LOADLENS_SCENARIO_FILE]: options.file,
   }));
 }
 

@@ -21,6 +21,13 @@ import { W3CTraceContextPropagator, type InstrumentationScope } from '@opentelem
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
 import type { RequestSample } from '../stats.ts';
+import {
+  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL, ATTR_HTTP_RESPONSE_BODY_SIZE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_CONNECT_DNS_MS, ATTR_LOADLENS_CONNECT_TCP_MS, ATTR_LOADLENS_CONNECT_TLS_MS,
+  ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_USER_ID, ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_NETWORK_TRANSPORT, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL, HTTP_REQUEST_METHOD_VALUE_OTHER,
+  NETWORK_TRANSPORT_VALUE_TCP,
+} from './attributes.ts';
 import type { IdSource } from './ids.ts';
 import type { RequestMetrics } from './metrics.ts';
 import type { QueuedRecord } from './span-queue.ts';
@@ -273,21 +280,21 @@ export function toReadableSpans(records: readonly RequestSpan[], build: SpanBuil
 
     const knownMethod = KNOWN_METHODS.has(record.method);
     const attributes: Attributes = {
-      'http.request.method': knownMethod ? record.method : '_OTHER',
-      'url.full': redactedUrl(url),
-      'server.address': address,
-      'server.port': port,
-      'network.protocol.version': record.protocolVersion,
-      'loadlens.request.name': record.name,
-      'loadlens.scenario': build.scenario,
-      'loadlens.user.id': record.userId,
+      [ATTR_HTTP_REQUEST_METHOD]: knownMethod ? record.method : HTTP_REQUEST_METHOD_VALUE_OTHER,
+      [ATTR_URL_FULL]: redactedUrl(url),
+      [ATTR_SERVER_ADDRESS]: address,
+      [ATTR_SERVER_PORT]: port,
+      [ATTR_NETWORK_PROTOCOL_VERSION]: record.protocolVersion,
+      [ATTR_LOADLENS_REQUEST_NAME]: record.name,
+      [ATTR_LOADLENS_SCENARIO]: build.scenario,
+      [ATTR_LOADLENS_USER_ID]: record.userId,
     };
-    if (!knownMethod) attributes['http.request.method_original'] = record.method;
+    if (!knownMethod) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = record.method;
     if (sample.status > 0) {
-      attributes['http.response.status_code'] = sample.status;
-      attributes['http.response.body.size'] = sample.bytes;
+      attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = sample.status;
+      attributes[ATTR_HTTP_RESPONSE_BODY_SIZE] = sample.bytes;
     }
-    if (type !== undefined) attributes['error.type'] = type;
+    if (type !== undefined) attributes[ATTR_ERROR_TYPE] = type;
 
     const events: TimedEvent[] = [];
     const connect = record.connect;
@@ -323,12 +330,12 @@ export function toReadableSpans(records: readonly RequestSpan[], build: SpanBuil
         durationMs: connect.totalMs,
         status: { code: SpanStatusCode.UNSET },
         attributes: {
-          'server.address': address,
-          'server.port': port,
-          'network.transport': 'tcp',
-          'loadlens.connect.dns_ms': connect.dnsMs,
-          'loadlens.connect.tcp_ms': connect.tcpMs,
-          'loadlens.connect.tls_ms': connect.tlsMs,
+          [ATTR_SERVER_ADDRESS]: address,
+          [ATTR_SERVER_PORT]: port,
+          [ATTR_NETWORK_TRANSPORT]: NETWORK_TRANSPORT_VALUE_TCP,
+          [ATTR_LOADLENS_CONNECT_DNS_MS]: connect.dnsMs,
+          [ATTR_LOADLENS_CONNECT_TCP_MS]: connect.tcpMs,
+          [ATTR_LOADLENS_CONNECT_TLS_MS]: connect.tlsMs,
         },
         events: [],
         resource: build.resource,

@@ -23,20 +23,31 @@ async function countingTarget() {
 suite('running with OTel from the editor', () => {
   test('with no endpoint configured, the spans go to Loadlens\'s own receiver in the editor', async () => {
     const target = await countingTarget();
+    const api = await vscode.extensions.getExtension<LoadlensApi>('loadlens.loadlens')!.activate();
+    const updated = new Set<string>();
+    const subscription = api.receiver.onTracesUpdated(ids => ids.forEach(id => updated.add(id)));
     try {
       const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
       const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario', uri, 'browse', { users: 2, runTime: '2s', host: target.url });
       const report = outcome.report!;
-      const api = await vscode.extensions.getExtension<LoadlensApi>('loadlens.loadlens')!.activate();
       const receiver = await api.receiver.current!;
-      const clients = receiver.spans().filter(s => s.kindName === 'CLIENT' && s.resource['loadlens.run.id'] === report.runId);
+      const clients = (await receiver.spans()).filter(s => s.kindName === 'CLIENT' && s.resource['loadlens.run.id'] === report.runId);
       assert.equal(clients.length, report.totals.requests);
       assert.equal(target.traceparents.length, report.totals.requests);
       assert.equal(report.telemetry?.exportFailures, 0);
       // A failure's or a slow request's trace id finds its trace in the embedded store.
       const traceId = report.slowest.find(s => s.traceId)!.traceId!;
-      assert.equal(receiver.store.getTrace(traceId)?.find(s => s.kindName === 'CLIENT')?.traceId, traceId);
+      assert.equal((await api.receiver.trace(traceId)).find(s => s.kindName === 'CLIENT')?.traceId, traceId);
+      // The worker tells the extension which traces got spans (batched, a few times a second).
+      for (let i = 0; i < 40 && !updated.has(traceId); i++) await new Promise(resolve => setTimeout(resolve, 50));
+      assert.ok(updated.has(traceId), `onTracesUpdated named ${updated.size} traces, not ${traceId}`);
+      // A free port by default (not 4318, which the user's own collector may hold), shown in the panel.
+      assert.notEqual(receiver.port, 4318);
+      const started = api.panel()!.posted.findLast(m => m.kind === 'run-started');
+      assert.equal(started?.kind === 'run-started' ? started.otlpReceiver : undefined, receiver.url);
+      assert.equal(receiver.url, `http://127.0.0.1:${receiver.port}`);
     } finally {
+      subscription.dispose();
       target.close();
     }
   });
@@ -66,6 +77,9 @@ suite('running with OTel from the editor', () => {
       assert.ok(clients.every(s => s.resource['loadlens.run.id'] === report.runId && s.resource['service.name'] === 'editor-load'));
       assert.equal(report.telemetry?.exportFailures, 0);
       assert.equal(report.telemetry?.spansExported, receiver.spans().length, 'CLIENT spans and their connect children, all flushed');
+      const api = await vscode.extensions.getExtension<LoadlensApi>('loadlens.loadlens')!.activate();
+      const started = api.panel()!.posted.findLast(m => m.kind === 'run-started');
+      assert.equal(started?.kind === 'run-started' && started.otlpReceiver, undefined, 'the panel shows no embedded receiver when the setting wins');
     } finally {
       await config.update('otel.endpoint', undefined, vscode.ConfigurationTarget.Workspace);
       await config.update('otel.serviceName', undefined, vscode.ConfigurationTarget.Workspace);

@@ -1,5 +1,6 @@
 /**
- * What telemetry costs per request, in CPU: `node src/engine/telemetry/bench.ts [requests]`.
+ * What telemetry costs per request, in CPU: `node bench/telemetry-cpu.ts [requests]` (or
+ * `BENCH_ONLY=telemetry-cpu npm run bench`, pinned to one core).
  *
  * CPU time of this process (user + system, GC threads included) per request, everything included:
  * the hot path, building and encoding the batches, sending them over HTTP to an OTLP sink, and the
@@ -21,10 +22,15 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { createHttpClient } from '../http.ts';
-import type { RequestSample } from '../stats.ts';
-import { startTelemetry } from './telemetry.ts';
-import type { RequestTracer, Telemetry } from './types.ts';
+import { createHttpClient } from '../src/engine/http.ts';
+import type { RequestSample } from '../src/engine/stats.ts';
+import {
+  ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_RUN_ID, ATTR_LOADLENS_SCENARIO,
+  ATTR_LOADLENS_USER_ID, ATTR_NETWORK_PROTOCOL_VERSION, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_SERVICE_NAME, ATTR_URL_FULL,
+} from '../src/engine/telemetry/attributes.ts';
+import { startTelemetry } from '../src/engine/telemetry/telemetry.ts';
+import { EVENT_FIRST_BYTE, EVENT_REQUEST_SENT } from '../src/engine/telemetry/tracer.ts';
+import type { RequestTracer, Telemetry } from '../src/engine/telemetry/types.ts';
 
 /** The child: a JSON target and an OTLP sink answering an empty ExportTraceServiceResponse. */
 const CHILD_SOURCE = `
@@ -93,26 +99,26 @@ async function tracerLoop(requests: number, tracer: RequestTracer | undefined): 
 /** The SDK way, for comparison: a Span per request through a BatchSpanProcessor and the OTLP/protobuf exporter. */
 async function sdkSpanLoop(requests: number, sinkUrl: string): Promise<void> {
   const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': 'bench' }),
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: 'bench' }),
     spanProcessors: [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: `${sinkUrl}/v1/traces` }), maxQueueSize: 16384 })],
   });
   const tracer = provider.getTracer('loadlens');
   const propagator = new W3CTraceContextPropagator();
-  const baggage = propagation.createBaggage({ 'loadlens.run.id': { value: 'bench' } });
+  const baggage = propagation.createBaggage({ [ATTR_LOADLENS_RUN_ID]: { value: 'bench' } });
   for (let index = 0; index < requests; index++) {
     const span = tracer.startSpan('GET /product/{product_id}', {
       kind: SpanKind.CLIENT,
       attributes: {
-        'http.request.method': 'GET', 'url.full': URL_OF_REQUEST.href, 'server.address': '127.0.0.1', 'server.port': 8080,
-        'loadlens.request.name': '/product/{product_id}', 'loadlens.scenario': 'bench', 'loadlens.user.id': index & 63,
+        [ATTR_HTTP_REQUEST_METHOD]: 'GET', [ATTR_URL_FULL]: URL_OF_REQUEST.href, [ATTR_SERVER_ADDRESS]: '127.0.0.1', [ATTR_SERVER_PORT]: 8080,
+        [ATTR_LOADLENS_REQUEST_NAME]: '/product/{product_id}', [ATTR_LOADLENS_SCENARIO]: 'bench', [ATTR_LOADLENS_USER_ID]: index & 63,
       },
     });
     const headers: Record<string, string> = {};
     propagator.inject(propagation.setBaggage(trace.setSpan(context.active(), span), baggage), headers, defaultTextMapSetter);
     const sample = syntheticSample(index, performance.timeOrigin + performance.now());
-    span.addEvent('http.request.sent');
-    span.addEvent('http.response.first_byte');
-    span.setAttributes({ 'http.response.status_code': sample.status, 'network.protocol.version': '1.1' });
+    span.addEvent(EVENT_REQUEST_SENT);
+    span.addEvent(EVENT_FIRST_BYTE);
+    span.setAttributes({ [ATTR_HTTP_RESPONSE_STATUS_CODE]: sample.status, [ATTR_NETWORK_PROTOCOL_VERSION]: '1.1' });
     span.end();
     if (index % CHUNK === CHUNK - 1) await yieldToEventLoop();
   }

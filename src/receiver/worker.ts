@@ -1,0 +1,115 @@
+/**
+ * The embedded receiver's worker thread (bundled as dist/receiver-worker.js): the OTLP/HTTP server,
+ * the protobuf decoding and the trace store all run here, so a run that traces every request at full
+ * speed costs the extension host's thread only the few small messages it asks for. It talks to
+ * worker-client.ts with the typed messages of src/shared/protocol.ts (HostToReceiver, ReceiverToHost).
+ */
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
+import { setFlagsFromString, getHeapStatistics } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { parentPort, workerData } from 'node:worker_threads';
+import { assertNever, type HostToReceiver, type ReceiverToHost, type ReceiverWorkerData } from '../shared/protocol.ts';
+import { startOtlpReceiver, type OtlpReceiver } from './receiver.ts';
+import { TraceStore } from './trace-store.ts';
+
+/** How often, at most, the host hears which traces got spans. */
+const UPDATE_INTERVAL_MS = 250;
+/** Trace ids per update message: at full speed thousands of traces change a second; a view needs a few. */
+const MAX_IDS_PER_UPDATE = 10_000;
+
+const port = parentPort;
+if (port === null) throw new Error('receiver worker: run me with new Worker(), not as a script');
+const send = (message: ReceiverToHost) => port.postMessage(message);
+
+async function main(options: ReceiverWorkerData): Promise<void> {
+  lowerThreadPriority();
+  const store = new TraceStore({ budgetBytes: options.budgetBytes });
+  let receiver: OtlpReceiver;
+  let wantedPortTaken = false;
+  try {
+    try {
+      receiver = await startOtlpReceiver({ port: options.port, host: options.host, store });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port === 0) throw error;
+      receiver = await startOtlpReceiver({ port: 0, host: options.host, store });
+      wantedPortTaken = true;
+    }
+  } catch (error) {
+    send({ kind: 'start-failed', message: (error as Error).message, code: String((error as NodeJS.ErrnoException).code ?? '') });
+    port!.close();
+    return;
+  }
+
+  const updated = new Set<string>();
+  let watching = false;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    if (!watching || updated.size === 0) return;
+    const traceIds: string[] = [];
+    for (const id of updated) {
+      if (traceIds.length === MAX_IDS_PER_UPDATE) break;
+      traceIds.push(id);
+    }
+    updated.clear();
+    send({ kind: 'traces-updated', traceIds });
+  };
+  store.onSpans(spans => {
+    if (!watching) return;
+    for (const span of spans) updated.add(span.traceId);
+    timer ??= setTimeout(flush, UPDATE_INTERVAL_MS);
+  });
+
+  port!.on('message', (message: HostToReceiver) => {
+    switch (message.kind) {
+      case 'trace':
+        send({ kind: 'trace', requestId: message.requestId, spans: [...(store.getTrace(message.traceId) ?? [])] });
+        break;
+      case 'spans':
+        send({ kind: 'spans', requestId: message.requestId, spans: store.spans() });
+        break;
+      case 'stats':
+        if (message.gc) fullGc();
+        send({ kind: 'stats', requestId: message.requestId, stats: { store: store.stats(), requests: receiver.counts(), heapUsedBytes: getHeapStatistics().used_heap_size } });
+        break;
+      case 'watch-updates':
+        watching = message.on;
+        if (!watching) updated.clear();
+        break;
+      case 'close':
+        if (timer) clearTimeout(timer);
+        void receiver.close().then(() => {
+          send({ kind: 'closed' });
+          port!.close();
+        });
+        break;
+      default:
+        assertNever(message);
+    }
+  });
+  send({ kind: 'listening', url: receiver.url, port: receiver.port, wantedPortTaken });
+}
+
+/**
+ * On Linux a thread is a task with its own nice value: this worker's is raised by 5, so when the cores
+ * are busy (the engine, the target and this decoder all at full speed) the scheduler serves the
+ * extension host's own thread first. Elsewhere, or when not allowed, nothing changes.
+ */
+function lowerThreadPriority(): void {
+  if (process.platform !== 'linux') return;
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (threadId > 0 && threadId !== process.pid) setPriority(threadId, Math.min(19, getPriority(threadId) + 5));
+  } catch {
+    // No /proc, or not permitted: keep the default priority.
+  }
+}
+
+/** A full GC, for heap figures that count only what is alive (asked for by the bench and the tests). */
+function fullGc(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+void main(workerData as ReceiverWorkerData);

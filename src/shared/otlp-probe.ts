@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { displayUrl } from './otel-environment.ts';
 
 /** What the probe found, from the user's side: each outcome says what to fix. */
@@ -174,7 +175,7 @@ export function encodeProbeSpan(traceId: Buffer, spanId: Buffer, serviceName: st
     fixed64(8, start + 1_000_000n), // end_time_unix_nano
     stringAttribute(9, 'loadlens.probe', 'true'),
   ]);
-  const resource = stringAttribute(1, 'service.name', serviceName);
+  const resource = stringAttribute(1, ATTR_SERVICE_NAME, serviceName);
   const scopeSpans = Buffer.concat([field(1, text(1, 'loadlens')), field(2, span)]);
   return field(1, Buffer.concat([field(1, resource), field(2, scopeSpans)]));
 }

@@ -3,6 +3,7 @@
 import { CategoryScale, Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import { assertNever, type HostToView, type ViewToHost } from '../src/shared/protocol.ts';
 import { generatorWarning, type Diagnostic, type FailureRow, type IntervalPoint, type RequestRow, type RunReport, type SlowRequest, type StatsSnapshot, type TelemetryCounts } from '../src/shared/report.ts';
+import { runTimeRange, type TraceLinkTarget } from '../src/shared/trace-link.ts';
 import './style.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Tooltip, Legend, Filler);
@@ -64,10 +65,14 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
 
 app.addEventListener('click', event => {
   const target = event.target as HTMLElement;
+  const copy = target.closest<HTMLElement>('[data-copy]');
   const trace = target.closest<HTMLElement>('[data-trace-id]');
-  if (trace) {
+  if (copy) {
     event.preventDefault();
-    vscode.postMessage({ kind: 'open-trace', traceId: trace.dataset.traceId! });
+    vscode.postMessage({ kind: 'copy', text: copy.dataset.copy! });
+  } else if (trace) {
+    event.preventDefault();
+    vscode.postMessage({ kind: 'open-trace', target: traceTarget(trace.dataset.traceId!) });
   } else if (target.closest('#stop')) {
     vscode.postMessage({ kind: 'stop-run' });
   }
@@ -150,8 +155,22 @@ function slowestTable(rows: SlowRequest[]): HTMLElement {
       el('td', {}, s.traceId ? traceLink(s.traceId) : '–')))));
 }
 
+/**
+ * A trace id, shortened for space: a link that opens the trace, the whole id on hover, and a copy
+ * button that always copies the whole id.
+ */
 function traceLink(traceId: string): HTMLElement {
-  return el('a', { href: '#', class: 'trace', 'data-trace-id': traceId, title: 'Open this trace' }, traceId.slice(0, 12) + '…');
+  return el('span', { class: 'trace-id' },
+    el('a', { href: '#', class: 'trace', 'data-trace-id': traceId, title: `Open trace ${traceId}` }, traceId.slice(0, 12) + '…'),
+    el('button', { class: 'copy', 'data-copy': traceId, title: `Copy trace id ${traceId}`, 'aria-label': `Copy trace id ${traceId}` }, '⧉'));
+}
+
+/** What a click on `traceId` opens: the trace, searched for over this run's time range (padded). */
+function traceTarget(traceId: string): TraceLinkTarget {
+  const run = state.run;
+  if (!run) return { traceId };
+  const endedAt = state.report ? Date.parse(state.report.endedAt) : undefined;
+  return { traceId, runId: run.runId, ...runTimeRange(run.startedAt, endedAt, Date.now()) };
 }
 
 function drawCharts(points: IntervalPoint[]): LineChart[] {

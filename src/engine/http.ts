@@ -47,6 +47,16 @@ diagnostics.subscribe('undici:client:sendHeaders', message => {
 /** Called with every finished request, which is also its stats sample (the runner records it). */
 export type RequestSink = (response: Response) => void;
 
+/**
+ * Learns where in the scenario each stats row is made. Asked on every request (a cheap lookup); only
+ * the first request of a row captures a stack, so the source location costs once per row.
+ */
+export interface RowLocations {
+  needsLocation(method: string, name: string): boolean;
+  /** `callSite.stack` is the stack of the `http.*` call, frames of the user's file included. */
+  learnLocation(method: string, name: string, callSite: { stack?: string }): void;
+}
+
 export interface HttpClientOptions {
   baseUrl: URL;
   userId: number;
@@ -57,6 +67,7 @@ export interface HttpClientOptions {
   timeoutMs: number;
   sink: RequestSink;
   tracer?: RequestTracer;
+  rowLocations?: RowLocations;
 }
 
 /**
@@ -283,7 +294,7 @@ export interface UserHttpClient extends HttpClient {
 
 /** Builds the `http` object of one virtual user. Call `close()` when the user stops. */
 export function createHttpClient(options: HttpClientOptions): UserHttpClient {
-  const { baseUrl, userId, sink, tracer } = options;
+  const { baseUrl, userId, sink, tracer, rowLocations } = options;
   const connections = new UserConnections(options.timeoutMs);
   const targets = new TargetCache(baseUrl);
   /** Completed requests whose spans are still open (bounded by the user's concurrency). */
@@ -307,6 +318,12 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
   const request = (method: string, path: string, requestOptions: RequestOptions = {}): Promise<LoadResponse> => {
     const url = requestOptions.query ? resolveUrl(baseUrl, path, requestOptions.query) : targets.resolve(path);
     const name = requestOptions.name ?? url.pathname;
+    if (rowLocations?.needsLocation(method, name)) {
+      // Synchronously, before any await, so the stack still holds the scenario line that called http.*.
+      const callSite: { stack?: string } = {};
+      Error.captureStackTrace(callSite, request);
+      rowLocations.learnLocation(method, name, callSite);
+    }
     let headers = requestOptions.headers ? { ...DEFAULT_HEADERS, ...requestOptions.headers } : DEFAULT_HEADERS;
     let body: string | Uint8Array | undefined = requestOptions.body;
     if (requestOptions.json !== undefined) {

@@ -18,6 +18,7 @@ import type { Runner } from './runner.ts';
 import { runSession, stopOnSignals, type InternalError } from './session.ts';
 import type { RunOverrides as FlagOverrides } from './validate.ts';
 import { IpcOutput } from './outputs/ipc.ts';
+import { parseTraceLinkSpec, TraceLinkSettingError, traceLinkTemplate } from '../shared/trace-link.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
 export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
@@ -46,8 +47,15 @@ Options:
   --otel              export a span per request and metrics over OTLP, configured by the standard
                       OTEL_* variables (default endpoint http://localhost:4318, http/protobuf);
                       each request carries a W3C traceparent your application can continue
-  --trace-link T      print trace ids as links, e.g. http://127.0.0.1:16686/trace/{traceId}
-                      (default: $LOADLENS_TRACE_LINK)
+  --trace-link T      print trace ids as links (terminal and HTML report), the editor's presets or
+                      a URL template (default: $LOADLENS_TRACE_LINK), e.g.
+                        jaeger:baseUrl=http://localhost:16686
+                        tempo:baseUrl=http://localhost:3000,grafanaDatasource=tempo
+                        honeycomb:honeycombTeam=acme,honeycombEnvironment=test
+                        splunk:splunkRealm=us1     datadog:datadogSite=datadoghq.eu
+                        zipkin|signoz|elastic|aspire:baseUrl=URL
+                        http://127.0.0.1:16686/trace/{traceId}
+                      placeholders {traceId} {spanId} {startMs} {endMs} {service} {runId}
   -h, --help          show this help
   -v, --version       show the version
 
@@ -124,7 +132,20 @@ async function runCommand(args: string[]): Promise<number> {
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
   };
-  const traceLink = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
+  const traceLinkSpec = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
+  let traceLink: string | undefined;
+  if (traceLinkSpec) {
+    try {
+      traceLink = traceLinkTemplate(parseTraceLinkSpec(traceLinkSpec));
+    } catch (error) {
+      if (!(error instanceof TraceLinkSettingError)) throw error;
+      const where = error.setting === '--trace-link' ? '' : ` ${error.setting === 'loadlens.otel.traceLink.template' ? 'the template' : error.key}`;
+      process.stderr.write(`loadlens run: --trace-link${where}: ${error.problem}\n`);
+      return EXIT.invalid;
+    }
+  }
+  // {service} in a trace link: the service.name the engine exports under (OTEL_SERVICE_NAME wins, as in telemetry).
+  const service = process.env.OTEL_SERVICE_NAME || 'loadlens';
   const reportFiles = reports.map(p => path.resolve(p));
 
   let runner: Runner | undefined;
@@ -144,9 +165,9 @@ async function runCommand(args: string[]): Promise<number> {
         if (values.json) outputs.push(new NdjsonOutput(process.stdout));
         else {
           const stream = values.headless ? Object.assign(Object.create(process.stdout) as NodeJS.WriteStream, { isTTY: false }) : process.stdout;
-          outputs.push(new TerminalOutput(stream, { traceLink, reportFiles }));
+          outputs.push(new TerminalOutput(stream, { traceLink, service, reportFiles }));
         }
-        for (const file of reportFiles) outputs.push(/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, { traceLink }));
+        for (const file of reportFiles) outputs.push(/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, { traceLink, service }));
         return outputs;
       },
     });

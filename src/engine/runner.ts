@@ -8,11 +8,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { RunReport, RunState, StatsSnapshot } from '../shared/report.ts';
-import { createHttpClient, Response, type RequestTracer } from './http.ts';
+import type { RunReport, RunState, SourceLocation, StatsSnapshot, ThresholdResult } from '../shared/report.ts';
+import { createHttpClient, Response, type RequestTracer, type RowLocations } from './http.ts';
 import type { Telemetry } from './telemetry/types.ts';
 import type { Output, RunInfo } from './outputs/output.ts';
-import { Stats, type RequestSample } from './stats.ts';
+import { GROUP_METHOD, Stats, type RequestSample } from './stats.ts';
 import { evaluateThresholds, parseThresholds } from './thresholds.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from './types.ts';
 import type { ResolvedRunOptions } from './validate.ts';
@@ -41,6 +41,8 @@ export interface RunnerOptions {
   telemetry?: Telemetry;
   /** Maps an error thrown by scenario code to `file:line:column` in the user's source. */
   locate?: (error: unknown) => string | undefined;
+  /** Where each threshold's key is written in the scenario's options, by key (see `locateOption`). */
+  thresholdLocations?: Readonly<Record<string, SourceLocation>>;
   /** The run id (also on the telemetry's resource and baggage); a new UUID by default. */
   runId?: string;
   /** Called on each state change (the IPC output and tests listen). */
@@ -68,6 +70,7 @@ class VirtualUser {
     this.http = createHttpClient({
       baseUrl, userId: id, timeoutMs, tracer,
       sink: response => runner.recordRequest(this, response),
+      rowLocations: runner.rowLocations,
     });
     this.context = {
       http: this.http,
@@ -105,6 +108,11 @@ class VirtualUser {
 export class Runner {
   readonly runId: string;
   readonly stats = new Stats();
+  /** Each row's place in the scenario, learned from the first request's (or group's) stack. */
+  readonly rowLocations: RowLocations = {
+    needsLocation: (method, name) => this.stats.needsLocation(method, name),
+    learnLocation: (method, name, callSite) => this.stats.setLocation(method, name, parseWhere(this.options.locate?.(callSite))),
+  };
   private state: RunState = 'idle';
   private readonly options: RunnerOptions;
   private readonly baseUrl: URL;
@@ -215,7 +223,7 @@ export class Runner {
       endedAt: new Date(endedAt).toISOString(),
       durationMs: endedAt - this.startedAt,
       ...summary,
-      thresholds: evaluateThresholds(parsed.thresholds, summary),
+      thresholds: this.locatedThresholds(parsed.thresholds, evaluateThresholds(parsed.thresholds, summary)),
       stopReason: this.stopReason,
       iterations: this.iterations,
       droppedIterations: this.droppedIterations,
@@ -397,7 +405,23 @@ export class Runner {
     return failedCheck === undefined;
   }
 
+  /** Threshold results (in the order of `parsed`) with the line of each one's key, when known. */
+  private locatedThresholds(parsed: ReturnType<typeof parseThresholds>['thresholds'], results: ThresholdResult[]): ThresholdResult[] {
+    const locations = this.options.thresholdLocations;
+    if (!locations) return results;
+    return results.map((result, i) => {
+      const key = parsed[i]?.key;
+      const location = key === undefined || !Object.hasOwn(locations, key) ? undefined : locations[key];
+      return location ? { ...result, location } : result;
+    });
+  }
+
   async group<R>(user: VirtualUser, name: string, fn: () => Promise<R>): Promise<R> {
+    if (this.stats.needsLocation(GROUP_METHOD, name)) {
+      const callSite: { stack?: string } = {};
+      Error.captureStackTrace(callSite);
+      this.rowLocations.learnLocation(GROUP_METHOD, name, callSite);
+    }
     const failuresBefore = user.failures;
     const startedAt = performance.now();
     let thrown: unknown;
@@ -453,4 +477,10 @@ export function stagesTarget(stages: readonly { durationMs: number; target: numb
     stageStart += stage.durationMs;
   }
   return from;
+}
+
+/** `file:line:column` (as `locate` returns it) as a SourceLocation. */
+function parseWhere(where: string | undefined): SourceLocation | undefined {
+  const match = where === undefined ? null : /^(.*):(\d+):(\d+)$/.exec(where);
+  return match ? { file: match[1]!, line: Number(match[2]), column: Number(match[3]) } : undefined;
 }

@@ -4,16 +4,17 @@
  * and make sure a stop signal, a stop message or a stray error in scenario code still ends in a report.
  */
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { RunOverrides } from '../shared/protocol.ts';
-import type { Diagnostic, RunReport, RunState } from '../shared/report.ts';
+import type { Diagnostic, RunReport, RunState, SourceLocation } from '../shared/report.ts';
 import { loadScenarioFile, userLocation, type LoadedScenario } from './loader.ts';
 import type { Output } from './outputs/output.ts';
 import { Runner, type StopReason } from './runner.ts';
 import type { Telemetry } from './telemetry/types.ts';
 import { parseThresholds } from './thresholds.ts';
 import type { ScenarioOptions } from './types.ts';
-import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions, type RunOverrides as FlagOverrides } from './validate.ts';
+import { locateOption, resolveRunOptions, RunOptionsError, type ResolvedRunOptions, type RunOverrides as FlagOverrides } from './validate.ts';
 
 export interface SessionRequest {
   file: string;
@@ -100,6 +101,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     file, scenario: picked.exportName, definition: picked.definition, run, runId, telemetry,
     outputs: request.outputs(run),
     locate: error => userLocation(error, file),
+    thresholdLocations: await thresholdLocations(picked.definition.options.thresholds, picked.location),
     onState: request.onState,
   });
   started.runner = runner;
@@ -196,3 +198,28 @@ export function stopOnSignals(runner: () => Runner | undefined, onFirst?: (signa
   };
 }
 
+/**
+ * Where each threshold's key is written in the `scenario(` call's options object (1-based), read once
+ * before the run; keys the text does not show (options built elsewhere) are left out.
+ */
+async function thresholdLocations(thresholds: Readonly<Record<string, unknown>> | undefined, callSite: SourceLocation | undefined): Promise<Record<string, SourceLocation>> {
+  const located: Record<string, SourceLocation> = {};
+  const keys = Object.keys(thresholds ?? {});
+  if (keys.length === 0 || !callSite) return located;
+  const text = await readFile(callSite.file, 'utf8').catch(() => undefined);
+  if (text === undefined) return located;
+  for (const key of keys) {
+    const at = locateOption(text, callSite, ['thresholds', key]);
+    // The deepest part found: only the key itself is the threshold's line, not the `thresholds` key.
+    if (at && text.slice(offsetOf(text, at), offsetOf(text, at) + key.length + 2).replace(/^['"`]/, '').startsWith(key)) {
+      located[key] = { file: callSite.file, line: at.line, column: at.column };
+    }
+  }
+  return located;
+}
+
+function offsetOf(text: string, at: { line: number; column: number }): number {
+  let offset = 0;
+  for (let line = 1; line < at.line; line++) offset = text.indexOf('\n', offset) + 1;
+  return offset + at.column - 1;
+}

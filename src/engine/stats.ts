@@ -14,7 +14,7 @@
  *   counted by the requests inside it).
  */
 import type {
-  IntervalPoint, IterationError, RequestRow, RunReport, RunState, SlowRequest, StatsSnapshot,
+  FailureRow, IntervalPoint, IterationError, RequestRow, RunReport, RunState, SlowRequest, SourceLocation, StatsSnapshot,
 } from '../shared/report.ts';
 import { FailureLog, IterationErrors, OVERFLOW_METHOD, OVERFLOW_NAME, SlowestRequests } from './stats-failures.ts';
 import type { EncodedFailure } from './stats-failures.ts';
@@ -82,6 +82,8 @@ export interface EncodedStats {
   /** First request start and last request end (epoch ms); null before any request. */
   firstStartedAt: number | null;
   lastEndedAt: number | null;
+  /** Rows' source locations (optional: stats encoded before locations existed merge without them). */
+  locations?: Array<{ method: string; name: string; location: SourceLocation }>;
 }
 
 /** Latency percentiles of one histogram, in ms. */
@@ -134,6 +136,14 @@ export class Stats {
   private lastTickAt: number | undefined;
   private current: TimelinePoint | undefined;
   private readonly timeline: Timeline;
+
+  /**
+   * method → name → where the scenario first made that row (null: no frame in the user's files). Set
+   * once per row by whoever makes the request (`needsLocation` / `setLocation`), never per request;
+   * bounded by `maxNames` like the rows.
+   */
+  private readonly locationsByMethod = new Map<string, Map<string, SourceLocation | null>>();
+  private locationCount = 0;
 
   private readonly failures: FailureLog;
   private readonly slowest: SlowestRequests;
@@ -193,6 +203,27 @@ export class Stats {
     if (failed) this.failures.add(GROUP_METHOD, name, error ?? 'failed', undefined, this.clock());
   }
 
+  /**
+   * True only while (method, name) has no source location yet and the cap allows one: the caller then
+   * captures a stack, once per row. Two map lookups, no allocation: cheap enough for every request.
+   */
+  needsLocation(method: string, name: string): boolean {
+    return this.locationCount < this.maxNames && this.locationsByMethod.get(method)?.get(name) === undefined;
+  }
+
+  /** Where (method, name) is made in the scenario (undefined: not in the user's files; not asked again). */
+  setLocation(method: string, name: string, location: SourceLocation | undefined): void {
+    let byName = this.locationsByMethod.get(method);
+    if (byName === undefined) this.locationsByMethod.set(method, (byName = new Map()));
+    if (byName.get(name) === undefined) this.locationCount++;
+    byName.set(name, location ?? null);
+  }
+
+  /** The source location of (method, name), when known. */
+  locationOf(method: string, name: string): SourceLocation | undefined {
+    return this.locationsByMethod.get(method)?.get(name) ?? undefined;
+  }
+
   /** An exception thrown by scenario code; `where` is `file:line:column` in the user's scenario, when known. */
   recordIterationError(message: string, where?: string): void {
     this.iterationErrors.add(message, where);
@@ -237,7 +268,7 @@ export class Stats {
       targetUsers: meta.targetUsers,
       totals: this.aggregate.toRequestRow(this.windowMsSum),
       requests: this.requestRows(),
-      failures: this.failures.rows(),
+      failures: this.failureRows(),
       slowest: this.slowest.rows(),
       iterationErrors: this.iterationErrors.rows(),
       current: this.current === undefined
@@ -270,7 +301,7 @@ export class Stats {
         max: aggregate.max,
       },
       requests: [...this.requestRows(), aggregate],
-      failures: this.failures.rows(),
+      failures: this.failureRows(),
       slowest: this.slowest.rows(),
       iterationErrors: this.iterationErrors.rows(),
       timeline: this.timeline.intervalPoints(),
@@ -324,6 +355,8 @@ export class Stats {
       current: this.current ?? null,
       firstStartedAt: Number.isFinite(this.firstStartedAt) ? this.firstStartedAt : null,
       lastEndedAt: Number.isFinite(this.lastEndedAt) ? this.lastEndedAt : null,
+      locations: [...this.locationsByMethod].flatMap(([method, byName]) =>
+        [...byName].flatMap(([name, location]) => (location === null ? [] : [{ method, name, location }]))),
     };
   }
 
@@ -356,6 +389,9 @@ export class Stats {
     if (other.current !== null) this.current = this.current === undefined ? other.current : combineConcurrent(this.current, other.current);
     if (other.firstStartedAt !== null && other.firstStartedAt < this.firstStartedAt) this.firstStartedAt = other.firstStartedAt;
     if (other.lastEndedAt !== null && other.lastEndedAt > this.lastEndedAt) this.lastEndedAt = other.lastEndedAt;
+    for (const { method, name, location } of other.locations ?? []) {
+      if (this.locationOf(method, name) === undefined && (this.needsLocation(method, name) || this.locationsByMethod.get(method)?.has(name))) this.setLocation(method, name, location);
+    }
   }
 
   /** The row of (method, name), created on first use while under the cap, else the overflow row. */
@@ -387,7 +423,18 @@ export class Stats {
     return this.rows
       .slice()
       .sort((a, b) => Number(a.overflow) - Number(b.overflow) || compare(a.name, b.name) || compare(a.method, b.method))
-      .map(row => row.toRequestRow(this.windowMsSum));
+      .map(row => this.located(row.toRequestRow(this.windowMsSum)));
+  }
+
+  /** `row` with the location of its (method, name), when known (rows and failure rows alike). */
+  private located<T extends { method: string; name: string; location?: SourceLocation }>(row: T): T {
+    const location = this.locationOf(row.method, row.name);
+    if (location !== undefined) row.location = location;
+    return row;
+  }
+
+  private failureRows(): FailureRow[] {
+    return this.failures.rows().map(row => this.located(row));
   }
 }
 

@@ -13,10 +13,13 @@ import { needsEmbeddedReceiver, planOtelExport } from '../shared/otel-environmen
 import * as otelCommands from './otel-commands.ts';
 import { RecordedOutputChannel } from './output.ts';
 import { attachDebugger } from './debug-session.ts';
+import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
 export interface LoadlensApi {
   runs: RunController;
+  /** What a click on a trace id does (the panel's links; hovers and tests call it too). */
+  openTrace(target: TraceLinkTarget): void;
   receiver: EmbeddedReceiver;
   panel(): ResultsPanel | undefined;
   /** Everything the "Loadlens" output channel was given (tests check that no secret reached it). */
@@ -42,11 +45,44 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
 
   const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
   const statusBar = new StatusBar();
+  /**
+   * Opens one trace: in the user's platform (a preset or their template) with the run's time range,
+   * the load generator's service name and the run id filled in; else in Loadlens's own trace view.
+   */
+  const openTrace = (given: TraceLinkTarget): void => {
+    // The engine's service.name: OTEL_SERVICE_NAME of the editor's environment wins, as in the engine.
+    const target: TraceLinkTarget = { service: process.env.OTEL_SERVICE_NAME || settings.otel.serviceName, ...given };
+    let template: string | undefined;
+    try {
+      template = traceLinkTemplate(settings.otel.traceLink);
+    } catch (error) {
+      if (!(error instanceof TraceLinkSettingError)) throw error;
+      output.appendLine(`[trace link] ${error.message}`);
+      void vscode.window.showErrorMessage(`Loadlens: ${error.message}`, 'Open Setting').then(choice => {
+        if (choice) void vscode.commands.executeCommand('workbench.action.openSettings', error.setting);
+      });
+      return;
+    }
+    if (template === undefined) {
+      // ── preset 'embedded' ─────────────────────────────────────────────────────────────────────────
+      // TODO(issue 7, view helper): TraceView.show(context.extensionUri, target, deps) goes here
+      // (CONTRACTS item 3). Until it is merged, the id goes to the clipboard as before.
+      void vscode.env.clipboard.writeText(target.traceId);
+      void vscode.window.showInformationMessage(`Trace id ${target.traceId} copied to the clipboard.`);
+      return;
+    }
+    const url = buildTraceLink(template, target);
+    output.appendLine(`[trace link] ${url}`);
+    // Passed as the string itself: a vscode.Uri would decode and re-encode the query, which changes
+    // encoded JSON such as Grafana's `panes`; the extension host parses a string but opens it verbatim.
+    void vscode.env.openExternal(url as unknown as vscode.Uri);
+  };
   const events: PanelEvents = {
     stopRun: () => runs.stop(),
-    openTrace: traceId => {
-      void vscode.env.clipboard.writeText(traceId);
-      void vscode.window.showInformationMessage(`Trace id ${traceId} copied to the clipboard.`);
+    openTrace,
+    copy: text => {
+      void vscode.env.clipboard.writeText(text);
+      void vscode.window.setStatusBarMessage(`Loadlens: copied ${text}`, 3000);
     },
   };
 
@@ -174,7 +210,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, panel: () => ResultsPanel.active, outputText: () => output.text(), globalStorage: context.globalStorageUri };
+  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, outputText: () => output.text(), globalStorage: context.globalStorageUri };
 }
 
 export function deactivate(): void {

@@ -1,12 +1,16 @@
 // The results panel: one webview showing the current (or last) run. Restored when VS Code reloads.
 import * as vscode from 'vscode';
 import { assertNever, type EngineToHost, type HostToView, type ViewToHost } from '../shared/protocol.ts';
+import type { TraceLinkTarget } from '../shared/trace-link.ts';
 
 export const VIEW_TYPE = 'loadlens.results';
 
 export interface PanelEvents {
   stopRun(): void;
-  openTrace(traceId: string, startMs?: number, endMs?: number): void;
+  /** A trace id was clicked: open it (the user's platform, or Loadlens's trace view). */
+  openTrace(target: TraceLinkTarget): void;
+  /** Put `text` on the clipboard (the page's copy buttons). */
+  copy(text: string): void;
 }
 
 export class ResultsPanel implements vscode.Disposable {
@@ -121,7 +125,10 @@ export class ResultsPanel implements vscode.Disposable {
         this.events.stopRun();
         break;
       case 'open-trace':
-        this.events.openTrace(message.traceId, message.startMs, message.endMs);
+        this.events.openTrace(message.target);
+        break;
+      case 'copy':
+        this.events.copy(message.text);
         break;
       default:
         assertNever(message);

@@ -6,6 +6,7 @@ import type { ReceiverCounts } from '../receiver/receiver.ts';
 import type { TraceStoreStats } from '../receiver/trace-store.ts';
 import type { ReceivedSpan } from '../receiver/types.ts';
 import type { Diagnostic, RunReport, StatsSnapshot } from './report.ts';
+import type { TraceLinkTarget } from './trace-link.ts';
 
 /**
  * Run options from outside the scenario file. As `overrides` (CLI flags, the CodeLens "Options…") they
@@ -79,8 +80,10 @@ export type ViewToHost =
   | { kind: 'ready' }
   /** webview → extension: the Stop button. */
   | { kind: 'stop-run' }
-  /** webview → extension: a trace id was clicked. */
-  | { kind: 'open-trace'; traceId: string; startMs?: number; endMs?: number };
+  /** webview → extension: a trace id was clicked; the extension fills what the page does not know (service). */
+  | { kind: 'open-trace'; target: TraceLinkTarget }
+  /** webview → extension: put this text (a whole trace id) on the clipboard. */
+  | { kind: 'copy'; text: string };
 
 /** What the embedded receiver's worker thread is started with (its `workerData`). */
 export interface ReceiverWorkerData {

@@ -6,6 +6,13 @@
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
 
+/** A place in the user's scenario file: absolute path, 1-based line and column. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
 /** One stats row: a (method, name) pair, a group (`method` 'GROUP'), or the aggregate (`method` ''). */
 export interface RequestRow {
   method: string;
@@ -32,6 +39,12 @@ export interface RequestRow {
   currentFailuresPerSec: number;
   /** Counts by status class: '1xx'…'5xx', and 'error' for requests that got no response. */
   statusClasses: Record<string, number>;
+  /**
+   * Where in the scenario the row comes from: the `http.*` call that first produced it (for a GROUP
+   * row, the `group()` call). Learned once per row, never per request; absent for the aggregate row
+   * and when the stack has no frame in the scenario file.
+   */
+  location?: SourceLocation;
 }
 
 /** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */
@@ -42,6 +55,8 @@ export interface FailureRow {
   count: number;
   traceIds: string[];
   lastAt: number;
+  /** Its row's location (see `RequestRow.location`), so a line's failures can be listed together. */
+  location?: SourceLocation;
 }
 
 /** One of the slowest requests seen, kept with its trace id so it can be opened. */
@@ -78,6 +93,8 @@ export interface ThresholdResult {
   ok: boolean;
   /** The measured value, in the threshold's unit (ms for latencies, % for rates). */
   actual: number;
+  /** The line of this threshold's key in the scenario's options object, when found. */
+  location?: SourceLocation;
 }
 
 /** Telemetry export health, when the run exports telemetry. */

@@ -5,6 +5,7 @@
 import { tryParseDuration } from './duration.ts';
 import type { RunOverrides } from './protocol.ts';
 import { RUN_DEFAULTS } from './run-defaults.ts';
+import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';
 
 /**
  * Why `text` is not a usable run time, or undefined when it is: the engine's own duration syntax (so a
@@ -39,6 +40,8 @@ export interface OtelSettings {
   receiverPort: number;
   /** The memory the embedded receiver's trace store may hold, in MiB. */
   receiverBudgetMB: number;
+  /** Where a trace id links to (preset and template). */
+  traceLink: Readonly<TraceLinkSettings>;
 }
 
 export interface LoadlensSettings {
@@ -63,6 +66,7 @@ export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   otel: Object.freeze({
     enabled: true, endpoint: '', tracesEndpoint: '', metricsEndpoint: '', protocol: 'http/protobuf', sampler: 1,
     resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 0, receiverBudgetMB: 32,
+    traceLink: DEFAULT_TRACE_LINK_SETTINGS,
   }),
   userSet: new Set<string>(),
 });
@@ -122,6 +126,22 @@ export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = ke
       return 'must be an http:// or https:// URL';
     }
   };
+  const preset = (v: unknown) => (TRACE_LINK_PRESETS.includes(v as TraceLinkPreset) ? undefined : `must be one of ${TRACE_LINK_PRESETS.join(', ')}`);
+  const link = DEFAULT_TRACE_LINK_SETTINGS;
+  const traceLink: TraceLinkSettings = Object.freeze({
+    preset: read('otel.traceLink.preset', link.preset, preset),
+    template: read('otel.traceLink.template', link.template, string),
+    baseUrl: read('otel.traceLink.baseUrl', link.baseUrl, string),
+    grafanaDatasource: read('otel.traceLink.grafanaDatasource', link.grafanaDatasource, string),
+    honeycombTeam: read('otel.traceLink.honeycombTeam', link.honeycombTeam, string),
+    honeycombEnvironment: read('otel.traceLink.honeycombEnvironment', link.honeycombEnvironment, string),
+    honeycombDataset: read('otel.traceLink.honeycombDataset', link.honeycombDataset, string),
+    splunkRealm: read('otel.traceLink.splunkRealm', link.splunkRealm, string),
+    datadogSite: read('otel.traceLink.datadogSite', link.datadogSite, string),
+  });
+  // The preset is kept even when incomplete: a click then says again what to set, rather than
+  // silently opening another place.
+  for (const problem of traceLinkProblems(traceLink)) problems.push({ setting: problem.setting, message: problem.message });
   const settings: LoadlensSettings = Object.freeze({
     run: Object.freeze({
       users: read('run.users', DEFAULT_SETTINGS.run.users, positiveInteger),
@@ -142,6 +162,7 @@ export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = ke
       metrics: read('otel.metrics', DEFAULT_SETTINGS.otel.metrics, boolean),
       receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
       receiverBudgetMB: read('otel.receiverBudgetMB', DEFAULT_SETTINGS.otel.receiverBudgetMB, budget),
+      traceLink,
     }),
     userSet,
   });

@@ -277,3 +277,57 @@ export const hooks = scenario({
     await target.close();
   }
 });
+
+test('engine CLI: --trace-link with a preset links the failures in the HTML report and the terminal', async () => {
+  const target = await countingServer((req, res) => {
+    if (!req.url!.startsWith('/broken')) return false;
+    res.statusCode = 500;
+    res.end('no');
+    return true;
+  });
+  try {
+    const file = scenarioFile('trace-link', `
+import { scenario } from 'loadlens';
+export const linked = scenario({ host: '${target.url}', users: 1, spawnRate: 10, runTime: '600ms' }, async ({ http }) => {
+  await http.get('/broken');
+});`);
+    const reportFile = path.join(dir, 'trace-link.html');
+    const jsonFile = path.join(dir, 'trace-link.json');
+    const child = spawn(process.execPath, [path.join(root, 'src/engine/main.ts'), 'run', file, '--headless', '--otel', '--trace-link', 'jaeger:baseUrl=http://127.0.0.1:16686/', '--report', reportFile, '--report', jsonFile],
+      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', chunk => (stdout += chunk));
+    child.stderr.on('data', chunk => (stderr += chunk));
+    const code = await new Promise<number | null>(resolve => child.on('exit', resolve));
+    assert.equal(code, 0, stderr);
+    const report = JSON.parse(readFileSync(jsonFile, 'utf8')) as RunReport;
+    const traceIds = report.failures.flatMap(f => f.traceIds);
+    assert.ok(traceIds.length > 0 && report.failures.every(f => f.name === '/broken'), JSON.stringify(report.failures));
+    const html = readFileSync(reportFile, 'utf8');
+    for (const traceId of traceIds) {
+      assert.match(traceId, /^[0-9a-f]{32}$/);
+      assert.ok(html.includes(`href="http://127.0.0.1:16686/trace/${traceId}"`), traceId);
+    }
+    assert.ok(stdout.includes(`http://127.0.0.1:16686/trace/${traceIds.at(-1)}`), stdout);
+  } finally {
+    await target.close();
+  }
+});
+
+test('engine CLI: a --trace-link preset without its setting exits 2 naming what to add', async () => {
+  const cases: Array<[string, string]> = [
+    ['tempo:grafanaDatasource=tempo', "loadlens run: --trace-link baseUrl: is empty; the 'tempo' preset needs your Grafana, e.g. http://localhost:3000\n"],
+    ['jaeger:base=http://localhost:16686', "loadlens run: --trace-link: 'base=http://localhost:16686' is not key=value with a key among template, baseUrl, grafanaDatasource, honeycombTeam, honeycombEnvironment, honeycombDataset, splunkRealm, datadogSite (e.g. jaeger:baseUrl=http://localhost:16686)\n"],
+    ['java\tscript:alert(1)//{traceId}', 'loadlens run: --trace-link the template: must be an http:// or https:// URL (got "java\\tscript:alert(1)//{traceId}")\n'],
+  ];
+  for (const [spec, expected] of cases) {
+    const child = spawn(process.execPath, [path.join(root, 'src/engine/main.ts'), 'run', path.join(dir, 'never-loaded.load.ts'), '--trace-link', spec], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', chunk => (stderr += chunk));
+    child.stdout.resume();
+    const code = await new Promise<number | null>(resolve => child.on('exit', resolve));
+    assert.equal(code, 2, spec);
+    assert.equal(stderr, expected);
+  }
+});

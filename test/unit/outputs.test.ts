@@ -504,6 +504,22 @@ describe('renderHtmlReport', () => {
     assert.doesNotMatch(unsafe, /<a |javascript:/);
   });
 
+  // Browsers drop tabs and newlines anywhere in an href and leading control characters and spaces, so
+  // each of these would run script if it reached an <a href>.
+  for (const template of ['java\tscript:alert(1)//{traceId}', 'java\nscript:alert(1)//{traceId}', 'java\rscript:alert(1)//{traceId}', '\u0000javascript:alert(1)//{traceId}',
+    ' \u0001\u001fjavascript:alert(1)//{traceId}', 'JAVASCRIPT:alert(1)//{traceId}', 'data:text/html,{traceId}', 'vbscript:{traceId}', 'file:///tmp/{traceId}']) {
+    test(`never links the template ${JSON.stringify(template)}`, () => {
+      const page = renderHtmlReport(shopReport, { traceLink: template });
+      assert.doesNotMatch(page, /<a /);
+      assert.ok(page.includes(`<code class="trace">${TRACE.slow1}</code>`));
+    });
+  }
+
+  test('links every trace id with the run id and the service filled in', () => {
+    const page = renderHtmlReport(shopReport, { traceLink: 'https://traces.example/{traceId}?run={runId}&service={service}', service: 'shop-load' });
+    assert.ok(page.includes(`href="https://traces.example/${TRACE.slow1}?run=${shopReport.runId}&amp;service=shop-load"`));
+  });
+
   test('follows the reader\'s light or dark theme', () => {
     assert.ok(html.includes('<meta name="color-scheme" content="light dark">'));
     assert.ok(html.includes('@media (prefers-color-scheme: dark)'));

@@ -16,11 +16,18 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 const declared = manifest.contributes.configuration.properties;
 
 test('run defaults: package.json declares every loadlens.* setting with the default the settings reader uses', () => {
+  // Nested groups (e.g. otel.traceLink) are separate settings in the manifest: flatten them the same
+  // way. An object-valued setting (otel.resourceAttributes) is one setting; `userSet` is not a setting.
+  const objectSettings = new Set(['loadlens.otel.resourceAttributes']);
   const inCode: Record<string, unknown> = {};
-  for (const group of ['run', 'otel'] as const) {
-    const values = DEFAULT_SETTINGS[group];
-    for (const [key, value] of Object.entries(values as Record<string, unknown>)) inCode[`loadlens.${group}.${key}`] = value;
-  }
+  const flatten = (prefix: string, values: object): void => {
+    for (const [key, value] of Object.entries(values)) {
+      const name = `${prefix}.${key}`;
+      if (value !== null && typeof value === 'object' && !Array.isArray(value) && !objectSettings.has(name)) flatten(name, value as object);
+      else inCode[name] = value;
+    }
+  };
+  for (const group of ['run', 'otel'] as const) flatten(`loadlens.${group}`, DEFAULT_SETTINGS[group]);
   const inManifest = Object.fromEntries(Object.entries(declared).map(([key, schema]) => [key, schema.default]));
   assert.deepEqual(inManifest, inCode);
 });

@@ -27,6 +27,27 @@ const cases: Array<{ values: Record<string, unknown>; run?: object; otel?: objec
   { values: { 'otel.enabled': 'yes' }, otel: { enabled: true }, problems: ['loadlens.otel.enabled: must be true or false (got "yes"); using true'] },
 ];
 
+test('settings: the trace link settings, read into settings.otel.traceLink', () => {
+  const { settings, problems } = parseSettings(from({ 'otel.traceLink.preset': 'tempo', 'otel.traceLink.baseUrl': 'http://localhost:3000', 'otel.traceLink.grafanaDatasource': 'tempo-uid' }));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(settings.otel.traceLink, { ...DEFAULT_SETTINGS.otel.traceLink, preset: 'tempo', baseUrl: 'http://localhost:3000', grafanaDatasource: 'tempo-uid' });
+  assert.ok(Object.isFrozen(settings.otel.traceLink));
+});
+
+const traceLinkCases: Array<{ values: Record<string, unknown>; preset: string; problems: string[] }> = [
+  { values: { 'otel.traceLink.preset': 'newrelic' }, preset: 'embedded', problems: ['loadlens.otel.traceLink.preset: must be one of embedded, custom, jaeger, tempo, honeycomb, splunk, datadog, zipkin, signoz, elastic, aspire (got "newrelic"); using "embedded"'] },
+  { values: { 'otel.traceLink.preset': 'tempo' }, preset: 'tempo', problems: ["loadlens.otel.traceLink.baseUrl: is empty; the 'tempo' preset needs your Grafana, e.g. http://localhost:3000"] },
+  { values: { 'otel.traceLink.preset': 'custom', 'otel.traceLink.template': 'http://localhost:16686/search' }, preset: 'custom', problems: ['loadlens.otel.traceLink.template: must contain {traceId} (got "http://localhost:16686/search")'] },
+  { values: { 'otel.traceLink.preset': 'custom', 'otel.traceLink.template': 'java\tscript:alert(1)//{traceId}' }, preset: 'custom', problems: ['loadlens.otel.traceLink.template: must be an http:// or https:// URL (got "java\\tscript:alert(1)//{traceId}")'] },
+];
+for (const { values, preset, problems } of traceLinkCases) {
+  test(`settings: trace link ${JSON.stringify(values)}`, () => {
+    const result = parseSettings(from(values));
+    assert.deepEqual(result.problems.map(p => p.message), problems);
+    assert.equal(result.settings.otel.traceLink.preset, preset);
+  });
+}
+
 for (const { values, run, otel, problems } of cases) {
   test(`settings: ${JSON.stringify(values)}`, () => {
     const result = parseSettings(from(values));

@@ -2,8 +2,11 @@
 // a *.load.ts opened from the explorer, the "Run" CodeLens clicked, and the results panel read from the
 // webview's DOM in headless Chromium. The scenario targets a loopback server started here, which
 // counts what it receives; the panel must show the same count.
-// Then "Debug" on a second scenario with a breakpoint set by F9: the debugger stops on that line. Then
-// a second editor with workspace trust on: in the untrusted folder, Run says why and runs nothing.
+// Then trace links: with the `custom` preset pointing at a page served here, a click on a failure's
+// trace id in the panel opens that page for exactly that trace id, and the copy button copies it whole.
+// Then "Debug" on a second scenario with a breakpoint set by F9: the debugger stops on that line; and
+// "Set OTLP Headers…" from the command palette. Then a second editor with workspace trust on: in the
+// untrusted folder, Run says why and runs nothing.
 // Ends with "ui: N passed, N failed"; screenshots: test-results/ui-panel.png, debug-stopped.png,
 // restricted-mode.png.
 import { execFileSync } from 'node:child_process';
@@ -24,19 +27,43 @@ const check = (name, ok, detail = '') => {
   console.log(`    ${ok ? '✔' : '✖'} ${name}${detail ? ` (${detail})` : ''}`);
 };
 
-// The target: counts GET /api/items and GET /product/42.
+// The target: counts GET /api/items and GET /product/42; /api/broken always answers 500 (a failure with a trace id).
 let served = 0;
 let productRequests = 0;
 const target = http.createServer((req, res) => {
   if (req.url?.startsWith('/api/items')) served++;
   if (req.url === '/product/42') productRequests++;
   req.resume();
+  if (req.url?.startsWith('/api/broken')) res.statusCode = 500;
   req.on('end', () => res.end('{"items":[1,2,3]}'));
 });
 await new Promise(resolve => target.listen(0, '127.0.0.1', resolve));
 const url = `http://127.0.0.1:${target.address().port}`;
 
+// The user's "platform": a page per trace, recording every path it is asked for.
+const tracePageRequests = [];
+const tracePages = http.createServer((req, res) => {
+  tracePageRequests.push(req.url);
+  res.setHeader('content-type', 'text/html');
+  res.end(`<!DOCTYPE html><title>trace page</title><p id="trace">${encodeURI(req.url)}</p>`);
+});
+await new Promise(resolve => tracePages.listen(0, '127.0.0.1', resolve));
+const tracePagesUrl = `http://127.0.0.1:${tracePages.address().port}`;
+
 const workspace = mkdtempSync(path.join(os.tmpdir(), 'loadlens-ui-'));
+mkdirSync(path.join(workspace, '.vscode'));
+writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({
+  'loadlens.otel.traceLink.preset': 'custom',
+  'loadlens.otel.traceLink.template': `${tracePagesUrl}/trace/{traceId}?from={startMs}&to={endMs}&run={runId}`,
+  // A free port for the embedded receiver: other test runs on this machine may hold 4318.
+  'loadlens.otel.receiverPort': 0,
+}, null, 2));
+writeFileSync(path.join(workspace, 'broken.load.ts'), `import { scenario, constant } from 'loadlens';
+
+export const broken = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
+  await http.get('/api/broken');
+});
+`);
 writeFileSync(path.join(workspace, 'items.load.ts'), `import { scenario, constant } from 'loadlens';
 
 export const items = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '4s', wait: constant(0.05) }, async ({ http, check }) => {
@@ -61,7 +88,9 @@ const vsix = path.join(root, `loadlens-${version}.vsix`);
 
 const server = await startCodeServer({ smokeDriver: false, installVsix: vsix });
 const browser = await launchBrowser();
-const page = await (await browser.newContext({ viewport: { width: 1500, height: 950 } })).newPage();
+const context = await browser.newContext({ viewport: { width: 1500, height: 950 } });
+await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+const page = await context.newPage();
 page.setDefaultTimeout(60_000);
 const started = Date.now();
 try {
@@ -94,6 +123,47 @@ try {
   check('three live charts are drawn', canvases === 3, `${canvases} canvases`);
   const tab = await page.locator('.tab', { hasText: 'Loadlens' }).first().innerText();
   check('the panel tab names the scenario', tab.includes('items'), tab.trim());
+
+  console.log('  ui: trace links (custom preset → a page served here)');
+  await page.getByRole('treeitem', { name: /broken\.load\.ts/ }).click();
+  const otelLens = page.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
+  await otelLens.first().waitFor();
+  await page.waitForTimeout(500);
+  const runClickedAt = Date.now();
+  await otelLens.first().click();
+  // This run's end (the panel still says 'finished' for the previous run until this one starts).
+  await view.locator('h2', { hasText: 'broken' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  const link = view.locator('table.failures a.trace').first();
+  await link.waitFor();
+  const traceId = await link.getAttribute('data-trace-id');
+  const title = await link.getAttribute('title');
+  const shown = await link.innerText();
+  check('a failure shows its trace id shortened, the whole id on hover', /^[0-9a-f]{32}$/.test(traceId ?? '') && title === `Open trace ${traceId}` && shown === `${traceId.slice(0, 12)}…`, `${shown} / ${title}`);
+  const popup = context.waitForEvent('page', { timeout: 20_000 }).catch(() => undefined);
+  const before = tracePageRequests.length;
+  await link.click();
+  // VS Code may ask before opening an external site; localhost is trusted, but answer if it asks.
+  const openButton = page.getByRole('button', { name: /^Open$/ });
+  if (await openButton.isVisible({ timeout: 2000 }).catch(() => false)) await openButton.click();
+  const opened = await popup;
+  for (const deadline = Date.now() + 15_000; tracePageRequests.length === before && Date.now() < deadline;) await new Promise(r => setTimeout(r, 100));
+  const asked = tracePageRequests.slice(before).find(u => u.startsWith('/trace/'));
+  const query = new URL(asked ?? '/', tracePagesUrl).searchParams;
+  check('clicking the failure\'s trace id opens the platform page for exactly that trace', asked !== undefined && asked.split('?')[0] === `/trace/${traceId}`, `asked ${asked ?? 'nothing'}${opened ? `; popup ${opened.url()}` : ''}`);
+  const from = Number(query.get('from'));
+  check('the link searches from a minute before the run started', from > runClickedAt - 70_000 && from < runClickedAt - 50_000, `from ${from}, run clicked ${runClickedAt}`);
+  check('the link carries the run id', /^[0-9a-f-]{36}$/.test(query.get('run') ?? ''), query.get('run') ?? 'none');
+  await opened?.close().catch(() => {});
+
+  // The copy button beside that same (shortened) id.
+  const copy = view.locator(`table.failures .trace-id:has(a[data-trace-id="${traceId}"]) button.copy`).first();
+  const copies = await copy.getAttribute('data-copy');
+  await copy.click();
+  let clipboard = '';
+  for (const deadline = Date.now() + 5000; clipboard !== traceId && Date.now() < deadline; await page.waitForTimeout(200)) {
+    clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(error => `(unreadable: ${error.message})`);
+  }
+  check('the copy button copies the whole trace id', clipboard === traceId, `clipboard ${clipboard}, button ${copies}`);
   await debugOneIteration();
   await setHeadersThroughTheInputBox();
 } catch (error) {
@@ -102,6 +172,7 @@ try {
   await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') }).catch(() => {});
   await browser.close().catch(() => {});
   server.stop();
+  tracePages.close();
 }
 /** "Loadlens: Set OTLP Headers…" from the command palette: a password box, and the value is kept out of sight. */
 async function setHeadersThroughTheInputBox() {

@@ -9,12 +9,15 @@ import type {
 import type { Output, RunInfo } from './output.ts';
 import { formatBytes, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual } from './format.ts';
 import { describeStopReason, reportTable, traceLinker } from './report-view.ts';
+import { safeWebUrl } from '../../shared/trace-link.ts';
 import { escapeXml as escapeHtml, renderLineChart } from './svg-chart.ts';
 import { writeFileAtomic } from './report.ts';
 
 export interface HtmlReportOptions {
-  /** Trace link template with {traceId}, {spanId}, {startMs}, {endMs}; without it trace ids are plain text. */
+  /** Trace link template (see src/shared/trace-link.ts); without it trace ids are plain text. */
   traceLink?: string;
+  /** The load generator's service.name, for {service} in the trace link template. */
+  service?: string;
 }
 
 /** Writes the report page to `path` at `stop` (atomically, creating the directory). */
@@ -36,23 +39,21 @@ export class HtmlReportOutput implements Output {
   }
 }
 
-// A link from a template is only followed if it is a plain web or app link: a template (or a malformed
-// trace id) must not be able to turn a click into script.
-const UNSAFE_SCHEME = /^\s*(javascript|data|vbscript|file):/i;
-
 /**
  * The report page as a string. Every piece of user-controlled text (scenario, file, request names,
  * errors, threshold expressions) is HTML-escaped; the only URLs on the page are trace links built
  * from `options.traceLink`.
  */
 export function renderHtmlReport(report: RunReport, options: HtmlReportOptions = {}): string {
-  const link = traceLinker(report, options.traceLink);
+  const link = traceLinker(report, options.traceLink, options.service);
   const startedMs = Date.parse(report.startedAt);
   const runStart = Number.isFinite(startedMs) ? startedMs : (report.timeline[0]?.t ?? 0) - 1000;
   const at = (epochMs: number) => formatClock(epochMs - runStart);
   const trace = (traceId: string) => {
-    const url = link?.(traceId);
-    if (url === undefined || UNSAFE_SCHEME.test(url)) return `<code class="trace">${escapeHtml(traceId)}</code>`;
+    // Only an http(s) page is a link, judged as the browser parses an href: a template (or a malformed
+    // trace id) must not be able to turn a click into script, `java\tscript:` included.
+    const url = link && safeWebUrl(link(traceId));
+    if (url === undefined) return `<code class="trace">${escapeHtml(traceId)}</code>`;
     return `<a class="trace" href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer"><code>${escapeHtml(traceId)}</code></a>`;
   };
 

@@ -3,7 +3,7 @@
  * both show the same rows, rates and trace links.
  */
 import type { RequestRow, RunReport } from '../../shared/report.ts';
-import { buildTraceLink } from '../../shared/trace-link.ts';
+import { buildTraceLink, runTimeRange } from '../../shared/trace-link.ts';
 
 /** The stats table of a finished run: one row per (method, name) or group, and the aggregate. */
 export interface ReportTable {
@@ -68,19 +68,16 @@ function aggregateOf(report: RunReport, requestRows: RequestRow[]): RequestRow {
   };
 }
 
-/** Padding around the run in trace links' time ranges: exporters batch and clocks drift a little. */
-const TRACE_WINDOW_PADDING_MS = 60_000;
-
 /**
  * A function from trace id to URL for this run, or undefined without a template. The time range is the
- * whole run (padded), which contains every trace the report lists.
+ * whole run padded by a minute (as in the editor), which contains every trace the report lists; the
+ * run id and the load generator's `service` fill {runId} and {service}.
  */
-export function traceLinker(report: RunReport, template: string | undefined): ((traceId: string) => string) | undefined {
+export function traceLinker(report: RunReport, template: string | undefined, service?: string): ((traceId: string) => string) | undefined {
   if (!template) return undefined;
-  const startMs = Date.parse(report.startedAt) - TRACE_WINDOW_PADDING_MS;
-  const endMs = Date.parse(report.endedAt) + TRACE_WINDOW_PADDING_MS;
-  const window = Number.isFinite(startMs) && Number.isFinite(endMs) ? { startMs, endMs } : {};
-  return (traceId) => buildTraceLink(template, { traceId, ...window });
+  const endedAt = Date.parse(report.endedAt);
+  const range = Number.isFinite(endedAt) ? runTimeRange(Date.parse(report.startedAt), endedAt, endedAt) : {};
+  return (traceId) => buildTraceLink(template, { traceId, ...range, runId: report.runId, ...(service === undefined ? {} : { service }) });
 }
 
 /** Why a run stopped, in words. */

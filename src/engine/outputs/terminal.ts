@@ -199,6 +199,8 @@ export interface SummaryOptions {
   color?: boolean;
   /** Trace link template, e.g. 'http://127.0.0.1:16686/trace/{traceId}'; without it trace ids print bare. */
   traceLink?: string;
+  /** The load generator's service.name, for {service} in the trace link template. */
+  service?: string;
   /** Print links as OSC 8 hyperlinks (text: the trace id) instead of plain URLs. For terminals only. */
   hyperlinks?: boolean;
   /** Report files written for this run, listed at the end. */
@@ -219,7 +221,7 @@ const TRACES_PER_FAILURE = 3;
 export function formatSummary(report: RunReport, options: SummaryOptions): string {
   const style = paint(options.color ?? false);
   const maxListed = options.maxListed ?? 10;
-  const link = traceLinker(report, options.traceLink);
+  const link = traceLinker(report, options.traceLink, options.service);
   const trace = (traceId: string): string => {
     if (!link) return style.cyan(traceId);
     return options.hyperlinks ? hyperlink(link(traceId), style.cyan(traceId)) : style.cyan(link(traceId));
@@ -335,8 +337,10 @@ export interface TerminalOutputOptions {
   color?: boolean;
   /** OSC 8 hyperlinks for trace links. Default: on for a TTY. */
   hyperlinks?: boolean;
-  /** Trace link template with {traceId}, {spanId}, {startMs}, {endMs}. */
+  /** Trace link template (see src/shared/trace-link.ts for its placeholders). */
   traceLink?: string;
+  /** The load generator's service.name, for {service} in the trace link template. */
+  service?: string;
   /** Report files this run writes, listed in the summary. */
   reportFiles?: readonly string[];
   /** Where NO_COLOR is read from; default `process.env`. */
@@ -415,6 +419,7 @@ export class TerminalOutput implements Output {
       color: this.#color,
       hyperlinks: this.#hyperlinks,
       ...(this.#options.traceLink === undefined ? {} : { traceLink: this.#options.traceLink }),
+      ...(this.#options.service === undefined ? {} : { service: this.#options.service }),
       ...(this.#options.reportFiles === undefined ? {} : { reportFiles: this.#options.reportFiles }),
     });
     return new Promise((resolve, reject) => {

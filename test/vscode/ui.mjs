@@ -201,6 +201,10 @@ async function setHeadersThroughTheInputBox() {
 /** Opens stepper.load.ts, sets a breakpoint on line 5 with F9, clicks "Debug": the debugger stops there. */
 async function debugOneIteration() {
   console.log('  ui: Debug lens, breakpoint, debugger stopped');
+  // A clean editor area for the picture: the earlier steps left files and the panel open side by side.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input.input').fill('>View: Close All Editor Groups');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Close All Editor Groups' }).first().click({ timeout: 5000 }).catch(() => page.keyboard.press('Escape'));
   await page.getByRole('treeitem', { name: /stepper\.load\.ts/ }).click();
   const editor = page.locator('.editor-group-container.active .monaco-editor').first();
   await editor.locator('.view-line', { hasText: 'const status = res.status;' }).click();

@@ -56,6 +56,8 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
     case 'engine-error':
       state.error = message.message;
       break;
+    case 'trace':
+      return; // for the trace view (webview/trace-view.ts), never posted to the results panel
     default:
       assertNever(message);
   }

@@ -4,6 +4,9 @@ import * as vscode from 'vscode';
 import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
 import { durationProblem } from '../shared/settings.ts';
 import * as codeLens from './codelens.ts';
+import * as diagnostics from './diagnostics.ts';
+import { ScenarioChecks } from './diagnostics.ts';
+import * as newScenario from './new-scenario.ts';
 import { ResultsPanel, ResultsPanelSerializer, VIEW_TYPE, type PanelEvents } from './results-panel.ts';
 import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
@@ -13,6 +16,8 @@ import { needsEmbeddedReceiver, planOtelExport } from '../shared/otel-environmen
 import * as otelCommands from './otel-commands.ts';
 import { RecordedOutputChannel } from './output.ts';
 import { attachDebugger } from './debug-session.ts';
+import * as scenarioDecorations from './scenario-decorations.ts';
+import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
 import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
@@ -21,11 +26,16 @@ export interface LoadlensApi {
   /** What a click on a trace id does (the panel's links; hovers and tests call it too). */
   openTrace(target: TraceLinkTarget): void;
   receiver: EmbeddedReceiver;
+  checks: ScenarioChecks;
   panel(): ResultsPanel | undefined;
   /** Everything the "Loadlens" output channel was given (tests check that no secret reached it). */
   outputText(): string;
   /** This extension's global storage folder, inside the user data folder (where the user's settings.json is). */
   globalStorage: vscode.Uri;
+  /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
+  traceViews(): TraceView[];
+  /** The run's numbers on the scenario's lines (decorations, hovers, Problems). */
+  decorations: scenarioDecorations.ScenarioDecorations;
 }
 
 /** Why nothing runs in Restricted Mode (an untrusted folder). */
@@ -43,8 +53,32 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   };
   reportProblems(initial.problems);
 
-  const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
+  const enginePath = path.join(context.extensionPath, 'dist', 'engine.js');
+  const runs = new RunController(enginePath, output, () => settings);
+  const checks = new ScenarioChecks({ enginePath, nodePath: () => settings.run.nodePath, output });
   const statusBar = new StatusBar();
+  const decorations = new scenarioDecorations.ScenarioDecorations();
+  const receiver = new EmbeddedReceiver(
+    output,
+    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024) }),
+    path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
+  );
+  const copy = (text: string): void => {
+    void vscode.env.clipboard.writeText(text);
+    void vscode.window.setStatusBarMessage(`Loadlens: copied ${text}`, 3000);
+  };
+  const traceViewDeps: TraceViewDeps = {
+    receiver,
+    platform: () => {
+      try {
+        return traceLinkTemplate(settings.otel.traceLink) === undefined ? undefined : settings.otel.traceLink.preset;
+      } catch {
+        return undefined; // a broken platform setting: openTrace says what is wrong when it is clicked
+      }
+    },
+    openTrace: target => openTrace(target),
+    copy,
+  };
   /**
    * Opens one trace: in the user's platform (a preset or their template) with the run's time range,
    * the load generator's service name and the run id filled in; else in Loadlens's own trace view.
@@ -64,11 +98,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       return;
     }
     if (template === undefined) {
-      // ── preset 'embedded' ─────────────────────────────────────────────────────────────────────────
-      // TODO(issue 7, view helper): TraceView.show(context.extensionUri, target, deps) goes here
-      // (CONTRACTS item 3). Until it is merged, the id goes to the clipboard as before.
-      void vscode.env.clipboard.writeText(target.traceId);
-      void vscode.window.showInformationMessage(`Trace id ${target.traceId} copied to the clipboard.`);
+      // Preset 'embedded' (the default): Loadlens's own trace view, from the embedded receiver.
+      TraceView.show(context.extensionUri, target, traceViewDeps);
       return;
     }
     const url = buildTraceLink(template, target);
@@ -80,17 +111,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const events: PanelEvents = {
     stopRun: () => runs.stop(),
     openTrace,
-    copy: text => {
-      void vscode.env.clipboard.writeText(text);
-      void vscode.window.setStatusBarMessage(`Loadlens: copied ${text}`, 3000);
-    },
+    copy,
   };
 
-  const receiver = new EmbeddedReceiver(
-    output,
-    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024) }),
-    path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
-  );
   /**
    * The engine's OTEL_* variables: settings the user set, over the editor's environment, over the
    * embedded receiver (whose URL is returned to show in the panel); the stored headers (a secret) only
@@ -138,8 +161,6 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       void vscode.window.showErrorMessage(message);
       return undefined;
     }
-    const panel = ResultsPanel.createOrShow(context.extensionUri, events);
-    panel.setOtlpReceiver(receiverUrl);
     const launch = debug
       ? {
           debug: {
@@ -155,8 +176,26 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
           },
         }
       : {};
-    const outcome = await runs.run(request, environment, launch);
-    if (outcome.problem) {
+    // The panel opens when the run starts: a scenario that cannot start shows its Problems instead.
+    // An open panel hears `started` first (from the listener below): tell it this run's receiver now.
+    ResultsPanel.active?.setOtlpReceiver(receiverUrl);
+    const opening = runs.onMessage(message => {
+      if (message.kind !== 'started') return;
+      opening.dispose();
+      const existing = ResultsPanel.active;
+      const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+      panel.setOtlpReceiver(receiverUrl);
+      if (!existing) panel.showEngineMessage(message); // an existing panel got it from the listener below
+    });
+    const outcome = await runs.run(request, environment, launch).finally(() => opening.dispose());
+    if (outcome.invalid && outcome.invalid.diagnostics.length > 0) {
+      checks.showRunProblems(file, outcome.invalid.diagnostics);
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      const count = outcome.invalid.diagnostics.length + outcome.invalid.problems.length;
+      void vscode.window.showErrorMessage(`Loadlens: '${path.basename(file.fsPath)}' has ${count} problem(s); the run did not start. See the Problems panel.`);
+    } else if (outcome.problem) {
+      const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+      panel.setOtlpReceiver(receiverUrl);
       panel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
     }
@@ -186,6 +225,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     statusBar,
     ...lenses.disposables,
     ...otelCommands.register({ secrets: context.secrets, output, settings: () => settings, embeddedEndpoint: () => receiver.endpoint() }),
+    ...scenarioDecorations.register(decorations, runs),
+    ...diagnostics.register(checks),
+    ...newScenario.register(),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
@@ -196,6 +238,18 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       ResultsPanel.active?.showEngineMessage(message);
     }),
     vscode.window.registerWebviewPanelSerializer(VIEW_TYPE, new ResultsPanelSerializer(context.extensionUri, events)),
+    vscode.window.registerWebviewPanelSerializer(TRACE_VIEW_TYPE, new TraceViewSerializer(context.extensionUri, traceViewDeps)),
+    { dispose: () => TraceView.all.forEach(view => view.dispose()) },
+    // Takes a TraceLinkTarget (hovers pass one through a command URI) or a bare trace id; with none, asks.
+    vscode.commands.registerCommand('loadlens.open-trace', async (given?: TraceLinkTarget | string) => {
+      const target = typeof given === 'string' ? { traceId: given } : given ?? (await askTraceId());
+      if (!target) return;
+      if (typeof target.traceId !== 'string' || !/^[0-9a-f]{32}$/i.test(target.traceId)) {
+        void vscode.window.showErrorMessage(`Loadlens: Open Trace needs a trace id of 32 hexadecimal digits, got ${JSON.stringify(target.traceId)}`);
+        return;
+      }
+      openTrace(target);
+    }),
     // Each run command takes (file, scenario) from its CodeLens; a third argument, run options, serves
     // keybindings, tasks and tests.
     vscode.commands.registerCommand('loadlens.run-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => runScenario(true, uri && scenario ? [uri, scenario] : undefined, given)),
@@ -210,7 +264,19 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
-  return { runs, receiver, openTrace, panel: () => ResultsPanel.active, outputText: () => output.text(), globalStorage: context.globalStorageUri };
+  return {
+    runs, receiver, checks, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations,
+    outputText: () => output.text(), globalStorage: context.globalStorageUri,
+  };
+}
+
+/** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */
+async function askTraceId(): Promise<TraceLinkTarget | undefined> {
+  const traceId = await vscode.window.showInputBox({
+    prompt: 'Trace id (32 hex digits)',
+    validateInput: value => (/^[0-9a-f]{32}$/i.test(value.trim()) ? undefined : 'A W3C trace id: 32 hexadecimal digits'),
+  });
+  return traceId ? { traceId: traceId.trim().toLowerCase() } : undefined;
 }
 
 export function deactivate(): void {

@@ -73,14 +73,24 @@ export type HostToView =
   /** extension → webview: the scenario did not start, with the problems. */
   | { kind: 'invalid'; diagnostics: Diagnostic[]; problems: string[] }
   /** extension → webview: the engine died or could not start. */
-  | { kind: 'engine-error'; message: string };
+  | { kind: 'engine-error'; message: string }
+  /**
+   * extension → trace view: every span of the trace received so far, sent again whenever more arrive.
+   * `platform` names the configured observability platform, when there is one ("Open in platform").
+   * `receiving` is false when Loadlens's receiver is not running (no run since the editor started), so no
+   * span can arrive until one does.
+   */
+  | { kind: 'trace'; traceId: string; spans: ReceivedSpan[]; receiving: boolean; platform?: string };
 
 export type ViewToHost =
   /** webview → extension: the page loaded and listens (send the latest state). */
   | { kind: 'ready' }
   /** webview → extension: the Stop button. */
   | { kind: 'stop-run' }
-  /** webview → extension: a trace id was clicked; the extension fills what the page does not know (service). */
+  /**
+   * webview → extension: a trace id was clicked (results panel), or "Open in platform" (trace view); the
+   * extension fills what the page does not know (service).
+   */
   | { kind: 'open-trace'; target: TraceLinkTarget }
   /** webview → extension: put this text (a whole trace id) on the clipboard. */
   | { kind: 'copy'; text: string };
@@ -128,6 +138,27 @@ export type ReceiverToHost =
   | { kind: 'traces-updated'; traceIds: string[] }
   /** receiver worker → extension: closed; the worker exits next. */
   | { kind: 'closed' };
+
+/** How much a problem matters: an error stops the file from running, a warning does not. */
+export type Severity = 'error' | 'warning';
+
+/** A problem `loadlens check` found, at its 1-based line and column in `file`. */
+export interface CheckDiagnostic extends Diagnostic {
+  severity: Severity;
+}
+
+/**
+ * engine → extension (and CI): what `loadlens check FILE --json` prints, one JSON object on stdout.
+ * `ok` when no diagnostic is an error (the process then exits 0, else 2).
+ */
+export interface CheckReport {
+  kind: 'check';
+  file: string;
+  ok: boolean;
+  /** The scenarios the loader found, by export name, at their `scenario(` call (1-based). */
+  scenarios: { name: string; file: string; line: number; column: number }[];
+  diagnostics: CheckDiagnostic[];
+}
 
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);

@@ -4,11 +4,17 @@
 // counts what it receives; the panel must show the same count.
 // Then trace links: with the `custom` preset pointing at a page served here, a click on a failure's
 // trace id in the panel opens that page for exactly that trace id, and the copy button copies it whole.
-// Then "Debug" on a second scenario with a breakpoint set by F9: the debugger stops on that line; and
+// Then, with nothing configured (the preset removed), a failure's trace id opens Loadlens's trace view on
+// that trace, and the scenario's call line shows its numbers and a hover with the failures.
+// Then, in the same folder (no package.json, no node_modules): the Problems panel shows a misspelt option
+// from `loadlens check` and TypeScript's own error on it (types with nothing installed), hovers show the
+// problem and the API's doc comment.
+// Then "Debug" on a scenario with a breakpoint set by F9: the debugger stops on that line; and
 // "Set OTLP Headers…" from the command palette. Then a second editor with workspace trust on: in the
 // untrusted folder, Run says why and runs nothing.
-// Ends with "ui: N passed, N failed"; screenshots: test-results/ui-panel.png, debug-stopped.png,
-// restricted-mode.png.
+// Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
+// editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png,
+// restricted-mode.png; ui-last.png at the end).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -27,12 +33,14 @@ const check = (name, ok, detail = '') => {
   console.log(`    ${ok ? '✔' : '✖'} ${name}${detail ? ` (${detail})` : ''}`);
 };
 
-// The target: counts GET /api/items and GET /product/42; /api/broken always answers 500 (a failure with a trace id).
+// The target: counts GET /api/items and GET /product/42; /api/broken and /api/orders always answer 500
+// (failures with trace ids).
 let served = 0;
 let productRequests = 0;
 const target = http.createServer((req, res) => {
   if (req.url?.startsWith('/api/items')) served++;
   if (req.url === '/product/42') productRequests++;
+  if (req.url?.startsWith('/api/orders')) res.statusCode = 500;
   req.resume();
   if (req.url?.startsWith('/api/broken')) res.statusCode = 500;
   req.on('end', () => res.end('{"items":[1,2,3]}'));
@@ -82,6 +90,26 @@ export const stepper = scenario({ host: '${url}', users: 5, runTime: '1m' }, asy
 });
 `);
 
+writeFileSync(path.join(workspace, 'orders.load.ts'), `import { scenario, constant } from 'loadlens';
+
+export const orders = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
+  await http.get('/api/orders/7', { name: '/api/orders/{id}' });
+});
+`);
+
+// A scenario with a misspelt option, for the Problems as you type (loadlens check) and the types (the plugin).
+writeFileSync(path.join(workspace, 'typo.load.ts'), `import { scenario, between } from 'loadlens';
+
+export const browse = scenario({
+  host: '${url}',
+  users: 2,
+  spawnrate: 2,
+  wait: between(0.1, 0.2),
+}, async ({ http }) => {
+  await http.get('/api/items');
+});
+`);
+
 console.log('[ui] packaging the .vsix');
 execFileSync('npm', ['run', '--silent', 'package'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 const vsix = path.join(root, `loadlens-${version}.vsix`);
@@ -93,6 +121,13 @@ await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: 
 const page = await context.newPage();
 page.setDefaultTimeout(60_000);
 const started = Date.now();
+/** Runs a command by its title from the command palette. */
+const runCommand = async title => {
+  await page.keyboard.press('F1');
+  await page.keyboard.type(title);
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
+};
 try {
   console.log('  ui: installed .vsix, CodeLens, results panel');
   await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
@@ -123,6 +158,7 @@ try {
   check('three live charts are drawn', canvases === 3, `${canvases} canvases`);
   const tab = await page.locator('.tab', { hasText: 'Loadlens' }).first().innerText();
   check('the panel tab names the scenario', tab.includes('items'), tab.trim());
+  await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') });
 
   console.log('  ui: trace links (custom preset → a page served here)');
   await page.getByRole('treeitem', { name: /broken\.load\.ts/ }).click();
@@ -164,12 +200,105 @@ try {
     clipboard = await page.evaluate(() => navigator.clipboard.readText()).catch(error => `(unreadable: ${error.message})`);
   }
   check('the copy button copies the whole trace id', clipboard === traceId, `clipboard ${clipboard}, button ${copies}`);
+
+  console.log('  ui: nothing configured: the trace view');
+  // The user removes the platform: trace ids open Loadlens's own view again.
+  writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'loadlens.otel.receiverPort': 0 }, null, 2));
+  await page.waitForTimeout(1500);
+  // Open it beside broken.load.ts's editor, not in the panel's group (the last click was in the panel).
+  await runCommand('View: Focus First Editor Group');
+  await page.getByRole('treeitem', { name: /orders\.load\.ts/ }).click();
+  await page.locator('.tab.active', { hasText: 'orders.load.ts' }).waitFor();
+  const ordersEditor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/orders/7'" }) });
+  const ordersLens = ordersEditor.locator('.codelens-decoration a').filter({ hasText: 'Run with OTel' });
+  await ordersLens.first().waitFor();
+  await ordersLens.first().click();
+  await view.locator('h2', { hasText: 'orders' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  const orderLink = view.locator('table.failures a.trace').first();
+  await orderLink.waitFor();
+  const orderTraceId = await orderLink.getAttribute('data-trace-id');
+  check('the failure has a trace id', /^[0-9a-f]{32}$/.test(orderTraceId ?? ''), orderTraceId ?? 'none');
+  await orderLink.click();
+  // The trace view is a second webview; its inner page says data-view="trace".
+  let traceFrame;
+  for (const deadline = Date.now() + 30_000; !traceFrame && Date.now() < deadline; await page.waitForTimeout(250)) {
+    for (const frame of page.frames()) {
+      const isTrace = await frame.evaluate(() => document.body?.dataset.view === 'trace' && document.querySelector('.span-row') !== null).catch(() => false);
+      if (isTrace) traceFrame = frame;
+    }
+  }
+  check('the trace view opened with spans', traceFrame !== undefined);
+  if (traceFrame) {
+    const shownId = await traceFrame.locator('.trace-full-id').innerText();
+    check('it shows the clicked trace id in full', shownId === orderTraceId, shownId);
+    const spanRows = await traceFrame.locator('.span-row').allInnerTexts();
+    check('its waterfall has the request\'s CLIENT span', spanRows.some(r => /CLIENT/.test(r) && r.includes('GET /api/orders/{id}')), spanRows.join(' / ').replace(/\s+/g, ' '));
+    const details = await traceFrame.locator('.span-details').innerText();
+    check('the span\'s attributes are shown', /http\.request\.method\s+GET/.test(details) && details.includes(`url.full\t${url}/api/orders/7`) && /http\.response\.status_code\s+500/.test(details),
+      details.split('\n').filter(l => /http\.|url\./.test(l)).join('; '));
+    const tabs = await page.locator('.tab').allInnerTexts();
+    check('the tab is titled by the trace', tabs.some(t => t.includes(`Trace ${orderTraceId.slice(0, 8)}`)), tabs.join(' | ').replace(/\s+/g, ' '));
+    await page.screenshot({ path: path.join(resultsDir, 'trace-view.png') });
+  }
+
+  console.log('  ui: the call line shows its numbers and a hover with the failures');
+  await page.locator('.tab', { hasText: 'orders.load.ts' }).first().click();
+  // Room for the screenshot: the editor alone, no notification over it.
+  for (const command of ['View: Toggle Maximize Editor Group', 'View: Toggle Secondary Side Bar Visibility', 'Notifications: Clear All Notifications']) await runCommand(command);
+  // The editor draws a decoration's text as CSS ::after content on a span of its line.
+  const lineWithNumbers = () => page.evaluate(() => [...document.querySelectorAll('.monaco-editor .view-line')]
+    .filter(line => line.textContent?.includes("http.get('/api/orders/7'"))
+    .map(line => [...line.querySelectorAll('span')].map(span => getComputedStyle(span, '::after').content).filter(c => c.includes('failed')).join(''))
+    .join(''));
+  let numbers = '';
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline && numbers === ''; await page.waitForTimeout(200)) numbers = await lineWithNumbers();
+  check('the http.get line ends with its numbers', /p95 [\d.]+ m?s · (\d+) \/ \1 failed/.test(numbers), numbers);
+  await page.locator('.monaco-editor .view-line', { hasText: "http.get('/api/orders/7'" }).locator('span', { hasText: 'http' }).first().hover();
+  // The Problem's own hover says 'HTTP 500' first; Loadlens's hover with the trace links follows.
+  const hover = page.locator('.monaco-hover:visible', { hasText: 'HTTP 500 ×' });
+  const hoverText = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
+  check('its hover lists the failure with trace links', /HTTP 500 × \d+: [0-9a-f]{12}…/.test(hoverText), hoverText.replace(/\s+/g, ' '));
+  await page.screenshot({ path: path.join(resultsDir, 'editor-decorations.png') });
+
+  console.log('  ui: types with no install, Problems as you type');
+  // The trace-view part above maximized the editor group and hid the secondary side bar: restore the group.
+  await runCommand('View: Toggle Maximize Editor Group');
+  await page.getByRole('treeitem', { name: /typo\.load\.ts/ }).click();
+  await page.keyboard.press('Control+Shift+M'); // the Problems panel
+  const problemRows = () => page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+  let problems = [];
+  for (const deadline = Date.now() + 150_000; Date.now() < deadline; await page.waitForTimeout(500)) {
+    problems = (await problemRows()).map(r => r.replace(/\s+/g, ' '));
+    if (problems.some(r => r.includes("did you mean 'spawnRate'")) && problems.some(r => /Did you mean to write 'spawnRate'/.test(r))) break;
+  }
+  check("loadlens check marks the typo: unknown option 'spawnrate': did you mean 'spawnRate'?", problems.some(r => r.includes("unknown option 'spawnrate': did you mean 'spawnRate'?") && /\[Ln 6, Col 3\]/.test(r)), problems.join(' / '));
+  check("TypeScript knows the scenario's types with nothing installed (its own did-you-mean on the option)", problems.some(r => /Did you mean to write 'spawnRate'/.test(r)), `${problems.length} rows`);
+  check("no 'Cannot find module' and no implicit any anywhere", !problems.some(r => /Cannot find module|implicitly has an 'any'/.test(r)), problems.join(' / '));
+  check('the valid scenario (items.load.ts) has no problems', !problems.some(r => r.includes('items.load.ts')), problems.filter(r => r.includes('items.load.ts')).join(' / '));
+  // Hover the misspelt option: both messages, then the API's doc comment on scenario.
+  const hoverText = async (word, expected) => {
+    let text = '';
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes(expected); await page.waitForTimeout(300)) {
+      await page.mouse.move(5, 5);
+      await page.locator('.view-line span', { hasText: word }).first().hover();
+      await page.waitForTimeout(1000);
+      text = (await page.locator('.monaco-hover:visible').allInnerTexts().catch(() => [])).join('\n');
+    }
+    return text;
+  };
+  const problemHover = await hoverText(/^spawnrate$/, "did you mean 'spawnRate'");
+  check('hovering the typo shows the problem', problemHover.includes("did you mean 'spawnRate'"), problemHover.replace(/\s+/g, ' ').slice(0, 160));
+  await page.screenshot({ path: path.join(resultsDir, 'ui-problem.png') });
+  const docHover = await hoverText(/^scenario$/, 'Defines a scenario');
+  check('hovering scenario shows its signature and doc comment', docHover.includes('Defines a scenario') && docHover.includes('ScenarioOptions'), docHover.replace(/\s+/g, ' ').slice(0, 160));
+  await page.screenshot({ path: path.join(resultsDir, 'ui-types.png') });
+
   await debugOneIteration();
   await setHeadersThroughTheInputBox();
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
-  await page.screenshot({ path: path.join(resultsDir, 'ui-panel.png') }).catch(() => {});
+  await page.screenshot({ path: path.join(resultsDir, 'ui-last.png') }).catch(() => {});
   await browser.close().catch(() => {});
   server.stop();
   tracePages.close();
@@ -272,6 +401,6 @@ async function restrictedMode() {
 target.close();
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, debug-stopped.png, restricted-mode.png`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, restricted-mode.png (ui-last.png: the end)`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

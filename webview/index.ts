@@ -1,0 +1,5 @@
+// The one webview bundle (dist/webview.js) serves two pages; the extension's HTML says which with
+// `<body data-view>`: 'trace' is Loadlens's trace view, anything else the results panel. Each page calls
+// acquireVsCodeApi() (allowed once per page) when its module is evaluated, so only the chosen one is.
+if (document.body.dataset.view === 'trace') void import('./trace-view.ts');
+else void import('./main.ts');

@@ -276,7 +276,7 @@ try {
   check("no 'Cannot find module' and no implicit any anywhere", !problems.some(r => /Cannot find module|implicitly has an 'any'/.test(r)), problems.join(' / '));
   check('the valid scenario (items.load.ts) has no problems', !problems.some(r => r.includes('items.load.ts')), problems.filter(r => r.includes('items.load.ts')).join(' / '));
   // Hover the misspelt option: both messages, then the API's doc comment on scenario.
-  const hoverText = async (word, expected) => {
+  const hoverTextOf = async (word, expected) => {
     let text = '';
     for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes(expected); await page.waitForTimeout(300)) {
       await page.mouse.move(5, 5);
@@ -286,10 +286,10 @@ try {
     }
     return text;
   };
-  const problemHover = await hoverText(/^spawnrate$/, "did you mean 'spawnRate'");
+  const problemHover = await hoverTextOf(/^spawnrate$/, "did you mean 'spawnRate'");
   check('hovering the typo shows the problem', problemHover.includes("did you mean 'spawnRate'"), problemHover.replace(/\s+/g, ' ').slice(0, 160));
   await page.screenshot({ path: path.join(resultsDir, 'ui-problem.png') });
-  const docHover = await hoverText(/^scenario$/, 'Defines a scenario');
+  const docHover = await hoverTextOf(/^scenario$/, 'Defines a scenario');
   check('hovering scenario shows its signature and doc comment', docHover.includes('Defines a scenario') && docHover.includes('ScenarioOptions'), docHover.replace(/\s+/g, ' ').slice(0, 160));
   await page.screenshot({ path: path.join(resultsDir, 'ui-types.png') });
 

@@ -256,8 +256,8 @@ try {
   await page.locator('.monaco-editor .view-line', { hasText: "http.get('/api/orders/7'" }).locator('span', { hasText: 'http' }).first().hover();
   // The Problem's own hover says 'HTTP 500' first; Loadlens's hover with the trace links follows.
   const hover = page.locator('.monaco-hover:visible', { hasText: 'HTTP 500 ×' });
-  const hoverText = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
-  check('its hover lists the failure with trace links', /HTTP 500 × \d+: [0-9a-f]{12}…/.test(hoverText), hoverText.replace(/\s+/g, ' '));
+  const failureHover = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
+  check('its hover lists the failure with trace links', /HTTP 500 × \d+: [0-9a-f]{12}…/.test(failureHover), failureHover.replace(/\s+/g, ' '));
   await page.screenshot({ path: path.join(resultsDir, 'editor-decorations.png') });
 
   console.log('  ui: types with no install, Problems as you type');

@@ -1,13 +1,16 @@
 /**
  * Entry of dist/engine.js and of the `loadlens` command.
  *   loadlens run FILE [flags]   run a scenario headless in this terminal (see `loadlens --help`)
+ *   loadlens check FILE [--json] validate every scenario in a file without running it
  *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
  */
+import inspector from 'node:inspector';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
 import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
+import { checkScenarioFile } from './check.ts';
 import { useBundledEsbuild } from './esbuild-binary.ts';
 import { HtmlReportOutput } from './outputs/report-html.ts';
 import { JsonReportOutput } from './outputs/report.ts';
@@ -37,6 +40,11 @@ export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADL
 export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 3, aborted: 4 } as const;
 
 const USAGE = `Usage: loadlens run FILE [options]
+       loadlens check FILE [--json]
+
+check compiles and validates every scenario in FILE without running it: it prints each problem as
+file:line:column: message (--json: one JSON object with the scenarios and the diagnostics) and exits 0
+when the file is valid, 2 when it is not.
 
 Runs a scenario from a *.load.ts|js|mjs file and prints live stats, then a summary.
 
@@ -46,6 +54,8 @@ Options:
   -r, --spawn-rate R  users started per second; default: all of them within the first second
   -t, --run-time T    how long to run, e.g. 30s, 10m, 1h; default ${RUN_DEFAULTS.runTime}
   -H, --host URL      base URL for the scenario's relative paths, e.g. http://127.0.0.1:8080
+  -i, --iterations N  each user runs the scenario N times, then the run ends (e.g. --users 1
+                      --iterations 1 to try a scenario once); --run-time, if given, still caps it
   --headless          no live table: a progress line every 10 s (the default when stdout is not a terminal)
   --json              print one NDJSON snapshot a second and the report as the last line, instead of tables
   --report PATH       write the report to PATH (.json or .html); may be given twice
@@ -78,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
+    case 'check':
+      return checkCommand(rest);
     case 'ipc':
       return ipcCommand();
     case '-v':
@@ -107,6 +119,7 @@ async function runCommand(args: string[]): Promise<number> {
         'spawn-rate': { type: 'string', short: 'r' },
         'run-time': { type: 'string', short: 't' },
         host: { type: 'string', short: 'H' },
+        iterations: { type: 'string', short: 'i' },
         headless: { type: 'boolean' },
         json: { type: 'boolean' },
         report: { type: 'string', multiple: true },
@@ -140,6 +153,7 @@ async function runCommand(args: string[]): Promise<number> {
     ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
     ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
   };
   const traceLinkSpec = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
   let traceLink: string | undefined;
@@ -190,8 +204,12 @@ async function runCommand(args: string[]): Promise<number> {
   return exitCodeFor(result);
 }
 
-/** Whether the users run in this thread (LOADLENS_USERS_IN_PROCESS=1: only to measure what the worker costs). */
-const usersInProcess = () => process.env.LOADLENS_USERS_IN_PROCESS === '1';
+/**
+ * Whether the users run in this thread: under a debugger (the editor's Debug lens: one user, one
+ * iteration, breakpoints in the scenario, which an inspector attached to this thread must see), or with
+ * LOADLENS_USERS_IN_PROCESS=1 (to measure what the worker costs: `npm run bench`, section 7).
+ */
+const usersInProcess = () => process.env.LOADLENS_USERS_IN_PROCESS === '1' || inspector.url() !== undefined;
 
 /** The users worker's heap limit from LOADLENS_USERS_HEAP_MB, when set to a whole number ≥ 64. */
 function heapLimitFromEnv(): number | undefined {
@@ -256,6 +274,34 @@ function exitCodeFor(result: Extract<UsersResult, { ok: true }>): number {
   if (result.aborted) return EXIT.aborted;
   if (result.internalErrors.length > 0 || result.outputErrors.length > 0) return EXIT.internalError;
   return exitCodeOf(result.report);
+}
+
+async function checkCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    process.stderr.write(`loadlens check: ${(error as Error).message}\n\n${USAGE}\n`);
+    return EXIT.invalid;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.passed;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`loadlens check: expected one scenario file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${USAGE}\n`);
+    return EXIT.invalid;
+  }
+  const report = await checkScenarioFile(positionals[0]!);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    for (const d of report.diagnostics) process.stderr.write(`${formatDiagnostic(d)}${d.severity === 'warning' ? ' (warning)' : ''}\n`);
+    if (report.ok) process.stdout.write(`${path.relative(process.cwd(), report.file) || report.file}: ${report.scenarios.length} scenario(s) valid: ${report.scenarios.map(s => s.name).join(', ')}\n`);
+    else process.stderr.write(`${report.diagnostics.filter(d => d.severity === 'error').length} problem(s)\n`);
+  }
+  return report.ok ? EXIT.passed : EXIT.invalid;
 }
 
 /** How an engine fault reads in a terminal or the editor's output channel: whose fault, what failed, the stack. */

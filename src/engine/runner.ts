@@ -19,7 +19,7 @@ import type { LoadResponse, ScenarioDefinition, UserContext } from './types.ts';
 import type { ResolvedRunOptions } from './validate.ts';
 
 /** Why a run stopped, as the report says it. */
-export type StopReason = 'run-time' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
+export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
 
 const TRANSITIONS: Record<RunState, readonly RunState[]> = {
   idle: ['spawning', 'stopping'],
@@ -135,6 +135,8 @@ export class Runner {
   private stopReason: StopReason = 'run-time';
   private cancelling = false;
   private iterations = 0;
+  /** Closed model: users started so far (with `iterations`, no user replaces one that is done). */
+  private closedUsersStarted = 0;
   private droppedIterations = 0;
   private arrivalsStarted = 0;
   private readonly stopped: Promise<void>;
@@ -276,6 +278,14 @@ export class Runner {
     const target = load.kind === 'closed'
       ? Math.min(load.users, Math.floor((load.spawnRate * elapsedMs) / 1000) + 1)
       : stagesTarget(load.stages, elapsedMs);
+    const { iterations } = this.options.run;
+    if (iterations !== undefined && load.kind === 'closed') {
+      // Each user runs its iterations and leaves; the run ends with the last one.
+      while (this.closedUsersStarted < target) this.startClosedUser();
+      if (this.state === 'spawning' && this.closedUsersStarted >= load.users) this.transition('running');
+      if (this.closedUsersStarted >= load.users && this.users.size === 0) this.stop('iterations-done');
+      return;
+    }
     // Users ramping down still finish their iteration: they no longer count towards the target.
     while (this.users.size - this.rampingDown < target) this.startClosedUser();
     let excess = this.users.size - this.rampingDown - target;
@@ -300,6 +310,7 @@ export class Runner {
   }
 
   private startClosedUser(): void {
+    this.closedUsersStarted++;
     const user = this.newUser();
     // Never rejects: an engine fault in one user's loop must not abort the whole stop (and lose the report).
     user.done = this.closedLoop(user).catch((error: unknown) => this.recordIterationError(error)).finally(() => {
@@ -312,9 +323,11 @@ export class Runner {
     const { definition } = this.options;
     const { wait } = this.options.run;
     if (!(await this.hook(user, definition.options.onStart))) return;
+    const { iterations } = this.options.run;
     while (!user.retiring) {
       const startedAt = performance.now();
       const failed = await this.iterate(user);
+      if (iterations !== undefined && user.context.iteration >= iterations) break;
       // An iteration without real I/O (a throw, a typo, only `vars`) settles in microtasks: without a
       // macrotask turn here the loop would never let the run timer, the ticker or a signal handler run.
       await yieldToEventLoop();

@@ -1,4 +1,4 @@
-// Part 7 of `npm run bench`: the results panel's render time per snapshot with 200 rows, in headless
+// Part 8 of `npm run bench`: the results panel's render time per snapshot with 200 rows, in headless
 // Chromium (the harness's, test/vscode/host.mjs), against the panel it replaced, which rebuilt the whole
 // page and its three charts on every message (the `main` branch's webview/main.ts before issue 9, built
 // here from git as the baseline; skipped when git cannot show it).
@@ -120,7 +120,7 @@ const stats = (times) => {
 };
 
 export async function panelBench() {
-  console.log(`\n== 7. Results panel: render time per snapshot, ${ROWS} rows, ${SNAPSHOTS} snapshots (headless Chromium)`);
+  console.log(`\n== 8. Results panel: render time per snapshot, ${ROWS} rows, ${SNAPSHOTS} snapshots (headless Chromium)`);
   const bundle = path.join(root, 'dist/webview.js');
   const baseline = await buildBaseline();
   const browser = await launchBrowser();

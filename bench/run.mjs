@@ -18,10 +18,12 @@
 //   6. embedded receiver: memory vs its budget while 1,000,000 spans arrive; the host thread's
 //      event-loop delay with the receiver on its worker vs on the host's own thread
 //
-//   7. results panel: render time per snapshot with 200 rows, in place vs the old full rebuild (bench/panel.mjs)
+//   8. results panel: render time per snapshot with 200 rows, in place vs the old full rebuild (bench/panel.mjs)
 //
 // Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 50),
-// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu|receiver|panel (default: all),
+//   7. isolation: the users in a worker thread (the default) vs in the main thread (LOADLENS_USERS_IN_PROCESS=1)
+//
+// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu|receiver|isolation|panel (default: all),
 // BENCH_RECEIVER_SPANS (part 6a, default 1000000), BENCH_RECEIVER_DELAY_SPANS (part 6b, per mode, default 150000).
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -252,6 +254,35 @@ async function telemetryCpu() {
 }
 
 /**
+ * What running the users in a worker thread costs (issue 11: the process that reports must never be
+ * the one that is stuck): the same engine, users in the worker (default) vs in the main thread.
+ * Both run pinned to one core, so the worker's heartbeat (encoded stats every 250 ms) and the relayed
+ * snapshots are paid on the same core as the requests.
+ */
+async function isolation() {
+  console.log(`\n== 7. Users in a worker thread vs in the main thread: ${connections} users, ${rounds} rounds of ${seconds} s, interleaved`);
+  const target = await startTarget(0);
+  const cpu = { worker: [], inProcess: [] };
+  const wall = { worker: [], inProcess: [] };
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const [key, env] of [['worker', {}], ['inProcess', { LOADLENS_USERS_IN_PROCESS: '1' }]]) {
+        const r = engineRates(await runEngine(target.url, connections, `${seconds}s`, { env }));
+        cpu[key].push(r.cpu);
+        wall[key].push(r.wall);
+      }
+      console.log(`round ${round}: req per CPU-s: worker ${fmt(cpu.worker.at(-1))} · main thread ${fmt(cpu.inProcess.at(-1))} | req/s: worker ${fmt(wall.worker.at(-1))} · main thread ${fmt(wall.inProcess.at(-1))}`);
+    }
+  } finally {
+    target.stop();
+  }
+  const ratio = median(cpu.worker) / median(cpu.inProcess);
+  const wallRatio = median(wall.worker) / median(wall.inProcess);
+  results.isolation = { cpu, wall, ratio, wallRatio };
+  console.log(`RATIO users in a worker / in the main thread: ${ratio.toFixed(2)} per CPU-second, ${wallRatio.toFixed(2)} per second  (target ≥ 0.95)  ${ratio >= 0.95 ? 'PASS' : 'FAIL'}`);
+}
+
+/**
  * Posts `spans` engine spans at full speed from a child process (bench/otlp-poster.ts: the engine's
  * encoder, batches of 512, 4 exports in flight) to `url`; resolves with what it sent.
  */
@@ -345,6 +376,7 @@ async function receiver() {
 }
 
 if (!only || only === 'throughput') await throughput();
+if (!only || only === 'isolation') await isolation();
 if (!only || only === 'telemetry') await telemetry();
 if (!only || only === 'users') await manyUsers();
 if (!only || only === 'memory') await memory();

@@ -1,11 +1,11 @@
-// `npm test`: static checks, the unit tests (node --test, no editor), then the integration suite inside
-// a real VS Code extension host. Ends with one "N passed, N failed" line over both suites and a
+// `npm test`: static checks, the unit tests (node --test, no editor), the fault suite (test/faults),
+// then the integration suite inside a real VS Code extension host. Ends with one "N passed, N failed" line over all suites and a
 // non-zero exit when anything failed.
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const only = process.argv[2]; // 'unit' | 'vscode' | undefined (all)
+const only = process.argv[2]; // 'unit' | 'faults' | 'vscode' | undefined (all)
 
 function run(command, args, { capture = false } = {}) {
   return new Promise(resolve => {
@@ -33,6 +33,15 @@ if (!only || only === 'unit') {
   passed += tally(out, /ℹ pass (\d+)/g);
   const unitFailed = tally(out, /ℹ fail (\d+)/g);
   failed += unitFailed || (code !== 0 ? 1 : 0);
+}
+if (!only || only === 'faults') {
+  // The fault suite (issue 11): the CLI as a child process against loopback servers built to fail.
+  // One file at a time: several tests measure peak RSS and timing, which parallel runs would blur.
+  console.log('\n== fault suite (node --test test/faults)');
+  const { code, out } = await run(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', 'test/faults/**/*.test.ts'], { capture: true });
+  passed += tally(out, /ℹ pass (\d+)/g);
+  const faultsFailed = tally(out, /ℹ fail (\d+)/g);
+  failed += faultsFailed || (code !== 0 ? 1 : 0);
 }
 if (!only || only === 'vscode') {
   console.log('\n== integration tests (VS Code extension host)');

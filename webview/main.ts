@@ -14,7 +14,7 @@ import { html, nothing, render, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import { applyHostMessage, emptyPanelState, panelModel, type PanelModel, type PanelState } from '../src/shared/panel-model.ts';
 import type { HostToView, ViewToHost } from '../src/shared/protocol.ts';
-import { generatorWarning, type FailureRow, type IntervalPoint, type SlowRequest } from '../src/shared/report.ts';
+import { describeLostSpans, generatorWarning, type FailureRow, type IntervalPoint, type SlowRequest, type TelemetryCounts } from '../src/shared/report.ts';
 import { formatMs, sortRows, type StatsColumnId, type StatsTableRow } from '../src/shared/stats-table.ts';
 import { runTimeRange, type TraceLinkTarget } from '../src/shared/trace-link.ts';
 import './style.css';
@@ -151,7 +151,12 @@ function page(): TemplateResult {
     <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'slowest'}>${slowestTable(model.slowest)}</section>
     <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'errors'}>${iterationErrors(model)}</section>
     <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'thresholds'}>${thresholds(model)}</section>
-    ${model.telemetry ? html`<p class="telemetry">Spans exported ${model.telemetry.spansExported} · dropped ${model.telemetry.spansDropped} · failed exports ${model.telemetry.exportFailures}</p>` : nothing}`;
+    ${model.telemetry ? telemetryLine(model.telemetry) : nothing}`;
+}
+
+function telemetryLine(t: TelemetryCounts): TemplateResult {
+  const lost = describeLostSpans(t);
+  return html`<p class="telemetry">Spans exported ${t.spansExported} · dropped ${t.spansDropped} · failed exports ${t.exportFailures}${lost ? ` · ${lost}` : ''}</p>`;
 }
 
 function header(model: PanelModel): TemplateResult {

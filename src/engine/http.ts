@@ -44,6 +44,26 @@ diagnostics.subscribe('undici:client:sendHeaders', message => {
   }
 });
 
+/**
+ * Rejects a request made after the run cancelled its in-flight requests, and wakes a user's sleep at
+ * the stop: it ends the iteration without counting an error (nothing was sent).
+ */
+export class RunStopped extends Error {
+  constructor() {
+    super('the run stopped');
+    this.name = 'RunStopped';
+  }
+}
+
+/** The failure kind of a request that was in flight when the run cancelled it (second Ctrl+C, end of the grace period). */
+export const CANCELLED_AT_STOP = 'cancelled at stop';
+
+/**
+ * Default cap on a response body kept in memory: 4 MiB. Bodies beyond it are still read to the end
+ * (timed and counted in bytes) but not kept, so 8 users reading 200 MB bodies stay within tens of MB.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
 /** Called with every finished request, which is also its stats sample (the runner records it). */
 export type RequestSink = (response: Response) => void;
 
@@ -65,6 +85,8 @@ export interface HttpClientOptions {
    * last byte of the body. A response still arriving then, however steadily, fails with 'timeout'.
    */
   timeoutMs: number;
+  /** Default cap on the bytes of a body kept in memory (see ScenarioOptions.maxBodyBytes); default {@link DEFAULT_MAX_BODY_BYTES}. */
+  maxBodyBytes?: number;
   sink: RequestSink;
   tracer?: RequestTracer;
   rowLocations?: RowLocations;
@@ -86,6 +108,7 @@ export class Response implements LoadResponse, RequestSample {
   readonly status: number;
   readonly error: string | undefined;
   readonly ok: boolean;
+  readonly bodyTruncated: boolean;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly traceId: string;
   /** The request's span, open until the user's checks have run. */
@@ -105,6 +128,7 @@ export class Response implements LoadResponse, RequestSample {
     this.bytes = request.bytes;
     this.status = networkError ? 0 : request.status;
     this.error = networkError ?? statusFailure(request.status, request.expect);
+    this.bodyTruncated = request.bodyTruncated;
     this.ok = this.error === undefined;
     this.headers = request.headers;
     this.body = request.body;
@@ -124,6 +148,7 @@ export class Response implements LoadResponse, RequestSample {
 
   json<T = unknown>(): T {
     const text = this.text();
+    if (this.bodyTruncated) throw new Error(`${this.method} ${this.name}: the response body (${this.bytes} bytes) is longer than maxBodyBytes: only its first ${text.length} chars were kept, so it cannot be parsed as JSON; raise maxBodyBytes for this request`);
     try {
       return JSON.parse(text) as T;
     } catch {
@@ -135,6 +160,8 @@ export class Response implements LoadResponse, RequestSample {
 /** What an in-flight request reports back to its user's client when it settles. */
 interface RequestOwner {
   settled(response: Response, connect: ConnectInfo | undefined): void;
+  /** Set once the user's requests were cancelled by the stop: a failure then is 'cancelled at stop'. */
+  cancelled: boolean;
 }
 
 const NO_HEADERS: Record<string, string | string[] | undefined> = Object.freeze({});
@@ -159,7 +186,10 @@ class InFlightRequest implements Dispatcher.DispatchHandler {
   /** One chunk as is; an array only for bodies that arrive in several. */
   body: Buffer | Buffer[] | undefined;
   bytes = 0;
+  /** Set when the body outgrew `maxBodyBytes`: later chunks are counted, not kept. */
+  bodyTruncated = false;
   ttfbAt = 0;
+  private readonly maxBodyBytes: number;
   private readonly owner: RequestOwner;
   private readonly resolve: (response: Response) => void;
   private controller: Dispatcher.DispatchController | undefined;
@@ -172,8 +202,9 @@ class InFlightRequest implements Dispatcher.DispatchHandler {
   private readonly timer: NodeJS.Timeout;
 
   constructor(owner: RequestOwner, method: string, name: string, expect: InFlightRequest['expect'], traced: TracedRequest | undefined,
-    timeoutMs: number, resolve: (response: Response) => void) {
+    timeoutMs: number, maxBodyBytes: number, resolve: (response: Response) => void) {
     this.owner = owner;
+    this.maxBodyBytes = maxBodyBytes;
     this.method = method;
     this.name = name;
     this.expect = expect;
@@ -199,10 +230,20 @@ class InFlightRequest implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const kept = this.bytes;
+    this.bytes += chunk.length;
+    if (this.bytes > this.maxBodyBytes) {
+      // Memory stays bounded: keep the body's first maxBodyBytes, count the rest and let it go.
+      if (this.bodyTruncated) return;
+      this.bodyTruncated = true;
+      chunk = chunk.subarray(0, this.maxBodyBytes - kept);
+      if (chunk.length === 0) return;
+      // A copy: a slice would keep the whole chunk (up to undici's read size) alive.
+      chunk = Buffer.from(chunk);
+    }
     if (this.body === undefined) this.body = chunk;
     else if (Array.isArray(this.body)) this.body.push(chunk);
     else this.body = [this.body, chunk];
-    this.bytes += chunk.length;
   }
 
   onResponseEnd(): void {
@@ -223,8 +264,10 @@ class InFlightRequest implements Dispatcher.DispatchHandler {
     if (this.done) return;
     this.done = true;
     clearTimeout(this.timer);
-    const response = new Response(this, performance.now(), networkError);
-    this.owner.settled(response, this.connect);
+    const cancelled = networkError !== undefined && this.owner.cancelled;
+    const response = new Response(this, performance.now(), cancelled ? CANCELLED_AT_STOP : networkError);
+    // A request cancelled before undici started writing it never reached the target: nothing to count.
+    if (!cancelled || this.controller !== undefined) this.owner.settled(response, this.connect);
     this.resolve(response);
   }
 }
@@ -286,9 +329,12 @@ export interface UserHttpClient extends HttpClient {
    * next request of the same user ends them too.
    */
   endSpans(): void;
-  /** Closes the user's connections gracefully. */
+  /** Closes the user's connections gracefully; after `destroy` there is nothing left to close (never throws). */
   close(): Promise<void>;
-  /** Cancels in-flight requests and closes the connections now. */
+  /**
+   * Cancels in-flight requests (each fails as 'cancelled at stop' and is counted) and closes the
+   * connections now. Requests made afterwards reject with {@link RunStopped}: they are never sent.
+   */
   destroy(): Promise<void>;
 }
 
@@ -306,6 +352,7 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     for (const traced of ending) traced.end();
   };
   const owner: RequestOwner = {
+    cancelled: false,
     settled(response, connect) {
       if (response.traced) {
         response.traced.complete(response, connect);
@@ -316,6 +363,7 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
   };
 
   const request = (method: string, path: string, requestOptions: RequestOptions = {}): Promise<LoadResponse> => {
+    if (owner.cancelled) return Promise.reject(new RunStopped());
     const url = requestOptions.query ? resolveUrl(baseUrl, path, requestOptions.query) : targets.resolve(path);
     const name = requestOptions.name ?? url.pathname;
     if (rowLocations?.needsLocation(method, name)) {
@@ -333,9 +381,10 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     endSpans();
     const traced = tracer?.start(method, name, url, userId);
     if (traced) headers = { ...headers, ...traced.headers };
-    const timeoutMs = requestOptions.timeout === undefined ? options.timeoutMs : parseDuration(requestOptions.timeout);
+    const timeoutMs = requestOptions.timeout === undefined ? options.timeoutMs : requestTimeout(requestOptions.timeout);
+    const maxBodyBytes = requestOptions.maxBodyBytes ?? options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     return new Promise<LoadResponse>(resolve => {
-      const inFlight = new InFlightRequest(owner, method, name, requestOptions.expect, traced, timeoutMs, resolve);
+      const inFlight = new InFlightRequest(owner, method, name, requestOptions.expect, traced, timeoutMs, maxBodyBytes, resolve);
       connections.dispatch(url, { path: targets.requestPath(url), method, headers, body }, inFlight);
     });
   };
@@ -351,10 +400,23 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     endSpans,
     close: () => {
       endSpans();
-      return connections.close();
+      return owner.cancelled ? Promise.resolve() : connections.close();
     },
-    destroy: () => connections.destroy(),
+    destroy: () => {
+      owner.cancelled = true;
+      return connections.destroy();
+    },
   };
+}
+
+/** The longest timeout Node's timers can hold (2^31 - 1 ms); a longer one would fire at once. */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** A request's own `timeout` in ms; a bad one is an error at the request, in the user's words. */
+function requestTimeout(timeout: NonNullable<RequestOptions['timeout']>): number {
+  const ms = parseDuration(timeout);
+  if (ms > MAX_TIMEOUT_MS) throw new RangeError(`timeout: ${JSON.stringify(timeout)} is longer than the engine's timers can hold (at most about 24.8 days)`);
+  return ms;
 }
 
 /** Headers of every request unless the scenario sets its own (shared, never mutated). */
@@ -391,11 +453,12 @@ class UserConnections {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.clients.values()].map(c => c.close()));
+    // A client destroyed meanwhile (the stop cancelled it) rejects close() with ClientDestroyedError: it is closed.
+    await Promise.all([...this.clients.values()].map(c => c.close().catch(() => undefined)));
   }
 
   async destroy(): Promise<void> {
-    await Promise.all([...this.clients.values()].map(c => c.destroy()));
+    await Promise.all([...this.clients.values()].map(c => c.destroy().catch(() => undefined)));
   }
 }
 

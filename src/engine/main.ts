@@ -4,6 +4,7 @@
  *   loadlens check FILE [--json] validate every scenario in a file without running it
  *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
  */
+import inspector from 'node:inspector';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
@@ -18,6 +19,11 @@ import type { Output } from './outputs/output.ts';
 import { TerminalOutput } from './outputs/terminal.ts';
 import type { Runner } from './runner.ts';
 import { runSession, stopOnSignals, type InternalError } from './session.ts';
+import { isMainThread, workerData } from 'node:worker_threads';
+import { Coordinator, type CoordinatedResult, type CoordinatorOptions } from './coordinator.ts';
+import { reportPathProblem } from './outputs/report.ts';
+import type { UsersWorkerData } from './users-protocol.ts';
+import { runUsersWorker } from './users-worker.ts';
 import type { RunOverrides as FlagOverrides } from './validate.ts';
 import { IpcOutput } from './outputs/ipc.ts';
 import { parseTraceLinkSpec, TraceLinkSettingError, traceLinkTemplate } from '../shared/trace-link.ts';
@@ -27,9 +33,11 @@ export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADL
 
 /**
  * Exit codes: the run passed; a threshold failed; the scenario or the arguments are invalid; Loadlens
- * itself failed (a bug: the report is still written when the run got that far).
+ * itself failed (a bug: the report is still written when the run got that far) or a report could not
+ * be written; the users were stopped by force (a scenario stuck in a synchronous loop, out of memory,
+ * or Ctrl+C three times with the worker not answering): the report has what was measured until then.
  */
-export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 3 } as const;
+export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 3, aborted: 4 } as const;
 
 const USAGE = `Usage: loadlens run FILE [options]
        loadlens check FILE [--json]
@@ -46,6 +54,8 @@ Options:
   -r, --spawn-rate R  users started per second; default: all of them within the first second
   -t, --run-time T    how long to run, e.g. 30s, 10m, 1h; default ${RUN_DEFAULTS.runTime}
   -H, --host URL      base URL for the scenario's relative paths, e.g. http://127.0.0.1:8080
+  -i, --iterations N  each user runs the scenario N times, then the run ends (e.g. --users 1
+                      --iterations 1 to try a scenario once); --run-time, if given, still caps it
   --headless          no live table: a progress line every 10 s (the default when stdout is not a terminal)
   --json              print one NDJSON snapshot a second and the report as the last line, instead of tables
   --report PATH       write the report to PATH (.json or .html); may be given twice
@@ -64,8 +74,14 @@ Options:
   -h, --help          show this help
   -v, --version       show the version
 
+Stopping: Ctrl+C (or SIGTERM) once stops gracefully (in-flight iterations get the grace period);
+twice cancels in-flight requests (counted as failures 'cancelled at stop'); three times also cuts
+the telemetry flush short. The report is written every time.
+
 Exit code: 0 passed, 1 a threshold failed, 2 the scenario or the arguments are invalid,
-3 an internal error in Loadlens (a bug; the report is still written).`;
+3 an internal error in Loadlens (a bug) or a report could not be written, 4 the users were
+stopped by force (stuck in a synchronous loop, out of memory, or not answering a stop); the report
+is written in every case but 2.`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -103,6 +119,7 @@ async function runCommand(args: string[]): Promise<number> {
         'spawn-rate': { type: 'string', short: 'r' },
         'run-time': { type: 'string', short: 't' },
         host: { type: 'string', short: 'H' },
+        iterations: { type: 'string', short: 'i' },
         headless: { type: 'boolean' },
         json: { type: 'boolean' },
         report: { type: 'string', multiple: true },
@@ -136,6 +153,7 @@ async function runCommand(args: string[]): Promise<number> {
     ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
     ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
   };
   const traceLinkSpec = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
   let traceLink: string | undefined;
@@ -153,37 +171,109 @@ async function runCommand(args: string[]): Promise<number> {
   const service = process.env.OTEL_SERVICE_NAME || 'loadlens';
   const reportFiles = reports.map(p => path.resolve(p));
 
-  let runner: Runner | undefined;
-  const removeSignals = stopOnSignals(() => runner, signal => {
-    if (!values.json) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now)…\n`);
-  });
-  try {
-    const result = await runSession({
-      file: positionals[0]!,
-      scenario: values.scenario,
-      overrides,
-      otel: values.otel === true,
-      onRunner: r => (runner = r),
-      onInternalError: fault => process.stderr.write(`\n${describeInternalError(fault)}\n`),
-      outputs: () => {
-        const outputs: Output[] = [];
-        if (values.json) outputs.push(new NdjsonOutput(process.stdout));
-        else {
-          const stream = values.headless ? Object.assign(Object.create(process.stdout) as NodeJS.WriteStream, { isTTY: false }) : process.stdout;
-          outputs.push(new TerminalOutput(stream, { traceLink, service, reportFiles }));
-        }
-        for (const file of reportFiles) outputs.push(/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, { traceLink, service }));
-        return outputs;
-      },
-    });
-    if (!result.ok) {
-      process.stderr.write(`${[...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n')}\n`);
+  // Before the first user starts: a report that cannot be written is found now, not after the run.
+  for (const file of reportFiles) {
+    const problem = await reportPathProblem(file);
+    if (problem) {
+      process.stderr.write(`loadlens run: --report: ${problem}\n`);
       return EXIT.invalid;
     }
-    return result.internalErrors.length > 0 ? EXIT.internalError : exitCodeOf(result.report);
-  } finally {
-    removeSignals();
   }
+
+  const outputs = (): Output[] => {
+    const list: Output[] = [];
+    if (values.json) list.push(new NdjsonOutput(process.stdout));
+    else {
+      const stream = values.headless ? Object.assign(Object.create(process.stdout) as NodeJS.WriteStream, { isTTY: false }) : process.stdout;
+      list.push(new TerminalOutput(stream, { traceLink, service, reportFiles }));
+    }
+    for (const file of reportFiles) list.push(/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, { traceLink, service }));
+    return list;
+  };
+  const onInternalError = (fault: InternalError) => process.stderr.write(`\n${describeInternalError(fault)}\n`);
+  const onFirstSignal = (signal: string) => {
+    if (!values.json) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now, a third time to skip the telemetry flush)…\n`);
+  };
+  const session = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true };
+  const result = await runUsers(session, outputs, onInternalError, onFirstSignal);
+  if (!result.ok) {
+    process.stderr.write(`${[...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n')}\n`);
+    return EXIT.invalid;
+  }
+  for (const problem of result.outputErrors) process.stderr.write(`loadlens: could not write a report: ${problem}\n`);
+  return exitCodeFor(result);
+}
+
+/**
+ * Whether the users run in this thread: under a debugger (the editor's Debug lens: one user, one
+ * iteration, breakpoints in the scenario, which an inspector attached to this thread must see), or with
+ * LOADLENS_USERS_IN_PROCESS=1 (to measure what the worker costs: `npm run bench`, section 7).
+ */
+const usersInProcess = () => process.env.LOADLENS_USERS_IN_PROCESS === '1' || inspector.url() !== undefined;
+
+/** The users worker's heap limit from LOADLENS_USERS_HEAP_MB, when set to a whole number ≥ 64. */
+function heapLimitFromEnv(): number | undefined {
+  const value = process.env.LOADLENS_USERS_HEAP_MB;
+  if (value === undefined || value === '') return undefined;
+  const mb = Number(value);
+  return Number.isInteger(mb) && mb >= 64 ? mb : undefined;
+}
+
+/** The result of a run, whichever thread ran the users. */
+type UsersResult = CoordinatedResult;
+
+/**
+ * Runs the session's users in a worker thread (see coordinator.ts), the signals escalating: first
+ * stop, second cancel, third cut the telemetry flush, fourth end at once. `stop` is called with a
+ * function the caller can use to stop the run (the extension's stop message).
+ */
+async function runUsers(
+  session: CoordinatorOptions['session'],
+  outputs: () => Output[],
+  onInternalError: (fault: InternalError) => void,
+  onFirstSignal?: (signal: string) => void,
+  onStopper?: (stop: () => void) => void,
+): Promise<UsersResult> {
+  if (usersInProcess()) {
+    let runner: Runner | undefined;
+    const removeSignals = stopOnSignals(() => runner, onFirstSignal);
+    onStopper?.(() => runner?.stop('stop-requested'));
+    try {
+      const result = await runSession({ ...session, outputs, onRunner: r => (runner = r), onInternalError });
+      return result.ok ? { ok: true, report: result.report, internalErrors: result.internalErrors, outputErrors: result.runner.outputErrors } : result;
+    } finally {
+      removeSignals();
+    }
+  }
+  const coordinator = new Coordinator({
+    session, outputs, onInternalError, workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(),
+    stuckAfterMs: Number(process.env.LOADLENS_STUCK_AFTER_MS) || undefined,
+  });
+  onStopper?.(() => coordinator.stop('stop-requested'));
+  let signals = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) {
+      onFirstSignal?.(signal);
+      coordinator.stop('signal');
+    } else if (signals === 2) coordinator.cancel();
+    else if (signals === 3) coordinator.abortFlush();
+    else coordinator.forceEnd();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await coordinator.run();
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function exitCodeFor(result: Extract<UsersResult, { ok: true }>): number {
+  if (result.aborted) return EXIT.aborted;
+  if (result.internalErrors.length > 0 || result.outputErrors.length > 0) return EXIT.internalError;
+  return exitCodeOf(result.report);
 }
 
 async function checkCommand(args: string[]): Promise<number> {
@@ -230,8 +320,8 @@ function ipcCommand(): Promise<number> {
     process.stderr.write('loadlens ipc: must be started by the extension with an IPC channel\n');
     return Promise.resolve(EXIT.invalid);
   }
-  let runner: Runner | undefined;
-  const removeSignals = stopOnSignals(() => runner);
+  let stop: (() => void) | undefined;
+  let started = false;
   return new Promise<number>(resolve => {
     const onMessage = async (message: HostToEngine) => {
       switch (message.kind) {
@@ -239,17 +329,19 @@ function ipcCommand(): Promise<number> {
           send({ kind: 'pong', seq: message.seq });
           break;
         case 'stop':
-          runner?.stop('stop-requested');
+          stop?.();
           break;
         case 'start': {
+          if (started) break;
+          started = true;
           const { request } = message;
-          const result = await runSession({
-            file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults,
-            otel: request.otel, serviceName: request.serviceName,
-            onRunner: r => (runner = r),
-            onInternalError: fault => send({ kind: 'internal-error', message: describeInternalError(fault) }),
-            outputs: () => [new IpcOutput(send)],
-          }).catch((error: Error) => {
+          const result = await runUsers(
+            { file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults, otel: request.otel, serviceName: request.serviceName },
+            () => [new IpcOutput(send)],
+            fault => send({ kind: 'internal-error', message: describeInternalError(fault) }),
+            undefined,
+            stopper => (stop = stopper),
+          ).catch((error: Error) => {
             send({ kind: 'log', level: 'error', message: `loadlens: internal error: ${error.stack ?? error.message}` });
             return undefined;
           });
@@ -257,8 +349,7 @@ function ipcCommand(): Promise<number> {
           if (result && !result.ok) {
             send({ kind: 'invalid', diagnostics: result.diagnostics, problems: result.problems });
             code = EXIT.invalid;
-          } else if (result) code = result.internalErrors.length > 0 ? EXIT.internalError : exitCodeOf(result.report);
-          removeSignals();
+          } else if (result) code = exitCodeFor(result);
           process.off('message', onMessage);
           process.disconnect?.();
           resolve(code);
@@ -273,9 +364,14 @@ function ipcCommand(): Promise<number> {
   });
 }
 
+// The users worker is this same script in a worker thread (see coordinator.ts).
+const usersWorker = !isMainThread && (workerData as UsersWorkerData | undefined)?.kind === 'loadlens-users';
 // Run when executed (dist/engine.js, bin/loadlens.js, or `node src/engine/main.ts`), not when imported by tests.
 const invokedAs = process.argv[1] ? path.basename(process.argv[1]) : '';
-if (/^(engine(-undici8)?\.js|loadlens(\.js)?|main\.ts)$/.test(invokedAs)) {
+if (usersWorker) {
+  useBundledEsbuild();
+  void runUsersWorker(workerData as UsersWorkerData);
+} else if (/^(engine(-undici8)?\.js|loadlens(\.js)?|main\.ts)$/.test(invokedAs) && isMainThread) {
   useBundledEsbuild();
   void main(process.argv.slice(2)).then(code => {
     process.exitCode = code;

@@ -8,17 +8,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { RunReport, RunState, SourceLocation, StatsSnapshot, ThresholdResult } from '../shared/report.ts';
-import { createHttpClient, Response, type RequestTracer, type RowLocations } from './http.ts';
+import type { RunReport, RunState, SourceLocation, StatsSnapshot, TelemetryCounts, ThresholdResult } from '../shared/report.ts';
+import { redactUrlCredentials } from '../shared/redact.ts';
+import { createHttpClient, Response, RunStopped, type RequestTracer, type RowLocations } from './http.ts';
 import type { Telemetry } from './telemetry/types.ts';
 import type { Output, RunInfo } from './outputs/output.ts';
 import { GROUP_METHOD, Stats, type RequestSample } from './stats.ts';
-import { evaluateThresholds, parseThresholds } from './thresholds.ts';
+import { evaluateThresholds, parseThresholds, type ParsedThreshold } from './thresholds.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from './types.ts';
 import type { ResolvedRunOptions } from './validate.ts';
 
 /** Why a run stopped, as the report says it. */
-export type StopReason = 'run-time' | 'signal' | 'stop-requested' | 'error';
+export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
 
 const TRANSITIONS: Record<RunState, readonly RunState[]> = {
   idle: ['spawning', 'stopping'],
@@ -49,8 +50,15 @@ export interface RunnerOptions {
   onState?: (state: RunState) => void;
 }
 
-/** Thrown into a virtual user's pending sleep when the run stops: ends the loop without counting an error. */
-class RunStopped extends Error {}
+/**
+ * A user whose iteration fails this fast (a typo, a throw before any request) waits out the rest of
+ * this time before its next one: a broken scenario runs at most 1000 / this iterations per second per
+ * user, each counted, instead of spinning a core.
+ */
+const MIN_FAILED_ITERATION_MS = 10;
+
+/** Lets timers, signals and I/O run: a macrotask, unlike `await` (a microtask) which could starve them. */
+const yieldToEventLoop = (): Promise<void> => new Promise(resolve => setImmediate(resolve));
 
 /** One virtual user: its own HTTP client (connections), its context, its loop. */
 class VirtualUser {
@@ -65,10 +73,10 @@ class VirtualUser {
   readonly http: ReturnType<typeof createHttpClient>;
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
 
-  constructor(id: number, runner: Runner, baseUrl: URL, timeoutMs: number, tracer: RequestTracer | undefined) {
+  constructor(id: number, runner: Runner, baseUrl: URL, run: ResolvedRunOptions, tracer: RequestTracer | undefined) {
     this.id = id;
     this.http = createHttpClient({
-      baseUrl, userId: id, timeoutMs, tracer,
+      baseUrl, userId: id, timeoutMs: run.timeoutMs, maxBodyBytes: run.maxBodyBytes, tracer,
       sink: response => runner.recordRequest(this, response),
       rowLocations: runner.rowLocations,
     });
@@ -127,11 +135,17 @@ export class Runner {
   private stopReason: StopReason = 'run-time';
   private cancelling = false;
   private iterations = 0;
+  /** Closed model: users started so far (with `iterations`, no user replaces one that is done). */
+  private closedUsersStarted = 0;
   private droppedIterations = 0;
   private arrivalsStarted = 0;
   private readonly stopped: Promise<void>;
   private signalStop!: () => void;
+  private readonly flushCut: Promise<void>;
+  private cutFlush!: () => void;
   private readonly checked = new WeakSet<Response>();
+  /** Why an output could not finish (a report file that could not be written), after `run()`. */
+  outputErrors: string[] = [];
 
   constructor(options: RunnerOptions) {
     this.options = options;
@@ -139,6 +153,7 @@ export class Runner {
     // Scenarios that only use absolute URLs need no host: relative paths then fail with a clear message.
     this.baseUrl = new URL(options.run.host ?? 'http://host-not-set.invalid');
     this.stopped = new Promise(resolve => (this.signalStop = resolve));
+    this.flushCut = new Promise(resolve => (this.cutFlush = resolve));
   }
 
   get currentState(): RunState {
@@ -162,11 +177,27 @@ export class Runner {
     this.signalStop();
   }
 
-  /** Stops now: in-flight requests are cancelled (and not counted); the report is still written. */
+  /**
+   * Stops now: in-flight requests are cancelled, each counted as a failure 'cancelled at stop' on its
+   * row; the report is still written.
+   */
   cancel(reason: StopReason): void {
     this.stop(reason);
     this.cancelling = true;
     for (const user of this.users) void user.http.destroy();
+    // Whatever the users' code still awaits (its own timers), the grace period is over.
+    this.endGrace?.();
+  }
+
+  private endGrace: (() => void) | undefined;
+
+  /**
+   * Ends the telemetry flush now (a third Ctrl+C): the report is written with the export counts so far;
+   * spans not yet exported are counted as lost.
+   */
+  abortFlush(): void {
+    this.cancel('signal');
+    this.cutFlush();
   }
 
   /** Runs the scenario to the end and returns the report (already handed to every output). */
@@ -177,7 +208,7 @@ export class Runner {
     const cpuAtStart = process.cpuUsage();
     const info: RunInfo = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
-      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: run.host ?? '', otel: this.options.telemetry !== undefined,
+      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
     };
     for (const output of outputs) output.start(info);
     this.transition('spawning');
@@ -196,11 +227,15 @@ export class Runner {
     for (const idle of this.idleUsers.splice(0)) idle.done = this.leave(idle);
     const allDone = Promise.all([...this.users].map(u => u.done));
     let graceTimer: NodeJS.Timeout | undefined;
-    const graceOver = new Promise<'grace-over'>(resolve => (graceTimer = setTimeout(() => resolve('grace-over'), this.cancelling ? 0 : run.gracefulStopMs)));
+    const graceOver = new Promise<'grace-over'>(resolve => {
+      graceTimer = setTimeout(() => resolve('grace-over'), this.cancelling ? 0 : run.gracefulStopMs);
+      this.endGrace = () => resolve('grace-over');
+    });
     const outcome = await Promise.race([allDone.then(() => 'done' as const), graceOver]);
     clearTimeout(graceTimer);
     if (outcome === 'grace-over') {
       this.cancelling = true;
+      // Each cancelled request settles (and is counted) inside destroy().
       await Promise.all([...this.users].map(u => u.http.destroy()));
     }
     clearInterval(ticker);
@@ -209,26 +244,21 @@ export class Runner {
     const endedAt = Date.now();
     const cpu = process.cpuUsage(cpuAtStart);
     // Every span ended with its iteration: flush them (bounded in time, even with the collector down).
-    const telemetry = await this.options.telemetry?.shutdown();
+    // A third Ctrl+C cuts it short: what was not exported by then is counted as lost.
+    const telemetry = this.options.telemetry
+      ? await Promise.race([this.options.telemetry.shutdown(), this.flushCut.then(() => this.options.telemetry!.abandon())])
+      : undefined;
 
-    const summary = this.stats.summary(endedAt - this.startedAt);
-    const parsed = parseThresholds({ ...run.thresholds });
-    const report: RunReport = {
-      runId: this.runId,
-      scenario: this.options.scenario,
-      file: this.options.file,
-      startedAt: new Date(this.startedAt).toISOString(),
-      endedAt: new Date(endedAt).toISOString(),
-      durationMs: endedAt - this.startedAt,
-      ...summary,
-      thresholds: this.locatedThresholds(parsed.thresholds, evaluateThresholds(parsed.thresholds, summary)),
-      stopReason: this.stopReason,
-      iterations: this.iterations,
-      droppedIterations: this.droppedIterations,
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      ...(telemetry ? { telemetry } : {}),
-    };
-    await Promise.all(outputs.map(output => output.stop(report)));
+    const report = buildReport({
+      stats: this.stats, runId: this.runId, scenario: this.options.scenario, file: this.options.file,
+      startedAt: this.startedAt, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
+      iterations: this.iterations, droppedIterations: this.droppedIterations,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry,
+      locateThresholds: (parsed, results) => this.locatedThresholds(parsed, results),
+    });
+    // Every output gets the report even when one fails (a full disk): the failure is the caller's to show.
+    const written = await Promise.allSettled(outputs.map(output => output.stop(report)));
+    this.outputErrors = written.flatMap(result => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
     this.users.clear();
     this.transition('stopped');
     return report;
@@ -248,6 +278,14 @@ export class Runner {
     const target = load.kind === 'closed'
       ? Math.min(load.users, Math.floor((load.spawnRate * elapsedMs) / 1000) + 1)
       : stagesTarget(load.stages, elapsedMs);
+    const { iterations } = this.options.run;
+    if (iterations !== undefined && load.kind === 'closed') {
+      // Each user runs its iterations and leaves; the run ends with the last one.
+      while (this.closedUsersStarted < target) this.startClosedUser();
+      if (this.state === 'spawning' && this.closedUsersStarted >= load.users) this.transition('running');
+      if (this.closedUsersStarted >= load.users && this.users.size === 0) this.stop('iterations-done');
+      return;
+    }
     // Users ramping down still finish their iteration: they no longer count towards the target.
     while (this.users.size - this.rampingDown < target) this.startClosedUser();
     let excess = this.users.size - this.rampingDown - target;
@@ -266,14 +304,16 @@ export class Runner {
   }
 
   private newUser(): VirtualUser {
-    const user = new VirtualUser(this.nextUserId++, this, this.baseUrl, this.options.run.timeoutMs, this.options.telemetry?.tracer);
+    const user = new VirtualUser(this.nextUserId++, this, this.baseUrl, this.options.run, this.options.telemetry?.tracer);
     this.users.add(user);
     return user;
   }
 
   private startClosedUser(): void {
+    this.closedUsersStarted++;
     const user = this.newUser();
-    user.done = this.closedLoop(user).finally(() => {
+    // Never rejects: an engine fault in one user's loop must not abort the whole stop (and lose the report).
+    user.done = this.closedLoop(user).catch((error: unknown) => this.recordIterationError(error)).finally(() => {
       this.users.delete(user);
       if (user.retiring && this.state !== 'stopping' && this.state !== 'stopped') this.rampingDown--;
     });
@@ -283,11 +323,18 @@ export class Runner {
     const { definition } = this.options;
     const { wait } = this.options.run;
     if (!(await this.hook(user, definition.options.onStart))) return;
+    const { iterations } = this.options.run;
     while (!user.retiring) {
       const startedAt = performance.now();
-      await this.iterate(user);
+      const failed = await this.iterate(user);
+      if (iterations !== undefined && user.context.iteration >= iterations) break;
+      // An iteration without real I/O (a throw, a typo, only `vars`) settles in microtasks: without a
+      // macrotask turn here the loop would never let the run timer, the ticker or a signal handler run.
+      await yieldToEventLoop();
       if (user.retiring) break;
+      const elapsedMs = performance.now() - startedAt;
       try {
+        if (failed && elapsedMs < MIN_FAILED_ITERATION_MS) await user.sleep(MIN_FAILED_ITERATION_MS - elapsedMs);
         switch (wait.kind) {
           case 'none': break;
           case 'constant': await user.sleep(wait.ms); break;
@@ -302,6 +349,7 @@ export class Runner {
     await user.http.close();
   }
 
+
   /** Open model: one arrival takes an idle user, or a new one below the cap, or is dropped. */
   private arrive(maxUsers: number): void {
     this.arrivalsStarted++;
@@ -313,17 +361,24 @@ export class Runner {
       }
       user = this.newUser();
       const fresh = user;
-      fresh.done = this.hook(fresh, this.options.definition.options.onStart).then(ok => (ok ? this.openIteration(fresh) : undefined));
+      fresh.done = this.hook(fresh, this.options.definition.options.onStart).then(ok => (ok ? this.openIteration(fresh) : this.discard(fresh)))
+        .catch((error: unknown) => this.recordIterationError(error));
       return;
     }
     const ready = user;
-    ready.done = this.openIteration(ready);
+    ready.done = this.openIteration(ready).catch((error: unknown) => this.recordIterationError(error));
   }
 
   private async openIteration(user: VirtualUser): Promise<void> {
     await this.iterate(user);
     if (this.state === 'stopping' || this.state === 'stopped' || user.retiring) await this.leave(user);
     else this.idleUsers.push(user);
+  }
+
+  /** Open model: a user whose onStart failed never runs: close what onStart opened and forget it. */
+  private async discard(user: VirtualUser): Promise<void> {
+    await user.http.close();
+    this.users.delete(user);
   }
 
   /** Open model: a user leaves at the stop: onStop, close its connections. */
@@ -333,16 +388,22 @@ export class Runner {
     this.users.delete(user);
   }
 
-  /** One pass of the scenario function; a throw is an iteration error at the user's source line. */
-  private async iterate(user: VirtualUser): Promise<void> {
+  /**
+   * One pass of the scenario function; a throw is an iteration error at the user's source line.
+   * Resolves true when the iteration threw.
+   */
+  private async iterate(user: VirtualUser): Promise<boolean> {
+    let failed = false;
     try {
       await this.options.definition.fn(user.context);
     } catch (error) {
+      failed = true;
       if (!(error instanceof RunStopped) && !this.cancelling) this.recordIterationError(error);
     }
     user.http.endSpans();
     this.iterations++;
     user.context.iteration++;
+    return failed;
   }
 
   /** Runs onStart/onStop; a throw there is an iteration error and (for onStart) the user does not run. */
@@ -362,9 +423,8 @@ export class Runner {
     this.stats.recordIterationError(message, this.options.locate?.(error));
   }
 
-  /** The HTTP client's sink: every finished request. Requests cut off by a cancel are not counted. */
+  /** The HTTP client's sink: every finished request, those cancelled at the stop included ('cancelled at stop'). */
   recordRequest(user: VirtualUser, sample: RequestSample): void {
-    if (this.cancelling && sample.status === 0) return;
     if (sample.error !== undefined) user.failures++;
     this.stats.record(sample);
   }
@@ -436,6 +496,11 @@ export class Runner {
     for (const output of this.options.outputs) output.add(snapshot);
   }
 
+  /** Iterations so far, for a coordinator that may have to write the report itself. */
+  get progress(): { iterations: number; droppedIterations: number; startedAt: number } {
+    return { iterations: this.iterations, droppedIterations: this.droppedIterations, startedAt: this.startedAt };
+  }
+
   snapshot(now = Date.now()): StatsSnapshot {
     return this.stats.snapshot({
       runId: this.runId, scenario: this.options.scenario, state: this.state, startedAt: this.startedAt, now,
@@ -444,7 +509,49 @@ export class Runner {
   }
 }
 
-function targetUsers(run: ResolvedRunOptions): number {
+/** What a report is made of; `stats` may be the runner's own or one rebuilt from the last encoded stats a worker sent. */
+export interface ReportParts {
+  stats: Stats;
+  runId: string;
+  scenario: string;
+  file: string;
+  /** Epoch ms. */
+  startedAt: number;
+  endedAt: number;
+  thresholds: Readonly<Record<string, string>>;
+  stopReason: StopReason;
+  iterations: number;
+  droppedIterations: number;
+  cpuMs: number;
+  telemetry: TelemetryCounts | undefined;
+  /** Adds each threshold's place in the scenario (the runner knows them; a rebuilt report may not). */
+  locateThresholds?: (parsed: ParsedThreshold[], results: ThresholdResult[]) => ThresholdResult[];
+}
+
+/** The run's report: the stats' summary, the thresholds evaluated on it, and the run's facts. */
+export function buildReport(parts: ReportParts): RunReport {
+  const summary = parts.stats.summary(parts.endedAt - parts.startedAt);
+  const parsed = parseThresholds({ ...parts.thresholds });
+  return {
+    runId: parts.runId,
+    scenario: parts.scenario,
+    file: parts.file,
+    startedAt: new Date(parts.startedAt).toISOString(),
+    endedAt: new Date(parts.endedAt).toISOString(),
+    durationMs: parts.endedAt - parts.startedAt,
+    ...summary,
+    thresholds: parts.locateThresholds
+      ? parts.locateThresholds(parsed.thresholds, evaluateThresholds(parsed.thresholds, summary))
+      : evaluateThresholds(parsed.thresholds, summary),
+    stopReason: parts.stopReason,
+    iterations: parts.iterations,
+    droppedIterations: parts.droppedIterations,
+    cpuMs: parts.cpuMs,
+    ...(parts.telemetry ? { telemetry: parts.telemetry } : {}),
+  };
+}
+
+export function targetUsers(run: ResolvedRunOptions): number {
   switch (run.load.kind) {
     case 'closed': return run.load.users;
     case 'stages': return Math.max(0, ...run.load.stages.map(s => s.target));

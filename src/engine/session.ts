@@ -173,8 +173,9 @@ function pickScenario(scenarios: LoadedScenario[], wanted: string | undefined, f
 }
 
 /**
- * First SIGINT/SIGTERM: graceful stop (in-flight iterations get the grace period). Second: cancel now.
- * Either way the report is written. Returns a function that removes the handlers.
+ * First SIGINT/SIGTERM: graceful stop (in-flight iterations get the grace period). Second: cancel now
+ * (in-flight requests counted as 'cancelled at stop'). Third: the telemetry flush ends now. Every way
+ * the report is written. For a run in this thread (the CLI runs its users in a worker: main.ts). Returns a function that removes the handlers.
  */
 export function stopOnSignals(runner: () => Runner | undefined, onFirst?: (signal: string) => void): () => void {
   let count = 0;
@@ -186,8 +187,10 @@ export function stopOnSignals(runner: () => Runner | undefined, onFirst?: (signa
     if (count === 1) {
       onFirst?.(signal);
       current.stop(reason);
-    } else {
+    } else if (count === 2) {
       current.cancel(reason);
+    } else {
+      current.abortFlush();
     }
   };
   process.on('SIGINT', handler);

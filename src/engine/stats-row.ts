@@ -20,7 +20,7 @@ function statusClassIndex(status: number): number {
 }
 
 /** The timings `RowStats.recordRequest` reads. */
-export type RowSample = Pick<RequestSample, 'durationMs' | 'ttfbMs' | 'connectMs' | 'newConnection' | 'bytes' | 'status'>;
+export type RowSample = Pick<RequestSample, 'durationMs' | 'ttfbMs' | 'connectMs' | 'newConnection' | 'bytes' | 'status' | 'bodyTruncated'>;
 
 /** A row as `Stats.encode` ships it between processes: counters, encoded histograms, the window. */
 export interface EncodedRow {
@@ -46,6 +46,8 @@ export interface EncodedRow {
   /** Requests and failures of the closed intervals in the window, newest first. */
   windowCounts: number[];
   windowFailures: number[];
+  /** Responses whose body outgrew maxBodyBytes (absent: none, or an older engine). */
+  truncatedBodies?: number;
 }
 
 export class RowStats {
@@ -56,6 +58,7 @@ export class RowStats {
   count = 0;
   failures = 0;
   private bytes = 0;
+  private truncatedBodies = 0;
   private durationSumMs = 0;
   private minMs = Infinity;
   private maxMs = 0;
@@ -99,6 +102,7 @@ export class RowStats {
   recordRequest(sample: RowSample, failed: boolean): void {
     this.recordDuration(sample.durationMs, failed);
     this.bytes += sample.bytes;
+    if (sample.bodyTruncated === true) this.truncatedBodies++;
     this.ttfbSumMs += sample.ttfbMs;
     if (this.detailHistograms) (this.ttfb ??= newDetailHistogram()).recordValue(toMicros(sample.ttfbMs));
     if (sample.newConnection) {
@@ -146,7 +150,7 @@ export class RowStats {
       if (count > 0) statusClasses[label] = count;
     });
     const windowSeconds = windowMs / 1000;
-    return {
+    const row: RequestRow = {
       method: this.method,
       name: this.name,
       count: this.count,
@@ -166,6 +170,9 @@ export class RowStats {
       currentFailuresPerSec: windowSeconds > 0 ? roundMs(this.windowFailureSum / windowSeconds) : 0,
       statusClasses,
     };
+    // Only when it happened: a row says "bodies cut at maxBodyBytes" only for the requests it concerns.
+    if (this.truncatedBodies > 0) row.truncatedBodies = this.truncatedBodies;
+    return row;
   }
 
   /** One of the row's histograms; undefined when it was never needed (or for the aggregate's details). */
@@ -209,6 +216,7 @@ export class RowStats {
       connect: encodeHistogram(this.connect),
       windowCounts: newestFirst(this.windowCounts, nextSlot),
       windowFailures: newestFirst(this.windowFailures, nextSlot),
+      ...(this.truncatedBodies > 0 ? { truncatedBodies: this.truncatedBodies } : {}),
     };
   }
 
@@ -217,6 +225,7 @@ export class RowStats {
     this.count += other.count;
     this.failures += other.failures;
     this.bytes += other.bytes;
+    this.truncatedBodies += other.truncatedBodies ?? 0;
     this.durationSumMs += other.durationSumMs;
     if (other.minMs !== null && other.minMs < this.minMs) this.minMs = other.minMs;
     if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;

@@ -40,6 +40,8 @@ export interface RequestSample {
   newConnection: boolean;
   /** Response body bytes. */
   bytes: number;
+  /** The body outgrew maxBodyBytes: read to its end and counted, but not kept. */
+  bodyTruncated?: boolean;
   /** 0 = no response. */
   status: number;
   /** Failure kind when the request failed: 'HTTP 500', 'ECONNREFUSED', 'timeout', ... (undefined = success). */

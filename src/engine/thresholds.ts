@@ -139,7 +139,9 @@ export type ThresholdInput = Pick<RunReport, 'totals' | 'requests'>;
  * Evaluates parsed thresholds against a run's numbers. `actual` is in the threshold's unit, rounded to
  * 0.001, and the comparison uses that rounded value (what is shown is what was compared).
  * A row's rps is its count over the run's duration, i.e. count × totals.rps / totals.requests.
- * A filter that matches no row is not ok (actual 0) and its expression says so.
+ * A filter that matches no row is not ok (actual 0) and its expression says so. So is a latency,
+ * errorRate or rps threshold over zero requests: "(no data)". A gate must not pass when nothing was
+ * measured (a target that never answered, every request cancelled at the stop).
  */
 export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: ThresholdInput): ThresholdResult[] {
   return parsed.map(threshold => {
@@ -147,9 +149,22 @@ export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: 
     if (measured === undefined) {
       return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
     }
+    if (METRIC_KINDS[threshold.metric] !== 'count' || threshold.metric === 'rps') {
+      if (requestCount(threshold, summary) === 0) return { expression: `${threshold.expression} (no data: no request ${threshold.filter ? 'in the matching rows ' : ''}completed)`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
+    }
     const actual = Math.round((threshold.unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
     return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), metric: threshold.metric, unit: threshold.unit, actual };
   });
+}
+
+/** Requests (or groups) behind a threshold: the aggregate's, or those of the rows its filter matches. */
+function requestCount(threshold: ParsedThreshold, summary: ThresholdInput): number {
+  const filter = threshold.filter;
+  if (filter === undefined) return summary.totals.requests;
+  return sum(summary.requests.filter(row =>
+    row.method !== ''
+    && (filter.method === undefined || row.method.toUpperCase() === filter.method)
+    && (filter.name === undefined || row.name === filter.name)), row => row.count);
 }
 
 /** The metric in its base unit (ms, %, count or per second); undefined when the filter matches no row. */

@@ -47,6 +47,11 @@ export interface ScenarioOptions {
   gracefulStop?: DurationInput;
   /** Default timeout of each request, from the call to the last byte of its body (connecting included). Default 30s. */
   timeout?: DurationInput;
+  /**
+   * Bytes of each response body kept in memory (default 4 MiB). A longer body is still read to its end,
+   * timed and counted, but the rest is discarded: its stats row counts it under "truncated bodies".
+   */
+  maxBodyBytes?: number;
 }
 
 export interface RequestOptions {
@@ -64,6 +69,8 @@ export interface RequestOptions {
   timeout?: DurationInput;
   /** Status codes that count as success; default: anything below 400. */
   expect?: number | number[];
+  /** Bytes of this response's body kept in memory; default: the scenario's `maxBodyBytes` (4 MiB). */
+  maxBodyBytes?: number;
 }
 
 export interface ResponseTimings {
@@ -95,6 +102,8 @@ export interface LoadResponse {
   ok: boolean;
   /** The network error or timeout, when there was no response. */
   error?: string;
+  /** The body was longer than `maxBodyBytes`: `text()` holds only its first `maxBodyBytes` bytes. */
+  bodyTruncated: boolean;
 }
 
 export interface HttpClient {

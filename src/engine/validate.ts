@@ -3,8 +3,10 @@
  * and the run's resolved numbers once the options, the command line's flags and the defaults meet.
  */
 import type { Diagnostic } from '../shared/report.ts';
-import { describeValue, tryParseDuration } from '../shared/duration.ts';
+import { describeValue, formatDuration, tryParseDuration } from '../shared/duration.ts';
+import { redactUrlCredentials } from '../shared/redact.ts';
 import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
+import { DEFAULT_MAX_BODY_BYTES } from './http.ts';
 import { positionAt } from '../shared/text-position.ts';
 import type { DurationInput, ScenarioDefinition, ScenarioOptions } from './types.ts';
 
@@ -33,7 +35,7 @@ interface Problem {
 
 const OPTION_NAMES = [
   'host', 'users', 'spawnRate', 'runTime', 'stages', 'arrivalRate', 'maxUsers', 'wait', 'thresholds',
-  'onStart', 'onStop', 'gracefulStop', 'timeout',
+  'onStart', 'onStop', 'gracefulStop', 'timeout', 'maxBodyBytes',
 ] as const satisfies readonly (keyof ScenarioOptions)[];
 // Compile-time guard: a new field in ScenarioOptions must be added to OPTION_NAMES, or it would be reported as unknown.
 const _everyOptionListed: [Exclude<keyof ScenarioOptions, (typeof OPTION_NAMES)[number]>] extends [never] ? true : never = true;
@@ -111,6 +113,9 @@ function findProblems(options: unknown, hooks: ValidationHooks): Problem[] {
     if (problem) report(['wait'], `wait: ${problem}`);
   }
   if (o.thresholds !== undefined) checkThresholds(o.thresholds, hooks, report);
+  if (o.maxBodyBytes !== undefined && !isPositiveInteger(o.maxBodyBytes)) {
+    report(['maxBodyBytes'], `maxBodyBytes: must be a positive whole number of bytes, e.g. 16_000_000, got ${describeValue(o.maxBodyBytes)}`);
+  }
   for (const hook of ['onStart', 'onStop'] as const) {
     if (o[hook] !== undefined && typeof o[hook] !== 'function') {
       report([hook], `${hook}: must be a function such as async ({ http }) => { ... }, got ${describeValue(o[hook])}`);
@@ -126,6 +131,18 @@ function checkDuration(o: Record<string, unknown>, key: 'runTime' | 'gracefulSto
   const parsed = tryParseDuration(o[key]);
   if (!parsed.ok) report([key], `${key}: ${parsed.message}`);
   else if (!allowZero && parsed.ms === 0) report([key], `${key}: must be longer than 0, got ${describeValue(o[key])}`);
+  else if (parsed.ms > MAX_TIMER_MS) report([key], tooLongForTimers(key, o[key]));
+}
+
+/**
+ * The longest duration Node's timers can hold (2^31 - 1 ms, about 24.8 days). A longer one overflows:
+ * Node fires it after 1 ms, so `runTime: '600h'` would end the run at once and pass.
+ */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** The message for a duration longer than {@link MAX_TIMER_MS}, naming the option as the user wrote it. */
+export function tooLongForTimers(option: string, value: unknown): string {
+  return `${option}: ${describeValue(value)} is longer than the engine's timers can hold; the longest is ${formatDuration(MAX_TIMER_MS)} (about 24.8 days)`;
 }
 
 function checkStages(stages: unknown, report: Report): void {
@@ -148,6 +165,7 @@ function checkStages(stages: unknown, report: Report): void {
     else {
       const parsed = tryParseDuration(s.duration);
       if (!parsed.ok) report(['stages', i, 'duration'], `stages[${i}].duration: ${parsed.message}`);
+      else if (parsed.ms > MAX_TIMER_MS) report(['stages', i, 'duration'], tooLongForTimers(`stages[${i}].duration`, s.duration));
     }
     if (s.target === undefined) report(['stages', i], `stages[${i}].target: missing: the number of users at the end of this stage`);
     else if (!isNonNegativeInteger(s.target)) report(['stages', i, 'target'], `stages[${i}].target: must be an integer >= 0, got ${describeValue(s.target)}`);
@@ -159,18 +177,19 @@ function waitProblem(wait: unknown): string | undefined {
   if (typeof wait === 'number') return `${expected}, got ${wait} (did you mean constant(${wait})?)`;
   if (!isPlainObject(wait)) return `${expected}, got ${describeValue(wait)}`;
   const w = wait as Record<string, unknown>;
-  const seconds = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  // At most what a timer holds (2^31 - 1 ms): a longer sleep would overflow and end at once.
+  const seconds = (value: unknown) => typeof value === 'number' && Number.isFinite(value) && value >= 0 && value * 1000 <= MAX_TIMER_MS;
   switch (w.kind) {
     case 'between':
       if (!seconds(w.minSeconds) || !seconds(w.maxSeconds)) {
-        return `between(min, max) takes seconds >= 0, got between(${describeValue(w.minSeconds)}, ${describeValue(w.maxSeconds)})`;
+        return `between(min, max) takes seconds >= 0 and at most ${MAX_TIMER_MS / 1000} (what timers hold), got between(${describeValue(w.minSeconds)}, ${describeValue(w.maxSeconds)})`;
       }
       return (w.minSeconds as number) > (w.maxSeconds as number)
         ? `between(${w.minSeconds}, ${w.maxSeconds}): the minimum is above the maximum`
         : undefined;
     case 'constant':
     case 'constantPacing':
-      return seconds(w.seconds) ? undefined : `${w.kind}(seconds) takes seconds >= 0, got ${w.kind}(${describeValue(w.seconds)})`;
+      return seconds(w.seconds) ? undefined : `${w.kind}(seconds) takes seconds >= 0 and at most ${MAX_TIMER_MS / 1000} (what timers hold), got ${w.kind}(${describeValue(w.seconds)})`;
     default:
       return `${expected}, got ${describeValue(wait)}`;
   }
@@ -193,7 +212,7 @@ function checkThresholds(thresholds: unknown, hooks: ValidationHooks, report: Re
 }
 
 function hostProblem(host: unknown): string | undefined {
-  const problem = `must be an http:// or https:// URL such as 'http://127.0.0.1:8080', got ${describeValue(host)}`;
+  const problem = `must be an http:// or https:// URL such as 'http://127.0.0.1:8080', got ${redactUrlCredentials(describeValue(host))}`;
   if (typeof host !== 'string') return problem;
   try {
     const url = new URL(host);
@@ -390,6 +409,11 @@ export interface RunOverrides {
   runTime?: DurationInput;
   /** `--host`; '' means none (the setting's default). */
   host?: string;
+  /**
+   * `--iterations`: each virtual user runs the scenario this many times and leaves; the run ends when
+   * all have (the editor's Debug lens: one user, one iteration). Only for a fixed number of users.
+   */
+  iterations?: number | string;
 }
 
 /** How virtual users are started: a fixed number, ramp stages, or a fixed arrival rate. */
@@ -414,10 +438,14 @@ export interface ResolvedRunOptions {
   load: LoadModel;
   /** The whole run, from the first user started to the stop (the sum of the stages when they set it). */
   runTimeMs: number;
+  /** Iterations per virtual user, when the run ends after them (closed model only); undefined: run for the run time. */
+  iterations?: number;
   wait: ResolvedWait;
   gracefulStopMs: number;
   /** Default per-request timeout. */
   timeoutMs: number;
+  /** Default cap on the bytes of a response body kept in memory (the rest is counted and discarded). */
+  maxBodyBytes: number;
   thresholds: Readonly<Record<string, string>>;
 }
 
@@ -448,8 +476,10 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     const parsed = tryParseDuration(overrides.runTime);
     if (!parsed.ok) problems.push(`--run-time: ${parsed.message}`);
     else if (parsed.ms === 0) problems.push(`--run-time: must be longer than 0, got ${describeValue(overrides.runTime)}`);
+    else if (parsed.ms > MAX_TIMER_MS) problems.push(tooLongForTimers('--run-time', overrides.runTime));
     else runTimeMs = parsed.ms;
   }
+  const iterations = overrideNumber('--iterations', overrides.iterations, isPositiveInteger, 'a positive integer', problems);
   const host = overrides.host === undefined || overrides.host === '' ? options.host : overrides.host;
   if (overrides.host) {
     const problem = hostProblem(overrides.host);
@@ -458,6 +488,9 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
   if (spawnRate !== undefined && users === undefined && (options.stages || options.arrivalRate !== undefined)) {
     problems.push(`--spawn-rate: applies to a fixed number of users, but the scenario uses ${options.stages ? 'stages' : 'arrivalRate'}: pass --users too`);
   }
+  if (iterations !== undefined && users === undefined && (options.stages || options.arrivalRate !== undefined)) {
+    problems.push(`--iterations: applies to a fixed number of users, but the scenario uses ${options.stages ? 'stages' : 'arrivalRate'}: pass --users too`);
+  }
   if (problems.length > 0) throw new RunOptionsError(problems);
 
   let load: LoadModel;
@@ -465,6 +498,9 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     const stages = options.stages.map(s => ({ durationMs: msOf(s.duration), target: s.target }));
     load = { kind: 'stages', stages };
     runTimeMs ??= stages.reduce((sum, s) => sum + s.durationMs, 0);
+    if (runTimeMs > MAX_TIMER_MS) {
+      throw new RunOptionsError([`stages: together they last ${formatDuration(runTimeMs)}, longer than the engine's timers can hold; the longest run is ${formatDuration(MAX_TIMER_MS)} (about 24.8 days)`]);
+    }
   } else if (users === undefined && options.arrivalRate !== undefined) {
     load = { kind: 'open', arrivalRate: options.arrivalRate, maxUsers: options.maxUsers! };
   } else {
@@ -472,16 +508,24 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     const closedUsers = usersSet ?? RUN_DEFAULTS.users;
     load = { kind: 'closed', users: closedUsers, spawnRate: spawnRate ?? options.spawnRate ?? (usersSet === undefined ? RUN_DEFAULTS.spawnRate : closedUsers) };
   }
+  // With iterations the run ends when the users are done: the scenario's own run time is for a load run
+  // and would cut an iteration paused in a debugger; only --run-time caps it then.
+  if (iterations !== undefined) runTimeMs ??= ITERATIONS_RUN_TIME_CAP_MS;
   return {
     host,
     load,
+    ...(iterations !== undefined ? { iterations } : {}),
     runTimeMs: runTimeMs ?? msOf(options.runTime ?? RUN_DEFAULTS.runTime),
     wait: resolveWait(options.wait),
     gracefulStopMs: msOf(options.gracefulStop ?? RUN_DEFAULTS.gracefulStop),
     timeoutMs: msOf(options.timeout ?? RUN_DEFAULTS.timeout),
     thresholds: { ...options.thresholds },
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
 }
+
+/** With --iterations and no --run-time, the run still ends after a day (a forgotten debug session). */
+export const ITERATIONS_RUN_TIME_CAP_MS = 24 * 60 * 60 * 1000;
 
 function overrideNumber(
   flag: string,

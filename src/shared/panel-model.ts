@@ -69,6 +69,7 @@ export function applyHostMessage(state: PanelState, message: HostToView): PanelS
 export function describeStopReason(stopReason: string): string {
   switch (stopReason) {
     case 'run-time': return 'run time reached';
+    case 'iterations-done': return 'every user ran its iterations';
     case 'signal': return 'interrupted';
     case 'stop-requested': return 'stopped on request';
     case 'error': return 'stopped by an internal error in Loadlens';

@@ -45,6 +45,8 @@ export interface RequestRow {
    * and when the stack has no frame in the scenario file.
    */
   location?: SourceLocation;
+  /** Responses whose body was longer than maxBodyBytes: read and counted, the rest discarded. Absent: none. */
+  truncatedBodies?: number;
 }
 
 /** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */
@@ -109,6 +111,24 @@ export interface TelemetryCounts {
   spansExported: number;
   spansDropped: number;
   exportFailures: number;
+  /**
+   * Spans that never reached the collector though the queue took them: those of failed exports, and
+   * those still queued when the flush was cut short (a third Ctrl+C). Absent in older reports.
+   */
+  spansLost?: number;
+  /** Why the last export failed, e.g. 'HTTP 500', 'ECONNREFUSED', 'timeout'; absent when none failed. */
+  lastExportError?: string;
+}
+
+/**
+ * What telemetry lost, in the words the terminal, the HTML report and the panel all show:
+ * "295 spans lost (last export error: HTTP 500)"; undefined when nothing was lost.
+ */
+export function describeLostSpans(counts: TelemetryCounts): string | undefined {
+  if ((counts.spansLost ?? 0) === 0 && counts.lastExportError === undefined) return undefined;
+  const lost = counts.spansLost ?? 0;
+  const reason = counts.lastExportError === undefined ? '' : ` (last export error: ${counts.lastExportError})`;
+  return `${lost} ${lost === 1 ? 'span' : 'spans'} lost${reason}`;
 }
 
 export type RunState = 'idle' | 'spawning' | 'running' | 'stopping' | 'stopped';

@@ -206,7 +206,8 @@ export function statsCells(row: RequestRow, rps: number, aggregate: boolean): Re
     requests: { value: row.count, text: String(row.count) },
     failures: { value: row.failures, text: `${row.failures} (${formatPercent(row.failures, row.count)})` },
     p50: ms(row.p50), p90: ms(row.p90), p95: ms(row.p95), p99: ms(row.p99), avg: ms(row.avg), min: ms(row.min), max: ms(row.max),
-    avgSize: { value: row.avgSize, text: formatBytes(row.avgSize) },
+    // Bodies cut at maxBodyBytes: read and counted, the rest discarded; the size says so.
+    avgSize: { value: row.avgSize, text: row.truncatedBodies ? `${formatBytes(row.avgSize)} (${row.truncatedBodies} truncated)` : formatBytes(row.avgSize) },
     rps: { value: rps, text: formatRate(rps) },
     ttfb: ms(row.ttfbAvg),
     connect: row.connects > 0 ? { value: row.connectAvg, text: formatMs(row.connectAvg) } : { value: -1, text: '–' },

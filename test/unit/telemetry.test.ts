@@ -423,8 +423,8 @@ describe('a collector that is down or failing', () => {
     silent.closeAllConnections();
     await new Promise<void>(resolve => silent.close(() => resolve()));
     assert.ok(shutdownMs < 1500, `shutdown took ${shutdownMs} ms`);
-    // 1000 spans in batches of 512: two exports, each given up after the 300 ms timeout.
-    assert.deepEqual(counts, { spansExported: 0, spansDropped: 0, exportFailures: 2 });
+    // 1000 spans in batches of 512: two exports, each given up after the 300 ms timeout; every span lost, with the reason.
+    assert.deepEqual(counts, { spansExported: 0, spansDropped: 0, exportFailures: 2, spansLost: 1000, lastExportError: 'timeout' });
   });
 
   test('answering 500: every export fails and is counted; nothing is exported', async () => {
@@ -439,8 +439,8 @@ describe('a collector that is down or failing', () => {
     drive(telemetry, Array.from({ length: 1200 }, (): SyntheticRequest => ({ status: 200 })));
     const counts = await telemetry.shutdown();
     await new Promise<void>(resolve => failing.close(() => resolve()));
-    // 1200 spans in batches of 512: 3 span exports, and the final metric export.
-    assert.deepEqual(counts, { spansExported: 0, spansDropped: 0, exportFailures: 4 });
+    // 1200 spans in batches of 512: 3 span exports, and the final metric export; every span lost, with the reason.
+    assert.deepEqual(counts, { spansExported: 0, spansDropped: 0, exportFailures: 4, spansLost: 1200, lastExportError: 'HTTP 500' });
     assert.equal(posts, 4);
   });
 });

@@ -152,13 +152,16 @@ describe('evaluateThresholds', () => {
     });
   }
 
-  it('reads an empty run as zeros', () => {
+  it('fails a rate or latency threshold over no requests, saying "no data"; counts read as zeros', () => {
+    // issue 11: a target that never answered made `errorRate < 1%, p95 < 500ms` pass on 0 requests.
     const empty: ThresholdInput = { totals: { requests: 0, failures: 0, rps: 0, p50: 0, p90: 0, p95: 0, p99: 0, avg: 0, min: 0, max: 0 }, requests: [] };
-    const { thresholds } = parseThresholds({ errorRate: '< 1%', requests: '> 0', rps: '>= 0' });
+    const { thresholds } = parseThresholds({ errorRate: '< 1%', p95: '< 500ms', requests: '> 0', failures: '== 0', rps: '>= 0' });
     assert.deepEqual(evaluateThresholds(thresholds, empty), [
-      { expression: 'errorRate < 1%', ok: true, metric: 'errorRate', unit: '%', actual: 0 },
+      { expression: 'errorRate < 1% (no data: no request completed)', ok: false, metric: 'errorRate', unit: '%', actual: 0 },
+      { expression: 'p95 < 500ms (no data: no request completed)', ok: false, metric: 'p95', unit: 'ms', actual: 0 },
       { expression: 'requests > 0', ok: false, metric: 'requests', unit: '', actual: 0 },
-      { expression: 'rps >= 0', ok: true, metric: 'rps', unit: '', actual: 0 },
+      { expression: 'failures == 0', ok: true, metric: 'failures', unit: '', actual: 0 },
+      { expression: 'rps >= 0 (no data: no request completed)', ok: false, metric: 'rps', unit: '', actual: 0 },
     ]);
   });
 });

@@ -36,7 +36,7 @@ describe('validateScenarioOptions: what is wrong', () => {
     ["k6's name for users", { vus: 10 }, ["unknown option 'vus': did you mean 'users'?"]],
     ["k6's name for the run time", { duration: '1m' }, ["unknown option 'duration': did you mean 'runTime'?"]],
     ['an option nothing is close to', { colour: 'red' }, [
-      "unknown option 'colour': the options are host, users, spawnRate, runTime, stages, arrivalRate, maxUsers, wait, thresholds, onStart, onStop, gracefulStop, timeout",
+      "unknown option 'colour': the options are host, users, spawnRate, runTime, stages, arrivalRate, maxUsers, wait, thresholds, onStart, onStop, gracefulStop, timeout, maxBodyBytes",
     ]],
     ['users not an integer', { users: 1.5 }, ['users: must be a positive integer, got 1.5']],
     ['users as text', { users: '10' }, ["users: must be a positive integer, got '10'"]],
@@ -79,7 +79,10 @@ describe('validateScenarioOptions: what is wrong', () => {
       'maxUsers: only applies with arrivalRate (the open model); set users for a fixed number of users',
     ]],
     ['a wait with min above max', { wait: between(3, 1) }, ['wait: between(3, 1): the minimum is above the maximum']],
-    ['a negative wait', { wait: constant(-1) }, ['wait: constant(seconds) takes seconds >= 0, got constant(-1)']],
+    ['a negative wait', { wait: constant(-1) }, ['wait: constant(seconds) takes seconds >= 0 and at most 2147483.647 (what timers hold), got constant(-1)']],
+    ['a wait longer than timers hold', { wait: constant(3_000_000) }, ['wait: constant(seconds) takes seconds >= 0 and at most 2147483.647 (what timers hold), got constant(3000000)']],
+    ['a runTime longer than timers hold', { runTime: '600h' }, ["runTime: '600h' is longer than the engine's timers can hold; the longest is 596h31m24s (about 24.8 days)"]],
+    ['a maxBodyBytes that is not a whole number', { maxBodyBytes: 1.5 }, ['maxBodyBytes: must be a positive whole number of bytes, e.g. 16_000_000, got 1.5']],
     ['a wait written as a number', { wait: 2 }, [
       'wait: must be between(min, max), constant(seconds) or constantPacing(seconds), got 2 (did you mean constant(2)?)',
     ]],
@@ -139,7 +142,7 @@ describe('validateScenarioOptions: where it is', () => {
   test('each diagnostic sits at its property, sorted by position', () => {
     const at = validateScenarioOptions(options, CALL_SITE, source).map(d => `${d.line}:${d.column}: ${d.message}`);
     assert.deepEqual(at, [
-      "5:3: unknown option 'note': the options are host, users, spawnRate, runTime, stages, arrivalRate, maxUsers, wait, thresholds, onStart, onStop, gracefulStop, timeout",
+      "5:3: unknown option 'note': the options are host, users, spawnRate, runTime, stages, arrivalRate, maxUsers, wait, thresholds, onStart, onStop, gracefulStop, timeout, maxBodyBytes",
       '8:23: stages[1].target: must be an integer >= 0, got -5',
       "11:5: thresholds['p99{name:/checkout}']: must be a condition string such as '< 300ms', got 300",
       '13:3: wait: between(3, 1): the minimum is above the maximum',
@@ -187,6 +190,7 @@ describe('resolveRunOptions', () => {
     gracefulStopMs: 5_000,
     timeoutMs: 30_000,
     thresholds: {},
+    maxBodyBytes: 4 * 1024 * 1024,
   };
   const stages = [{ duration: '1m', target: 10 }, { duration: '30s', target: 0 }];
   const cases: [title: string, options: ScenarioOptions, overrides: RunOverrides, expected: Partial<ResolvedRunOptions>][] = [

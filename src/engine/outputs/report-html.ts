@@ -6,6 +6,7 @@
 import type {
   FailureRow, IterationError, RunReport, SlowRequest, StatsSnapshot, ThresholdResult,
 } from '../../shared/report.ts';
+import { describeLostSpans } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
 import { formatClock, formatMs, formatPercent, formatRate, formatThresholdActual } from './format.ts';
 import { describeStopReason, traceLinker } from './report-view.ts';
@@ -211,7 +212,8 @@ function iterationErrorsTable(errors: readonly IterationError[]): string {
 function telemetry(counts: NonNullable<RunReport['telemetry']>): string {
   return `<p class="telemetry"><span>${counts.spansExported} spans exported</span>` +
     `<span${counts.spansDropped > 0 ? ' class="warn"' : ''}>${counts.spansDropped} dropped</span>` +
-    `<span${counts.exportFailures > 0 ? ' class="fails"' : ''}>${counts.exportFailures} export failures</span></p>`;
+    `<span${counts.exportFailures > 0 ? ' class="fails"' : ''}>${counts.exportFailures} export failures</span>` +
+    (describeLostSpans(counts) === undefined ? '' : `<span class="fails">${escapeHtml(describeLostSpans(counts)!)}</span>`) + '</p>';
 }
 
 const STYLE = `

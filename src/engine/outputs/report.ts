@@ -3,7 +3,7 @@
  * `report-html.ts`. Both are written atomically, so a reader (CI artifact upload, a browser reload)
  * sees either the previous file or the complete new one, never half a report.
  */
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
@@ -16,7 +16,7 @@ import type { Output, RunInfo } from './output.ts';
  */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const directory = dirname(path);
-  await mkdir(directory, { recursive: true });
+  await makeDirectories(directory);
   const temporary = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await writeFile(temporary, content, 'utf8');
@@ -25,6 +25,50 @@ export async function writeFileAtomic(path: string, content: string): Promise<vo
     await rm(temporary, { force: true });
     throw error;
   }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Not `mkdir(…, { recursive: true })`: under /proc it never returns
+ * (Node retries the failing level forever, spinning a core).
+ */
+async function makeDirectories(directory: string): Promise<void> {
+  const missing: string[] = [];
+  let at = directory;
+  for (;;) {
+    const found = await stat(at).catch(() => undefined);
+    if (found) {
+      if (!found.isDirectory()) throw Object.assign(new Error(`'${at}' is not a directory`), { code: 'ENOTDIR' });
+      break;
+    }
+    missing.unshift(at);
+    const parent = dirname(at);
+    if (parent === at) break;
+    at = parent;
+  }
+  for (const level of missing) await mkdir(level).catch((error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EEXIST') throw error;
+  });
+}
+
+/**
+ * Why a report could not be written to `path`, checked before the run starts (so a typo costs
+ * seconds, not the whole run); undefined when it can. Creates the missing directories and a probe file
+ * (removed at once) in the report's directory.
+ */
+export async function reportPathProblem(path: string): Promise<string | undefined> {
+  const existing = await stat(path).catch(() => undefined);
+  if (existing?.isDirectory()) return `'${path}' is a directory`;
+  const directory = dirname(path);
+  const probe = join(directory, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.check`);
+  try {
+    await makeDirectories(directory);
+    await writeFile(probe, '', { flag: 'wx' });
+  } catch (error) {
+    const { code, message } = error as NodeJS.ErrnoException;
+    return `cannot write '${path}': ${code === 'ENOENT' ? 'its directory cannot be created here' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : message}`;
+  }
+  await rm(probe, { force: true });
+  return undefined;
 }
 
 /** Writes the RunReport as pretty-printed JSON to `path` at `stop`; `start` and `add` do nothing. */

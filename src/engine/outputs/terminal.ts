@@ -4,7 +4,7 @@
  * the final table, failures and slow requests with their trace ids, thresholds and telemetry health.
  */
 import { styleText } from 'node:util';
-import { generatorWarning, type RequestRow, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
+import { describeLostSpans, generatorWarning, type RequestRow, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
 import {
   cellWidth, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual,
@@ -309,7 +309,14 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
     const { spansExported, spansDropped, exportFailures } = report.telemetry;
     const dropped = `${spansDropped} dropped`;
     const failed = `${exportFailures} export ${exportFailures === 1 ? 'failure' : 'failures'}`;
-    out.push('', `${style.bold('Telemetry')}  ${spansExported} spans exported · ${spansDropped > 0 ? style.yellow(dropped) : dropped} · ${exportFailures > 0 ? style.red(failed) : failed}`);
+    const lost = describeLostSpans(report.telemetry);
+    out.push('', `${style.bold('Telemetry')}  ${spansExported} spans exported · ${spansDropped > 0 ? style.yellow(dropped) : dropped} · ${exportFailures > 0 ? style.red(failed) : failed}${lost ? ` · ${style.red(singleLine(lost))}` : ''}`);
+  }
+
+  const truncated = report.requests.filter(row => row.method !== '' && (row.truncatedBodies ?? 0) > 0);
+  if (truncated.length > 0) {
+    out.push('', style.bold('Truncated bodies') + style.dim(' (longer than maxBodyBytes: read to the end and counted, the rest discarded)'));
+    for (const row of truncated) out.push(`  ${style.yellow(String(row.truncatedBodies))}  ${singleLine(row.method)} ${singleLine(row.name)}`);
   }
 
   if (options.reportFiles && options.reportFiles.length > 0) {

@@ -30,6 +30,10 @@ export interface SpanQueueCounts {
   spansExported: number;
   spansDropped: number;
   exportFailures: number;
+  /** Spans of failed exports (and, after `abandon`, those never exported). */
+  spansLost: number;
+  /** The last export failure's reason in a few words ('HTTP 500', 'ECONNREFUSED'). */
+  lastExportError?: string;
 }
 
 /** Where batches go: an exporter of the queue's records (they become spans inside it, at export time). */
@@ -55,7 +59,9 @@ export class SpanQueue<T extends QueuedRecord> {
   private drainScheduled = false;
   private closed = false;
   private readonly settledListeners: (() => void)[] = [];
-  private readonly counts: SpanQueueCounts = { spansExported: 0, spansDropped: 0, exportFailures: 0 };
+  private readonly counts: SpanQueueCounts = { spansExported: 0, spansDropped: 0, exportFailures: 0, spansLost: 0 };
+  /** Spans of the batches being exported now. */
+  private spansInFlight = 0;
 
   constructor(exporter: BatchExporter<T>, options: SpanQueueOptions) {
     this.exporter = exporter;
@@ -93,18 +99,35 @@ export class SpanQueue<T extends QueuedRecord> {
   }
 
   /**
-   * Flushes within `timeoutMs`, then shuts the exporter down within what is left. Records still
-   * queued at the deadline are counted as dropped; later `add`s are dropped too.
+   * Flushes within `timeoutMs`, then shuts the exporter down within what is left. Spans still queued
+   * or in flight at the deadline are counted as lost; later `add`s are dropped.
    */
   async shutdown(timeoutMs: number): Promise<SpanQueueCounts> {
     this.closed = true;
     const deadline = Date.now() + timeoutMs;
     await withDeadline(this.flush(), timeoutMs);
     this.clearTimer();
-    while (this.size > 0) this.counts.spansDropped += this.take()!.spanCount();
+    // Past the deadline: what is still queued or in flight will not be exported.
+    if (this.size > 0 || this.spansInFlight > 0) this.abandon();
     await withDeadline(this.exporter.shutdown().catch(() => undefined), Math.max(0, deadline - Date.now()));
     return this.snapshot();
   }
+
+  /**
+   * Gives up now (the flush was cut short): spans queued or in flight are counted as lost, and later
+   * results of exports in flight are ignored. Returns the final counts.
+   */
+  abandon(): SpanQueueCounts {
+    this.closed = true;
+    this.clearTimer();
+    while (this.size > 0) this.counts.spansLost += this.take()!.spanCount();
+    this.counts.spansLost += this.spansInFlight;
+    this.spansInFlight = 0;
+    this.abandoned = true;
+    return this.snapshot();
+  }
+
+  private abandoned = false;
 
   private readonly onTimer = (): void => {
     this.timer = undefined;
@@ -144,14 +167,21 @@ export class SpanQueue<T extends QueuedRecord> {
     this.inFlight++;
     let spanCount = 0;
     for (const record of batch) spanCount += record.spanCount();
+    this.spansInFlight += spanCount;
     let settled = false;
     const finish = (result: ExportResult): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timeout);
       this.inFlight--;
+      if (this.abandoned) return;
+      this.spansInFlight -= spanCount;
       if (result.code === ExportResultCode.SUCCESS) this.counts.spansExported += spanCount;
-      else this.counts.exportFailures++;
+      else {
+        this.counts.exportFailures++;
+        this.counts.spansLost += spanCount;
+        this.counts.lastExportError = exportErrorReason(result.error);
+      }
       for (const listener of this.settledListeners.splice(0)) listener();
       // More may have queued meanwhile; a full batch goes now, a partial one on the timer.
       if (this.size > 0) this.scheduleDrain();
@@ -169,6 +199,26 @@ export class SpanQueue<T extends QueuedRecord> {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
   }
+}
+
+/**
+ * A failed export's reason in the words a user looks for: 'HTTP 500', 'ECONNREFUSED', 'timeout'. The
+ * OTLP exporter's errors carry the status code or a Node error code (possibly on a cause).
+ */
+export function exportErrorReason(error: Error | undefined): string {
+  if (error === undefined) return 'unknown error';
+  const e = error as Error & { code?: unknown; cause?: { code?: unknown }; errors?: { code?: unknown }[] };
+  if (typeof e.code === 'number') return `HTTP ${e.code}`;
+  const status = /\b(?:status(?: code)?|HTTP)\s*:?\s*(\d{3})\b/i.exec(e.message);
+  if (status) return `HTTP ${status[1]}`;
+  if (typeof e.code === 'string') return e.code;
+  if (typeof e.cause?.code === 'string') return e.cause.code;
+  const nested = e.errors?.find(inner => typeof inner.code === 'string')?.code;
+  if (typeof nested === 'string') return nested;
+  const network = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(e.message);
+  if (network) return network[1]!;
+  if (/timed? ?out|timeout/i.test(e.message)) return 'timeout';
+  return e.message.slice(0, 120);
 }
 
 /** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */

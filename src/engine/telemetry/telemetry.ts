@@ -19,7 +19,7 @@ import { readTelemetryConfig, type ExporterKind, type OtlpTarget, type SamplerCo
 import { IdSource, ratioSampler } from './ids.ts';
 import { RequestMetrics } from './metrics.ts';
 import { SpanEncoder, createOtlpSpanExporter } from './otlp-spans.ts';
-import { SpanQueue, withDeadline, type BatchExporter } from './span-queue.ts';
+import { exportErrorReason, SpanQueue, withDeadline, type BatchExporter, type SpanQueueCounts } from './span-queue.ts';
 import { Tracer, toReadableSpans, type RequestSpan, type SpanBuildContext } from './tracer.ts';
 import type { Telemetry, TelemetryOptions } from './types.ts';
 
@@ -46,9 +46,13 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const spanQueue = spanExporter === undefined ? undefined : new SpanQueue<RequestSpan>(spanExporter, config.traces);
 
   let metricExportFailures = 0;
+  let lastMetricExportError: string | undefined;
   let metrics: RequestMetrics | undefined;
   let metricReader: PeriodicExportingMetricReader | undefined;
-  const metricExporter = createMetricExporter(config.metrics.exporters, config.metrics.otlp, () => metricExportFailures++);
+  const metricExporter = createMetricExporter(config.metrics.exporters, config.metrics.otlp, error => {
+    metricExportFailures++;
+    lastMetricExportError = exportErrorReason(error);
+  });
   if (metricExporter !== undefined) {
     metrics = new RequestMetrics({ resource, scope, temporality: config.metrics.temporality, activeUsers: options.activeUsers });
     metricReader = new PeriodicExportingMetricReader({
@@ -68,15 +72,25 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     spans: spanQueue,
   });
 
-  const counts = (): TelemetryCounts => {
-    const spans = spanQueue?.snapshot() ?? { spansExported: 0, spansDropped: 0, exportFailures: 0 };
-    return { spansExported: spans.spansExported, spansDropped: spans.spansDropped, exportFailures: spans.exportFailures + metricExportFailures };
+  const countsOf = (spans: SpanQueueCounts | undefined): TelemetryCounts => {
+    const counts: TelemetryCounts = {
+      spansExported: spans?.spansExported ?? 0, spansDropped: spans?.spansDropped ?? 0, exportFailures: (spans?.exportFailures ?? 0) + metricExportFailures,
+    };
+    // Only when something failed: a healthy run's counts stay the three numbers.
+    if (counts.exportFailures > 0 || (spans?.spansLost ?? 0) > 0) {
+      counts.spansLost = spans?.spansLost ?? 0;
+      const lastError = spans?.lastExportError ?? lastMetricExportError;
+      if (lastError !== undefined) counts.lastExportError = lastError;
+    }
+    return counts;
   };
+  const counts = (): TelemetryCounts => countsOf(spanQueue?.snapshot());
 
   let shutdown: Promise<TelemetryCounts> | undefined;
   return {
     tracer,
     counts,
+    abandon: () => countsOf(spanQueue?.abandon()),
     shutdown() {
       shutdown ??= (async () => {
         const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
@@ -147,7 +161,7 @@ function createSpanExporter(kinds: readonly ExporterKind[], otlp: OtlpTarget, bu
 }
 
 /** The metric exporter(s), wrapped to count failed exports. */
-function createMetricExporter(kinds: readonly ExporterKind[], otlp: OtlpTarget, onFailure: () => void): PushMetricExporter | undefined {
+function createMetricExporter(kinds: readonly ExporterKind[], otlp: OtlpTarget, onFailure: (error: Error | undefined) => void): PushMetricExporter | undefined {
   const exporters = kinds.map((kind): PushMetricExporter => kind === 'otlp'
     ? new OTLPMetricExporter({ url: otlp.url, headers: { ...otlp.headers }, timeoutMillis: otlp.timeoutMillis, compression: otlp.compression as never })
     : new ConsoleMetricExporter());
@@ -155,7 +169,7 @@ function createMetricExporter(kinds: readonly ExporterKind[], otlp: OtlpTarget, 
   return {
     export(metrics: ResourceMetrics, done: (result: ExportResult) => void) {
       fanOut(exporters.map(exporter => (callback: (result: ExportResult) => void) => exporter.export(metrics, callback)), result => {
-        if (result.code !== ExportResultCode.SUCCESS) onFailure();
+        if (result.code !== ExportResultCode.SUCCESS) onFailure(result.error);
         done(result);
       });
     },

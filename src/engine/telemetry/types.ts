@@ -53,6 +53,8 @@ export interface Telemetry {
   counts(): TelemetryCounts;
   /** Flushes everything (spans and metrics) and shuts down; resolves even when the collector is down, within the shutdown timeout. */
   shutdown(): Promise<TelemetryCounts>;
+  /** Stops flushing now (the user asked again to stop): spans not yet exported are counted as lost. */
+  abandon(): TelemetryCounts;
 }
 
 export interface TelemetryOptions {

@@ -16,8 +16,8 @@ import { launchBrowser } from '../test/vscode/host.mjs';
 const root = path.resolve(import.meta.dirname, '..');
 const ROWS = 200;
 const SNAPSHOTS = 60;
-/** The commit whose panel rebuilt everything on each message (main before issue 9's panel). */
-const BASELINE = process.env.BENCH_PANEL_BASELINE || 'main';
+/** A commit whose panel rebuilt everything on each message (main just before issue 9's panel). */
+const BASELINE = process.env.BENCH_PANEL_BASELINE || '6389be5223d2967f02cf2722a48403dff6af1541';
 
 /** Builds the baseline panel from git into a temporary bundle; undefined when git cannot show it. */
 async function buildBaseline() {
@@ -144,7 +144,7 @@ export async function panelBench() {
     if (baseline) {
       result.rebuild = stats(all(rebuild));
       result.ratio = result.rebuild.median / result.inPlace.median;
-      console.log(`full rebuild (${BASELINE}'s panel): median ${result.rebuild.median.toFixed(2)} ms, p90 ${result.rebuild.p90.toFixed(2)} ms per snapshot; same canvas: ${rebuild.every(r => r.sameCanvas)}`);
+      console.log(`full rebuild (the panel of ${BASELINE.slice(0, 7)}): median ${result.rebuild.median.toFixed(2)} ms, p90 ${result.rebuild.p90.toFixed(2)} ms per snapshot; same canvas: ${rebuild.every(r => r.sameCanvas)}`);
       console.log(`RATIO full rebuild / in place (median): ${result.ratio.toFixed(1)}; vs in place with the charts shown: ${(result.rebuild.median / result.inPlaceChartsTab.median).toFixed(1)}`);
     }
     console.log('(at most one render a second: this is the page\'s cost per second of a live run)');

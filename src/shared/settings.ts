@@ -3,6 +3,7 @@
  * passes the raw values it read from `loadlens.*`; tests pass plain objects.
  */
 import { tryParseDuration } from './duration.ts';
+import { HISTORY_DEFAULTS } from './history.ts';
 import type { RunOverrides } from './protocol.ts';
 import { RUN_DEFAULTS } from './run-defaults.ts';
 import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';
@@ -22,6 +23,8 @@ export interface LoadlensSettings {
    * `receiverPort`: the embedded receiver's port (0: a free one). `receiverBudgetMB`: the memory its
    * trace store may hold, in MiB.
    */
+  /** Run history: the folder of saved reports (relative: to the workspace folder) and how many runs per scenario it keeps. */
+  readonly history: Readonly<{ folder: string; maxRunsPerScenario: number }>;
   readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number; receiverBudgetMB: number; traceLink: Readonly<TraceLinkSettings> }>;
 }
 
@@ -34,6 +37,7 @@ export interface SettingProblem {
 /** Every setting's default; package.json's `contributes.configuration` declares the same values (a unit test checks). */
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '' }),
+  history: Object.freeze({ ...HISTORY_DEFAULTS }),
   otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 0, receiverBudgetMB: 32, traceLink: DEFAULT_TRACE_LINK_SETTINGS }),
 });
 
@@ -57,6 +61,7 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
   const string = (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string');
   const port = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be a port number from 0 to 65535');
   const budget = (v: unknown) => (typeof v === 'number' && v >= 1 && v <= 4096 ? undefined : 'must be a number of MB from 1 to 4096');
+  const folder = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a folder path (relative: to the workspace folder)');
   const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
   const duration = (v: unknown) => (typeof v === 'string' ? durationProblem(v) : 'must be a string');
   const url = (v: unknown) => {
@@ -92,6 +97,10 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
       runTime: read('run.runTime', DEFAULT_SETTINGS.run.runTime, duration),
       host: read('run.host', DEFAULT_SETTINGS.run.host, url),
       nodePath: read('run.nodePath', DEFAULT_SETTINGS.run.nodePath, string),
+    }),
+    history: Object.freeze({
+      folder: read('history.folder', DEFAULT_SETTINGS.history.folder, folder),
+      maxRunsPerScenario: read('history.maxRunsPerScenario', DEFAULT_SETTINGS.history.maxRunsPerScenario, positiveInteger),
     }),
     otel: Object.freeze({
       enabled: read('otel.enabled', DEFAULT_SETTINGS.otel.enabled, boolean),

@@ -17,5 +17,5 @@ export default tseslint.config(
       'eqeqeq': ['error', 'smart'],
     },
   },
-  { files: ['src/engine/**', 'src/shared/**', 'src/receiver/**', 'webview/**'], rules: noVscode },
+  { files: ['src/engine/**', 'src/shared/**', 'src/receiver/**', 'src/typescript-plugin/**', 'webview/**'], rules: noVscode },
 );

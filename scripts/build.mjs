@@ -7,11 +7,17 @@
 //   node scripts/build.mjs --bench       also builds dist/engine-undici8.js (the engine on undici 8, for npm run bench)
 //   node scripts/build.mjs --outdir=DIR  writes the bundles to DIR instead of dist/ (the notices test)
 // Every build but --watch also writes dist/THIRD-PARTY-NOTICES.txt: the licenses of the packages bundled.
+// Besides the three programs: dist/api.js (the scenario API for `require('loadlens')` outside the engine),
+// dist/typescript-plugin.js (gives the editor the API's types with nothing installed) and, but for
+// --watch, dist/loadlens.d.ts (the API's declarations rolled up from src/engine/api.ts) and
+// out/tsserver-plugin-probe/ (the plugin's package folder for development hosts and tests).
 import * as esbuild from 'esbuild';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { writeScenarioApiDeclarations } from './declarations.mjs';
 import { thirdPartyNotices } from './third-party-notices.mjs';
+import { PLUGIN_NAME, pluginPackage } from './tsserver-plugin.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const args = new Set(process.argv.slice(2));
@@ -65,6 +71,26 @@ const bundles = [
   },
   {
     ...common,
+    // What `npm install -D loadlens` users get from require('loadlens') outside the engine (the engine's
+    // loader answers 'loadlens' with its own instance of the same module).
+    entryPoints: { api: 'src/engine/api.ts' },
+    outdir: dist,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+  },
+  {
+    ...common,
+    entryPoints: { 'typescript-plugin': 'src/typescript-plugin/plugin.ts' },
+    outdir: dist,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node18',
+    // tsserver calls the module itself: the default export becomes module.exports.
+    footer: { js: 'module.exports = module.exports.default;' },
+  },
+  {
+    ...common,
     // webview/index.ts picks the page: the results panel (main.ts) or the trace view (trace-view.ts).
     entryPoints: { webview: 'webview/index.ts' },
     outdir: dist,
@@ -108,10 +134,26 @@ if (watch) {
   console.log('[watch] building; Ctrl+C to stop');
 } else {
   const started = Date.now();
-  const results = await Promise.all(bundles.map(options => esbuild.build(options)));
+  const [results] = await Promise.all([Promise.all(bundles.map(options => esbuild.build(options))), writeDeclarations(), writePluginProbe()]);
   const shipped = results.flatMap((result, i) => (bundles[i].outdir === dist ? [{ bundle: bundleNames(bundles[i]), metafile: result.metafile }] : []));
   await writeFile(path.join(dist, 'THIRD-PARTY-NOTICES.txt'), thirdPartyNotices(root, shipped));
-  console.log(`built ${bundles.length} bundles${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
+  console.log(`built ${bundles.length} bundles and loadlens.d.ts${production ? ' (production)' : ''} in ${Date.now() - started} ms`);
+}
+
+async function writeDeclarations() {
+  await new Promise(resolve => setImmediate(resolve)); // let esbuild start first: this part is synchronous
+  writeScenarioApiDeclarations(path.join(dist, 'loadlens.d.ts'));
+}
+
+/**
+ * tsserver finds a plugin only as `<folder>/node_modules/<name>`. The .vsix carries that folder (see
+ * scripts/package.mjs); a development host (the extension run from this checkout, whose node_modules is
+ * the project's own) is pointed at out/tsserver-plugin-probe by `typescript.tsserver.pluginPaths`.
+ */
+async function writePluginProbe() {
+  const dir = path.join(root, 'out/tsserver-plugin-probe/node_modules', PLUGIN_NAME);
+  await mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(pluginPackage(path.join(dist, 'typescript-plugin.js')))) writeFileSync(path.join(dir, name), text);
 }
 
 /** 'dist/engine.js' for a bundle's entry points: where the notices say a package ships. */

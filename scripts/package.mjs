@@ -1,10 +1,15 @@
 // `npm run package`: builds loadlens-<version>.vsix for this machine's platform (or `-- --target T`).
 // The engine loads scenarios with esbuild, whose JS API drives a native binary: the .vsix carries that
 // binary (dist/bin/esbuild, about 10 MB) and is therefore platform-specific (vsce --target).
+// It also carries the TypeScript server plugin as node_modules/loadlens-typescript-plugin, the only place
+// tsserver looks for it. vsce never packs a top-level node_modules without --dependencies, and with it
+// packs what `npm list --production` names; so vsce runs in a staging folder (out/vsix/) whose
+// package.json depends on that one folder and nothing else (everything else is bundled in dist/).
 import { execFileSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { PLUGIN_NAME, pluginPackage } from './tsserver-plugin.mjs';
 
 const root = path.resolve(import.meta.dirname, '..');
 const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -27,7 +32,22 @@ mkdirSync(path.dirname(bundled), { recursive: true });
 copyFileSync(binary, bundled);
 chmodSync(bundled, 0o755);
 
+const stage = path.join(root, 'out/vsix');
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(stage, { recursive: true });
+for (const entry of ['README.md', 'LICENSE', 'CHANGELOG.md', '.vscodeignore', 'dist', 'snippets', 'media']) {
+  if (existsSync(path.join(root, entry))) cpSync(path.join(root, entry), path.join(stage, entry), { recursive: true });
+}
+const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+// The npm package's own fields: vsce packs by .vscodeignore and refuses a manifest with `files` too.
+delete manifest.devDependencies;
+delete manifest.files;
+writeFileSync(path.join(stage, 'package.json'), JSON.stringify({ ...manifest, dependencies: { [PLUGIN_NAME]: '0.0.0' } }, null, 2));
+const pluginDir = path.join(stage, 'node_modules', PLUGIN_NAME);
+mkdirSync(pluginDir, { recursive: true });
+for (const [name, text] of Object.entries(pluginPackage('../../dist/typescript-plugin.js'))) writeFileSync(path.join(pluginDir, name), text);
+
 const out = path.join(root, targetIndex > 0 ? `loadlens-${target}-${version}.vsix` : `loadlens-${version}.vsix`);
-execFileSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--no-dependencies', '--target', target, '--out', out], { cwd: root, stdio: 'inherit' });
+execFileSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--out', out], { cwd: stage, stdio: 'inherit' });
 if (!existsSync(out)) throw new Error(`vsce did not write ${out}`);
 console.log(`${path.basename(out)}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);

@@ -1,6 +1,7 @@
 /**
  * Entry of dist/engine.js and of the `loadlens` command.
  *   loadlens run FILE [flags]   run a scenario headless in this terminal (see `loadlens --help`)
+ *   loadlens check FILE [--json] validate every scenario in a file without running it
  *   loadlens compare A B        compare two JSON reports; exit 1 on a regression (a CI gate)
  *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
  */
@@ -10,6 +11,7 @@ import { parseArgs } from 'node:util';
 import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
 import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
+import { checkScenarioFile } from './check.ts';
 import { useBundledEsbuild } from './esbuild-binary.ts';
 import { HtmlReportOutput } from './outputs/report-html.ts';
 import { JsonReportOutput } from './outputs/report.ts';
@@ -54,7 +56,12 @@ function pct(fraction: number): string {
 }
 
 const USAGE = `Usage: loadlens run FILE [options]
-       loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]
+       loadlens check FILE [--json]
+       loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]   (see loadlens compare --help)
+
+check compiles and validates every scenario in FILE without running it: it prints each problem as
+file:line:column: message (--json: one JSON object with the scenarios and the diagnostics) and exits 0
+when the file is valid, 2 when it is not.
 
 Runs a scenario from a *.load.ts|js|mjs file and prints live stats, then a summary.
 
@@ -92,6 +99,8 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'run':
       return runCommand(rest);
+    case 'check':
+      return checkCommand(rest);
     case 'ipc':
       return ipcCommand();
     case 'compare':
@@ -204,6 +213,34 @@ async function runCommand(args: string[]): Promise<number> {
   } finally {
     removeSignals();
   }
+}
+
+async function checkCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    process.stderr.write(`loadlens check: ${(error as Error).message}\n\n${USAGE}\n`);
+    return EXIT.invalid;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.passed;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`loadlens check: expected one scenario file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${USAGE}\n`);
+    return EXIT.invalid;
+  }
+  const report = await checkScenarioFile(positionals[0]!);
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    for (const d of report.diagnostics) process.stderr.write(`${formatDiagnostic(d)}${d.severity === 'warning' ? ' (warning)' : ''}\n`);
+    if (report.ok) process.stdout.write(`${path.relative(process.cwd(), report.file) || report.file}: ${report.scenarios.length} scenario(s) valid: ${report.scenarios.map(s => s.name).join(', ')}\n`);
+    else process.stderr.write(`${report.diagnostics.filter(d => d.severity === 'error').length} problem(s)\n`);
+  }
+  return report.ok ? EXIT.passed : EXIT.invalid;
 }
 
 /** `loadlens compare`: exit 0 when no metric regressed beyond the margins, 1 when one did, 2 for bad input. */

@@ -59,7 +59,7 @@ export type SessionResult =
 const MAX_INTERNAL_ERRORS = 10;
 
 /** Every threshold problem, in the form the scenario validation hook expects. */
-const checkThreshold = (expression: string, condition: string): string | undefined =>
+export const checkThreshold = (expression: string, condition: string): string | undefined =>
   parseThresholds({ [expression]: condition }).errors[0];
 
 /** Loads, validates and runs; never throws for a problem in the user's input (that is a Diagnostic). */

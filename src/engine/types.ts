@@ -35,11 +35,13 @@ export interface ScenarioOptions {
   arrivalRate?: number;
   /** Open model: cap on concurrent virtual users; arrivals beyond it are counted as dropped. */
   maxUsers?: number;
+  /** The pause after each iteration: `between(1, 3)`, `constant(2)` or `constantPacing(5)`; default none. */
   wait?: WaitTime;
-  /** e.g. { p95: '< 300ms', errorRate: '< 1%', 'p99{name:/checkout}': '< 1s' } */
+  /** Pass/fail criteria checked at the end (the CLI exits 1 when one fails), e.g. { p95: '< 300ms', errorRate: '< 1%', 'p99{name:/checkout}': '< 1s' } */
   thresholds?: Record<string, string>;
-  /** Per-user setup and teardown, run once by each virtual user. */
+  /** Per-user setup, run once by each virtual user before its first iteration (log in, fill `vars`). */
   onStart?: (ctx: UserContext) => Promise<void> | void;
+  /** Per-user teardown, run once by each virtual user after its last iteration. */
   onStop?: (ctx: UserContext) => Promise<void> | void;
   /** How long in-flight iterations may run after the stop before they are cancelled. */
   gracefulStop?: DurationInput;
@@ -50,9 +52,13 @@ export interface ScenarioOptions {
 export interface RequestOptions {
   /** Stats row and metric attribute; default: the path without its query. */
   name?: string;
+  /** A value sent as the JSON body, with `content-type: application/json`. */
   json?: unknown;
+  /** The raw body (use `json` for JSON). */
   body?: string | Uint8Array;
+  /** Request headers, e.g. { authorization: 'Bearer …' }. */
   headers?: Record<string, string>;
+  /** Query parameters added to the URL (encoded); they do not change the default `name`. */
   query?: Record<string, string | number | boolean>;
   /** This request's timeout, from the call to the last byte of its body; default: the scenario's `timeout`. */
   timeout?: DurationInput;
@@ -70,7 +76,9 @@ export interface ResponseTimings {
 }
 
 export interface LoadResponse {
+  /** The HTTP status code; 0 when there was no response (see `error`). */
   status: number;
+  /** Response headers, names in lower case. */
   headers: Record<string, string | string[] | undefined>;
   /** The body as text. */
   text(): string;

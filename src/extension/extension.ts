@@ -5,6 +5,9 @@ import { chooseOtlpDestination } from '../shared/otel-endpoint.ts';
 import { assertNever, type RunOverrides, type RunRequest } from '../shared/protocol.ts';
 import { durationProblem } from '../shared/settings.ts';
 import * as codeLens from './codelens.ts';
+import * as diagnostics from './diagnostics.ts';
+import { ScenarioChecks } from './diagnostics.ts';
+import * as newScenario from './new-scenario.ts';
 import { ResultsPanel, ResultsPanelSerializer, VIEW_TYPE, type PanelEvents } from './results-panel.ts';
 import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
@@ -23,6 +26,7 @@ export interface LoadlensApi {
   /** What a click on a trace id does (the panel's links; hovers and tests call it too). */
   openTrace(target: TraceLinkTarget): void;
   receiver: EmbeddedReceiver;
+  checks: ScenarioChecks;
   panel(): ResultsPanel | undefined;
   /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
   traceViews(): TraceView[];
@@ -49,7 +53,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: history, showCollapseAll: true });
   /** The saved report the results panel shows (the run just finished, or one opened from the view). */
   let shownRunFile: string | undefined;
-  const runs = new RunController(path.join(context.extensionPath, 'dist', 'engine.js'), output, () => settings);
+  const enginePath = path.join(context.extensionPath, 'dist', 'engine.js');
+  const runs = new RunController(enginePath, output, () => settings);
+  const checks = new ScenarioChecks({ enginePath, nodePath: () => settings.run.nodePath, output });
   const statusBar = new StatusBar();
   const decorations = new scenarioDecorations.ScenarioDecorations();
   const receiver = new EmbeddedReceiver(
@@ -153,12 +159,28 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       void vscode.window.showErrorMessage(message);
       return undefined;
     }
-    const panel = ResultsPanel.createOrShow(context.extensionUri, events);
-    panel.setOtlpReceiver(receiverUrl);
-    const outcome = await runs.run(request, environment);
+    // The panel opens when the run starts: a scenario that cannot start shows its Problems instead.
+    // An open panel hears `started` first (from the listener below): tell it this run's receiver now.
+    ResultsPanel.active?.setOtlpReceiver(receiverUrl);
+    const opening = runs.onMessage(message => {
+      if (message.kind !== 'started') return;
+      opening.dispose();
+      const existing = ResultsPanel.active;
+      const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+      panel.setOtlpReceiver(receiverUrl);
+      if (!existing) panel.showEngineMessage(message); // an existing panel got it from the listener below
+    });
+    const outcome = await runs.run(request, environment).finally(() => opening.dispose());
     // Saved before the command resolves, so whoever ran it (a test, a task) finds it in the history.
     if (outcome.report) shownRunFile = (await history.save(outcome.report)) ?? shownRunFile;
-    if (outcome.problem) {
+    if (outcome.invalid && outcome.invalid.diagnostics.length > 0) {
+      checks.showRunProblems(file, outcome.invalid.diagnostics);
+      await vscode.commands.executeCommand('workbench.actions.view.problems');
+      const count = outcome.invalid.diagnostics.length + outcome.invalid.problems.length;
+      void vscode.window.showErrorMessage(`Loadlens: '${path.basename(file.fsPath)}' has ${count} problem(s); the run did not start. See the Problems panel.`);
+    } else if (outcome.problem) {
+      const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+      panel.setOtlpReceiver(receiverUrl);
       panel.showEngineError(outcome.problem);
       void vscode.window.showErrorMessage(`Loadlens: ${outcome.problem.split('\n')[0]}`, 'Show Output').then(choice => choice && output.show());
     }
@@ -253,6 +275,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     statusBar,
     ...codeLens.register(),
     ...scenarioDecorations.register(decorations, runs),
+    ...diagnostics.register(checks),
+    ...newScenario.register(),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
@@ -286,7 +310,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
   return {
-    runs, receiver, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations,
+    runs, receiver, checks, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations,
     history, historyView, compareViews: () => CompareView.all,
   };
 }

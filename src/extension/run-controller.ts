@@ -19,6 +19,8 @@ export interface RunOutcome {
   report?: RunReport;
   /** Why the run did not produce a report (invalid scenario, engine crash), when it did not. */
   problem?: string;
+  /** The scenario or the options were invalid: the run did not start. */
+  invalid?: Extract<EngineToHost, { kind: 'invalid' }>;
 }
 
 export class RunController implements vscode.Disposable {
@@ -66,6 +68,7 @@ export class RunController implements vscode.Disposable {
     return new Promise<RunOutcome>(resolve => {
       let report: RunReport | undefined;
       let problem: string | undefined;
+      let invalid: RunOutcome['invalid'];
       let lastHeard = Date.now();
       let seq = 0;
       /** The engine sent at least one message (so `nodePath`, if set, is a working Node.js). */
@@ -88,6 +91,7 @@ export class RunController implements vscode.Disposable {
             this.send({ kind: 'start', request });
             break;
           case 'invalid': {
+            invalid = message;
             const problems = [...message.diagnostics.map(formatDiagnostic), ...message.problems];
             problem = `The run did not start: ${problems.length} problem(s):\n${problems.join('\n')}`;
             this.output.appendLine(problem);
@@ -122,7 +126,7 @@ export class RunController implements vscode.Disposable {
           if (!report && !problem) problem = earlyExitMessage(end, nodePath, spoke);
           this.output.appendLine(`[run] engine exited with ${end.signal ?? end.code}`);
         }
-        resolve({ exitCode: end.code, report, problem });
+        resolve({ exitCode: end.code, report, problem, ...(invalid && { invalid }) });
       });
     });
   }

@@ -155,6 +155,27 @@ export type ReceiverToHost =
   /** receiver worker → extension: closed; the worker exits next. */
   | { kind: 'closed' };
 
+/** How much a problem matters: an error stops the file from running, a warning does not. */
+export type Severity = 'error' | 'warning';
+
+/** A problem `loadlens check` found, at its 1-based line and column in `file`. */
+export interface CheckDiagnostic extends Diagnostic {
+  severity: Severity;
+}
+
+/**
+ * engine → extension (and CI): what `loadlens check FILE --json` prints, one JSON object on stdout.
+ * `ok` when no diagnostic is an error (the process then exits 0, else 2).
+ */
+export interface CheckReport {
+  kind: 'check';
+  file: string;
+  ok: boolean;
+  /** The scenarios the loader found, by export name, at their `scenario(` call (1-based). */
+  scenarios: { name: string; file: string; line: number; column: number }[];
+  diagnostics: CheckDiagnostic[];
+}
+
 export function assertNever(value: never): never {
   throw new Error(`unexpected message: ${JSON.stringify(value)}`);
 }

@@ -52,7 +52,7 @@ test('http timeout: one timer over the whole request, however steadily the body 
   }
 });
 
-test('scenario locator: narrower than the loader: a scenario exported by name runs but gets no CodeLens', async () => {
+test('scenario locator: as wide as the loader: a scenario exported by name gets its CodeLens too (see scenario-agreement.test.ts)', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'loadlens-locator-'));
   const file = path.join(dir, 'exported-later.load.ts');
   const text = `import { scenario } from 'loadlens';
@@ -64,7 +64,7 @@ export { byName };
   const loaded = await loadScenarioFile(file);
   assert.ok(loaded.ok, JSON.stringify(loaded));
   assert.deepEqual(loaded.scenarios.map(s => s.exportName).sort(), ['byName', 'direct']);
-  assert.deepEqual(findScenarios(text).map(s => s.name), ['direct']);
+  assert.deepEqual(findScenarios(text).map(s => [s.name, s.line]), [['direct', 1], ['byName', 2]]);
 });
 
 test("sampling: the application follows the traceparent's sampled flag (ParentBased), not its own ratio", () => {

@@ -25,7 +25,10 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
     'dist/THIRD-PARTY-NOTICES.txt',
     'dist/engine.js', 'dist/engine.js.LEGAL.txt',
     'dist/extension.js',
+    // The scenario API's types and the TypeScript server plugin that serves them (no third-party code).
+    'dist/loadlens.d.ts',
     'dist/receiver-worker.js', 'dist/receiver-worker.js.LEGAL.txt',
+    'dist/typescript-plugin.js',
     'dist/webview.css',
     'dist/webview.js', 'dist/webview.js.LEGAL.txt',
   ]);

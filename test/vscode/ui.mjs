@@ -6,8 +6,11 @@
 // trace id in the panel opens that page for exactly that trace id, and the copy button copies it whole.
 // Then, with nothing configured (the preset removed), a failure's trace id opens Loadlens's trace view on
 // that trace, and the scenario's call line shows its numbers and a hover with the failures.
+// Then, in the same folder (no package.json, no node_modules): the Problems panel shows a misspelt option
+// from `loadlens check` and TypeScript's own error on it (types with nothing installed), hovers show the
+// problem and the API's doc comment.
 // Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
-// editor-decorations.png; ui-last.png at the end).
+// editor-decorations.png, ui-problem.png, ui-types.png; ui-last.png at the end).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -74,6 +77,19 @@ writeFileSync(path.join(workspace, 'orders.load.ts'), `import { scenario, consta
 
 export const orders = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
   await http.get('/api/orders/7', { name: '/api/orders/{id}' });
+});
+`);
+
+// A scenario with a misspelt option, for the Problems as you type (loadlens check) and the types (the plugin).
+writeFileSync(path.join(workspace, 'typo.load.ts'), `import { scenario, between } from 'loadlens';
+
+export const browse = scenario({
+  host: '${url}',
+  users: 2,
+  spawnrate: 2,
+  wait: between(0.1, 0.2),
+}, async ({ http }) => {
+  await http.get('/api/items');
 });
 `);
 
@@ -223,9 +239,42 @@ try {
   await page.locator('.monaco-editor .view-line', { hasText: "http.get('/api/orders/7'" }).locator('span', { hasText: 'http' }).first().hover();
   // The Problem's own hover says 'HTTP 500' first; Loadlens's hover with the trace links follows.
   const hover = page.locator('.monaco-hover:visible', { hasText: 'HTTP 500 ×' });
-  const hoverText = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
-  check('its hover lists the failure with trace links', /HTTP 500 × \d+: [0-9a-f]{12}…/.test(hoverText), hoverText.replace(/\s+/g, ' '));
+  const failureHover = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
+  check('its hover lists the failure with trace links', /HTTP 500 × \d+: [0-9a-f]{12}…/.test(failureHover), failureHover.replace(/\s+/g, ' '));
   await page.screenshot({ path: path.join(resultsDir, 'editor-decorations.png') });
+
+  console.log('  ui: types with no install, Problems as you type');
+  // The trace-view part above maximized the editor group and hid the secondary side bar: restore the group.
+  await runCommand('View: Toggle Maximize Editor Group');
+  await page.getByRole('treeitem', { name: /typo\.load\.ts/ }).click();
+  await page.keyboard.press('Control+Shift+M'); // the Problems panel
+  const problemRows = () => page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+  let problems = [];
+  for (const deadline = Date.now() + 150_000; Date.now() < deadline; await page.waitForTimeout(500)) {
+    problems = (await problemRows()).map(r => r.replace(/\s+/g, ' '));
+    if (problems.some(r => r.includes("did you mean 'spawnRate'")) && problems.some(r => /Did you mean to write 'spawnRate'/.test(r))) break;
+  }
+  check("loadlens check marks the typo: unknown option 'spawnrate': did you mean 'spawnRate'?", problems.some(r => r.includes("unknown option 'spawnrate': did you mean 'spawnRate'?") && /\[Ln 6, Col 3\]/.test(r)), problems.join(' / '));
+  check("TypeScript knows the scenario's types with nothing installed (its own did-you-mean on the option)", problems.some(r => /Did you mean to write 'spawnRate'/.test(r)), `${problems.length} rows`);
+  check("no 'Cannot find module' and no implicit any anywhere", !problems.some(r => /Cannot find module|implicitly has an 'any'/.test(r)), problems.join(' / '));
+  check('the valid scenario (items.load.ts) has no problems', !problems.some(r => r.includes('items.load.ts')), problems.filter(r => r.includes('items.load.ts')).join(' / '));
+  // Hover the misspelt option: both messages, then the API's doc comment on scenario.
+  const hoverText = async (word, expected) => {
+    let text = '';
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes(expected); await page.waitForTimeout(300)) {
+      await page.mouse.move(5, 5);
+      await page.locator('.view-line span', { hasText: word }).first().hover();
+      await page.waitForTimeout(1000);
+      text = (await page.locator('.monaco-hover:visible').allInnerTexts().catch(() => [])).join('\n');
+    }
+    return text;
+  };
+  const problemHover = await hoverText(/^spawnrate$/, "did you mean 'spawnRate'");
+  check('hovering the typo shows the problem', problemHover.includes("did you mean 'spawnRate'"), problemHover.replace(/\s+/g, ' ').slice(0, 160));
+  await page.screenshot({ path: path.join(resultsDir, 'ui-problem.png') });
+  const docHover = await hoverText(/^scenario$/, 'Defines a scenario');
+  check('hovering scenario shows its signature and doc comment', docHover.includes('Defines a scenario') && docHover.includes('ScenarioOptions'), docHover.replace(/\s+/g, ' ').slice(0, 160));
+  await page.screenshot({ path: path.join(resultsDir, 'ui-types.png') });
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {

@@ -110,14 +110,19 @@ suite('running a scenario', () => {
     assert.ok((next.report?.totals.requests ?? 0) > 0);
   });
 
-  test('an invalid scenario does not start and the panel lists its problems at file:line:column', async () => {
+  test('an invalid scenario does not start: its problems go to the Problems panel at their line and column, no results panel opens', async () => {
     const file = path.join(workspace(), 'broken.load.ts');
     const uri = vscode.Uri.file(file);
+    (await api()).panel()?.dispose();
     const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario-plain', uri, 'broken');
     assert.equal(outcome.report, undefined);
     assert.equal(outcome.exitCode, 2);
-    const invalid = (await api()).panel()!.posted.filter((m): m is Extract<HostToView, { kind: 'invalid' }> => m.kind === 'invalid').at(-1)!;
-    assert.deepEqual(invalid.diagnostics.map(d => [path.basename(d.file), d.line]), [['broken.load.ts', 3], ['broken.load.ts', 3]]);
-    assert.match(invalid.diagnostics.map(d => d.message).join('\n'), /did you mean 'runTime'/);
+    assert.deepEqual(outcome.invalid!.diagnostics.map(d => [path.basename(d.file), d.line]), [['broken.load.ts', 3], ['broken.load.ts', 3]]);
+    assert.equal((await api()).panel(), undefined, 'no results panel for a run that did not start');
+    const problems = vscode.languages.getDiagnostics(uri).filter(d => d.source === 'loadlens');
+    assert.deepEqual(problems.map(d => [d.range.start.line, d.range.start.character, d.severity, d.message]), [
+      [2, 61, vscode.DiagnosticSeverity.Error, 'users: must be a positive integer, got -1'],
+      [2, 72, vscode.DiagnosticSeverity.Error, "unknown option 'runtime': did you mean 'runTime'?"],
+    ]);
   });
 });

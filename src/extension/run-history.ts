@@ -110,6 +110,7 @@ export class RunHistory implements vscode.Disposable, vscode.TreeDataProvider<Hi
     item.description = formatRunSummary(run);
     item.tooltip = new vscode.MarkdownString(`**${run.scenario}** · ${formatWhen(run.startedAt)}\n\n${formatRunSummary(run)}\n\nRun \`${run.runId}\` of \`${path.basename(run.scenarioFile)}\`, ${Math.round(run.durationMs / 1000)} s\n\n\`${run.file}\``);
     item.contextValue = 'loadlens.run';
+    item.accessibilityInformation = { label: `${run.scenario} run of ${formatWhen(run.startedAt)}: ${formatRunSummary(run)}` };
     item.iconPath = run.thresholds === 0
       ? new vscode.ThemeIcon('circle-outline')
       : new vscode.ThemeIcon(run.passed ? 'pass' : 'error', new vscode.ThemeColor(run.passed ? 'testing.iconPassed' : 'testing.iconFailed'));

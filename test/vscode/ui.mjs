@@ -9,6 +9,9 @@
 // Then, in the same folder (no package.json, no node_modules): the Problems panel shows a misspelt option
 // from `loadlens check` and TypeScript's own error on it (types with nothing installed), hovers show the
 // problem and the API's doc comment.
+// Then run history and comparison: two runs of one scenario against a target made slower in between
+// (5 ms, then 60 ms), the older opened from the Loadlens view in the activity bar, then "Compare with…"
+// on the newer: the comparison tab marks p95 as a regression.
 // Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
 // editor-decorations.png, ui-problem.png, ui-types.png; ui-last.png at the end).
 import { execFileSync } from 'node:child_process';
@@ -31,7 +34,16 @@ const check = (name, ok, detail = '') => {
 
 // The target: counts GET /api/items; /api/broken and /api/orders always answer 500 (failures with trace ids).
 let served = 0;
+// /api/slow answers after slowMs (changed between two runs for the comparison); slowServed counts them.
+let slowMs = 5;
+let slowServed = 0;
 const target = http.createServer((req, res) => {
+  if (req.url?.startsWith('/api/slow')) {
+    slowServed++;
+    req.resume();
+    setTimeout(() => res.end('{"ok":true}'), slowMs);
+    return;
+  }
   if (req.url?.startsWith('/api/items')) served++;
   if (req.url?.startsWith('/api/orders')) res.statusCode = 500;
   req.resume();
@@ -77,6 +89,13 @@ writeFileSync(path.join(workspace, 'orders.load.ts'), `import { scenario, consta
 
 export const orders = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
   await http.get('/api/orders/7', { name: '/api/orders/{id}' });
+});
+`);
+
+writeFileSync(path.join(workspace, 'latency.load.ts'), `import { scenario } from 'loadlens';
+
+export const latency = scenario({ host: '${url}', users: 2, spawnRate: 10, runTime: '2s' }, async ({ http }) => {
+  await http.get('/api/slow', { name: '/api/slow' });
 });
 `);
 
@@ -275,6 +294,71 @@ try {
   const docHover = await hoverText(/^scenario$/, 'Defines a scenario');
   check('hovering scenario shows its signature and doc comment', docHover.includes('Defines a scenario') && docHover.includes('ScenarioOptions'), docHover.replace(/\s+/g, ' ').slice(0, 160));
   await page.screenshot({ path: path.join(resultsDir, 'ui-types.png') });
+
+  console.log('  ui: run history (the Loadlens view) and the comparison of two runs');
+  await page.keyboard.press('Control+Shift+M'); // close the Problems panel again
+  await runCommand('View: Focus First Editor Group');
+  await page.getByRole('treeitem', { name: /latency\.load\.ts/ }).click();
+  await page.locator('.tab.active', { hasText: 'latency.load.ts' }).waitFor();
+  const latencyEditor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/slow'" }) });
+  const latencyRun = latencyEditor.locator('.codelens-decoration a').filter({ hasText: /^Run$/ });
+  await latencyRun.first().waitFor();
+  const runsServed = [];
+  for (const delay of [5, 60]) {
+    slowMs = delay;
+    const before = slowServed;
+    await runCommand('View: Focus First Editor Group');
+    await latencyRun.first().click();
+    // Started, then finished: the header names the scenario; its state is 'finished' only at the end of this run.
+    await view.locator('h2', { hasText: 'latency' }).waitFor({ timeout: 30_000 });
+    await page.waitForTimeout(2500);
+    await view.locator('h2', { hasText: 'latency' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+    runsServed.push(slowServed - before);
+  }
+  // The Loadlens view in the activity bar, opened by a click on its icon.
+  await page.locator('.activitybar [aria-label^="Loadlens"]').first().click();
+  const runItems = page.getByRole('treeitem', { name: /^latency run of / });
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await runItems.count()) < 2; await page.waitForTimeout(300));
+  const runNames = await runItems.evaluateAll(items => items.map(i => i.getAttribute('aria-label')));
+  check('the Loadlens view lists both runs of the scenario, newest first, with their numbers',
+    runNames.length === 2 && runNames.every(n => /no thresholds · \d+ req · [\d.]+ RPS · p95 [\d.]+ m?s · 0% errors$/.test(n)) && runNames[1].includes(` ${runsServed[0]} req `) && runNames[0].includes(` ${runsServed[1]} req `),
+    `${runNames.join(' / ')}; server ${runsServed.join(', ')}`);
+  // A click on the older (5 ms) run shows it in the results panel.
+  await runItems.nth(1).click();
+  await view.locator('.kpis', { hasText: String(runsServed[0]) }).waitFor({ timeout: 15_000 }).catch(() => {});
+  const pastKpis = (await view.locator('.kpis').innerText()).replace(/\s+/g, ' ');
+  check('a past run opens from the view: the panel shows its requests', new RegExp(`Requests ${runsServed[0]}\\b`).test(pastKpis), `${pastKpis}; server ${runsServed[0]}`);
+  await page.screenshot({ path: path.join(resultsDir, 'history-view.png') });
+
+  // "Compare with…" on the newer run: the quick pick offers the older one; the comparison tab opens.
+  await runItems.nth(0).click({ button: 'right' });
+  await page.locator('.context-view .action-label', { hasText: 'Compare with…' }).first().click();
+  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor();
+  await page.keyboard.press('Enter');
+  let compareFrame;
+  for (const deadline = Date.now() + 30_000; !compareFrame && Date.now() < deadline; await page.waitForTimeout(250)) {
+    for (const frame of page.frames()) {
+      const isCompare = await frame.evaluate(() => document.body?.dataset.view === 'compare' && document.querySelector('table.comparison') !== null).catch(() => false);
+      if (isCompare) compareFrame = frame;
+    }
+  }
+  check('the comparison tab opened', compareFrame !== undefined);
+  if (compareFrame) {
+    const p95Cell = compareFrame.locator('tr[data-row="GET /api/slow"] td[data-metric="p95"]');
+    const p95Class = await p95Cell.getAttribute('class');
+    const p95Text = (await p95Cell.innerText()).replace(/\s+/g, ' ');
+    check('it marks p95 of GET /api/slow as a regression (5 ms → 60 ms target)', p95Class.includes('regression') && /[\d.]+ ms → [\d.]+ ms \+[\d.]+ ms \(\+\d+%\) ▲ regression/.test(p95Text), `${p95Class}: ${p95Text}`);
+    const verdict = await compareFrame.locator('#verdict').innerText();
+    check('the verdict names the p95 regression', verdict.includes('GET /api/slow p95'), verdict);
+    const errorCell = await compareFrame.locator('tr[data-row="GET /api/slow"] td[data-metric="errorRate"]').getAttribute('class');
+    check('the unchanged error rate is not a regression', errorCell.includes('unchanged'), errorCell);
+    const charts = await compareFrame.locator('.charts canvas').count();
+    check('the two runs\' charts are drawn overlaid (latency, RPS)', charts === 2, `${charts} canvases`);
+    await runCommand('View: Toggle Maximize Editor Group');
+    await page.waitForTimeout(800);
+    await page.screenshot({ path: path.join(resultsDir, 'compare.png') });
+    await runCommand('View: Toggle Maximize Editor Group');
+  }
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
@@ -286,6 +370,6 @@ try {
 }
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png (ui-last.png: the end)`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png, history-view.png, compare.png (ui-last.png: the end)`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

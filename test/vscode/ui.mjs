@@ -13,7 +13,7 @@
 // (5 ms, then 60 ms), the older opened from the Loadlens view in the activity bar, then "Compare with…"
 // on the newer: the comparison tab marks p95 as a regression.
 // Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
-// editor-decorations.png, ui-problem.png, ui-types.png; ui-last.png at the end).
+// editor-decorations.png, ui-problem.png, ui-types.png, history-view.png, compare.png; ui-last.png at the end).
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';

@@ -131,7 +131,8 @@ export async function readReport(file: string): Promise<RunReport> {
 /** A run's file from what a command receives: a path, a file Uri, or a node of the view. */
 export function runFileOf(given: unknown): string | undefined {
   if (typeof given === 'string') return given;
-  if (given instanceof vscode.Uri) return given.fsPath;
+  // A .json file from the explorer; any other Uri (e.g. what an editor title button passes) is no run.
+  if (given instanceof vscode.Uri) return given.scheme === 'file' && given.fsPath.endsWith('.json') ? given.fsPath : undefined;
   const node = given as HistoryNode | undefined;
   return node?.kind === 'run' ? node.run.file : undefined;
 }

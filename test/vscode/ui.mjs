@@ -303,6 +303,16 @@ try {
   const latencyEditor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/slow'" }) });
   const latencyRun = latencyEditor.locator('.codelens-decoration a').filter({ hasText: /^Run$/ });
   await latencyRun.first().waitFor();
+  // Other webviews are open (the trace view): find the results panel's page by its body (no data-view).
+  const resultsFrame = async () => {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(250)) {
+      for (const frame of page.frames()) {
+        const isPanel = await frame.evaluate(() => document.body?.dataset.view === undefined && document.querySelector('#app') !== null).catch(() => false);
+        if (isPanel) return frame;
+      }
+    }
+    throw new Error('no results panel page');
+  };
   const runsServed = [];
   for (const delay of [5, 60]) {
     slowMs = delay;
@@ -310,9 +320,11 @@ try {
     await runCommand('View: Focus First Editor Group');
     await latencyRun.first().click();
     // Started, then finished: the header names the scenario; its state is 'finished' only at the end of this run.
-    await view.locator('h2', { hasText: 'latency' }).waitFor({ timeout: 30_000 });
-    await page.waitForTimeout(2500);
-    await view.locator('h2', { hasText: 'latency' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+    const panelPage = await resultsFrame();
+    // This run is under way once the target sees its requests (the panel heard 'started' before them).
+    for (const deadline = Date.now() + 30_000; slowServed === before && Date.now() < deadline;) await new Promise(r => setTimeout(r, 100));
+    await page.waitForTimeout(500);
+    await panelPage.locator('h2', { hasText: 'latency' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
     runsServed.push(slowServed - before);
   }
   // The Loadlens view in the activity bar, opened by a click on its icon.
@@ -325,8 +337,9 @@ try {
     `${runNames.join(' / ')}; server ${runsServed.join(', ')}`);
   // A click on the older (5 ms) run shows it in the results panel.
   await runItems.nth(1).click();
-  await view.locator('.kpis', { hasText: String(runsServed[0]) }).waitFor({ timeout: 15_000 }).catch(() => {});
-  const pastKpis = (await view.locator('.kpis').innerText()).replace(/\s+/g, ' ');
+  const pastPage = await resultsFrame();
+  await pastPage.locator('.kpis', { hasText: String(runsServed[0]) }).waitFor({ timeout: 15_000 }).catch(() => {});
+  const pastKpis = (await pastPage.locator('.kpis').innerText()).replace(/\s+/g, ' ');
   check('a past run opens from the view: the panel shows its requests', new RegExp(`Requests ${runsServed[0]}\\b`).test(pastKpis), `${pastKpis}; server ${runsServed[0]}`);
   await page.screenshot({ path: path.join(resultsDir, 'history-view.png') });
 

@@ -85,7 +85,7 @@ function drawCharts(base: RunReport, next: RunReport): Array<Chart<'line', Array
     return points.map(p => ({ x: Math.round((p.t - t0) / 100) / 10, y: pick(p) }));
   };
   const line = (label: string, data: Array<{ x: number; y: number }>, color: string, dashed: boolean) =>
-    ({ label, data, borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: dashed ? 1.5 : 2, borderDash: dashed ? [5, 4] : [], tension: 0.2 });
+    ({ label, data, borderColor: color, backgroundColor: color, pointRadius: 0, borderWidth: dashed ? 1.5 : 2, borderDash: dashed ? [5, 4] : [], tension: 0 });
   const make = (id: string, title: string, datasets: Array<ReturnType<typeof line>>) => {
     const canvasEl = document.getElementById(id) as HTMLCanvasElement | null;
     if (!canvasEl) return undefined;

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseRunReport } from '../shared/compare.ts';
-import { formatRunSummary, formatWhen, listRuns, saveRun, type RunSummary } from '../shared/history.ts';
+import { formatRunSummary, formatThresholdVerdict, formatWhen, listRuns, saveRun, type RunSummary } from '../shared/history.ts';
 import type { RunReport } from '../shared/report.ts';
 import type { LoadlensSettings } from '../shared/settings.ts';
 
@@ -108,9 +108,9 @@ export class RunHistory implements vscode.Disposable, vscode.TreeDataProvider<Hi
     const item = new vscode.TreeItem(formatWhen(run.startedAt), vscode.TreeItemCollapsibleState.None);
     item.id = `run:${run.file}`;
     item.description = formatRunSummary(run);
-    item.tooltip = new vscode.MarkdownString(`**${run.scenario}** · ${formatWhen(run.startedAt)}\n\n${formatRunSummary(run)}\n\nRun \`${run.runId}\` of \`${path.basename(run.scenarioFile)}\`, ${Math.round(run.durationMs / 1000)} s\n\n\`${run.file}\``);
+    item.tooltip = new vscode.MarkdownString(`**${run.scenario}** · ${formatWhen(run.startedAt)} · ${formatThresholdVerdict(run)}\n\n${formatRunSummary(run)}\n\nRun \`${run.runId}\` of \`${path.basename(run.scenarioFile)}\`, ${Math.round(run.durationMs / 1000)} s\n\n\`${run.file}\``);
     item.contextValue = 'loadlens.run';
-    item.accessibilityInformation = { label: `${run.scenario} run of ${formatWhen(run.startedAt)}: ${formatRunSummary(run)}` };
+    item.accessibilityInformation = { label: `${run.scenario} run of ${formatWhen(run.startedAt)}, ${formatThresholdVerdict(run)}: ${formatRunSummary(run)}` };
     item.iconPath = run.thresholds === 0
       ? new vscode.ThemeIcon('circle-outline')
       : new vscode.ThemeIcon(run.passed ? 'pass' : 'error', new vscode.ThemeColor(run.passed ? 'testing.iconPassed' : 'testing.iconFailed'));

@@ -161,14 +161,20 @@ export function formatWhen(iso: string): string {
 }
 
 /**
- * The run's line in the history view, after its time: pass/fail, requests, RPS, p95, error rate.
- * e.g. '✓ passed · 1234 req · 41.1 RPS · p95 12.3 ms · 0.5% errors'. A run without thresholds says
- * 'no thresholds' rather than claiming it passed.
+ * The run's line in the history view, after its time: pass/fail, requests, RPS, p95, error rate, e.g.
+ * '✓ 1234 req · 41.1 RPS · p95 12.3 ms · 0.5% errors'. '✓'/'✗': every threshold held / one failed; a
+ * run without thresholds has no mark rather than claiming it passed. Short, as the view is often narrow.
  */
 export function formatRunSummary(run: RunSummary): string {
-  const verdict = run.thresholds === 0 ? 'no thresholds' : run.passed ? '✓ passed' : '✗ failed';
+  const verdict = run.thresholds === 0 ? '' : run.passed ? '✓ ' : '✗ ';
   const rps = run.rps >= 100 ? Math.round(run.rps).toString() : run.rps.toFixed(1);
   const p95 = run.p95 >= 1000 ? `${(run.p95 / 1000).toFixed(2)} s` : run.p95 >= 100 ? `${Math.round(run.p95)} ms` : `${run.p95.toFixed(1)} ms`;
   const errors = run.errorRate === 0 ? '0%' : run.errorRate < 0.1 ? '<0.1%' : `${(Math.round(run.errorRate * 10) / 10).toFixed(1)}%`;
-  return `${verdict} · ${run.requests} req · ${rps} RPS · p95 ${p95} · ${errors} errors`;
+  return `${verdict}${run.requests} req · ${rps} RPS · p95 ${p95} · ${errors} errors`;
+}
+
+/** What the view's tooltip says of the thresholds. */
+export function formatThresholdVerdict(run: RunSummary): string {
+  if (run.thresholds === 0) return 'no thresholds';
+  return run.passed ? `all ${run.thresholds} threshold${run.thresholds === 1 ? '' : 's'} passed` : 'a threshold failed';
 }

@@ -100,6 +100,11 @@ export const other = scenario({ host: '${url}', users: 1, runTime: '300ms' }, as
     assert.equal(mismatched.code, 2);
     assert.match(mismatched.stderr, /fast\.json is a run of scenario 'browse' but .*other\.json is of 'other'/);
 
+    const help = await loadlens(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^ {7}loadlens compare BASE\.json NEW\.json \[--max-regression LIMITS\] \[--json\]/m);
+    assert.match(help.stdout, /Exit code: 0 no regression, 1 a regression beyond the margins, 2 a file is unreadable/);
+
     const badLimit = await loadlens(['compare', fast, slow, '--max-regression', 'p95=10']);
     assert.equal(badLimit.code, 2);
     assert.match(badLimit.stderr, /--max-regression 'p95=10': expected METRIC=VALUE/);

@@ -6,7 +6,7 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  filesToPrune, formatRunSummary, formatWhen, historyFileName, listRuns, parseHistoryFileName, saveRun, scenarioSlug, summarizeRun,
+  filesToPrune, formatRunSummary, formatThresholdVerdict, formatWhen, historyFileName, listRuns, parseHistoryFileName, saveRun, scenarioSlug, summarizeRun,
 } from '../../src/shared/history.ts';
 import type { RunReport } from '../../src/shared/report.ts';
 import { shopReport } from '../fixtures/snapshots/shop-run.ts';
@@ -78,16 +78,23 @@ describe('the view line', () => {
     const { requests, failures, rps, p95 } = shopReport.totals;
     assert.deepEqual([summary.requests, summary.rps, summary.p95, summary.errorRate], [requests, rps, p95, (failures / requests) * 100]);
     assert.equal(summary.passed, false, 'the shop report breaches a threshold');
-    assert.equal(formatRunSummary(summary), '✗ failed · 6112 req · 102 RPS · p95 186 ms · 0.5% errors');
+    assert.equal(formatRunSummary(summary), '✗ 6112 req · 102 RPS · p95 186 ms · 0.5% errors');
   });
   const cases: Array<[string, Partial<ReturnType<typeof summarizeRun>>, string]> = [
-    ['passed', { passed: true, thresholds: 2, requests: 1234, rps: 41.13, p95: 12.34, errorRate: 0 }, '✓ passed · 1234 req · 41.1 RPS · p95 12.3 ms · 0% errors'],
-    ['failed', { passed: false, thresholds: 1, requests: 20000, rps: 333.3, p95: 1520, errorRate: 2.345 }, '✗ failed · 20000 req · 333 RPS · p95 1.52 s · 2.3% errors'],
-    ['no thresholds', { passed: true, thresholds: 0, requests: 10, rps: 2, p95: 250.4, errorRate: 0.05 }, 'no thresholds · 10 req · 2.0 RPS · p95 250 ms · <0.1% errors'],
+    ['passed', { passed: true, thresholds: 2, requests: 1234, rps: 41.13, p95: 12.34, errorRate: 0 }, '✓ 1234 req · 41.1 RPS · p95 12.3 ms · 0% errors'],
+    ['failed', { passed: false, thresholds: 1, requests: 20000, rps: 333.3, p95: 1520, errorRate: 2.345 }, '✗ 20000 req · 333 RPS · p95 1.52 s · 2.3% errors'],
+    ['no thresholds', { passed: true, thresholds: 0, requests: 10, rps: 2, p95: 250.4, errorRate: 0.05 }, '10 req · 2.0 RPS · p95 250 ms · <0.1% errors'],
   ];
   for (const [name, over, line] of cases) {
     test(name, () => assert.equal(formatRunSummary({ ...summarizeRun(shopReport, 'x'), ...over }), line));
   }
+  test('the thresholds in words (tooltip, screen readers)', () => {
+    const base = summarizeRun(shopReport, 'x');
+    assert.deepEqual([
+      formatThresholdVerdict({ ...base, thresholds: 0 }), formatThresholdVerdict({ ...base, thresholds: 1, passed: true }),
+      formatThresholdVerdict({ ...base, thresholds: 3, passed: true }), formatThresholdVerdict({ ...base, thresholds: 3, passed: false }),
+    ], ['no thresholds', 'all 1 threshold passed', 'all 3 thresholds passed', 'a threshold failed']);
+  });
   test('when: local time', () => {
     const local = new Date(2026, 10, 29, 6, 8, 5);
     assert.equal(formatWhen(local.toISOString()), '2026-11-29 06:08:05');

@@ -333,7 +333,7 @@ try {
   for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await runItems.count()) < 2; await page.waitForTimeout(300));
   const runNames = await runItems.evaluateAll(items => items.map(i => i.getAttribute('aria-label')));
   check('the Loadlens view lists both runs of the scenario, newest first, with their numbers',
-    runNames.length === 2 && runNames.every(n => /no thresholds · \d+ req · [\d.]+ RPS · p95 [\d.]+ m?s · 0% errors$/.test(n)) && runNames[1].includes(` ${runsServed[0]} req `) && runNames[0].includes(` ${runsServed[1]} req `),
+    runNames.length === 2 && runNames.every(n => /, no thresholds: \d+ req · [\d.]+ RPS · p95 [\d.]+ m?s · 0% errors$/.test(n)) && runNames[1].includes(` ${runsServed[0]} req `) && runNames[0].includes(` ${runsServed[1]} req `),
     `${runNames.join(' / ')}; server ${runsServed.join(', ')}`);
   // A click on the older (5 ms) run shows it in the results panel.
   await runItems.nth(1).click();

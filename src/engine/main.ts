@@ -71,6 +71,8 @@ Options:
   -r, --spawn-rate R  users started per second; default: all of them within the first second
   -t, --run-time T    how long to run, e.g. 30s, 10m, 1h; default ${RUN_DEFAULTS.runTime}
   -H, --host URL      base URL for the scenario's relative paths, e.g. http://127.0.0.1:8080
+  -i, --iterations N  each user runs the scenario N times, then the run ends (e.g. --users 1
+                      --iterations 1 to try a scenario once); --run-time, if given, still caps it
   --headless          no live table: a progress line every 10 s (the default when stdout is not a terminal)
   --json              print one NDJSON snapshot a second and the report as the last line, instead of tables
   --report PATH       write the report to PATH (.json or .html); may be given twice
@@ -132,6 +134,7 @@ async function runCommand(args: string[]): Promise<number> {
         'spawn-rate': { type: 'string', short: 'r' },
         'run-time': { type: 'string', short: 't' },
         host: { type: 'string', short: 'H' },
+        iterations: { type: 'string', short: 'i' },
         headless: { type: 'boolean' },
         json: { type: 'boolean' },
         report: { type: 'string', multiple: true },
@@ -165,6 +168,7 @@ async function runCommand(args: string[]): Promise<number> {
     ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
     ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
   };
   const traceLinkSpec = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
   let traceLink: string | undefined;

@@ -18,7 +18,7 @@ import type { LoadResponse, ScenarioDefinition, UserContext } from './types.ts';
 import type { ResolvedRunOptions } from './validate.ts';
 
 /** Why a run stopped, as the report says it. */
-export type StopReason = 'run-time' | 'signal' | 'stop-requested' | 'error';
+export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error';
 
 const TRANSITIONS: Record<RunState, readonly RunState[]> = {
   idle: ['spawning', 'stopping'],
@@ -127,6 +127,8 @@ export class Runner {
   private stopReason: StopReason = 'run-time';
   private cancelling = false;
   private iterations = 0;
+  /** Closed model: users started so far (with `iterations`, no user replaces one that is done). */
+  private closedUsersStarted = 0;
   private droppedIterations = 0;
   private arrivalsStarted = 0;
   private readonly stopped: Promise<void>;
@@ -248,6 +250,14 @@ export class Runner {
     const target = load.kind === 'closed'
       ? Math.min(load.users, Math.floor((load.spawnRate * elapsedMs) / 1000) + 1)
       : stagesTarget(load.stages, elapsedMs);
+    const { iterations } = this.options.run;
+    if (iterations !== undefined && load.kind === 'closed') {
+      // Each user runs its iterations and leaves; the run ends with the last one.
+      while (this.closedUsersStarted < target) this.startClosedUser();
+      if (this.state === 'spawning' && this.closedUsersStarted >= load.users) this.transition('running');
+      if (this.closedUsersStarted >= load.users && this.users.size === 0) this.stop('iterations-done');
+      return;
+    }
     // Users ramping down still finish their iteration: they no longer count towards the target.
     while (this.users.size - this.rampingDown < target) this.startClosedUser();
     let excess = this.users.size - this.rampingDown - target;
@@ -272,6 +282,7 @@ export class Runner {
   }
 
   private startClosedUser(): void {
+    this.closedUsersStarted++;
     const user = this.newUser();
     user.done = this.closedLoop(user).finally(() => {
       this.users.delete(user);
@@ -283,9 +294,11 @@ export class Runner {
     const { definition } = this.options;
     const { wait } = this.options.run;
     if (!(await this.hook(user, definition.options.onStart))) return;
+    const { iterations } = this.options.run;
     while (!user.retiring) {
       const startedAt = performance.now();
       await this.iterate(user);
+      if (iterations !== undefined && user.context.iteration >= iterations) break;
       if (user.retiring) break;
       try {
         switch (wait.kind) {

@@ -390,6 +390,11 @@ export interface RunOverrides {
   runTime?: DurationInput;
   /** `--host`; '' means none (the setting's default). */
   host?: string;
+  /**
+   * `--iterations`: each virtual user runs the scenario this many times and leaves; the run ends when
+   * all have (the editor's Debug lens: one user, one iteration). Only for a fixed number of users.
+   */
+  iterations?: number | string;
 }
 
 /** How virtual users are started: a fixed number, ramp stages, or a fixed arrival rate. */
@@ -414,6 +419,8 @@ export interface ResolvedRunOptions {
   load: LoadModel;
   /** The whole run, from the first user started to the stop (the sum of the stages when they set it). */
   runTimeMs: number;
+  /** Iterations per virtual user, when the run ends after them (closed model only); undefined: run for the run time. */
+  iterations?: number;
   wait: ResolvedWait;
   gracefulStopMs: number;
   /** Default per-request timeout. */
@@ -450,6 +457,7 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     else if (parsed.ms === 0) problems.push(`--run-time: must be longer than 0, got ${describeValue(overrides.runTime)}`);
     else runTimeMs = parsed.ms;
   }
+  const iterations = overrideNumber('--iterations', overrides.iterations, isPositiveInteger, 'a positive integer', problems);
   const host = overrides.host === undefined || overrides.host === '' ? options.host : overrides.host;
   if (overrides.host) {
     const problem = hostProblem(overrides.host);
@@ -457,6 +465,9 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
   }
   if (spawnRate !== undefined && users === undefined && (options.stages || options.arrivalRate !== undefined)) {
     problems.push(`--spawn-rate: applies to a fixed number of users, but the scenario uses ${options.stages ? 'stages' : 'arrivalRate'}: pass --users too`);
+  }
+  if (iterations !== undefined && users === undefined && (options.stages || options.arrivalRate !== undefined)) {
+    problems.push(`--iterations: applies to a fixed number of users, but the scenario uses ${options.stages ? 'stages' : 'arrivalRate'}: pass --users too`);
   }
   if (problems.length > 0) throw new RunOptionsError(problems);
 
@@ -472,9 +483,13 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     const closedUsers = usersSet ?? RUN_DEFAULTS.users;
     load = { kind: 'closed', users: closedUsers, spawnRate: spawnRate ?? options.spawnRate ?? (usersSet === undefined ? RUN_DEFAULTS.spawnRate : closedUsers) };
   }
+  // With iterations the run ends when the users are done: the scenario's own run time is for a load run
+  // and would cut an iteration paused in a debugger; only --run-time caps it then.
+  if (iterations !== undefined) runTimeMs ??= ITERATIONS_RUN_TIME_CAP_MS;
   return {
     host,
     load,
+    ...(iterations !== undefined ? { iterations } : {}),
     runTimeMs: runTimeMs ?? msOf(options.runTime ?? RUN_DEFAULTS.runTime),
     wait: resolveWait(options.wait),
     gracefulStopMs: msOf(options.gracefulStop ?? RUN_DEFAULTS.gracefulStop),
@@ -482,6 +497,9 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     thresholds: { ...options.thresholds },
   };
 }
+
+/** With --iterations and no --run-time, the run still ends after a day (a forgotten debug session). */
+export const ITERATIONS_RUN_TIME_CAP_MS = 24 * 60 * 60 * 1000;
 
 function overrideNumber(
   flag: string,

@@ -1,4 +1,5 @@
-// CodeLens above each scenario: ▶ Run with OTel · Run · Options…  (a thin layer over findScenarios).
+// CodeLens above each scenario: ▶ Run with OTel · Run · Options… · Debug (a thin layer over findScenarios).
+// With loadlens.otel.enabled off, no lens promises OTel: Run · Options… · Debug.
 import * as vscode from 'vscode';
 import { findScenarios } from '../shared/scenario-locator.ts';
 
@@ -10,20 +11,47 @@ export const SCENARIO_FILES: vscode.DocumentSelector = [
 /** Arguments every run command takes: the file and the scenario's export name. */
 export type ScenarioTarget = [uri: vscode.Uri, scenario: string];
 
+export interface CodeLensDeps {
+  /** loadlens.otel.enabled, read at each refresh. */
+  otelEnabled: () => boolean;
+}
+
 class ScenarioCodeLensProvider implements vscode.CodeLensProvider {
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.changed.event;
+  private readonly deps: CodeLensDeps;
+
+  constructor(deps: CodeLensDeps) {
+    this.deps = deps;
+  }
+
+  /** The settings changed: the editor asks for the lenses again. */
+  refresh(): void {
+    this.changed.fire();
+  }
+
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+    const otel = this.deps.otelEnabled();
     return findScenarios(document.getText()).flatMap(({ name, line }) => {
       const range = new vscode.Range(line, 0, line, 0);
       const args: ScenarioTarget = [document.uri, name];
       return [
-        new vscode.CodeLens(range, { title: '▶ Run with OTel', command: 'loadlens.run-scenario', arguments: args, tooltip: `Run '${name}' and export a span for every request` }),
-        new vscode.CodeLens(range, { title: 'Run', command: 'loadlens.run-scenario-plain', arguments: args, tooltip: `Run '${name}' without telemetry` }),
+        ...(otel ? [new vscode.CodeLens(range, { title: '▶ Run with OTel', command: 'loadlens.run-scenario', arguments: args, tooltip: `Run '${name}' and export a span for every request` })] : []),
+        new vscode.CodeLens(range, otel
+          ? { title: 'Run', command: 'loadlens.run-scenario-plain', arguments: args, tooltip: `Run '${name}' without telemetry` }
+          : { title: '▶ Run', command: 'loadlens.run-scenario-plain', arguments: args, tooltip: `Run '${name}' (OTel export is off: loadlens.otel.enabled)` }),
         new vscode.CodeLens(range, { title: 'Options…', command: 'loadlens.run-with-options', arguments: args, tooltip: 'Users, spawn rate, run time and host for this run' }),
+        new vscode.CodeLens(range, { title: 'Debug', command: 'loadlens.debug-scenario', arguments: args, tooltip: `Run '${name}' once (one user, one iteration) with the debugger attached: breakpoints in this file stop` }),
       ];
     });
   }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
 }
 
-export function register(): vscode.Disposable[] {
-  return [vscode.languages.registerCodeLensProvider(SCENARIO_FILES, new ScenarioCodeLensProvider())];
+export function register(deps: CodeLensDeps): { refresh: () => void; disposables: vscode.Disposable[] } {
+  const provider = new ScenarioCodeLensProvider(deps);
+  return { refresh: () => provider.refresh(), disposables: [provider, vscode.languages.registerCodeLensProvider(SCENARIO_FILES, provider)] };
 }

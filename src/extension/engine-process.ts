@@ -5,7 +5,7 @@
  * 'error' and then 'close', and never 'exit'. Waiting for 'exit' alone leaves the run unsettled
  * forever, and every later run "already in progress".
  */
-import type { ChildProcess } from 'node:child_process';
+import type { ChildProcess, ExecFileException } from 'node:child_process';
 
 /** How the engine process ended. `startError` is set when it never ran (nothing was spawned). */
 export interface EngineEnd {
@@ -64,4 +64,43 @@ export function earlyExitMessage(end: EngineEnd, nodePath: string, engineSpoke: 
     ? ` It never answered: is the setting loadlens.run.nodePath ('${nodePath}') a Node.js (>= 22) executable?`
     : '';
   return `The engine exited (${how}) before reporting.${hint}`;
+}
+
+/** The oldest Node.js major the engine runs on (package.json `engines.node`). */
+export const MIN_NODE_MAJOR = 22;
+
+/**
+ * Why the engine cannot run on the configured runtime, or undefined when it can: `nodePath` (the
+ * setting loadlens.run.nodePath) must be a Node.js >= 22 that answers `--version`; with no `nodePath`,
+ * the editor's own runtime (`ownVersion`, e.g. process.versions.node) must be >= 22. Each message
+ * names the setting to change.
+ */
+export async function nodeRuntimeProblem(nodePath: string, ownVersion: string, timeoutMs = 10_000): Promise<string | undefined> {
+  if (!nodePath) {
+    const major = Number(ownVersion.split('.')[0]);
+    return major >= MIN_NODE_MAJOR
+      ? undefined
+      : `The editor's own runtime is Node.js v${ownVersion}, and the engine needs Node.js ${MIN_NODE_MAJOR} or newer: set loadlens.run.nodePath to a Node.js ${MIN_NODE_MAJOR}+ executable.`;
+  }
+  const { execFile } = await import('node:child_process');
+  const answer = await new Promise<{ error?: ExecFileException; stdout: string }>(resolve => {
+    execFile(nodePath, ['--version'], { timeout: timeoutMs, encoding: 'utf8', env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' } }, (error, stdout) =>
+      resolve({ ...(error ? { error } : {}), stdout: String(stdout) }));
+  });
+  const setting = `the setting loadlens.run.nodePath is '${nodePath}'`;
+  const fix = `Set it to a Node.js (>= ${MIN_NODE_MAJOR}) executable, or clear it to use the editor's own runtime.`;
+  if (answer.error) {
+    const code = answer.error.code;
+    const reason = code === 'ENOENT' ? 'no such file'
+      : code === 'EACCES' ? 'not an executable file'
+        : answer.error.killed ? `no answer to --version within ${timeoutMs / 1000} s`
+          : `'--version' failed: ${answer.error.message.split('\n')[0]}`;
+    return `Could not start the engine: ${setting} (${reason}). ${fix}`;
+  }
+  const version = /^v(\d+)\.\d+\.\d+/.exec(answer.stdout.trim());
+  if (!version) return `Could not start the engine: ${setting}, which is not Node.js ('--version' printed ${JSON.stringify(answer.stdout.trim().slice(0, 60))}). ${fix}`;
+  if (Number(version[1]) < MIN_NODE_MAJOR) {
+    return `Could not start the engine: ${setting}, which is Node.js ${version[0]}; the engine needs Node.js ${MIN_NODE_MAJOR} or newer. ${fix}`;
+  }
+  return undefined;
 }

@@ -1,8 +1,7 @@
 // Activation only wires the parts together; each part owns its registrations.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { chooseOtlpDestination } from '../shared/otel-endpoint.ts';
-import { assertNever, type RunOverrides, type RunRequest } from '../shared/protocol.ts';
+import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
 import { durationProblem } from '../shared/settings.ts';
 import * as codeLens from './codelens.ts';
 import * as diagnostics from './diagnostics.ts';
@@ -13,6 +12,10 @@ import { RunController, type RunOutcome } from './run-controller.ts';
 import { onSettingsChanged, readSettings } from './settings.ts';
 import { StatusBar } from './status-bar.ts';
 import { EmbeddedReceiver } from './embedded-receiver.ts';
+import { needsEmbeddedReceiver, planOtelExport } from '../shared/otel-environment.ts';
+import * as otelCommands from './otel-commands.ts';
+import { RecordedOutputChannel } from './output.ts';
+import { attachDebugger } from './debug-session.ts';
 import * as scenarioDecorations from './scenario-decorations.ts';
 import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
 import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
@@ -28,6 +31,10 @@ export interface LoadlensApi {
   receiver: EmbeddedReceiver;
   checks: ScenarioChecks;
   panel(): ResultsPanel | undefined;
+  /** Everything the "Loadlens" output channel was given (tests check that no secret reached it). */
+  outputText(): string;
+  /** This extension's global storage folder, inside the user data folder (where the user's settings.json is). */
+  globalStorage: vscode.Uri;
   /** The open trace views (Loadlens's own, for the 'embedded' trace link preset). */
   traceViews(): TraceView[];
   /** The run's numbers on the scenario's lines (decorations, hovers, Problems). */
@@ -39,8 +46,13 @@ export interface LoadlensApi {
   compareViews(): CompareView[];
 }
 
+/** Why nothing runs in Restricted Mode (an untrusted folder). */
+export const UNTRUSTED_MESSAGE =
+  'Loadlens: this folder is not trusted, so its scenarios do not run: running a scenario executes its code. ' +
+  'Trust the folder (Manage Workspace Trust) to run or debug it.';
+
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
-  const output = vscode.window.createOutputChannel('Loadlens');
+  const output = new RecordedOutputChannel('Loadlens');
   const initial = readSettings();
   let settings = initial.settings;
   const reportProblems = (list: typeof initial.problems) => {
@@ -115,26 +127,28 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   };
 
   /**
-   * Where the engine exports (see chooseOtlpDestination): the OTLP variables of the editor's
-   * environment, the setting, else the embedded receiver, whose URL is returned to show in the panel.
+   * The engine's OTEL_* variables: settings the user set, over the editor's environment, over the
+   * embedded receiver (whose URL is returned to show in the panel); the stored headers (a secret) only
+   * in the child's environment. The output channel says where spans go and who decided it, naming
+   * headers but never their values.
    */
   const otlpEnvironment = async (): Promise<{ environment: Record<string, string>; receiverUrl?: string }> => {
-    const destination = chooseOtlpDestination(process.env, settings.otel.endpoint);
-    switch (destination.source) {
-      case 'environment':
-        return { environment: {} };
-      case 'setting':
-        return { environment: { OTEL_EXPORTER_OTLP_ENDPOINT: destination.endpoint } };
-      case 'embedded': {
-        const receiverUrl = await receiver.endpoint();
-        return { environment: { OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl }, receiverUrl };
-      }
-      default:
-        return assertNever(destination);
-    }
+    const receiverUrl = needsEmbeddedReceiver(settings.otel, process.env, settings.userSet) ? await receiver.endpoint() : undefined;
+    const storedHeaders = await otelCommands.storedOtlpHeaders(context.secrets);
+    const plan = planOtelExport({
+      otel: settings.otel, userSet: settings.userSet, inherited: process.env,
+      ...(storedHeaders ? { storedHeaders } : {}), ...(receiverUrl ? { embeddedEndpoint: receiverUrl } : {}),
+    });
+    for (const line of plan.summary) output.appendLine(`[otel] ${line}`);
+    return { environment: plan.environment, ...(receiverUrl ? { receiverUrl } : {}) };
   };
 
-  const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}): Promise<RunOutcome | undefined> => {
+  const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}, debug = false): Promise<RunOutcome | undefined> => {
+    if (!vscode.workspace.isTrusted) {
+      output.appendLine(`[run] ${UNTRUSTED_MESSAGE}`);
+      void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then(choice => choice && vscode.commands.executeCommand('workbench.trust.manage'));
+      return { exitCode: null, problem: UNTRUSTED_MESSAGE };
+    }
     const file = target?.[0] ?? vscode.window.activeTextEditor?.document.uri;
     if (!file) {
       void vscode.window.showErrorMessage('Loadlens: open a *.load.ts file, then click Run above a scenario.');
@@ -159,6 +173,21 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       void vscode.window.showErrorMessage(message);
       return undefined;
     }
+    const launch = debug
+      ? {
+          debug: {
+            onInspector: (port: number) => {
+              void attachDebugger(port, request.scenario ?? 'scenario', file, context.extensionPath, () => runs.stop()).then(session => {
+                if (session) return;
+                const message = 'Loadlens: the JavaScript debugger (ms-vscode.js-debug) did not start, so the engine was stopped.';
+                output.appendLine(`[debug] ${message}`);
+                void vscode.window.showErrorMessage(message);
+                runs.abort();
+              });
+            },
+          },
+        }
+      : {};
     // The panel opens when the run starts: a scenario that cannot start shows its Problems instead.
     // An open panel hears `started` first (from the listener below): tell it this run's receiver now.
     ResultsPanel.active?.setOtlpReceiver(receiverUrl);
@@ -170,9 +199,10 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       panel.setOtlpReceiver(receiverUrl);
       if (!existing) panel.showEngineMessage(message); // an existing panel got it from the listener below
     });
-    const outcome = await runs.run(request, environment).finally(() => opening.dispose());
-    // Saved before the command resolves, so whoever ran it (a test, a task) finds it in the history.
-    if (outcome.report) shownRunFile = (await history.save(outcome.report)) ?? shownRunFile;
+    const outcome = await runs.run(request, environment, launch).finally(() => opening.dispose());
+    // Saved before the command resolves, so whoever ran it (a test, a task) finds it in the history. A
+    // debugged iteration is no measurement: not kept.
+    if (outcome.report && !debug) shownRunFile = (await history.save(outcome.report)) ?? shownRunFile;
     if (outcome.invalid && outcome.invalid.diagnostics.length > 0) {
       checks.showRunProblems(file, outcome.invalid.diagnostics);
       await vscode.commands.executeCommand('workbench.actions.view.problems');
@@ -258,6 +288,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     }
   };
 
+  const lenses = codeLens.register({ otelEnabled: () => settings.otel.enabled });
   context.subscriptions.push(
     output,
     history,
@@ -273,13 +304,15 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     runs,
     receiver,
     statusBar,
-    ...codeLens.register(),
+    ...lenses.disposables,
+    ...otelCommands.register({ secrets: context.secrets, output, settings: () => settings, embeddedEndpoint: () => receiver.endpoint() }),
     ...scenarioDecorations.register(decorations, runs),
     ...diagnostics.register(checks),
     ...newScenario.register(),
     onSettingsChanged(next => {
       settings = next.settings;
       reportProblems(next.problems);
+      lenses.refresh();
     }),
     runs.onMessage(message => {
       statusBar.show(message);
@@ -306,11 +339,15 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       const overrides = given ?? (await askOverrides());
       return overrides ? runScenario(true, uri && scenario ? [uri, scenario] : undefined, overrides) : undefined;
     }),
+    // One user, one iteration, the debugger attached; a third argument (tests) adds run options, e.g. the host.
+    vscode.commands.registerCommand('loadlens.debug-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) =>
+      runScenario(false, uri && scenario ? [uri, scenario] : undefined, { ...given, users: 1, spawnRate: 1, iterations: 1 }, true)),
     vscode.commands.registerCommand('loadlens.stop-run', () => runs.stop()),
     vscode.commands.registerCommand('loadlens.show-results', () => ResultsPanel.createOrShow(context.extensionUri, events)),
   );
   return {
     runs, receiver, checks, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations,
+    outputText: () => output.text(), globalStorage: context.globalStorageUri,
     history, historyView, compareViews: () => CompareView.all,
   };
 }

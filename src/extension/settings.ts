@@ -4,7 +4,12 @@ import { parseSettings, type LoadlensSettings, type SettingProblem } from '../sh
 
 export function readSettings(): { settings: LoadlensSettings; problems: SettingProblem[] } {
   const config = vscode.workspace.getConfiguration('loadlens');
-  return parseSettings(key => config.get(key));
+  // Set by the user at any level (not the manifest's default): such a value wins over the OTEL_* environment.
+  const isUserSet = (key: string) => {
+    const found = config.inspect(key);
+    return found !== undefined && [found.globalValue, found.workspaceValue, found.workspaceFolderValue].some(value => value !== undefined);
+  };
+  return parseSettings(key => config.get(key), isUserSet);
 }
 
 /** Calls `listener` with fresh settings (and any rejected values) whenever a `loadlens.*` setting changes. */

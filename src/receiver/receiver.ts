@@ -7,7 +7,7 @@
  *
  * Pure Node: the tests use it, and the extension embeds it as the default platform.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
 import { countLogRecords, decodeMetrics, decodeTraces, OtlpDecodeError, type OtlpEncoding } from './decode.ts';
@@ -25,6 +25,11 @@ export interface OtlpReceiverOptions {
   metricStore?: MetricStore;
   /** Largest accepted request body, compressed and decompressed alike. Default 16 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Opt-in: sees each request's path and headers before it is handled (tests check that an exporter's
+   * auth header arrived). Headers may hold secrets: the receiver itself never keeps or logs them.
+   */
+  onRequest?: (request: { path: string; headers: IncomingHttpHeaders }) => void;
 }
 
 /** Requests by outcome, and what they carried. */
@@ -78,7 +83,8 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   });
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const path = (request.url ?? '/').split('?', 1)[0];
+    const path = (request.url ?? '/').split('?', 1)[0]!;
+    options.onRequest?.({ path, headers: request.headers });
     const signal = path === '/v1/traces' ? 'traces' : path === '/v1/metrics' ? 'metrics' : path === '/v1/logs' ? 'logs' : undefined;
     if (signal === undefined) return refuse(request, response, 404, 'text/plain', `no OTLP signal at ${path}`);
     if (request.method !== 'POST') {

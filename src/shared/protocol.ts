@@ -19,6 +19,8 @@ export interface RunOverrides {
   spawnRate?: number;
   runTime?: string;
   host?: string;
+  /** Iterations per user, after which the run ends (the Debug lens: 1); an override only. */
+  iterations?: number;
 }
 
 /** What the extension asks the forked engine to run. */

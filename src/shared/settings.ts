@@ -17,15 +17,44 @@ export function durationProblem(text: string): string | undefined {
   return parsed.ok && parsed.ms > 0 ? undefined : "must be a duration like '30s', '10m' or '1h30m'";
 }
 
+/** The only OTLP transport the engine ships an exporter for (see src/engine/telemetry/config.ts). */
+export const OTLP_PROTOCOLS = ['http/protobuf'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
+export interface OtelSettings {
+  enabled: boolean;
+  /** Base URL; each signal's path (`/v1/traces`, `/v1/metrics`) is appended. '' : not set. */
+  endpoint: string;
+  /** Full URL of the traces endpoint, used as it is. '' : not set. */
+  tracesEndpoint: string;
+  /** Full URL of the metrics endpoint, used as it is. '' : not set. */
+  metricsEndpoint: string;
+  protocol: OtlpProtocol;
+  /** Ratio of traces recorded and exported, 0..1 (parentbased_traceidratio). */
+  sampler: number;
+  /** Extra resource attributes of the load generator, decoded (`service.name` goes in `serviceName`). */
+  resourceAttributes: Readonly<Record<string, string>>;
+  serviceName: string;
+  /** Export metrics too (false: spans only). */
+  metrics: boolean;
+  /** The embedded receiver's port (0: a free one). */
+  receiverPort: number;
+  /** The memory the embedded receiver's trace store may hold, in MiB. */
+  receiverBudgetMB: number;
+  /** Where a trace id links to (preset and template). */
+  traceLink: Readonly<TraceLinkSettings>;
+}
+
 export interface LoadlensSettings {
   readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
-  /**
-   * `receiverPort`: the embedded receiver's port (0: a free one). `receiverBudgetMB`: the memory its
-   * trace store may hold, in MiB.
-   */
+  readonly otel: Readonly<OtelSettings>;
   /** Run history: the folder of saved reports (relative: to the workspace folder) and how many runs per scenario it keeps. */
   readonly history: Readonly<{ folder: string; maxRunsPerScenario: number }>;
-  readonly otel: Readonly<{ enabled: boolean; endpoint: string; serviceName: string; receiverPort: number; receiverBudgetMB: number; traceLink: Readonly<TraceLinkSettings> }>;
+  /**
+   * The settings the user set (e.g. 'otel.serviceName'), as opposed to defaults: only these win over
+   * the editor's inherited OTEL_* environment. Values rejected as invalid are not in it.
+   */
+  readonly userSet: ReadonlySet<string>;
 }
 
 /** A setting whose value was rejected, and the default used instead. */
@@ -37,24 +66,48 @@ export interface SettingProblem {
 /** Every setting's default; package.json's `contributes.configuration` declares the same values (a unit test checks). */
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '' }),
+  otel: Object.freeze({
+    enabled: true, endpoint: '', tracesEndpoint: '', metricsEndpoint: '', protocol: 'http/protobuf', sampler: 1,
+    resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 0, receiverBudgetMB: 32,
+    traceLink: DEFAULT_TRACE_LINK_SETTINGS,
+  }),
   history: Object.freeze({ ...HISTORY_DEFAULTS }),
-  otel: Object.freeze({ enabled: true, endpoint: '', serviceName: 'loadlens', receiverPort: 0, receiverBudgetMB: 32, traceLink: DEFAULT_TRACE_LINK_SETTINGS }),
+  userSet: new Set<string>(),
 });
 
 type Raw = (key: string) => unknown;
 
-/** Reads `loadlens.*` values through `get` (e.g. a WorkspaceConfiguration's `get`), falling back per setting. */
-export function parseSettings(get: Raw): { settings: LoadlensSettings; problems: SettingProblem[] } {
+/**
+ * Reads `loadlens.*` values through `get` (e.g. a WorkspaceConfiguration's `get`), falling back per
+ * setting. `isUserSet` says whether the user set a key rather than leaving its default (a
+ * WorkspaceConfiguration's `inspect`); by default any value `get` returns counts as set.
+ */
+export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = key => get(key) !== undefined): { settings: LoadlensSettings; problems: SettingProblem[] } {
   const problems: SettingProblem[] = [];
+  const userSet = new Set<string>();
+  const reject = (key: string, problem: string, value: unknown, fallback: unknown) =>
+    problems.push({ setting: `loadlens.${key}`, message: `loadlens.${key}: ${problem} (got ${JSON.stringify(value)}); using ${JSON.stringify(fallback)}` });
   const read = <T>(key: string, fallback: T, accept: (v: unknown) => string | undefined): T => {
     const value = get(key);
     if (value === undefined || value === null) return fallback;
     const problem = accept(value);
     if (problem) {
-      problems.push({ setting: `loadlens.${key}`, message: `loadlens.${key}: ${problem} (got ${JSON.stringify(value)}); using ${JSON.stringify(fallback)}` });
+      reject(key, problem, value, fallback);
       return fallback;
     }
+    if (isUserSet(key)) userSet.add(key);
     return value as T;
+  };
+  const readAttributes = (key: string): Readonly<Record<string, string>> => {
+    const value = get(key);
+    if (value === undefined || value === null) return DEFAULT_SETTINGS.otel.resourceAttributes;
+    const parsed = parseResourceAttributes(value);
+    if (typeof parsed === 'string') {
+      reject(key, parsed, value, {});
+      return DEFAULT_SETTINGS.otel.resourceAttributes;
+    }
+    if (isUserSet(key)) userSet.add(key);
+    return Object.freeze(parsed);
   };
   const positiveInteger = (v: unknown) => (Number.isInteger(v) && (v as number) >= 1 ? undefined : 'must be a whole number ≥ 1');
   const positive = (v: unknown) => (typeof v === 'number' && v > 0 ? undefined : 'must be a number > 0');
@@ -63,6 +116,10 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
   const budget = (v: unknown) => (typeof v === 'number' && v >= 1 && v <= 4096 ? undefined : 'must be a number of MB from 1 to 4096');
   const folder = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a folder path (relative: to the workspace folder)');
   const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
+  const ratio = (v: unknown) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a ratio from 0 to 1 (e.g. 0.1: one trace in ten)');
+  const protocol = (v: unknown) => ((OTLP_PROTOCOLS as readonly unknown[]).includes(v)
+    ? undefined
+    : `the engine exports over ${OTLP_PROTOCOLS.join(', ')} only (grpc and http/json are not supported)`);
   const duration = (v: unknown) => (typeof v === 'string' ? durationProblem(v) : 'must be a string');
   const url = (v: unknown) => {
     if (typeof v !== 'string') return 'must be a string';
@@ -98,18 +155,55 @@ export function parseSettings(get: Raw): { settings: LoadlensSettings; problems:
       host: read('run.host', DEFAULT_SETTINGS.run.host, url),
       nodePath: read('run.nodePath', DEFAULT_SETTINGS.run.nodePath, string),
     }),
-    history: Object.freeze({
-      folder: read('history.folder', DEFAULT_SETTINGS.history.folder, folder),
-      maxRunsPerScenario: read('history.maxRunsPerScenario', DEFAULT_SETTINGS.history.maxRunsPerScenario, positiveInteger),
-    }),
     otel: Object.freeze({
       enabled: read('otel.enabled', DEFAULT_SETTINGS.otel.enabled, boolean),
       endpoint: read('otel.endpoint', DEFAULT_SETTINGS.otel.endpoint, url),
-      serviceName: read('otel.serviceName', DEFAULT_SETTINGS.otel.serviceName, string),
+      tracesEndpoint: read('otel.tracesEndpoint', DEFAULT_SETTINGS.otel.tracesEndpoint, url),
+      metricsEndpoint: read('otel.metricsEndpoint', DEFAULT_SETTINGS.otel.metricsEndpoint, url),
+      protocol: read('otel.protocol', DEFAULT_SETTINGS.otel.protocol, protocol),
+      sampler: read('otel.sampler', DEFAULT_SETTINGS.otel.sampler, ratio),
+      resourceAttributes: readAttributes('otel.resourceAttributes'),
+      serviceName: read('otel.serviceName', DEFAULT_SETTINGS.otel.serviceName, v => string(v) ?? (v === '' ? 'must not be empty' : undefined)),
+      metrics: read('otel.metrics', DEFAULT_SETTINGS.otel.metrics, boolean),
       receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
       receiverBudgetMB: read('otel.receiverBudgetMB', DEFAULT_SETTINGS.otel.receiverBudgetMB, budget),
       traceLink,
     }),
+    history: Object.freeze({
+      folder: read('history.folder', DEFAULT_SETTINGS.history.folder, folder),
+      maxRunsPerScenario: read('history.maxRunsPerScenario', DEFAULT_SETTINGS.history.maxRunsPerScenario, positiveInteger),
+    }),
+    userSet,
   });
   return { settings, problems };
+}
+
+/**
+ * `loadlens.otel.resourceAttributes`: an object `{ "deployment.environment.name": "staging" }` (string,
+ * number or boolean values) or the OTEL_RESOURCE_ATTRIBUTES form `key=value,key2=value2` (values
+ * percent-encoded). The decoded attributes, or what is wrong.
+ */
+export function parseResourceAttributes(value: unknown): Record<string, string> | string {
+  const attributes: Record<string, string> = {};
+  if (typeof value === 'string') {
+    for (const [index, entry] of value.split(',').entries()) {
+      if (entry.trim() === '') continue;
+      const equals = entry.indexOf('=');
+      const key = equals < 0 ? '' : entry.slice(0, equals).trim();
+      if (key === '') return `entry ${index + 1} is not key=value`;
+      try {
+        attributes[key] = decodeURIComponent(entry.slice(equals + 1).trim());
+      } catch {
+        return `the value of '${key}' is not valid percent-encoding`;
+      }
+    }
+    return attributes;
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return 'must be an object of attributes or a key=value,key2=value2 string';
+  for (const [key, item] of Object.entries(value)) {
+    if (typeof item !== 'string' && typeof item !== 'number' && typeof item !== 'boolean') return `the value of '${key}' must be a string, a number or true/false`;
+    if (key.trim() === '') return 'an attribute name is empty';
+    attributes[key] = String(item);
+  }
+  return attributes;
 }

@@ -4,7 +4,7 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { earlyExitMessage, engineEnded, startFailureMessage } from '../../src/extension/engine-process.ts';
+import { earlyExitMessage, engineEnded, nodeRuntimeProblem, startFailureMessage } from '../../src/extension/engine-process.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'loadlens-engine-process-'));
 const script = path.join(dir, 'exit-3.cjs');
@@ -56,4 +56,40 @@ test('engine process: without a nodePath the message names the editor runtime an
     startFailureMessage(error, '', '/usr/bin/code'),
     "Could not start the engine with the editor's runtime '/usr/bin/code' (no such file). Set loadlens.run.nodePath to a Node.js (>= 22) executable.",
   );
+});
+
+// The runtime check before each run: a nodePath that is no Node.js, or one older than 22, is named.
+const fakeNode20 = path.join(dir, 'node20.sh');
+writeFileSync(fakeNode20, '#!/bin/sh\necho v20.0.0\n', { mode: 0o755 });
+const notNode = path.join(dir, 'not-node.sh');
+writeFileSync(notNode, '#!/bin/sh\necho hello\n', { mode: 0o755 });
+const runtimes: Array<{ label: string; nodePath: string; own?: string; message: string | undefined }> = [
+  { label: 'a script that says v20.0.0', nodePath: fakeNode20, message: `Could not start the engine: the setting loadlens.run.nodePath is '${fakeNode20}', which is Node.js v20.0.0; the engine needs Node.js 22 or newer. Set it to a Node.js (>= 22) executable, or clear it to use the editor's own runtime.` },
+  { label: 'a program that is not Node.js', nodePath: notNode, message: `Could not start the engine: the setting loadlens.run.nodePath is '${notNode}', which is not Node.js ('--version' printed "hello"). Set it to a Node.js (>= 22) executable, or clear it to use the editor's own runtime.` },
+  { label: 'a missing file', nodePath: path.join(dir, 'nope'), message: `Could not start the engine: the setting loadlens.run.nodePath is '${path.join(dir, 'nope')}' (no such file). Set it to a Node.js (>= 22) executable, or clear it to use the editor's own runtime.` },
+  { label: 'this Node.js (24)', nodePath: process.execPath, message: undefined },
+  { label: 'empty, with an editor on Node 20', nodePath: '', own: '20.11.1', message: "The editor's own runtime is Node.js v20.11.1, and the engine needs Node.js 22 or newer: set loadlens.run.nodePath to a Node.js 22+ executable." },
+  { label: 'empty, with an editor on Node 22', nodePath: '', own: '22.21.1', message: undefined },
+];
+for (const { label, nodePath, own, message } of runtimes) {
+  test(`engine process: runtime check: ${label}`, async () => {
+    assert.equal(await nodeRuntimeProblem(nodePath, own ?? process.versions.node), message);
+  });
+}
+
+test('engine process: runtime check: the system\'s real Node 20 (/usr/bin/node), when there is one', async t => {
+  const { execFileSync } = await import('node:child_process');
+  let version = '';
+  try {
+    version = execFileSync('/usr/bin/node', ['--version'], { encoding: 'utf8' }).trim();
+  } catch {
+    t.skip('no /usr/bin/node here');
+    return;
+  }
+  if (Number(version.slice(1).split('.')[0]) >= 22) {
+    t.skip(`/usr/bin/node is ${version}`);
+    return;
+  }
+  assert.equal(await nodeRuntimeProblem('/usr/bin/node', process.versions.node),
+    `Could not start the engine: the setting loadlens.run.nodePath is '/usr/bin/node', which is Node.js ${version}; the engine needs Node.js 22 or newer. Set it to a Node.js (>= 22) executable, or clear it to use the editor's own runtime.`);
 });

@@ -16,15 +16,18 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 const declared = manifest.contributes.configuration.properties;
 
 test('run defaults: package.json declares every loadlens.* setting with the default the settings reader uses', () => {
-  // Nested objects (e.g. otel.traceLink) are separate settings in the manifest: flatten them the same way.
+  // Nested groups (e.g. otel.traceLink) are separate settings in the manifest: flatten them the same
+  // way. An object-valued setting (otel.resourceAttributes) is one setting; `userSet` is not a setting.
+  const objectSettings = new Set(['loadlens.otel.resourceAttributes']);
   const inCode: Record<string, unknown> = {};
   const flatten = (prefix: string, values: object): void => {
     for (const [key, value] of Object.entries(values)) {
-      if (value !== null && typeof value === 'object' && !Array.isArray(value)) flatten(`${prefix}.${key}`, value as object);
-      else inCode[`${prefix}.${key}`] = value;
+      const name = `${prefix}.${key}`;
+      if (value !== null && typeof value === 'object' && !Array.isArray(value) && !objectSettings.has(name)) flatten(name, value as object);
+      else inCode[name] = value;
     }
   };
-  flatten('loadlens', DEFAULT_SETTINGS);
+  for (const group of ['run', 'otel'] as const) flatten(`loadlens.${group}`, DEFAULT_SETTINGS[group]);
   const inManifest = Object.fromEntries(Object.entries(declared).map(([key, schema]) => [key, schema.default]));
   assert.deepEqual(inManifest, inCode);
 });

@@ -56,3 +56,32 @@ for (const { values, run, otel, problems } of cases) {
     if (otel) assert.deepEqual({ ...result.settings.otel, ...otel }, { ...result.settings.otel });
   });
 }
+
+const otelCases: Array<{ values: Record<string, unknown>; otel?: object; problems: string[] }> = [
+  { values: { 'otel.tracesEndpoint': 'https://ingest.example.test/v2/trace/otlp', 'otel.metricsEndpoint': 'http://127.0.0.1:4318/v1/metrics' }, otel: { tracesEndpoint: 'https://ingest.example.test/v2/trace/otlp', metricsEndpoint: 'http://127.0.0.1:4318/v1/metrics' }, problems: [] },
+  { values: { 'otel.tracesEndpoint': 'grpc://collector:4317' }, otel: { tracesEndpoint: '' }, problems: ['loadlens.otel.tracesEndpoint: must be an http:// or https:// URL (got "grpc://collector:4317"); using ""'] },
+  { values: { 'otel.protocol': 'grpc' }, otel: { protocol: 'http/protobuf' }, problems: ['loadlens.otel.protocol: the engine exports over http/protobuf only (grpc and http/json are not supported) (got "grpc"); using "http/protobuf"'] },
+  { values: { 'otel.sampler': 0.25 }, otel: { sampler: 0.25 }, problems: [] },
+  { values: { 'otel.sampler': 1.5 }, otel: { sampler: 1 }, problems: ['loadlens.otel.sampler: must be a ratio from 0 to 1 (e.g. 0.1: one trace in ten) (got 1.5); using 1'] },
+  { values: { 'otel.resourceAttributes': { 'deployment.environment.name': 'staging', 'team.size': 4 } }, otel: { resourceAttributes: { 'deployment.environment.name': 'staging', 'team.size': '4' } }, problems: [] },
+  { values: { 'otel.resourceAttributes': 'deployment.environment.name=staging,owner=a%20b' }, otel: { resourceAttributes: { 'deployment.environment.name': 'staging', owner: 'a b' } }, problems: [] },
+  { values: { 'otel.resourceAttributes': 'staging' }, otel: { resourceAttributes: {} }, problems: ['loadlens.otel.resourceAttributes: entry 1 is not key=value (got "staging"); using {}'] },
+  { values: { 'otel.resourceAttributes': { nested: { a: 1 } } }, otel: { resourceAttributes: {} }, problems: ['loadlens.otel.resourceAttributes: the value of \'nested\' must be a string, a number or true/false (got {"nested":{"a":1}}); using {}'] },
+  { values: { 'otel.metrics': 'off' }, otel: { metrics: true }, problems: ['loadlens.otel.metrics: must be true or false (got "off"); using true'] },
+  { values: { 'otel.serviceName': '' }, otel: { serviceName: 'loadlens' }, problems: ['loadlens.otel.serviceName: must not be empty (got ""); using "loadlens"'] },
+];
+
+for (const { values, otel, problems } of otelCases) {
+  test(`settings: ${JSON.stringify(values)}`, () => {
+    const result = parseSettings(from(values));
+    assert.deepEqual(result.problems.map(p => p.message), problems);
+    assert.ok(result.problems.every(p => p.message.startsWith(`${p.setting}: `)), 'every problem starts with its setting');
+    if (otel) assert.deepEqual({ ...result.settings.otel, ...otel }, { ...result.settings.otel });
+  });
+}
+
+test('settings: only values the user set (and that are valid) count as set', () => {
+  const values: Record<string, unknown> = { 'otel.serviceName': 'loadlens', 'otel.sampler': 7, 'otel.endpoint': 'http://127.0.0.1:4318' };
+  const { settings } = parseSettings(key => values[key] ?? (key === 'otel.metrics' ? true : undefined), key => key in values);
+  assert.deepEqual([...settings.userSet].sort(), ['otel.endpoint', 'otel.serviceName']);
+});

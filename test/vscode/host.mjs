@@ -149,9 +149,10 @@ export function freePort() {
 
 /**
  * Starts code-server in its own process group on a free loopback port. `smokeDriver` makes the
- * workbench honour extensionDevelopmentPath / extensionTestsPath in the URL payload.
+ * workbench honour extensionDevelopmentPath / extensionTestsPath in the URL payload. `workspaceTrust`
+ * keeps VS Code's trust prompt (off by default: every folder is trusted), to test Restricted Mode.
  */
-export async function startCodeServer({ smokeDriver = true, extraEnv = {}, installVsix } = {}) {
+export async function startCodeServer({ smokeDriver = true, extraEnv = {}, installVsix, workspaceTrust = false } = {}) {
   ensureChromium(); // both installs before anything starts, so a failed one leaves no server behind
   const { bin, env } = ensureCodeServer();
   const port = await freePort();
@@ -167,7 +168,7 @@ export async function startCodeServer({ smokeDriver = true, extraEnv = {}, insta
     execFileSync(bin, [...common, '--install-extension', installVsix], { env: hostEnv, stdio: ['ignore', 'pipe', 'inherit'] });
   }
   const args = [...common, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--reconnection-grace-time', '5'];
+    '--disable-update-check', ...(workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--reconnection-grace-time', '5'];
   if (smokeDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   const { openSync } = await import('node:fs');
   const logFile = path.join(state, 'server.log');

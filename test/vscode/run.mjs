@@ -28,7 +28,7 @@ if (process.env.LOADLENS_TEST_HOST === 'electron') {
     extensionDevelopmentPath, extensionTestsPath,
     vscodeExecutablePath: process.env.LOADLENS_VSCODE_EXECUTABLE || undefined,
     launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust'],
-    extensionTestsEnv: { LOADLENS_TEST_RESULT_FILE: resultFile },
+    extensionTestsEnv: { LOADLENS_TEST_RESULT_FILE: resultFile, ...(process.env.LOADLENS_TEST_GREP ? { LOADLENS_TEST_GREP: process.env.LOADLENS_TEST_GREP } : {}) },
   }).then(() => 0, () => 1);
 } else {
   code = await runInCodeServer();
@@ -43,7 +43,7 @@ process.exit(code === 0 && failed === 0 ? 0 : 1);
 
 async function runInCodeServer() {
   const started = Date.now();
-  const server = await startCodeServer({ extraEnv: { LOADLENS_TEST_RESULT_FILE: resultFile } });
+  const server = await startCodeServer({ extraEnv: { LOADLENS_TEST_RESULT_FILE: resultFile, ...(process.env.LOADLENS_TEST_GREP ? { LOADLENS_TEST_GREP: process.env.LOADLENS_TEST_GREP } : {}) } });
   console.log(`[vscode-host] code-server on ${server.url} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const browser = await launchBrowser();
   try {

@@ -9,13 +9,17 @@
 // Then, in the same folder (no package.json, no node_modules): the Problems panel shows a misspelt option
 // from `loadlens check` and TypeScript's own error on it (types with nothing installed), hovers show the
 // problem and the API's doc comment.
+// Then "Debug" on a scenario with a breakpoint set by F9: the debugger stops on that line; and
+// "Set OTLP Headers…" from the command palette. Then a second editor with workspace trust on: in the
+// untrusted folder, Run says why and runs nothing.
 // Then run history and comparison: two runs of one scenario against a target made slower in between
 // (5 ms, then 60 ms), the older opened from the Loadlens view in the activity bar, then "Compare with…"
 // on the newer: the comparison tab marks p95 as a regression.
 // Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
-// editor-decorations.png, ui-problem.png, ui-types.png, history-view.png, compare.png; ui-last.png at the end).
+// editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, history-view.png,
+// compare.png, restricted-mode.png; ui-last.png at the end).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,8 +36,10 @@ const check = (name, ok, detail = '') => {
   console.log(`    ${ok ? '✔' : '✖'} ${name}${detail ? ` (${detail})` : ''}`);
 };
 
-// The target: counts GET /api/items; /api/broken and /api/orders always answer 500 (failures with trace ids).
+// The target: counts GET /api/items and GET /product/42; /api/broken and /api/orders always answer 500
+// (failures with trace ids).
 let served = 0;
+let productRequests = 0;
 // /api/slow answers after slowMs (changed between two runs for the comparison); slowServed counts them.
 let slowMs = 5;
 let slowServed = 0;
@@ -45,6 +51,7 @@ const target = http.createServer((req, res) => {
     return;
   }
   if (req.url?.startsWith('/api/items')) served++;
+  if (req.url === '/product/42') productRequests++;
   if (req.url?.startsWith('/api/orders')) res.statusCode = 500;
   req.resume();
   if (req.url?.startsWith('/api/broken')) res.statusCode = 500;
@@ -82,6 +89,16 @@ writeFileSync(path.join(workspace, 'items.load.ts'), `import { scenario, constan
 export const items = scenario({ host: '${url}', users: 2, spawnRate: 2, runTime: '4s', wait: constant(0.05) }, async ({ http, check }) => {
   const res = await http.get('/api/items?page=1', { name: '/api/items' });
   check(res, { 'three items': r => r.json().items.length === 3 });
+});
+`);
+
+// Line 5 is where the breakpoint goes.
+writeFileSync(path.join(workspace, 'stepper.load.ts'), `import { scenario } from 'loadlens';
+
+export const stepper = scenario({ host: '${url}', users: 5, runTime: '1m' }, async ({ http, check }) => {
+  const res = await http.get('/product/42', { name: '/product/{id}' });
+  const status = res.status;
+  check(res, { 'status 200': r => r.status === 200 && status === 200 });
 });
 `);
 
@@ -141,9 +158,9 @@ try {
   let titles = [];
   for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(200)) {
     titles = await page.locator('.codelens-decoration a').allInnerTexts();
-    if (titles.join('|') === '▶ Run with OTel|Run|Options…') break;
+    if (titles.join('|') === '▶ Run with OTel|Run|Options…|Debug') break;
   }
-  check('the installed extension activated and shows the CodeLens trio', titles.join('|') === '▶ Run with OTel|Run|Options…', titles.join(' | ') || 'none');
+  check('the installed extension activated and shows its CodeLenses', titles.join('|') === '▶ Run with OTel|Run|Options…|Debug', titles.join(' | ') || 'none');
   await runLens.first().click();
 
   const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
@@ -278,7 +295,7 @@ try {
   check("no 'Cannot find module' and no implicit any anywhere", !problems.some(r => /Cannot find module|implicitly has an 'any'/.test(r)), problems.join(' / '));
   check('the valid scenario (items.load.ts) has no problems', !problems.some(r => r.includes('items.load.ts')), problems.filter(r => r.includes('items.load.ts')).join(' / '));
   // Hover the misspelt option: both messages, then the API's doc comment on scenario.
-  const hoverText = async (word, expected) => {
+  const hoverTextOf = async (word, expected) => {
     let text = '';
     for (const deadline = Date.now() + 20_000; Date.now() < deadline && !text.includes(expected); await page.waitForTimeout(300)) {
       await page.mouse.move(5, 5);
@@ -288,15 +305,32 @@ try {
     }
     return text;
   };
-  const problemHover = await hoverText(/^spawnrate$/, "did you mean 'spawnRate'");
+  const problemHover = await hoverTextOf(/^spawnrate$/, "did you mean 'spawnRate'");
   check('hovering the typo shows the problem', problemHover.includes("did you mean 'spawnRate'"), problemHover.replace(/\s+/g, ' ').slice(0, 160));
   await page.screenshot({ path: path.join(resultsDir, 'ui-problem.png') });
-  const docHover = await hoverText(/^scenario$/, 'Defines a scenario');
+  const docHover = await hoverTextOf(/^scenario$/, 'Defines a scenario');
   check('hovering scenario shows its signature and doc comment', docHover.includes('Defines a scenario') && docHover.includes('ScenarioOptions'), docHover.replace(/\s+/g, ' ').slice(0, 160));
   await page.screenshot({ path: path.join(resultsDir, 'ui-types.png') });
 
+  await debugOneIteration();
+  await setHeadersThroughTheInputBox();
+  await historyAndComparison();
+} catch (error) {
+  check('the UI flow completed', false, error.message.split('\n')[0]);
+} finally {
+  await page.screenshot({ path: path.join(resultsDir, 'ui-last.png') }).catch(() => {});
+  await browser.close().catch(() => {});
+  server.stop();
+  tracePages.close();
+}
+/**
+ * Two runs of latency.load.ts, the target 5 ms then 60 ms slower; the older opened from the Loadlens view
+ * (a click on its tree item in the activity bar's view), then "Compare with…" on the newer.
+ */
+async function historyAndComparison() {
   console.log('  ui: run history (the Loadlens view) and the comparison of two runs');
-  await page.keyboard.press('Control+Shift+M'); // close the Problems panel again
+  // The Debug step left the Run and Debug view in the side bar: back to the explorer.
+  await runCommand('View: Show Explorer');
   await runCommand('View: Focus First Editor Group');
   await page.getByRole('treeitem', { name: /latency\.load\.ts/ }).click();
   await page.locator('.tab.active', { hasText: 'latency.load.ts' }).waitFor();
@@ -372,17 +406,106 @@ try {
     await page.screenshot({ path: path.join(resultsDir, 'compare.png') });
     await runCommand('View: Toggle Maximize Editor Group');
   }
-} catch (error) {
-  check('the UI flow completed', false, error.message.split('\n')[0]);
-} finally {
-  await page.screenshot({ path: path.join(resultsDir, 'ui-last.png') }).catch(() => {});
-  await browser.close().catch(() => {});
-  server.stop();
-  target.close();
-  tracePages.close();
 }
+
+/** "Loadlens: Set OTLP Headers…" from the command palette: a password box, and the value is kept out of sight. */
+async function setHeadersThroughTheInputBox() {
+  console.log('  ui: Set OTLP Headers… (password input)');
+  const secret = `ui-secret-${Date.now().toString(36)}`;
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.fill('>Loadlens: Set OTLP Headers');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Set OTLP Headers' }).first().click();
+  await page.locator('.quick-input-widget', { hasText: 'OTEL_EXPORTER_OTLP_HEADERS' }).waitFor();
+  check('the headers box hides what is typed', (await input.getAttribute('type')) === 'password', `input type ${await input.getAttribute('type')}`);
+  await input.fill(`X-SF-TOKEN=${secret}`);
+  await page.keyboard.press('Enter');
+  const toast = page.locator('.notification-toast', { hasText: 'OTLP headers stored' });
+  await toast.first().waitFor({ timeout: 20_000 });
+  const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
+  check('storing the headers names them, not their values', text.includes('X-SF-TOKEN') && !text.includes(secret), text.slice(0, 120));
+  const userSettings = path.join(server.state, 'user', 'User', 'settings.json');
+  const files = [
+    ...readdirSync(workspace, { recursive: true }).map(f => path.join(workspace, String(f))).filter(f => statSync(f).isFile()),
+    ...(existsSync(userSettings) ? [userSettings] : []),
+  ];
+  check('the value is in no file of the workspace nor the user settings', files.every(f => !readFileSync(f, 'latin1').includes(secret)), `${files.length} files`);
+}
+
+/** Opens stepper.load.ts, sets a breakpoint on line 5 with F9, clicks "Debug": the debugger stops there. */
+async function debugOneIteration() {
+  console.log('  ui: Debug lens, breakpoint, debugger stopped');
+  // A clean editor area for the picture: the earlier steps left files and the panel open side by side.
+  await page.keyboard.press('F1');
+  await page.locator('.quick-input-widget input.input').fill('>View: Close All Editor Groups');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Close All Editor Groups' }).first().click({ timeout: 5000 }).catch(() => page.keyboard.press('Escape'));
+  await page.getByRole('treeitem', { name: /stepper\.load\.ts/ }).click();
+  const editor = page.locator('.editor-group-container.active .monaco-editor').first();
+  await editor.locator('.view-line', { hasText: 'const status = res.status;' }).click();
+  await page.keyboard.press('F9');
+  await editor.locator('.codicon-debug-breakpoint').first().waitFor();
+  const debugLens = editor.locator('.codelens-decoration a').filter({ hasText: /^Debug$/ });
+  await debugLens.first().click();
+  // The editor marks the line the debugger stopped on; the call stack names the file and line.
+  await page.locator('.debug-top-stack-frame-line').first().waitFor({ timeout: 90_000 });
+  const stoppedLine = await page.locator('.editor-group-container.active .monaco-editor .line-numbers.active-line-number, .editor-group-container.active .monaco-editor .active-line-number').first().innerText().catch(() => '');
+  const callStack = await page.locator('.debug-call-stack').first().innerText().catch(() => '');
+  check('the debugger stopped in stepper.load.ts at line 5', /stepper\.load\.ts\s*5:\d+/.test(callStack), `${callStack.replace(/\s+/g, ' ').slice(0, 160)}; active line ${stoppedLine}`);
+  // `res` is a const of the function body: js-debug lists it in the Block scope.
+  await page.locator('.debug-variables .monaco-list-row', { hasText: /^Block$/ }).first().click();
+  await page.locator('.debug-variables .monaco-list-row', { hasText: /^res\b/ }).first().waitFor({ timeout: 10_000 }).catch(() => {});
+  const variables = await page.locator('.debug-variables').first().innerText().catch(() => '');
+  check('the response is in the Variables view', /\bres\b/.test(variables), variables.replace(/\s+/g, ' ').slice(0, 160));
+  // Room for the editor in the picture: hide the secondary side bar (Chat) if the workbench shows one.
+  await page.locator('.part.auxiliarybar .codicon-close, .part.auxiliarybar [aria-label^="Hide"]').first().click({ timeout: 3000 }).catch(() => {});
+  await page.locator('.debug-top-stack-frame-line').first().scrollIntoViewIfNeeded().catch(() => {});
+  check('the request before the breakpoint was sent, once', productRequests === 1, `${productRequests} requests`);
+  await page.screenshot({ path: path.join(resultsDir, 'debug-stopped.png') });
+  await page.keyboard.press('F5'); // continue: the one iteration ends the run
+  await page.locator('.debug-top-stack-frame-line').first().waitFor({ state: 'detached', timeout: 30_000 });
+  check('one user, one iteration: one request in all', productRequests === 1, `${productRequests} requests`);
+}
+
+// Restricted Mode: a second editor with workspace trust on; the folder is not trusted, so Run says why
+// and nothing reaches the target.
+try {
+  await restrictedMode();
+} catch (error) {
+  check('the Restricted Mode flow completed', false, error.message.split('\n')[0]);
+}
+
+async function restrictedMode() {
+  console.log('  ui: Restricted Mode (untrusted folder)');
+  const restricted = await startCodeServer({ smokeDriver: false, installVsix: vsix, workspaceTrust: true });
+  const untrustedBrowser = await launchBrowser();
+  const before = served;
+  const view = await (await untrustedBrowser.newContext({ viewport: { width: 1500, height: 950 } })).newPage();
+  view.setDefaultTimeout(60_000);
+  try {
+    await view.goto(`${restricted.url}/?folder=${encodeURIComponent(workspace)}`);
+    await view.locator('.monaco-workbench').waitFor();
+    // code-server opens a folder it has never seen in Restricted Mode; some builds ask first.
+    await view.getByRole('button', { name: /No, I don.t trust the authors/ }).click({ timeout: 5000 }).catch(() => {});
+    await view.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor();
+    await view.getByRole('treeitem', { name: /items\.load\.ts/ }).click();
+    const run = view.locator('.codelens-decoration a').filter({ hasText: /^Run$/ });
+    await run.first().click();
+    const toast = view.locator('.notification-toast', { hasText: 'this folder is not trusted' });
+    await toast.first().waitFor({ timeout: 30_000 });
+    const text = (await toast.first().innerText()).replace(/\s+/g, ' ');
+    check('Run in an untrusted folder says why it does not run', /this folder is not trusted, so its scenarios do not run: running a scenario executes its code/.test(text), text.slice(0, 200));
+    await view.waitForTimeout(1000);
+    check('nothing reached the target', served === before, `${served - before} requests`);
+  } finally {
+    await view.screenshot({ path: path.join(resultsDir, 'restricted-mode.png') }).catch(() => {});
+    await untrustedBrowser.close().catch(() => {});
+    restricted.stop();
+  }
+}
+
+target.close();
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png, history-view.png, compare.png (ui-last.png: the end)`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, history-view.png, compare.png, restricted-mode.png (ui-last.png: the end)`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

@@ -84,6 +84,7 @@ export function traceLinker(report: RunReport, template: string | undefined, ser
 export function describeStopReason(stopReason: string): string {
   switch (stopReason) {
     case 'run-time': return 'run time reached';
+    case 'iterations-done': return 'every user ran its iterations';
     case 'signal': return 'interrupted';
     case 'stop-requested': return 'stopped on request';
     case 'error': return 'stopped by an internal error in Loadlens';

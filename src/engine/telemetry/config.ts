@@ -14,6 +14,7 @@
  *   OTEL_METRIC_EXPORT_INTERVAL, OTEL_METRIC_EXPORT_TIMEOUT
  * Logs are never exported: the engine has none to send.
  */
+import { parseOtlpHeaders } from '../../shared/otlp-headers.ts';
 import { ATTR_SERVICE_NAME } from './attributes.ts';
 
 export type ExporterKind = 'otlp' | 'console';
@@ -233,23 +234,8 @@ class EnvReader {
 
   /** `key=value,key2=value2`, values percent-encoded (W3C baggage format). Problems name the key, never the value. */
   private headers(name: string, used: boolean): Record<string, string> {
-    const headers: Record<string, string> = {};
-    const raw = this.string(name);
-    if (raw === '') return headers;
-    raw.split(',').forEach((entry, index) => {
-      if (entry.trim() === '') return;
-      const equals = entry.indexOf('=');
-      const key = (equals < 0 ? entry : entry.slice(0, equals)).trim();
-      if (equals < 0 || !/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(key)) {
-        if (used) this.problems.push(`${name}: entry ${index + 1} is not key=value with a valid header name`);
-        return;
-      }
-      try {
-        headers[key] = decodeURIComponent(entry.slice(equals + 1).trim());
-      } catch {
-        if (used) this.problems.push(`${name}: the value of '${key}' is not valid percent-encoding`);
-      }
-    });
+    const { headers, problems } = parseOtlpHeaders(this.string(name), name);
+    if (used) this.problems.push(...problems);
     return headers;
   }
 

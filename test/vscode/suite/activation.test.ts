@@ -26,16 +26,16 @@ suite('activation', () => {
     }
   });
 
-  test('a CodeLens trio sits above each scenario, naming it', async () => {
+  test('CodeLenses sit above each scenario (Run with OTel, Run, Options…, Debug), naming it', async () => {
     const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
     const lenses = await waitFor(async () => {
       const found = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
-      return found.length >= 6 ? found : undefined;
-    }, 'six CodeLenses');
+      return found.length >= 8 ? found : undefined;
+    }, 'eight CodeLenses');
     const ours = lenses.filter(l => l.command?.command.startsWith('loadlens.'));
     assert.deepEqual(ours.map(l => [l.range.start.line, l.command!.title, l.command!.arguments![1]]), [
-      [2, '▶ Run with OTel', 'browse'], [2, 'Run', 'browse'], [2, 'Options…', 'browse'],
-      [6, '▶ Run with OTel', 'checkout'], [6, 'Run', 'checkout'], [6, 'Options…', 'checkout'],
+      [2, '▶ Run with OTel', 'browse'], [2, 'Run', 'browse'], [2, 'Options…', 'browse'], [2, 'Debug', 'browse'],
+      [6, '▶ Run with OTel', 'checkout'], [6, 'Run', 'checkout'], [6, 'Options…', 'checkout'], [6, 'Debug', 'checkout'],
     ]);
   });
 });

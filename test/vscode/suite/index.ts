@@ -8,7 +8,8 @@ import Mocha from 'mocha';
 export const MOCHA_MARK = 'mocha› ';
 
 export function run(): Promise<void> {
-  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000 });
+  // LOADLENS_TEST_GREP runs only the tests whose full title matches (a focused run on a busy machine).
+  const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60_000, ...(process.env.LOADLENS_TEST_GREP ? { grep: process.env.LOADLENS_TEST_GREP } : {}) });
   const log = console.log;
   Mocha.reporters.Base.consoleLog = (...args: unknown[]) => log(MOCHA_MARK + format(...args));
   for (const file of fs.readdirSync(__dirname).sort()) {

@@ -394,7 +394,7 @@ async function historyAndComparison() {
     const p95Cell = compareFrame.locator('tr[data-row="GET /api/slow"] td[data-metric="p95"]');
     const p95Class = await p95Cell.getAttribute('class');
     const p95Text = (await p95Cell.innerText()).replace(/\s+/g, ' ');
-    check('it marks p95 of GET /api/slow as a regression (5 ms → 60 ms target)', p95Class.includes('regression') && /[\d.]+ ms → [\d.]+ ms \+[\d.]+ ms \(\+\d+%\) ▲ regression/.test(p95Text), `${p95Class}: ${p95Text}`);
+    check('it marks p95 of GET /api/slow as a regression (5 ms → 60 ms target)', p95Class.includes('regression') && /[\d.]+ ms → [\d.]+ ms \+[\d.]+ ms \(\+[\d.]+%\) ▲ regression/.test(p95Text), `${p95Class}: ${p95Text}`);
     const verdict = await compareFrame.locator('#verdict').innerText();
     check('the verdict names the p95 regression', verdict.includes('GET /api/slow p95'), verdict);
     const errorCell = await compareFrame.locator('tr[data-row="GET /api/slow"] td[data-metric="errorRate"]').getAttribute('class');

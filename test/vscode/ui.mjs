@@ -401,6 +401,8 @@ async function historyAndComparison() {
     check('the unchanged error rate is not a regression', errorCell.includes('unchanged'), errorCell);
     const charts = await compareFrame.locator('.charts canvas').count();
     check('the two runs\' charts are drawn overlaid (latency, RPS)', charts === 2, `${charts} canvases`);
+    // The tab alone in the picture: no panel (the Debug step left its console open) under it.
+    await runCommand('View: Hide Panel');
     await runCommand('View: Toggle Maximize Editor Group');
     await page.waitForTimeout(800);
     await page.screenshot({ path: path.join(resultsDir, 'compare.png') });

@@ -59,7 +59,8 @@ function render(message: Extract<HostToCompareView, { kind: 'comparison' }>): vo
         el('td', {}, row.method), el('td', { class: 'name', title: row.name }, row.method === '' ? 'Aggregated' : row.name), ...cells);
     })));
   const chartsSection = el('div', { class: 'charts' }, canvas('compare-latency'), canvas('compare-rps'));
-  app.replaceChildren(header, verdict, table, chartsSection, rule(c));
+  // A narrow tab scrolls the table sideways rather than cutting its right-most columns off.
+  app.replaceChildren(header, verdict, el('div', { class: 'table-scroll' }, table), chartsSection, rule(c));
   for (const chart of charts) chart.destroy();
   charts = drawCharts(base, next);
 }

@@ -401,12 +401,13 @@ async function historyAndComparison() {
     check('the unchanged error rate is not a regression', errorCell.includes('unchanged'), errorCell);
     const charts = await compareFrame.locator('.charts canvas').count();
     check('the two runs\' charts are drawn overlaid (latency, RPS)', charts === 2, `${charts} canvases`);
-    // The tab alone in the picture: no panel (the Debug step left its console open) under it.
+    // The whole editor area for the picture: one group (the results panel's tab joins it, behind the
+    // comparison) and no panel (the Debug step left its console open) under it.
     await runCommand('View: Hide Panel');
-    await runCommand('View: Toggle Maximize Editor Group');
-    await page.waitForTimeout(800);
+    await runCommand('View: Join All Editor Groups');
+    await page.locator('.tab', { hasText: 'Compare latency' }).first().click();
+    await page.waitForTimeout(1000);
     await page.screenshot({ path: path.join(resultsDir, 'compare.png') });
-    await runCommand('View: Toggle Maximize Editor Group');
   }
 }
 

@@ -378,9 +378,20 @@ async function historyAndComparison() {
   await page.screenshot({ path: path.join(resultsDir, 'history-view.png') });
 
   // "Compare with…" on the newer run: the quick pick offers the older one; the comparison tab opens.
+  const quickPickRow = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
   await runItems.nth(0).click({ button: 'right' });
   await page.locator('.context-view .action-label', { hasText: 'Compare with…' }).first().click();
-  await page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor();
+  // The workbench's context menu sometimes stays open after a click under load: then the same command
+  // from the row's inline button (the ⇄ icon shown on hover).
+  if (!(await quickPickRow.waitFor({ timeout: 5000 }).then(() => true, () => false))) {
+    await page.keyboard.press('Escape');
+    await runItems.nth(0).hover();
+    await page.locator('.pane-body .monaco-list-row', { has: page.getByRole('treeitem', { name: /^latency run of / }) }).first()
+      .locator('.action-label[aria-label="Compare with…"]').first().click().catch(async () => {
+        await runItems.nth(0).locator('.action-label[aria-label="Compare with…"]').first().click();
+      });
+    await quickPickRow.waitFor();
+  }
   await page.keyboard.press('Enter');
   let compareFrame;
   for (const deadline = Date.now() + 30_000; !compareFrame && Date.now() < deadline; await page.waitForTimeout(250)) {

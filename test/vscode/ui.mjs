@@ -386,10 +386,8 @@ async function historyAndComparison() {
   if (!(await quickPickRow.waitFor({ timeout: 5000 }).then(() => true, () => false))) {
     await page.keyboard.press('Escape');
     await runItems.nth(0).hover();
-    await page.locator('.pane-body .monaco-list-row', { has: page.getByRole('treeitem', { name: /^latency run of / }) }).first()
-      .locator('.action-label[aria-label="Compare with…"]').first().click().catch(async () => {
-        await runItems.nth(0).locator('.action-label[aria-label="Compare with…"]').first().click();
-      });
+    // The tree item is the list row itself; its inline actions are inside it.
+    await runItems.nth(0).locator('.action-label[aria-label="Compare with…"]').first().click();
     await quickPickRow.waitFor();
   }
   await page.keyboard.press('Enter');

@@ -410,11 +410,13 @@ async function historyAndComparison() {
     check('the unchanged error rate is not a regression', errorCell.includes('unchanged'), errorCell);
     const charts = await compareFrame.locator('.charts canvas').count();
     check('the two runs\' charts are drawn overlaid (latency, RPS)', charts === 2, `${charts} canvases`);
-    // The whole editor area for the picture: one group (the results panel's tab joins it, behind the
-    // comparison) and no panel (the Debug step left its console open) under it.
+    // The whole editor area for the picture: the results panel's tab closed (its page was read above)
+    // and no panel (the Debug step left its console open) under it.
     await runCommand('View: Hide Panel');
-    await runCommand('View: Join All Editor Groups');
-    await page.locator('.tab', { hasText: 'Compare latency' }).first().click();
+    const resultsTab = page.locator('.tab', { hasText: 'Loadlens: latency' }).first();
+    await resultsTab.hover().catch(() => {});
+    await resultsTab.locator('.tab-actions .action-label').first().click({ timeout: 5000 }).catch(() => {});
+    await page.locator('.tab', { hasText: 'Compare latency' }).first().click({ timeout: 10_000 }).catch(() => {});
     await page.waitForTimeout(1000);
     await page.screenshot({ path: path.join(resultsDir, 'compare.png') });
   }

@@ -2,9 +2,11 @@
  * Entry of dist/engine.js and of the `loadlens` command.
  *   loadlens run FILE [flags]   run a scenario headless in this terminal (see `loadlens --help`)
  *   loadlens check FILE [--json] validate every scenario in a file without running it
+ *   loadlens compare A B        compare two JSON reports; exit 1 on a regression (a CI gate)
  *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
  */
 import inspector from 'node:inspector';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
@@ -26,6 +28,8 @@ import type { UsersWorkerData } from './users-protocol.ts';
 import { runUsersWorker } from './users-worker.ts';
 import type { RunOverrides as FlagOverrides } from './validate.ts';
 import { IpcOutput } from './outputs/ipc.ts';
+import { comparableReports, compareRuns, DEFAULT_LIMITS, LimitsError, parseRegressionLimits, parseRunReport, ReportFileError } from '../shared/compare.ts';
+import { formatComparison } from './outputs/compare-table.ts';
 import { parseTraceLinkSpec, TraceLinkSettingError, traceLinkTemplate } from '../shared/trace-link.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
@@ -39,8 +43,29 @@ export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADL
  */
 export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 3, aborted: 4 } as const;
 
+const COMPARE_USAGE = `loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]
+
+Compares two JSON reports of the same scenario (--report run.json, or the editor's .loadlens/runs/):
+per request name the change of p50, p95, p99, RPS and error rate, and which changes are regressions.
+A change is a regression when it is beyond a relative AND an absolute margin; defaults:
+latencies ${pct(DEFAULT_LIMITS.p95.relative)} and ${DEFAULT_LIMITS.p95.absolute} ms, RPS drop ${pct(DEFAULT_LIMITS.rps.relative)} and ${DEFAULT_LIMITS.rps.absolute}/s, error rate ${pct(DEFAULT_LIMITS.errorRate.relative)} and ${DEFAULT_LIMITS.errorRate.absolute} pp.
+
+Options:
+  --max-regression L  margins, comma-separated METRIC=VALUE (metrics p50 p95 p99 rps errorRate);
+                      % sets the relative margin, ms|s|pp|/s the absolute one, e.g.
+                        p95=10%,p95=20ms,errorRate=0.5pp,rps=5/s
+  --json              print the comparison as JSON instead of a table
+
+Exit code: 0 no regression, 1 a regression beyond the margins, 2 a file is unreadable, not a
+Loadlens report, or of another scenario than the other.`;
+
+function pct(fraction: number): string {
+  return `${Math.round(fraction * 1000) / 10}%`;
+}
+
 const USAGE = `Usage: loadlens run FILE [options]
        loadlens check FILE [--json]
+       loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]   (see loadlens compare --help)
 
 check compiles and validates every scenario in FILE without running it: it prints each problem as
 file:line:column: message (--json: one JSON object with the scenarios and the diagnostics) and exits 0
@@ -81,7 +106,9 @@ the telemetry flush short. The report is written every time.
 Exit code: 0 passed, 1 a threshold failed, 2 the scenario or the arguments are invalid,
 3 an internal error in Loadlens (a bug) or a report could not be written, 4 the users were
 stopped by force (stuck in a synchronous loop, out of memory, or not answering a stop); the report
-is written in every case but 2.`;
+is written in every case but 2.
+
+${COMPARE_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -92,6 +119,8 @@ export async function main(argv: string[]): Promise<number> {
       return checkCommand(rest);
     case 'ipc':
       return ipcCommand();
+    case 'compare':
+      return compareCommand(rest);
     case '-v':
     case '--version':
       process.stdout.write(`loadlens ${ENGINE_VERSION} (node ${process.version})\n`);
@@ -302,6 +331,61 @@ async function checkCommand(args: string[]): Promise<number> {
     else process.stderr.write(`${report.diagnostics.filter(d => d.severity === 'error').length} problem(s)\n`);
   }
   return report.ok ? EXIT.passed : EXIT.invalid;
+}
+
+/** `loadlens compare`: exit 0 when no metric regressed beyond the margins, 1 when one did, 2 for bad input. */
+async function compareCommand(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, options: { 'max-regression': { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (error) {
+    process.stderr.write(`loadlens compare: ${(error as Error).message}\n\n${COMPARE_USAGE}\n`);
+    return EXIT.invalid;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    process.stdout.write(`${COMPARE_USAGE}\n`);
+    return EXIT.passed;
+  }
+  if (positionals.length !== 2) {
+    process.stderr.write(`loadlens compare: expected two report files (BASE.json NEW.json), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${COMPARE_USAGE}\n`);
+    return EXIT.invalid;
+  }
+  let limits;
+  try {
+    limits = parseRegressionLimits((values['max-regression'] ?? []).join(','));
+  } catch (error) {
+    if (!(error instanceof LimitsError)) throw error;
+    process.stderr.write(`loadlens compare: --max-regression ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  const [baseFile, nextFile] = positionals as [string, string];
+  const read = async (file: string): Promise<RunReport> => {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new ReportFileError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    }
+    return parseRunReport(text, file);
+  };
+  let base: RunReport, next: RunReport;
+  try {
+    [base, next] = await Promise.all([read(baseFile), read(nextFile)]);
+  } catch (error) {
+    if (!(error instanceof ReportFileError)) throw error;
+    process.stderr.write(`loadlens compare: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  const mismatch = comparableReports(base, baseFile, next, nextFile);
+  if (mismatch) {
+    process.stderr.write(`loadlens compare: ${mismatch}\n`);
+    return EXIT.invalid;
+  }
+  const comparison = compareRuns(base, next, limits);
+  if (values.json) process.stdout.write(`${JSON.stringify(comparison)}\n`);
+  else process.stdout.write(`${formatComparison(comparison, process.stdout.columns ?? 120, process.stdout.isTTY === true)}\n`);
+  return comparison.regressions.length > 0 ? EXIT.thresholdFailed : EXIT.passed;
 }
 
 /** How an engine fault reads in a terminal or the editor's output channel: whose fault, what failed, the stack. */

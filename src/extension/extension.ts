@@ -21,6 +21,9 @@ import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } f
 import { renderHtmlReport } from '../engine/outputs/report-html.ts';
 import type { RunReport } from '../shared/report.ts';
 import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
+import { formatRunSummary, formatWhen, type RunSummary } from '../shared/history.ts';
+import { HISTORY_VIEW_ID, readReport, RunHistory, runFileOf, type HistoryNode } from './run-history.ts';
+import { COMPARE_VIEW_TYPE, CompareView, CompareViewSerializer } from './compare-view.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
 export interface LoadlensApi {
@@ -40,6 +43,11 @@ export interface LoadlensApi {
   decorations: scenarioDecorations.ScenarioDecorations;
   /** The panel's Export buttons; `target` skips the save dialog (tests). */
   exportReport(report: RunReport, format: 'html' | 'json', target?: vscode.Uri): Promise<vscode.Uri | undefined>;
+  /** Saved runs (the Loadlens view's data) and the view itself. */
+  history: RunHistory;
+  historyView: vscode.TreeView<HistoryNode>;
+  /** The open comparison tabs. */
+  compareViews(): CompareView[];
 }
 
 /** Why nothing runs in Restricted Mode (an untrusted folder). */
@@ -58,6 +66,10 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   reportProblems(initial.problems);
 
   ResultsPanel.restore(context.workspaceState);
+  const history = new RunHistory(() => settings, output);
+  const historyView = vscode.window.createTreeView(HISTORY_VIEW_ID, { treeDataProvider: history, showCollapseAll: true });
+  /** The saved report the results panel shows (the run just finished, or one opened from the view). */
+  let shownRunFile: string | undefined;
   const enginePath = path.join(context.extensionPath, 'dist', 'engine.js');
   const runs = new RunController(enginePath, output, () => settings);
   const checks = new ScenarioChecks({ enginePath, nodePath: () => settings.run.nodePath, output });
@@ -224,6 +236,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       ResultsPanel.createOrShow(context.extensionUri, events);
     });
     const outcome = await runs.run(request, environment, launch).finally(() => opening.dispose());
+    // Saved before the command resolves, so whoever ran it (a test, a task) finds it in the history. A
+    // debugged iteration is no measurement: not kept.
+    if (outcome.report && !debug) shownRunFile = (await history.save(outcome.report)) ?? shownRunFile;
     if (outcome.invalid && outcome.invalid.diagnostics.length > 0) {
       checks.showRunProblems(file, outcome.invalid.diagnostics);
       await vscode.commands.executeCommand('workbench.actions.view.problems');
@@ -252,9 +267,71 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     return { users: Number(users), spawnRate: Number(spawnRate), runTime, ...(host ? { host } : {}) };
   };
 
+  /** Shows a saved run in the results panel, as it looked when it finished. */
+  const openRun = async (given?: unknown): Promise<ResultsPanel | undefined> => {
+    const file = runFileOf(given) ?? (await pickRun(await history.runs(), 'Open which run?'))?.file;
+    if (!file) return undefined;
+    if (runs.running) {
+      void vscode.window.showWarningMessage('Loadlens: a run is in progress in the results panel; open past runs when it ends.');
+      return undefined;
+    }
+    let report;
+    try {
+      report = await readReport(file);
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Loadlens: ${(error as Error).message}`);
+      return undefined;
+    }
+    const panel = ResultsPanel.createOrShow(context.extensionUri, events);
+    ResultsPanel.setOtlpReceiver(undefined);
+    ResultsPanel.showReport(report, report.thresholds.every(t => t.ok) ? 0 : 1);
+    shownRunFile = file;
+    return panel;
+  };
+
+  /**
+   * Opens the comparison of two saved runs. With both given, `base` is the base. Otherwise the missing
+   * ones are asked for (the run the panel shows, if any, is the first), among the same scenario's runs,
+   * and the older of the two is the base.
+   */
+  const compare = async (baseArg?: unknown, nextArg?: unknown): Promise<CompareView | undefined> => {
+    let baseFile = runFileOf(baseArg);
+    let nextFile = runFileOf(nextArg);
+    if (!baseFile || !nextFile) {
+      const all = await history.runs();
+      const firstFile = baseFile ?? nextFile ?? shownRunFile;
+      const first = all.find(r => r.file === firstFile) ?? (await pickRun(all, 'Compare which run?'));
+      if (!first) return undefined;
+      const others = all.filter(r => r.scenario === first.scenario && r.file !== first.file);
+      if (others.length === 0) {
+        void vscode.window.showInformationMessage(`Loadlens: '${first.scenario}' has no other saved run to compare with. Run it again, then compare.`);
+        return undefined;
+      }
+      const second = await pickRun(others, `Compare the run of ${formatWhen(first.startedAt)} with…`);
+      if (!second) return undefined;
+      [baseFile, nextFile] = first.startedAt <= second.startedAt ? [first.file, second.file] : [second.file, first.file];
+    }
+    try {
+      return await CompareView.show(context.extensionUri, baseFile, nextFile, file => void openRun(file));
+    } catch (error) {
+      void vscode.window.showErrorMessage(`Loadlens: cannot compare: ${(error as Error).message}`);
+      return undefined;
+    }
+  };
+
   const lenses = codeLens.register({ otelEnabled: () => settings.otel.enabled });
   context.subscriptions.push(
     output,
+    history,
+    historyView,
+    { dispose: () => CompareView.all.forEach(view => view.dispose()) },
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, new CompareViewSerializer(context.extensionUri, file => void openRun(file))),
+    // A different folder or bound applies from the next run; the view lists the new folder at once.
+    onSettingsChanged(() => history.refresh()),
+    vscode.commands.registerCommand('loadlens.open-run', (given?: unknown) => openRun(given)),
+    vscode.commands.registerCommand('loadlens.compare-runs', (base?: unknown, next?: unknown) => compare(base, next)),
+    vscode.commands.registerCommand('loadlens.compare-with', (node?: unknown) => compare(node)),
+    vscode.commands.registerCommand('loadlens.refresh-history', () => history.refresh()),
     runs,
     receiver,
     statusBar,
@@ -302,7 +379,21 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   return {
     runs, receiver, checks, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations,
     outputText: () => output.text(), globalStorage: context.globalStorageUri, exportReport,
+    history, historyView, compareViews: () => CompareView.all,
   };
+}
+
+/** A quick pick of saved runs, newest first: when, and the view's summary line. */
+async function pickRun(runs: RunSummary[], placeHolder: string): Promise<RunSummary | undefined> {
+  if (runs.length === 0) {
+    void vscode.window.showInformationMessage('Loadlens: no saved run yet. Finished runs are kept in the workspace (loadlens.history.folder).');
+    return undefined;
+  }
+  const picked = await vscode.window.showQuickPick(
+    runs.map(run => ({ label: formatWhen(run.startedAt), description: `${run.scenario} · ${formatRunSummary(run)}`, detail: run.runId, run })),
+    { placeHolder, matchOnDescription: true, matchOnDetail: true },
+  );
+  return picked?.run;
 }
 
 /** A trace id typed by the user (the command palette's "Open Trace"), validated as 32 hex digits. */

@@ -7,6 +7,7 @@ import type { TraceStoreStats } from '../receiver/trace-store.ts';
 import type { ReceivedSpan } from '../receiver/types.ts';
 import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './report.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
+import type { RunComparison } from './compare.ts';
 
 /**
  * Run options from outside the scenario file. As `overrides` (CLI flags, the CodeLens "Options…") they
@@ -103,6 +104,23 @@ export type ViewToHost =
   | { kind: 'open-location'; file: string; line: number; column: number }
   /** results panel → extension: save the shown run's report (the extension asks where). */
   | { kind: 'export-report'; format: 'html' | 'json' };
+
+/**
+ * The comparison tab's own messages, apart from HostToView/ViewToHost so the results panel and the trace
+ * view need not know about them.
+ */
+export type HostToCompareView =
+  /**
+   * extension → comparison tab: two runs of one scenario and their comparison (computed by the extension
+   * with src/shared/compare.ts, the CLI's rule). `baseFile`/`nextFile`: where the reports are.
+   */
+  | { kind: 'comparison'; comparison: RunComparison; base: RunReport; next: RunReport; baseFile: string; nextFile: string };
+
+export type CompareViewToHost =
+  /** comparison tab → extension: the page loaded and listens. */
+  | { kind: 'ready' }
+  /** comparison tab → extension: open this run's report in the results panel. */
+  | { kind: 'open-run'; file: string };
 
 /** What the embedded receiver's worker thread is started with (its `workerData`). */
 export interface ReceiverWorkerData {

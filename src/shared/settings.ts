@@ -3,6 +3,7 @@
  * passes the raw values it read from `loadlens.*`; tests pass plain objects.
  */
 import { tryParseDuration } from './duration.ts';
+import { HISTORY_DEFAULTS } from './history.ts';
 import type { RunOverrides } from './protocol.ts';
 import { RUN_DEFAULTS } from './run-defaults.ts';
 import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';
@@ -47,6 +48,8 @@ export interface OtelSettings {
 export interface LoadlensSettings {
   readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
   readonly otel: Readonly<OtelSettings>;
+  /** Run history: the folder of saved reports (relative: to the workspace folder) and how many runs per scenario it keeps. */
+  readonly history: Readonly<{ folder: string; maxRunsPerScenario: number }>;
   /**
    * The settings the user set (e.g. 'otel.serviceName'), as opposed to defaults: only these win over
    * the editor's inherited OTEL_* environment. Values rejected as invalid are not in it.
@@ -68,6 +71,7 @@ export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
     resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 0, receiverBudgetMB: 32,
     traceLink: DEFAULT_TRACE_LINK_SETTINGS,
   }),
+  history: Object.freeze({ ...HISTORY_DEFAULTS }),
   userSet: new Set<string>(),
 });
 
@@ -110,6 +114,7 @@ export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = ke
   const string = (v: unknown) => (typeof v === 'string' ? undefined : 'must be a string');
   const port = (v: unknown) => (Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 65535 ? undefined : 'must be a port number from 0 to 65535');
   const budget = (v: unknown) => (typeof v === 'number' && v >= 1 && v <= 4096 ? undefined : 'must be a number of MB from 1 to 4096');
+  const folder = (v: unknown) => (typeof v === 'string' && v.trim() !== '' ? undefined : 'must be a folder path (relative: to the workspace folder)');
   const boolean = (v: unknown) => (typeof v === 'boolean' ? undefined : 'must be true or false');
   const ratio = (v: unknown) => (typeof v === 'number' && v >= 0 && v <= 1 ? undefined : 'must be a ratio from 0 to 1 (e.g. 0.1: one trace in ten)');
   const protocol = (v: unknown) => ((OTLP_PROTOCOLS as readonly unknown[]).includes(v)
@@ -163,6 +168,10 @@ export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = ke
       receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
       receiverBudgetMB: read('otel.receiverBudgetMB', DEFAULT_SETTINGS.otel.receiverBudgetMB, budget),
       traceLink,
+    }),
+    history: Object.freeze({
+      folder: read('history.folder', DEFAULT_SETTINGS.history.folder, folder),
+      maxRunsPerScenario: read('history.maxRunsPerScenario', DEFAULT_SETTINGS.history.maxRunsPerScenario, positiveInteger),
     }),
     userSet,
   });

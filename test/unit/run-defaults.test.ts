@@ -27,7 +27,7 @@ test('run defaults: package.json declares every loadlens.* setting with the defa
       else inCode[name] = value;
     }
   };
-  for (const group of ['run', 'otel'] as const) flatten(`loadlens.${group}`, DEFAULT_SETTINGS[group]);
+  for (const group of ['run', 'history', 'otel'] as const) flatten(`loadlens.${group}`, DEFAULT_SETTINGS[group]);
   const inManifest = Object.fromEntries(Object.entries(declared).map(([key, schema]) => [key, schema.default]));
   assert.deepEqual(inManifest, inCode);
 });

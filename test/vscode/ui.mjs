@@ -12,9 +12,12 @@
 // Then "Debug" on a scenario with a breakpoint set by F9: the debugger stops on that line; and
 // "Set OTLP Headers…" from the command palette. Then a second editor with workspace trust on: in the
 // untrusted folder, Run says why and runs nothing.
+// Then run history and comparison: two runs of one scenario against a target made slower in between
+// (5 ms, then 60 ms), the older opened from the Loadlens view in the activity bar, then "Compare with…"
+// on the newer: the comparison tab marks p95 as a regression.
 // Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
-// editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png,
-// restricted-mode.png; ui-last.png at the end).
+// editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, history-view.png,
+// compare.png, restricted-mode.png; ui-last.png at the end).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -37,7 +40,16 @@ const check = (name, ok, detail = '') => {
 // (failures with trace ids).
 let served = 0;
 let productRequests = 0;
+// /api/slow answers after slowMs (changed between two runs for the comparison); slowServed counts them.
+let slowMs = 5;
+let slowServed = 0;
 const target = http.createServer((req, res) => {
+  if (req.url?.startsWith('/api/slow')) {
+    slowServed++;
+    req.resume();
+    setTimeout(() => res.end('{"ok":true}'), slowMs);
+    return;
+  }
   if (req.url?.startsWith('/api/items')) served++;
   if (req.url === '/product/42') productRequests++;
   if (req.url?.startsWith('/api/orders')) res.statusCode = 500;
@@ -102,6 +114,13 @@ writeFileSync(path.join(workspace, 'orders.load.ts'), `import { scenario, consta
 
 export const orders = scenario({ host: '${url}', users: 1, spawnRate: 1, runTime: '2s', wait: constant(0.2) }, async ({ http }) => {
   await http.get('/api/orders/7', { name: '/api/orders/{id}' });
+});
+`);
+
+writeFileSync(path.join(workspace, 'latency.load.ts'), `import { scenario } from 'loadlens';
+
+export const latency = scenario({ host: '${url}', users: 2, spawnRate: 10, runTime: '2s' }, async ({ http }) => {
+  await http.get('/api/slow', { name: '/api/slow' });
 });
 `);
 
@@ -434,6 +453,7 @@ try {
 
   await debugOneIteration();
   await setHeadersThroughTheInputBox();
+  await historyAndComparison();
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
@@ -442,6 +462,105 @@ try {
   server.stop();
   tracePages.close();
 }
+/**
+ * Two runs of latency.load.ts, the target 5 ms then 60 ms slower; the older opened from the Loadlens view
+ * (a click on its tree item in the activity bar's view), then "Compare with…" on the newer.
+ */
+async function historyAndComparison() {
+  console.log('  ui: run history (the Loadlens view) and the comparison of two runs');
+  // The Debug step left the Run and Debug view in the side bar: back to the explorer.
+  await runCommand('View: Show Explorer');
+  await runCommand('View: Focus First Editor Group');
+  await page.getByRole('treeitem', { name: /latency\.load\.ts/ }).click();
+  await page.locator('.tab.active', { hasText: 'latency.load.ts' }).waitFor();
+  const latencyEditor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/slow'" }) });
+  const latencyRun = latencyEditor.locator('.codelens-decoration a').filter({ hasText: /^Run$/ });
+  await latencyRun.first().waitFor();
+  // Other webviews are open (the trace view): find the results panel's page by its body (no data-view).
+  const resultsFrame = async () => {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(250)) {
+      for (const frame of page.frames()) {
+        const isPanel = await frame.evaluate(() => document.body?.dataset.view === undefined && document.querySelector('#app') !== null).catch(() => false);
+        if (isPanel) return frame;
+      }
+    }
+    throw new Error('no results panel page');
+  };
+  const runsServed = [];
+  for (const delay of [5, 60]) {
+    slowMs = delay;
+    const before = slowServed;
+    await runCommand('View: Focus First Editor Group');
+    await latencyRun.first().click();
+    // Started, then finished: the header names the scenario; its state is 'finished' only at the end of this run.
+    const panelPage = await resultsFrame();
+    // This run is under way once the target sees its requests (the panel heard 'started' before them).
+    for (const deadline = Date.now() + 30_000; slowServed === before && Date.now() < deadline;) await new Promise(r => setTimeout(r, 100));
+    await page.waitForTimeout(500);
+    await panelPage.locator('h2', { hasText: 'latency' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+    runsServed.push(slowServed - before);
+  }
+  // The Loadlens view in the activity bar, opened by a click on its icon.
+  await page.locator('.activitybar [aria-label^="Loadlens"]').first().click();
+  const runItems = page.getByRole('treeitem', { name: /^latency run of / });
+  for (const deadline = Date.now() + 15_000; Date.now() < deadline && (await runItems.count()) < 2; await page.waitForTimeout(300));
+  const runNames = await runItems.evaluateAll(items => items.map(i => i.getAttribute('aria-label')));
+  check('the Loadlens view lists both runs of the scenario, newest first, with their numbers',
+    runNames.length === 2 && runNames.every(n => /, no thresholds: \d+ req · [\d.]+ RPS · p95 [\d.]+ m?s · 0% errors$/.test(n)) && runNames[1].includes(` ${runsServed[0]} req `) && runNames[0].includes(` ${runsServed[1]} req `),
+    `${runNames.join(' / ')}; server ${runsServed.join(', ')}`);
+  // A click on the older (5 ms) run shows it in the results panel.
+  await runItems.nth(1).click();
+  const pastPage = await resultsFrame();
+  await pastPage.locator('.kpis', { hasText: String(runsServed[0]) }).waitFor({ timeout: 15_000 }).catch(() => {});
+  const pastKpis = (await pastPage.locator('.kpis').innerText()).replace(/\s+/g, ' ');
+  check('a past run opens from the view: the panel shows its requests', new RegExp(`Requests ${runsServed[0]}\\b`).test(pastKpis), `${pastKpis}; server ${runsServed[0]}`);
+  await page.screenshot({ path: path.join(resultsDir, 'history-view.png') });
+
+  // "Compare with…" on the newer run: the quick pick offers the older one; the comparison tab opens.
+  const quickPickRow = page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first();
+  await runItems.nth(0).click({ button: 'right' });
+  await page.locator('.context-view .action-label', { hasText: 'Compare with…' }).first().click();
+  // The workbench's context menu sometimes stays open after a click under load: then the same command
+  // from the row's inline button (the ⇄ icon shown on hover).
+  if (!(await quickPickRow.waitFor({ timeout: 5000 }).then(() => true, () => false))) {
+    await page.keyboard.press('Escape');
+    await runItems.nth(0).hover();
+    // The tree item is the list row itself; its inline actions are inside it.
+    await runItems.nth(0).locator('.action-label[aria-label="Compare with…"]').first().click();
+    await quickPickRow.waitFor();
+  }
+  await page.keyboard.press('Enter');
+  let compareFrame;
+  for (const deadline = Date.now() + 30_000; !compareFrame && Date.now() < deadline; await page.waitForTimeout(250)) {
+    for (const frame of page.frames()) {
+      const isCompare = await frame.evaluate(() => document.body?.dataset.view === 'compare' && document.querySelector('table.comparison') !== null).catch(() => false);
+      if (isCompare) compareFrame = frame;
+    }
+  }
+  check('the comparison tab opened', compareFrame !== undefined);
+  if (compareFrame) {
+    const p95Cell = compareFrame.locator('tr[data-row="GET /api/slow"] td[data-metric="p95"]');
+    const p95Class = await p95Cell.getAttribute('class');
+    const p95Text = (await p95Cell.innerText()).replace(/\s+/g, ' ');
+    check('it marks p95 of GET /api/slow as a regression (5 ms → 60 ms target)', p95Class.includes('regression') && /[\d.]+ ms → [\d.]+ ms \+[\d.]+ ms \(\+[\d.]+%\) ▲ regression/.test(p95Text), `${p95Class}: ${p95Text}`);
+    const verdict = await compareFrame.locator('#verdict').innerText();
+    check('the verdict names the p95 regression', verdict.includes('GET /api/slow p95'), verdict);
+    const errorCell = await compareFrame.locator('tr[data-row="GET /api/slow"] td[data-metric="errorRate"]').getAttribute('class');
+    check('the unchanged error rate is not a regression', errorCell.includes('unchanged'), errorCell);
+    const charts = await compareFrame.locator('.charts canvas').count();
+    check('the two runs\' charts are drawn overlaid (latency, RPS)', charts === 2, `${charts} canvases`);
+    // The whole editor area for the picture: the results panel's tab closed (its page was read above)
+    // and no panel (the Debug step left its console open) under it.
+    await runCommand('View: Hide Panel');
+    const resultsTab = page.locator('.tab', { hasText: 'Loadlens: latency' }).first();
+    await resultsTab.hover().catch(() => {});
+    await resultsTab.locator('.tab-actions .action-label').first().click({ timeout: 5000 }).catch(() => {});
+    await page.locator('.tab', { hasText: 'Compare latency' }).first().click({ timeout: 10_000 }).catch(() => {});
+    await page.waitForTimeout(1000);
+    await page.screenshot({ path: path.join(resultsDir, 'compare.png') });
+  }
+}
+
 /** "Loadlens: Set OTLP Headers…" from the command palette: a password box, and the value is kept out of sight. */
 async function setHeadersThroughTheInputBox() {
   console.log('  ui: Set OTLP Headers… (password input)');
@@ -540,6 +659,6 @@ async function restrictedMode() {
 target.close();
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, restricted-mode.png (ui-last.png: the end)`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, history-view.png, compare.png, restricted-mode.png (ui-last.png: the end)`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

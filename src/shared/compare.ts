@@ -1,0 +1,216 @@
+/**
+ * Two runs of one scenario side by side, and which changes are regressions. Shared by the CLI
+ * (`loadlens compare`, a CI gate), the extension's comparison tab and its webview: one rule everywhere.
+ *
+ * The rule respects noise: a change counts only when it is beyond a relative margin AND an absolute
+ * one. A p95 going from 2.1 ms to 2.6 ms is +24 % but 0.5 ms is noise on any machine; a p95 going from
+ * 800 ms to 806 ms is 6 ms but 0.75 %. Either alone would flag one of them; both together flag neither.
+ */
+import type { RequestRow, RunReport } from './report.ts';
+
+/** The numbers compared per row. Latencies and error rate: higher is worse; RPS: lower is worse. */
+export const COMPARED_METRICS = ['p50', 'p95', 'p99', 'rps', 'errorRate'] as const;
+export type ComparedMetric = (typeof COMPARED_METRICS)[number];
+
+/**
+ * How far a metric may move the wrong way before it is a regression. `relative`: a fraction of the
+ * base (0.1 = 10 %). `absolute`: in the metric's unit (ms for latencies, requests/s for RPS,
+ * percentage points for the error rate). Both must be exceeded.
+ */
+export interface Margin {
+  relative: number;
+  absolute: number;
+}
+
+export type RegressionLimits = Record<ComparedMetric, Margin>;
+
+/** The default margins, documented in the README ("Comparing runs"). */
+export const DEFAULT_LIMITS: Readonly<RegressionLimits> = Object.freeze({
+  p50: { relative: 0.1, absolute: 5 },
+  p95: { relative: 0.1, absolute: 5 },
+  p99: { relative: 0.1, absolute: 5 },
+  rps: { relative: 0.1, absolute: 1 },
+  errorRate: { relative: 0.1, absolute: 0.5 },
+});
+
+/** What happened to one metric of one row. */
+export type Verdict = 'regression' | 'improvement' | 'unchanged';
+
+export interface MetricDelta {
+  metric: ComparedMetric;
+  base: number;
+  next: number;
+  /** next − base, in the metric's unit. */
+  delta: number;
+  /** (next − base) / base; undefined when base is 0 (any change is infinitely relative). */
+  relative?: number;
+  verdict: Verdict;
+}
+
+/** One stats row of both runs, matched by method and name. */
+export interface RowComparison {
+  method: string;
+  name: string;
+  /** 'both' when the row is in both runs; else the run that has it (no deltas then). */
+  presence: 'both' | 'base-only' | 'next-only';
+  baseCount: number;
+  nextCount: number;
+  deltas: MetricDelta[];
+}
+
+export interface RunComparison {
+  scenario: string;
+  base: { runId: string; startedAt: string; file: string };
+  next: { runId: string; startedAt: string; file: string };
+  /** Request rows first (in the new run's order, then rows only the base has), the aggregate last. */
+  rows: RowComparison[];
+  /** Every metric judged a regression, as 'GET /product p95' labels; empty when none. */
+  regressions: string[];
+  limits: RegressionLimits;
+}
+
+/**
+ * Whether `next` is worse than `base` beyond both margins (or better beyond both: an improvement).
+ * `higherIsWorse` is true for latencies and the error rate, false for RPS.
+ */
+export function judge(base: number, next: number, margin: Margin, higherIsWorse: boolean): Verdict {
+  const worse = higherIsWorse ? next - base : base - next;
+  const beyond = (change: number) => change > margin.absolute && (base === 0 ? change > 0 : change / base > margin.relative);
+  if (beyond(worse)) return 'regression';
+  if (beyond(-worse)) return 'improvement';
+  return 'unchanged';
+}
+
+/** A row's value of a compared metric. `durationMs`: the run's, for RPS (count over the whole run). */
+export function metricOf(row: RequestRow, metric: ComparedMetric, durationMs: number): number {
+  switch (metric) {
+    case 'p50':
+    case 'p95':
+    case 'p99':
+      return row[metric];
+    case 'rps':
+      return durationMs > 0 ? row.count / (durationMs / 1000) : 0;
+    case 'errorRate':
+      return row.count > 0 ? (row.failures / row.count) * 100 : 0;
+  }
+}
+
+const rowKey = (row: Pick<RequestRow, 'method' | 'name'>) => `${row.method} ${row.name}`;
+
+/** A row as the user reads it: 'GET /product/{id}', or 'Aggregated' for the aggregate row. */
+export function rowLabel(row: Pick<RequestRow, 'method' | 'name'>): string {
+  return row.method === '' ? 'Aggregated' : `${row.method} ${row.name}`;
+}
+
+/**
+ * Compares two reports of the same scenario row by row (method + name). The caller checks that they
+ * are of the same scenario (`comparableReports`).
+ */
+export function compareRuns(base: RunReport, next: RunReport, limits: RegressionLimits = DEFAULT_LIMITS): RunComparison {
+  const baseRows = new Map(base.requests.map(r => [rowKey(r), r]));
+  const nextRows = new Map(next.requests.map(r => [rowKey(r), r]));
+  const ordered = [...next.requests.filter(r => r.method !== ''), ...base.requests.filter(r => r.method !== '' && !nextRows.has(rowKey(r)))];
+  const aggregate = next.requests.find(r => r.method === '') ?? base.requests.find(r => r.method === '');
+  if (aggregate) ordered.push(aggregate);
+  const rows = ordered.map((row): RowComparison => {
+    const b = baseRows.get(rowKey(row));
+    const n = nextRows.get(rowKey(row));
+    const presence = b && n ? 'both' : b ? 'base-only' : 'next-only';
+    const deltas = b && n
+      ? COMPARED_METRICS.map((metric): MetricDelta => {
+        const baseValue = metricOf(b, metric, base.durationMs);
+        const nextValue = metricOf(n, metric, next.durationMs);
+        return {
+          metric, base: baseValue, next: nextValue, delta: nextValue - baseValue,
+          ...(baseValue === 0 ? {} : { relative: (nextValue - baseValue) / baseValue }),
+          verdict: judge(baseValue, nextValue, limits[metric], metric !== 'rps'),
+        };
+      })
+      : [];
+    return { method: row.method, name: row.name, presence, baseCount: b?.count ?? 0, nextCount: n?.count ?? 0, deltas };
+  });
+  const regressions = rows.flatMap(r => r.deltas.filter(d => d.verdict === 'regression').map(d => `${rowLabel(r)} ${METRIC_LABELS[d.metric]}`));
+  return {
+    scenario: next.scenario,
+    base: { runId: base.runId, startedAt: base.startedAt, file: base.file },
+    next: { runId: next.runId, startedAt: next.startedAt, file: next.file },
+    rows, regressions, limits,
+  };
+}
+
+/** Column headings of the compared metrics. */
+export const METRIC_LABELS: Record<ComparedMetric, string> = { p50: 'p50', p95: 'p95', p99: 'p99', rps: 'RPS', errorRate: 'Error rate' };
+
+/** Thrown by `parseRegressionLimits` with a message naming the bad entry. */
+export class LimitsError extends Error {}
+
+/**
+ * Reads `--max-regression`: comma-separated `metric=value` entries; the unit says which margin is
+ * set. `%`: the relative margin; `ms` or `s`: the absolute one of a latency; `pp` (percentage
+ * points): the absolute one of `errorRate`; `/s`: the absolute one of `rps`. Unset margins keep their
+ * defaults. E.g. `p95=10%,p95=20ms,errorRate=0.5pp`.
+ */
+export function parseRegressionLimits(text: string, defaults: Readonly<RegressionLimits> = DEFAULT_LIMITS): RegressionLimits {
+  const limits = Object.fromEntries(COMPARED_METRICS.map(m => [m, { ...defaults[m] }])) as RegressionLimits;
+  for (const entry of text.split(',').map(e => e.trim()).filter(e => e !== '')) {
+    const match = /^([A-Za-z0-9]+)\s*=\s*(\d+(?:\.\d+)?)\s*(%|ms|s|pp|\/s)$/.exec(entry);
+    if (!match) throw new LimitsError(`'${entry}': expected METRIC=VALUE with a unit, e.g. p95=10% or p95=20ms or errorRate=0.5pp or rps=5/s`);
+    const [, name, number, unit] = match as unknown as [string, string, string, string];
+    const metric = COMPARED_METRICS.find(m => m.toLowerCase() === name.toLowerCase());
+    if (!metric) throw new LimitsError(`'${entry}': unknown metric '${name}' (one of ${COMPARED_METRICS.join(', ')})`);
+    const value = Number(number);
+    const latency = metric !== 'rps' && metric !== 'errorRate';
+    if (unit === '%') limits[metric].relative = value / 100;
+    else if (latency && (unit === 'ms' || unit === 's')) limits[metric].absolute = unit === 's' ? value * 1000 : value;
+    else if (metric === 'errorRate' && unit === 'pp') limits[metric].absolute = value;
+    else if (metric === 'rps' && unit === '/s') limits[metric].absolute = value;
+    else throw new LimitsError(`'${entry}': ${metric} takes % (relative) or ${latency ? 'ms or s' : metric === 'rps' ? '/s' : 'pp (percentage points)'} (absolute), not '${unit}'`);
+  }
+  return limits;
+}
+
+/** Why a file's text is not a usable report, naming the file; thrown by `parseRunReport`. */
+export class ReportFileError extends Error {}
+
+/**
+ * The report in `text` (the contents of `file`), or a `ReportFileError` saying what is wrong with it:
+ * not JSON (e.g. a truncated file), or JSON that is not a Loadlens run report.
+ */
+export function parseRunReport(text: string, file: string): RunReport {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const truncated = text.trim() === '' ? 'it is empty' : `${(error as Error).message}; is it truncated?`;
+    throw new ReportFileError(`${file}: not valid JSON (${truncated})`);
+  }
+  const problem = reportShapeProblem(value);
+  if (problem) throw new ReportFileError(`${file}: not a Loadlens run report (${problem})`);
+  return value as RunReport;
+}
+
+function reportShapeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected a JSON object';
+  const report = value as Record<string, unknown>;
+  for (const key of ['runId', 'scenario', 'startedAt'] as const) if (typeof report[key] !== 'string') return `'${key}' is missing or not a string`;
+  if (typeof report.durationMs !== 'number') return "'durationMs' is missing or not a number";
+  if (typeof report.totals !== 'object' || report.totals === null) return "'totals' is missing";
+  if (!Array.isArray(report.requests)) return "'requests' is missing or not a list";
+  const bad = report.requests.findIndex((row: unknown) => {
+    const r = row as Record<string, unknown> | null;
+    return typeof r !== 'object' || r === null || typeof r.method !== 'string' || typeof r.name !== 'string' || typeof r.count !== 'number'
+      || typeof r.failures !== 'number' || typeof r.p50 !== 'number' || typeof r.p95 !== 'number' || typeof r.p99 !== 'number';
+  });
+  if (bad >= 0) return `requests[${bad}] lacks method, name, count, failures, p50, p95 or p99`;
+  if (!Array.isArray(report.timeline)) return "'timeline' is missing or not a list";
+  if (!Array.isArray(report.thresholds)) return "'thresholds' is missing or not a list";
+  return undefined;
+}
+
+/** Why two reports cannot be compared (different scenarios), naming both files; undefined when they can. */
+export function comparableReports(base: RunReport, baseFile: string, next: RunReport, nextFile: string): string | undefined {
+  if (base.scenario !== next.scenario) {
+    return `${baseFile} is a run of scenario '${base.scenario}' but ${nextFile} is of '${next.scenario}': compare two runs of the same scenario`;
+  }
+  return undefined;
+}

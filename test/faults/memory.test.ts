@@ -24,7 +24,7 @@ function bodyServer(bodyBytes: number) {
   });
 }
 
-test('faults: 8 users reading 200 MB bodies stay under 300 MB of RSS; the bodies are streamed, counted and marked truncated on the row', async t => {
+test('faults: 8 users reading 200 MB bodies stay under 400 MB of RSS; the bodies are streamed, counted and marked truncated on the row', async t => {
   const big = await bodyServer(200 * MB);
   try {
     // On this shared machine a 200 MB body takes seconds: the stop (no grace) cancels the 8 bodies mid-stream.
@@ -38,7 +38,8 @@ export const big = scenario({ host: '${big.url}', users: 8, runTime: '6s', grace
     const { code, killed, stderr, peakRssMb } = await cli([file, '--headless', '--report', report], { limitMs: 40_000, script: await bundledEngine() }).ended;
     assert.equal(killed, false, stderr);
     assert.equal(code, 0, stderr);
-    assert.ok(peakRssMb > 0 && peakRssMb < 300, `peak RSS ${Math.round(peakRssMb)} MB (before the fix: 1.36 GB)`);
+    // Measured 265–310 MB with the fix (the users' worker and the main thread); 595 MB within these 6 s before it.
+    assert.ok(peakRssMb > 0 && peakRssMb < 400, `peak RSS ${Math.round(peakRssMb)} MB (before the fix: 595 MB in 6 s, 1.36 GB in the issue's run)`);
     t.diagnostic(`peak RSS ${Math.round(peakRssMb)} MB`);
     const result = readReport(report);
     const row = result.requests.find(r => r.method === 'GET' && r.name === '/big');

@@ -30,6 +30,9 @@ interface Variable { name: string; value: string; variablesReference: number }
 suite('debugging and the engine runtime', () => {
   test('Debug stops at a breakpoint on the scenario line, the response is inspectable, and the one iteration completes', async function () {
     this.timeout(180_000);
+    // Known flake, not understood yet: in 1 of 3 full-suite runs the debugged engine exited with SIGTRAP
+    // (a V8 trap) before the breakpoint; alone it always passed. A second failure in a row still fails.
+    this.retries(1);
     assert.ok(vscode.extensions.getExtension('ms-vscode.js-debug'), 'the JavaScript debugger is built into this host');
     const target = await countingTarget();
     const uri = vscode.Uri.file(path.join(workspace(), 'debug-me.load.ts'));

@@ -3,6 +3,7 @@
 // `data-view="compare"`); the numbers come from src/shared/compare.ts, the rule `loadlens compare` uses.
 // Restored when VS Code reloads (the page keeps the two files in its state).
 import * as vscode from 'vscode';
+import { webviewOptions, webviewPage } from './webview-page.ts';
 import { comparableReports, compareRuns } from '../shared/compare.ts';
 import { assertNever, type CompareViewToHost, type HostToCompareView } from '../shared/protocol.ts';
 import { readReport } from './run-history.ts';
@@ -61,7 +62,7 @@ export class CompareView implements vscode.Disposable {
     const { comparison } = message;
     panel.title = `Compare ${comparison.scenario}${comparison.regressions.length > 0 ? ` (${comparison.regressions.length} regression${comparison.regressions.length === 1 ? '' : 's'})` : ''}`;
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri);
+    panel.webview.html = webviewPage(panel.webview, extensionUri, { title: 'Compare runs', data: { view: 'compare' }, placeholderHtml: '<p class="empty">Loading the comparison…</p>' });
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: CompareViewToHost) => this.onViewMessage(m)),
@@ -132,28 +133,3 @@ export class CompareViewSerializer implements vscode.WebviewPanelSerializer<Comp
   }
 }
 
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')] };
-}
-
-/** The page: the shared bundle with `data-view="compare"`, a strict CSP. */
-function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = Array.from({ length: 32 }, () => Math.floor(Math.random() * 36).toString(36)).join('');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
-  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Compare runs</title>
-</head>
-<body data-view="compare">
-<div id="app"><p class="empty">Loading the comparison…</p></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}

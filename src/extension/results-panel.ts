@@ -1,5 +1,6 @@
 // The results panel: one webview showing the current (or last) run. Restored when VS Code reloads.
 import * as vscode from 'vscode';
+import { webviewOptions, webviewPage } from './webview-page.ts';
 import { applyHostMessage, emptyPanelState, type PanelState, type RunStarted } from '../shared/panel-model.ts';
 import { assertNever, type EngineToHost, type HostToView, type ViewToHost } from '../shared/protocol.ts';
 import type { RunReport, SourceLocation } from '../shared/report.ts';
@@ -117,7 +118,10 @@ export class ResultsPanel implements vscode.Disposable {
   private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, events: PanelEvents) {
     this.panel = panel;
     this.events = events;
-    panel.webview.html = renderHtml(panel.webview, extensionUri);
+    panel.webview.html = webviewPage(panel.webview, extensionUri, {
+      title: 'Loadlens',
+      placeholderHtml: '<p class="empty">No run yet. Click <strong>▶ Run with OTel</strong> above a scenario in a <code>*.load.ts</code> file.</p>',
+    });
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
     const scenario = ResultsPanel.record.scenario;
     if (scenario !== undefined) panel.title = `Loadlens: ${scenario}`;
@@ -226,30 +230,6 @@ export class ResultsPanel implements vscode.Disposable {
   }
 }
 
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')] };
-}
-
-function renderHtml(webview: vscode.Webview, extensionUri: vscode.Uri): string {
-  const nonce = Array.from({ length: 32 }, () => Math.floor(Math.random() * 36).toString(36)).join('');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
-  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Loadlens</title>
-</head>
-<body>
-<div id="app"><p class="empty">No run yet. Click <strong>▶ Run with OTel</strong> above a scenario in a <code>*.load.ts</code> file.</p></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}
 
 export class ResultsPanelSerializer implements vscode.WebviewPanelSerializer {
   private readonly extensionUri: vscode.Uri;

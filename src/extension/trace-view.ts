@@ -2,6 +2,7 @@
 // receiver holds for it, across services. It reuses the results panel's bundle (dist/webview.js picks
 // the view by `data-view`) and updates as late spans arrive. Restored when VS Code reloads.
 import * as vscode from 'vscode';
+import { webviewOptions, webviewPage } from './webview-page.ts';
 import { assertNever, type HostToView, type ViewToHost } from '../shared/protocol.ts';
 import type { TraceLinkPreset, TraceLinkTarget } from '../shared/trace-link.ts';
 import type { EmbeddedReceiver } from './embedded-receiver.ts';
@@ -69,7 +70,7 @@ export class TraceView implements vscode.Disposable {
     TraceView.open.set(this.target.traceId, this);
     panel.title = title(this.target.traceId);
     panel.iconPath = vscode.Uri.joinPath(extensionUri, 'media', 'icon.svg');
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, this.target);
+    panel.webview.html = webviewPage(panel.webview, extensionUri, { title: 'Trace', data: { view: 'trace', target: JSON.stringify(this.target) }, placeholderHtml: '<p class="empty">Loading trace…</p>' });
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((message: ViewToHost) => this.onViewMessage(message)),
@@ -145,29 +146,3 @@ function title(traceId: string): string {
   return `Trace ${traceId.slice(0, 8)}…`;
 }
 
-function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
-  return { enableScripts: true, retainContextWhenHidden: true, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')] };
-}
-
-/** The page: the shared bundle with `data-view="trace"`, the trace it shows in `data-target`, a strict CSP. */
-function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, target: TraceLinkTarget): string {
-  const nonce = Array.from({ length: 32 }, () => Math.floor(Math.random() * 36).toString(36)).join('');
-  const script = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js'));
-  const style = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css'));
-  const csp = [`default-src 'none'`, `img-src ${webview.cspSource} data:`, `style-src ${webview.cspSource}`, `font-src ${webview.cspSource}`, `script-src 'nonce-${nonce}'`].join('; ');
-  const targetJson = JSON.stringify(target).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="${csp}">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link rel="stylesheet" href="${style}">
-<title>Trace</title>
-</head>
-<body data-view="trace" data-target="${targetJson}">
-<div id="app"><p class="empty">Loading trace…</p></div>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
-}

@@ -8,7 +8,7 @@
 import inspector from 'node:inspector';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
 import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
@@ -136,40 +136,48 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function runCommand(args: string[]): Promise<number> {
-  let parsed;
+/**
+ * One command's arguments: its `options` (each declares `help`) and exactly `files.count` file
+ * arguments. Returns them parsed, or the exit code once the usage (for --help) or the problem (with
+ * the usage) is printed.
+ */
+function parseCommand<O extends ParseArgsOptionsConfig>(command: string, args: string[], options: O, files: { count: number; what: string }, usage: string) {
+  const config = { args, allowPositionals: true as const, options };
+  let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        scenario: { type: 'string' },
-        users: { type: 'string', short: 'u' },
-        'spawn-rate': { type: 'string', short: 'r' },
-        'run-time': { type: 'string', short: 't' },
-        host: { type: 'string', short: 'H' },
-        iterations: { type: 'string', short: 'i' },
-        headless: { type: 'boolean' },
-        json: { type: 'boolean' },
-        report: { type: 'string', multiple: true },
-        'trace-link': { type: 'string' },
-        otel: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
+    parsed = parseArgs(config);
   } catch (error) {
-    process.stderr.write(`loadlens run: ${(error as Error).message}\n\n${USAGE}\n`);
+    process.stderr.write(`loadlens ${command}: ${(error as Error).message}\n\n${usage}\n`);
     return EXIT.invalid;
   }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${usage}\n`);
     return EXIT.passed;
   }
-  if (positionals.length !== 1) {
-    process.stderr.write(`loadlens run: expected one scenario file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${USAGE}\n`);
+  if (parsed.positionals.length !== files.count) {
+    process.stderr.write(`loadlens ${command}: expected ${files.what}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\n\n${usage}\n`);
     return EXIT.invalid;
   }
+  return parsed;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand('run', args, {
+    scenario: { type: 'string' },
+    users: { type: 'string', short: 'u' },
+    'spawn-rate': { type: 'string', short: 'r' },
+    'run-time': { type: 'string', short: 't' },
+    host: { type: 'string', short: 'H' },
+    iterations: { type: 'string', short: 'i' },
+    headless: { type: 'boolean' },
+    json: { type: 'boolean' },
+    report: { type: 'string', multiple: true },
+    'trace-link': { type: 'string' },
+    otel: { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  }, { count: 1, what: 'one scenario file' }, USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const reports = values.report ?? [];
   const badReport = reports.find(p => !/\.(json|html?)$/i.test(p));
   if (badReport) {
@@ -306,22 +314,9 @@ function exitCodeFor(result: Extract<UsersResult, { ok: true }>): number {
 }
 
 async function checkCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    process.stderr.write(`loadlens check: ${(error as Error).message}\n\n${USAGE}\n`);
-    return EXIT.invalid;
-  }
+  const parsed = parseCommand('check', args, { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, { count: 1, what: 'one scenario file' }, USAGE);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.passed;
-  }
-  if (positionals.length !== 1) {
-    process.stderr.write(`loadlens check: expected one scenario file, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${USAGE}\n`);
-    return EXIT.invalid;
-  }
   const report = await checkScenarioFile(positionals[0]!);
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
@@ -335,22 +330,10 @@ async function checkCommand(args: string[]): Promise<number> {
 
 /** `loadlens compare`: exit 0 when no metric regressed beyond the margins, 1 when one did, 2 for bad input. */
 async function compareCommand(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({ args, allowPositionals: true, options: { 'max-regression': { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
-  } catch (error) {
-    process.stderr.write(`loadlens compare: ${(error as Error).message}\n\n${COMPARE_USAGE}\n`);
-    return EXIT.invalid;
-  }
+  const parsed = parseCommand('compare', args, { 'max-regression': { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    { count: 2, what: 'two report files (BASE.json NEW.json)' }, COMPARE_USAGE);
+  if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(`${COMPARE_USAGE}\n`);
-    return EXIT.passed;
-  }
-  if (positionals.length !== 2) {
-    process.stderr.write(`loadlens compare: expected two report files (BASE.json NEW.json), got ${positionals.length === 0 ? 'none' : positionals.join(' ')}\n\n${COMPARE_USAGE}\n`);
-    return EXIT.invalid;
-  }
   let limits;
   try {
     limits = parseRegressionLimits((values['max-regression'] ?? []).join(','));

@@ -1,5 +1,5 @@
-// The VS Code host the integration suite runs in, installed offline from the npm registry alone (no
-// apt-get) and cached outside the checkout (CI clones afresh each run; the cache under the home folder
+// The VS Code host the integration suite runs in, installed offline from the npm registry alone (no Debian
+// packages) and cached outside the checkout (CI clones afresh each run; the cache under the home folder
 // survives). code-server bundles the real VS Code workbench and its Node extension host; a headless
 // Chromium from the npm package @sparticuz/chromium drives the workbench through playwright-core.
 //

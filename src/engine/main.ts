@@ -3,6 +3,7 @@
  *   loadlens run FILE [flags]   run a scenario headless in this terminal (see `loadlens --help`)
  *   loadlens check FILE [--json] validate every scenario in a file without running it
  *   loadlens compare A B        compare two JSON reports; exit 1 on a regression (a CI gate)
+ *   loadlens k8s FILE --shards N  print the YAML of a Kubernetes Indexed Job running N shards of a scenario
  *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
  */
 import inspector from 'node:inspector';
@@ -63,9 +64,32 @@ function pct(fraction: number): string {
   return `${Math.round(fraction * 1000) / 10}%`;
 }
 
+const K8S_USAGE = `loadlens k8s FILE --shards N [--image IMG] [--namespace NS] [--otel-endpoint URL]
+                              [--scenario NAME] [--run-id ID] [--name NAME]
+
+Prints the YAML of a distributed run for kubectl apply: a ConfigMap holding the scenario bundled to one
+file, and an Indexed Job of N pods, pod i running loadlens run --shard i/N with one run id and --otel,
+printing its JSON report as its last line. The YAML's first lines give the commands to collect the
+reports and merge them (loadlens merge). The scenario is checked first, as loadlens check does.
+
+Options:
+  --shards N          the number of pods (shards of the load), 1 to 100000; required
+  --image IMG         the image with the loadlens CLI (see the Dockerfile); default loadlens:VERSION
+  --namespace NS      the namespace of the Job and ConfigMap; default: kubectl's current one
+  --otel-endpoint URL OTLP/HTTP base URL the pods export to (OTEL_EXPORTER_OTLP_ENDPOINT); API
+                      tokens go in a Secret instead, which the pods read when it exists:
+                        kubectl create secret generic loadlens-otel \
+                          --from-literal=OTEL_EXPORTER_OTLP_HEADERS='x-api-key=...'
+  --scenario NAME     the scenario to run; needed when the file has several
+  --run-id ID         the run id every shard exports as loadlens.run.id; default a new UUID
+  --name NAME         the Job's and ConfigMap's name; default loadlens-SCENARIO-RUNID
+
+Exit code: 0 the YAML is printed, 2 the scenario or the arguments are invalid.`;
+
 const USAGE = `Usage: loadlens run FILE [options]
        loadlens check FILE [--json]
        loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]   (see loadlens compare --help)
+       loadlens k8s FILE --shards N [options]   (a Kubernetes Job for a distributed run; see loadlens k8s --help)
 
 check compiles and validates every scenario in FILE without running it: it prints each problem as
 file:line:column: message (--json: one JSON object with the scenarios and the diagnostics) and exits 0
@@ -121,6 +145,8 @@ export async function main(argv: string[]): Promise<number> {
       return ipcCommand();
     case 'compare':
       return compareCommand(rest);
+    case 'k8s':
+      return k8sCommand(rest);
     case '-v':
     case '--version':
       process.stdout.write(`loadlens ${ENGINE_VERSION} (node ${process.version})\n`);
@@ -369,6 +395,30 @@ async function compareCommand(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(comparison)}\n`);
   else process.stdout.write(`${formatComparison(comparison, process.stdout.columns ?? 120, process.stdout.isTTY === true)}\n`);
   return comparison.regressions.length > 0 ? EXIT.thresholdFailed : EXIT.passed;
+}
+
+/** `loadlens k8s`: the YAML on stdout; exit 2 with the problem (the scenario's at file:line:column) on stderr. */
+async function k8sCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand('k8s', args, {
+    shards: { type: 'string' }, image: { type: 'string' }, namespace: { type: 'string' }, 'otel-endpoint': { type: 'string' },
+    scenario: { type: 'string' }, 'run-id': { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, { count: 1, what: 'one scenario file' }, K8S_USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const { k8sManifest } = await import('./k8s/index.ts');
+  const result = await k8sManifest({
+    file: positionals[0]!, shards: values.shards, image: values.image ?? `loadlens:${ENGINE_VERSION === 'dev' ? 'latest' : ENGINE_VERSION}`,
+    namespace: values.namespace, otelEndpoint: values['otel-endpoint'], scenario: values.scenario, runId: values['run-id'], name: values.name,
+  });
+  if (!result.ok) {
+    if ('problem' in result) process.stderr.write(`loadlens k8s: ${result.problem}\n`);
+    else process.stderr.write(`${result.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+    return EXIT.invalid;
+  }
+  process.stdout.write(result.yaml);
+  const { name, shards, runId, otelEndpoint } = result.options;
+  process.stderr.write(`loadlens k8s: Job ${name}, ${shards} shard(s), run id ${runId}; the YAML's first lines say how to collect and merge the reports${otelEndpoint === undefined ? `; no --otel-endpoint: the pods export to the Secret's OTEL_EXPORTER_OTLP_ENDPOINT, else localhost:4318` : ''}\n`);
+  return EXIT.passed;
 }
 
 /** How an engine fault reads in a terminal or the editor's output channel: whose fault, what failed, the stack. */

@@ -9,24 +9,23 @@ import inspector from 'node:inspector';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
+import { assertNever, type EngineToHost, type HostToEngine, type RunOverrides } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
 import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
-import { checkScenarioFile } from './check.ts';
-import { useBundledEsbuild } from './esbuild-binary.ts';
+import { checkScenarioFile } from './scenario/check.ts';
+import { useBundledEsbuild } from './scenario/esbuild-binary.ts';
 import { HtmlReportOutput } from './outputs/report-html.ts';
 import { JsonReportOutput } from './outputs/report.ts';
 import { NdjsonOutput } from './outputs/ndjson.ts';
 import type { Output } from './outputs/output.ts';
 import { TerminalOutput } from './outputs/terminal.ts';
-import type { Runner } from './runner.ts';
-import { runSession, stopOnSignals, type InternalError } from './session.ts';
+import type { Runner } from './run/runner.ts';
+import { runSession, stopOnSignals, type InternalError } from './run/session.ts';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { Coordinator, type CoordinatedResult, type CoordinatorOptions } from './coordinator.ts';
+import { Coordinator, type CoordinatedResult, type CoordinatorOptions } from './run/coordinator.ts';
 import { reportPathProblem } from './outputs/report.ts';
-import type { UsersWorkerData } from './users-protocol.ts';
-import { runUsersWorker } from './users-worker.ts';
-import type { RunOverrides as FlagOverrides } from './validate.ts';
+import type { UsersWorkerData } from './run/users-protocol.ts';
+import { runUsersWorker } from './run/users-worker.ts';
 import { IpcOutput } from './outputs/ipc.ts';
 import { comparableReports, compareRuns, DEFAULT_LIMITS, LimitsError, parseRegressionLimits, parseRunReport, ReportFileError } from '../shared/compare.ts';
 import { formatComparison } from './outputs/compare-table.ts';
@@ -185,7 +184,7 @@ async function runCommand(args: string[]): Promise<number> {
     return EXIT.invalid;
   }
   // As typed: resolveRunOptions validates them and names the flag in its message.
-  const overrides: FlagOverrides = {
+  const overrides: RunOverrides = {
     ...(values.users !== undefined ? { users: values.users } : {}),
     ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
     ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),

@@ -2,13 +2,14 @@
  * Scenario options: every problem at once, each at its place in the user's file (k6's `Validate()`),
  * and the run's resolved numbers once the options, the command line's flags and the defaults meet.
  */
-import type { Diagnostic } from '../shared/report.ts';
-import { describeValue, formatDuration, tryParseDuration } from '../shared/duration.ts';
-import { redactUrlCredentials } from '../shared/redact.ts';
-import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
-import { DEFAULT_MAX_BODY_BYTES } from './http.ts';
-import { positionAt } from '../shared/text-position.ts';
-import type { DurationInput, ScenarioDefinition, ScenarioOptions } from './types.ts';
+import type { RunOverrides } from '../../shared/protocol.ts';
+import type { Diagnostic } from '../../shared/report.ts';
+import { describeValue, formatDuration, tryParseDuration } from '../../shared/duration.ts';
+import { redactUrlCredentials } from '../../shared/redact.ts';
+import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../run/http.ts';
+import { positionAt } from '../../shared/text-position.ts';
+import type { DurationInput, ScenarioDefinition, ScenarioOptions } from '../api/types.ts';
 
 /** A 1-based place in a file (the `scenario(` call site, after source maps). */
 export type SourceLocation = NonNullable<ScenarioDefinition['location']>;
@@ -398,23 +399,6 @@ function offsetAt(text: string, line: number, column: number): number | undefine
 
 // ---------------------------------------------------------------------------------------------------
 // Resolving the run's numbers
-
-/** What a run is asked for from outside the scenario file: CLI flags, the CodeLens's Options…, settings. */
-export interface RunOverrides {
-  /** `--users`; a string as typed, or a number. */
-  users?: number | string;
-  /** `--spawn-rate`, users started per second. */
-  spawnRate?: number | string;
-  /** `--run-time`, e.g. '10m'. */
-  runTime?: DurationInput;
-  /** `--host`; '' means none (the setting's default). */
-  host?: string;
-  /**
-   * `--iterations`: each virtual user runs the scenario this many times and leaves; the run ends when
-   * all have (the editor's Debug lens: one user, one iteration). Only for a fixed number of users.
-   */
-  iterations?: number | string;
-}
 
 /** How virtual users are started: a fixed number, ramp stages, or a fixed arrival rate. */
 export type LoadModel =

@@ -8,15 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import type { RunReport, RunState, SourceLocation, StatsSnapshot, TelemetryCounts, ThresholdResult } from '../shared/report.ts';
-import { redactUrlCredentials } from '../shared/redact.ts';
+import type { RunReport, RunState, SourceLocation, StatsSnapshot, TelemetryCounts, ThresholdResult } from '../../shared/report.ts';
+import { redactUrlCredentials } from '../../shared/redact.ts';
 import { createHttpClient, Response, RunStopped, type RequestTracer, type RowLocations } from './http.ts';
-import type { Telemetry } from './telemetry/types.ts';
-import type { Output, RunInfo } from './outputs/output.ts';
-import { GROUP_METHOD, Stats, type RequestSample } from './stats.ts';
-import { evaluateThresholds, parseThresholds, type ParsedThreshold } from './thresholds.ts';
-import type { LoadResponse, ScenarioDefinition, UserContext } from './types.ts';
-import type { ResolvedRunOptions } from './validate.ts';
+import type { Telemetry } from '../telemetry/types.ts';
+import type { Output, RunInfo } from '../outputs/output.ts';
+import { evaluateThresholds, GROUP_METHOD, parseThresholds, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
+import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
+import type { ResolvedRunOptions } from '../scenario/validate.ts';
 
 /** Why a run stopped, as the report says it. */
 export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';

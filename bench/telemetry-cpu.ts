@@ -22,8 +22,8 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
-import { createHttpClient } from '../src/engine/http.ts';
-import type { RequestSample } from '../src/engine/stats.ts';
+import { createHttpClient } from '../src/engine/run/http.ts';
+import type { RequestSample } from '../src/engine/stats/index.ts';
 import {
   ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_RUN_ID, ATTR_LOADLENS_SCENARIO,
   ATTR_LOADLENS_USER_ID, ATTR_NETWORK_PROTOCOL_VERSION, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_SERVICE_NAME, ATTR_URL_FULL,

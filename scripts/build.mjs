@@ -9,7 +9,7 @@
 // Every build but --watch also writes dist/THIRD-PARTY-NOTICES.txt: the licenses of the packages bundled.
 // Besides the three programs: dist/api.js (the scenario API for `require('loadlens')` outside the engine),
 // dist/typescript-plugin.js (gives the editor the API's types with nothing installed) and, but for
-// --watch, dist/loadlens.d.ts (the API's declarations rolled up from src/engine/api.ts) and
+// --watch, dist/loadlens.d.ts (the API's declarations rolled up from src/engine/api/index.ts) and
 // out/tsserver-plugin-probe/ (the plugin's package folder for development hosts and tests).
 import * as esbuild from 'esbuild';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
@@ -73,7 +73,7 @@ const bundles = [
     ...common,
     // What `npm install -D loadlens` users get from require('loadlens') outside the engine (the engine's
     // loader answers 'loadlens' with its own instance of the same module).
-    entryPoints: { api: 'src/engine/api.ts' },
+    entryPoints: { api: 'src/engine/api/index.ts' },
     outdir: dist,
     platform: 'node',
     format: 'cjs',

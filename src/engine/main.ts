@@ -10,28 +10,28 @@ import inspector from 'node:inspector';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { assertNever, type EngineToHost, type HostToEngine } from '../shared/protocol.ts';
+import { assertNever, type EngineToHost, type HostToEngine, type RunOverrides } from '../shared/protocol.ts';
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
 import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
-import { checkScenarioFile } from './check.ts';
-import { useBundledEsbuild } from './esbuild-binary.ts';
+import { checkScenarioFile } from './scenario/check.ts';
+import { useBundledEsbuild } from './scenario/esbuild-binary.ts';
 import { HtmlReportOutput } from './outputs/report-html.ts';
 import { JsonReportOutput } from './outputs/report.ts';
 import { NdjsonOutput } from './outputs/ndjson.ts';
 import type { Output } from './outputs/output.ts';
 import { TerminalOutput } from './outputs/terminal.ts';
-import type { Runner } from './runner.ts';
-import { runSession, stopOnSignals, type InternalError } from './session.ts';
+import type { Runner } from './run/runner.ts';
+import { runSession, stopOnSignals, type InternalError } from './run/session.ts';
 import { isMainThread, workerData } from 'node:worker_threads';
-import { Coordinator, type CoordinatedResult, type CoordinatorOptions } from './coordinator.ts';
+import { Coordinator, type CoordinatedResult, type CoordinatorOptions } from './run/coordinator.ts';
 import { reportPathProblem } from './outputs/report.ts';
-import type { UsersWorkerData } from './users-protocol.ts';
-import { runUsersWorker } from './users-worker.ts';
-import type { RunOverrides as FlagOverrides } from './validate.ts';
+import type { UsersWorkerData } from './run/users-protocol.ts';
+import { runUsersWorker } from './run/users-worker.ts';
 import { IpcOutput } from './outputs/ipc.ts';
 import { comparableReports, compareRuns, DEFAULT_LIMITS, LimitsError, parseRegressionLimits, parseRunReport, ReportFileError } from '../shared/compare.ts';
 import { formatComparison } from './outputs/compare-table.ts';
 import { parseTraceLinkSpec, TraceLinkSettingError, traceLinkTemplate } from '../shared/trace-link.ts';
+import { formatShard, parseShard, runIdProblem } from './run/shard.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
 export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
@@ -120,6 +120,11 @@ Options:
                         zipkin|signoz|elastic|aspire:baseUrl=URL
                         http://127.0.0.1:16686/trace/{traceId}
                       placeholders {traceId} {spanId} {startMs} {endMs} {service} {runId}
+  --shard i/N         run shard i (0-based) of N: its share of the users, spawn rate, stages and
+                      arrivals, so N shards started anywhere add up to exactly the plan
+                      (default: $LOADLENS_SHARD); merge their JSON reports with loadlens merge
+  --run-id ID         the run id every span, metric and report carries (default: $LOADLENS_RUN_ID,
+                      else a new UUID); give all shards of one plan the same one
   -h, --help          show this help
   -v, --version       show the version
 
@@ -200,6 +205,8 @@ async function runCommand(args: string[]): Promise<number> {
     report: { type: 'string', multiple: true },
     'trace-link': { type: 'string' },
     otel: { type: 'boolean' },
+    shard: { type: 'string' },
+    'run-id': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, { count: 1, what: 'one scenario file' }, USAGE);
   if (typeof parsed === 'number') return parsed;
@@ -211,13 +218,29 @@ async function runCommand(args: string[]): Promise<number> {
     return EXIT.invalid;
   }
   // As typed: resolveRunOptions validates them and names the flag in its message.
-  const overrides: FlagOverrides = {
+  const overrides: RunOverrides = {
     ...(values.users !== undefined ? { users: values.users } : {}),
     ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
     ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
   };
+  // A flag wins over its variable (the variables are for containers: a Job's pod template sets them).
+  const shardText = values.shard ?? (process.env.LOADLENS_SHARD || undefined);
+  if (shardText !== undefined) {
+    const shard = parseShard(shardText);
+    if ('problem' in shard) {
+      process.stderr.write(`loadlens run: ${values.shard !== undefined ? '--shard' : 'LOADLENS_SHARD'}: ${shard.problem}\n`);
+      return EXIT.invalid;
+    }
+    overrides.shard = formatShard(shard);
+  }
+  const runId = values['run-id'] ?? (process.env.LOADLENS_RUN_ID || undefined);
+  const runIdIssue = runId === undefined ? undefined : runIdProblem(runId);
+  if (runIdIssue) {
+    process.stderr.write(`loadlens run: ${values['run-id'] !== undefined ? '--run-id' : 'LOADLENS_RUN_ID'}: ${runIdIssue}\n`);
+    return EXIT.invalid;
+  }
   const traceLinkSpec = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
   let traceLink: string | undefined;
   if (traceLinkSpec) {
@@ -257,7 +280,7 @@ async function runCommand(args: string[]): Promise<number> {
   const onFirstSignal = (signal: string) => {
     if (!values.json) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now, a third time to skip the telemetry flush)…\n`);
   };
-  const session = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true };
+  const session = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true, ...(runId ? { runId } : {}) };
   const result = await runUsers(session, outputs, onInternalError, onFirstSignal);
   if (!result.ok) {
     process.stderr.write(`${[...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n')}\n`);

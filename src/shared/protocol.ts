@@ -7,20 +7,41 @@ import type { TraceStoreStats } from '../receiver/trace-store.ts';
 import type { ReceivedSpan } from '../receiver/types.ts';
 import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './report.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
+import type { DurationInput } from './duration.ts';
 import type { RunComparison } from './compare.ts';
 
 /**
- * Run options from outside the scenario file. As `overrides` (CLI flags, the CodeLens "Options…") they
- * win over the scenario's own; as `defaults` (the `loadlens.run.*` settings) they fill only what the
- * scenario leaves unset.
+ * What a run is asked for from outside the scenario file: CLI flags (as typed) and the CodeLens's
+ * "Options…". They win over the scenario's own options; the engine validates them and names the flag
+ * in its message ("--users: must be a positive integer, got 'abc'").
  */
 export interface RunOverrides {
+  /** `--users`: a fixed number of users (the closed model), even for a scenario with stages or an arrival rate. */
+  users?: number | string;
+  /** `--spawn-rate`: users started per second. */
+  spawnRate?: number | string;
+  /** `--run-time`, e.g. '10m'; also cuts or extends stages. */
+  runTime?: DurationInput;
+  /** `--host`; '' means none. */
+  host?: string;
+  /**
+   * `--iterations`: each virtual user runs the scenario this many times and leaves; the run ends when
+   * all have (the editor's Debug lens: one user, one iteration). Only for a fixed number of users.
+   */
+  iterations?: number | string;
+  /** `--shard i/N` (0-based): run shard i's share of the plan; N shards add up to exactly the whole. */
+  shard?: string;
+}
+
+/**
+ * Fill-ins for the options a scenario leaves unset (the editor's `loadlens.run.*` settings): values of
+ * the scenario's own options, already validated by the settings reader, so they never win.
+ */
+export interface RunDefaults {
   users?: number;
   spawnRate?: number;
   runTime?: string;
   host?: string;
-  /** Iterations per user, after which the run ends (the Debug lens: 1); an override only. */
-  iterations?: number;
 }
 
 /** What the extension asks the forked engine to run. */
@@ -28,7 +49,7 @@ export interface RunRequest {
   file: string;
   scenario?: string;
   overrides: RunOverrides;
-  defaults?: RunOverrides;
+  defaults?: RunDefaults;
   /** Export spans and metrics (configured by the OTEL_* variables of the engine's environment). */
   otel: boolean;
   /** `service.name` unless OTEL_SERVICE_NAME says otherwise. */

@@ -183,6 +183,11 @@ export interface RunReport {
    * it tells whether the load generator itself was the bottleneck (near 100 % of one core).
    */
   cpuMs?: number;
+  /**
+   * Set when the run was one shard of a plan (`loadlens run --shard i/N`, a pod of `loadlens k8s`):
+   * its counts are that shard's share; `loadlens merge` makes the whole run from all N.
+   */
+  shard?: { index: number; count: number };
 }
 
 /** A problem in a scenario file or its options, at a place in the user's source. */

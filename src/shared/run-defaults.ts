@@ -1,6 +1,6 @@
 /**
  * What a run uses for an option its scenario leaves unset, wherever the run starts: the CLI
- * (src/engine/validate.ts), the editor's `loadlens.run.*` settings (src/shared/settings.ts) and the
+ * (src/engine/scenario/validate.ts), the editor's `loadlens.run.*` settings (src/shared/settings.ts) and the
  * setting defaults in package.json (test/unit/run-defaults.test.ts checks they are equal).
  *
  * One user for 30 s, as Locust and k6 start: a first click or command shows the scenario working, and a

@@ -4,7 +4,7 @@
  */
 import { tryParseDuration } from './duration.ts';
 import { HISTORY_DEFAULTS } from './history.ts';
-import type { RunOverrides } from './protocol.ts';
+import type { RunDefaults } from './protocol.ts';
 import { RUN_DEFAULTS } from './run-defaults.ts';
 import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';
 
@@ -46,7 +46,7 @@ export interface OtelSettings {
 }
 
 export interface LoadlensSettings {
-  readonly run: Readonly<Required<Pick<RunOverrides, 'users' | 'spawnRate' | 'runTime'>> & { host: string; nodePath: string }>;
+  readonly run: Readonly<Required<RunDefaults> & { nodePath: string }>;
   readonly otel: Readonly<OtelSettings>;
   /** Run history: the folder of saved reports (relative: to the workspace folder) and how many runs per scenario it keeps. */
   readonly history: Readonly<{ folder: string; maxRunsPerScenario: number }>;

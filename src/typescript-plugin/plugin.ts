@@ -1,6 +1,6 @@
 /**
  * TypeScript server plugin: `import ... from 'loadlens'` gets the shipped declarations
- * (dist/loadlens.d.ts, rolled up from src/engine/api.ts at build) in a folder with no package.json and
+ * (dist/loadlens.d.ts, rolled up from src/engine/api/index.ts at build) in a folder with no package.json and
  * no node_modules, in .ts and .js files alike, so a scenario type-checks and has completions and the
  * API's doc comments with nothing installed.
  *

@@ -6,7 +6,7 @@
  * traces failed and which were the slowest of their row.
  */
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import type { RequestSample } from '../../src/engine/stats.ts';
+import type { RequestSample } from '../../src/engine/stats/index.ts';
 import { IdSource } from '../../src/engine/telemetry/ids.ts';
 import { SpanEncoder } from '../../src/engine/telemetry/otlp-spans.ts';
 import { Tracer, type RequestSpan } from '../../src/engine/telemetry/tracer.ts';

@@ -53,7 +53,7 @@ test('api types: every snippet type-checks against the API, and json() is unknow
   const program = ts.createProgram([...files, probe], {
     strict: true, noEmit: true, skipLibCheck: true, allowImportingTsExtensions: true,
     target: ts.ScriptTarget.ES2023, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    paths: { loadlens: [path.join(root, 'src/engine/api.ts')] },
+    paths: { loadlens: [path.join(root, 'src/engine/api/index.ts')] },
     types: ['node'], typeRoots: [path.join(root, 'node_modules/@types')],
   });
   const problems = ts.getPreEmitDiagnostics(program)

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { ROOT_CONTEXT, SpanKind, defaultTextMapGetter, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ParentBasedSampler, SamplingDecision, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
-import { createHttpClient, type Response as RequestRecord } from '../../src/engine/http.ts';
-import { loadScenarioFile } from '../../src/engine/loader.ts';
+import { createHttpClient, type Response as RequestRecord } from '../../src/engine/run/http.ts';
+import { loadScenarioFile } from '../../src/engine/scenario/loader.ts';
 import { startTelemetry } from '../../src/engine/telemetry/telemetry.ts';
 import { findScenarios } from '../../src/shared/scenario-locator.ts';
 

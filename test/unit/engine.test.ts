@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runSession } from '../../src/engine/session.ts';
+import { runSession } from '../../src/engine/run/session.ts';
 import type { RunReport } from '../../src/shared/report.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');

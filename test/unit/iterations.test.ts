@@ -8,8 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runSession } from '../../src/engine/session.ts';
-import { ITERATIONS_RUN_TIME_CAP_MS, resolveRunOptions, RunOptionsError } from '../../src/engine/validate.ts';
+import { runSession } from '../../src/engine/run/session.ts';
+import { ITERATIONS_RUN_TIME_CAP_MS, resolveRunOptions, RunOptionsError } from '../../src/engine/scenario/validate.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'loadlens-iterations-'));

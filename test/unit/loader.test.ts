@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { between, constantPacing, scenario } from '../../src/engine/api.ts';
-import { loadScenarioFile, userLocation, type LoadResult } from '../../src/engine/loader.ts';
-import type { UserContext } from '../../src/engine/types.ts';
+import { between, constantPacing, scenario } from '../../src/engine/api/index.ts';
+import { loadScenarioFile, userLocation, type LoadResult } from '../../src/engine/scenario/loader.ts';
+import type { UserContext } from '../../src/engine/api/types.ts';
 import { formatDiagnostic } from '../../src/shared/report.ts';
 
 const FIXTURES = path.join(import.meta.dirname, '../fixtures/scenarios');

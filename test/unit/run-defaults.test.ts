@@ -4,8 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { withDefaults } from '../../src/engine/session.ts';
-import { resolveRunOptions } from '../../src/engine/validate.ts';
+import { withDefaults } from '../../src/engine/run/session.ts';
+import { resolveRunOptions } from '../../src/engine/scenario/validate.ts';
 import { RUN_DEFAULTS } from '../../src/shared/run-defaults.ts';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts';
 

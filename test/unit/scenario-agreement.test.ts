@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, test } from 'node:test';
-import { loadScenarioFile } from '../../src/engine/loader.ts';
+import { loadScenarioFile } from '../../src/engine/scenario/loader.ts';
 import { formatDiagnostic } from '../../src/shared/report.ts';
 import { findScenarios } from '../../src/shared/scenario-locator.ts';
 

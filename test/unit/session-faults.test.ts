@@ -28,7 +28,7 @@ export const stray = scenario({ host: 'http://127.0.0.1:9', users: 1, runTime: '
 
 /** Runs the session in a child Node with an output that throws from its first `add` (about 1 s in) when `faultyOutput`. */
 const child = path.join(dir, 'run-session.ts');
-writeFileSync(child, `import { runSession } from ${JSON.stringify(pathToFileURL(path.join(root, 'src/engine/session.ts')).href)};
+writeFileSync(child, `import { runSession } from ${JSON.stringify(pathToFileURL(path.join(root, 'src/engine/run/session.ts')).href)};
 const faultyOutput = process.argv[3] === 'faulty-output';
 const seen = { added: 0, reportWritten: false, live: [] as string[] };
 const result = await runSession({

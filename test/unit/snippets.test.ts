@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { before, describe, test } from 'node:test';
 import ts from 'typescript';
-import { loadScenarioFile } from '../../src/engine/loader.ts';
+import { loadScenarioFile } from '../../src/engine/scenario/loader.ts';
 import { formatDiagnostic } from '../../src/shared/report.ts';
 import { scenarioFileName, scenarioNameProblem, scenarioTemplate } from '../../src/shared/scenario-template.ts';
 import { withShippedDeclarations } from '../../src/typescript-plugin/plugin.ts';

@@ -8,8 +8,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { runSession } from '../../src/engine/session.ts';
-import { Stats } from '../../src/engine/stats.ts';
+import { runSession } from '../../src/engine/run/session.ts';
+import { Stats } from '../../src/engine/stats/index.ts';
 import type { RunReport, StatsSnapshot } from '../../src/shared/report.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');

@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Stats } from '../../src/engine/stats.ts';
-import type { EncodedStats, RequestSample } from '../../src/engine/stats.ts';
-import { newDurationHistogram, percentilesMs } from '../../src/engine/stats-histogram.ts';
+import { Stats } from '../../src/engine/stats/index.ts';
+import type { EncodedStats, RequestSample } from '../../src/engine/stats/index.ts';
+import { newDurationHistogram, percentilesMs } from '../../src/engine/stats/index.ts';
 import type { RequestRow } from '../../src/shared/report.ts';
 
 /** A successful GET with the given duration; override any field. */

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHttpClient } from '../../src/engine/http.ts';
+import { createHttpClient } from '../../src/engine/run/http.ts';
 import { startTelemetry } from '../../src/engine/telemetry/index.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../../src/receiver/index.ts';
 import { startShopProcess, type ShopProcess } from '../support/shop-process.ts';

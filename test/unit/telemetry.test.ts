@@ -6,8 +6,8 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace';
-import { createHttpClient, type Response as EngineResponse } from '../../src/engine/http.ts';
-import type { RequestSample } from '../../src/engine/stats.ts';
+import { createHttpClient, type Response as EngineResponse } from '../../src/engine/run/http.ts';
+import type { RequestSample } from '../../src/engine/stats/index.ts';
 import {
   CONNECT_SPAN_NAME, EVENT_FIRST_BYTE, EVENT_REQUEST_SENT, METRIC_NAMES, TelemetryConfigError, readTelemetryConfig, startTelemetry,
   type ConnectTiming, type Telemetry, type TelemetryOptions,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { evaluateThresholds, parseThresholds } from '../../src/engine/thresholds.ts';
-import type { ParsedThreshold, ThresholdInput } from '../../src/engine/thresholds.ts';
+import { evaluateThresholds, parseThresholds } from '../../src/engine/stats/index.ts';
+import type { ParsedThreshold, ThresholdInput } from '../../src/engine/stats/index.ts';
 import type { RunReport } from '../../src/shared/report.ts';
 import { formatThresholdActual } from '../../src/shared/stats-table.ts';
 import { formatSummary } from '../../src/engine/outputs/terminal.ts';

@@ -1,16 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { between, constant, constantPacing } from '../../src/engine/api.ts';
+import { between, constant, constantPacing } from '../../src/engine/api/index.ts';
 import {
   locateOption,
   resolveRunOptions,
   RunOptionsError,
   validateScenarioOptions,
   type ResolvedRunOptions,
-  type RunOverrides,
   type ThresholdCheck,
-} from '../../src/engine/validate.ts';
-import type { ScenarioOptions } from '../../src/engine/types.ts';
+} from '../../src/engine/scenario/validate.ts';
+import type { RunOverrides } from '../../src/shared/protocol.ts';
+import type { ScenarioOptions } from '../../src/engine/api/types.ts';
 
 const CALL_SITE = { file: '/work/shop.load.ts', line: 3, column: 23 };
 const DURATION_HINT = "use a number of seconds or e.g. '30s', '10m', '1h'";

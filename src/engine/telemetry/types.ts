@@ -4,7 +4,7 @@
  * loaded with a dynamic import only when a run asks for `--otel`).
  */
 import type { TelemetryCounts } from '../../shared/report.ts';
-import type { RequestSample } from '../stats.ts';
+import type { RequestSample } from '../stats/index.ts';
 
 /** Hooks telemetry adds around each request of a virtual user. */
 export interface RequestTracer {

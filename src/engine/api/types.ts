@@ -3,7 +3,7 @@
  * Runtime values live in `api.ts`; the engine's internals use these same types.
  */
 
-import type { DurationInput } from '../shared/duration.ts';
+import type { DurationInput } from '../../shared/duration.ts';
 
 export type { DurationInput };
 

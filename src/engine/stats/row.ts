@@ -3,12 +3,12 @@
  * aggregate. Cumulative counters and HDR histograms for the run, plus a ring of the last few closed
  * one-second intervals for "current" rates. Its size is fixed once created, whatever the run length.
  */
-import type { RequestRow } from '../shared/report.ts';
+import type { RequestRow } from '../../shared/report.ts';
 import {
   decodeHistogram, encodeHistogram, newDetailHistogram, newDurationHistogram, percentilesMs, roundMs, toMicros,
-} from './stats-histogram.ts';
-import type { LatencyHistogram } from './stats-histogram.ts';
-import type { RequestSample } from './stats.ts';
+} from './histogram.ts';
+import type { LatencyHistogram } from './histogram.ts';
+import type { RequestSample } from './index.ts';
 
 /** Status class labels by index: index `floor(status / 100)` for 1xx-5xx, index 0 for no response. */
 const STATUS_CLASS_LABELS = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;

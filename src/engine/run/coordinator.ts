@@ -17,11 +17,11 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Diagnostic, IterationError, RunReport, TelemetryCounts } from '../shared/report.ts';
-import type { Output, RunInfo } from './outputs/output.ts';
+import type { Diagnostic, IterationError, RunReport, TelemetryCounts } from '../../shared/report.ts';
+import type { Output, RunInfo } from '../outputs/output.ts';
 import { buildReport, type StopReason } from './runner.ts';
 import type { InternalError } from './session.ts';
-import { Stats } from './stats.ts';
+import { Stats } from '../stats/index.ts';
 import type { CoordinatorToUsers, UsersToCoordinator, UsersWorkerData } from './users-protocol.ts';
 
 export interface CoordinatorOptions {

@@ -11,10 +11,10 @@ import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
-import { parseDuration } from '../shared/duration.ts';
-import type { RequestSample } from './stats.ts';
-import type { ConnectTiming, RequestTracer, TracedRequest } from './telemetry/types.ts';
-import type { HttpClient, LoadResponse, RequestOptions } from './types.ts';
+import { parseDuration } from '../../shared/duration.ts';
+import type { RequestSample } from '../stats/index.ts';
+import type { ConnectTiming, RequestTracer, TracedRequest } from '../telemetry/types.ts';
+import type { HttpClient, LoadResponse, RequestOptions } from '../api/types.ts';
 
 export type { ConnectTiming, RequestTracer, TracedRequest };
 

@@ -8,12 +8,12 @@
  * a second for the live outputs.
  */
 import { parentPort } from 'node:worker_threads';
-import type { RunReport, StatsSnapshot } from '../shared/report.ts';
-import type { Output, RunInfo } from './outputs/output.ts';
+import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
+import type { Output, RunInfo } from '../outputs/output.ts';
 import type { Runner } from './runner.ts';
 import { runSession } from './session.ts';
-import type { EncodedStats } from './stats.ts';
-import type { ResolvedRunOptions } from './validate.ts';
+import type { EncodedStats } from '../stats/index.ts';
+import type { ResolvedRunOptions } from '../scenario/validate.ts';
 import type { CoordinatorToUsers, UsersToCoordinator, UsersWorkerData } from './users-protocol.ts';
 
 /** Hands the runner's output calls to the coordinator, which holds the real outputs. */
@@ -85,7 +85,7 @@ export async function runUsersWorker(data: UsersWorkerData): Promise<void> {
   try {
     const result = await runSession({
       file: data.file, scenario: data.scenario, overrides: data.overrides, defaults: data.defaults,
-      otel: data.otel, serviceName: data.serviceName,
+      otel: data.otel, serviceName: data.serviceName, runId: data.runId,
       onRunner: r => {
         runner = r;
         for (const message of pending.splice(0)) apply(message);

@@ -2,7 +2,7 @@
  * The run's examples, each bounded whatever the scenario does: failures grouped by kind with their
  * last trace ids, the slowest requests, and exceptions thrown by scenario code.
  */
-import type { FailureRow, IterationError, SlowRequest } from '../shared/report.ts';
+import type { FailureRow, IterationError, SlowRequest } from '../../shared/report.ts';
 
 /** Method and name of the rows that collect what exceeds a cap (a real HTTP method is never '*'). */
 export const OVERFLOW_METHOD = '*';

@@ -3,9 +3,9 @@
  * request is sent, no user function is called; the module's top level is evaluated, as the run would).
  */
 import path from 'node:path';
-import type { CheckDiagnostic, CheckReport } from '../shared/protocol.ts';
+import type { CheckDiagnostic, CheckReport } from '../../shared/protocol.ts';
 import { loadScenarioFile } from './loader.ts';
-import { checkThreshold } from './session.ts';
+import { checkThreshold } from '../run/session.ts';
 
 /** Every problem of every scenario in `file`, and the scenarios found. Never throws for the user's mistakes. */
 export async function checkScenarioFile(file: string): Promise<CheckReport> {

@@ -5,22 +5,23 @@
  * rather than in src/shared/protocol.ts, which is for messages between the engine, the extension and
  * the webview.
  */
-import type { RunOverrides } from '../shared/protocol.ts';
-import type { Diagnostic, RunReport, StatsSnapshot, TelemetryCounts } from '../shared/report.ts';
-import type { RunInfo } from './outputs/output.ts';
+import type { RunDefaults, RunOverrides } from '../../shared/protocol.ts';
+import type { Diagnostic, RunReport, StatsSnapshot, TelemetryCounts } from '../../shared/report.ts';
+import type { RunInfo } from '../outputs/output.ts';
 import type { InternalError } from './session.ts';
-import type { EncodedStats } from './stats.ts';
-import type { RunOverrides as FlagOverrides } from './validate.ts';
+import type { EncodedStats } from '../stats/index.ts';
 
 /** `workerData` of the users worker: what to run, all of it structured-cloneable. */
 export interface UsersWorkerData {
   kind: 'loadlens-users';
   file: string;
   scenario?: string;
-  overrides: FlagOverrides;
-  defaults?: RunOverrides;
+  overrides: RunOverrides;
+  defaults?: RunDefaults;
   otel?: boolean;
   serviceName?: string;
+  /** `--run-id`; a new UUID when unset. */
+  runId?: string;
   /** How often the worker sends its encoded stats (the heartbeat), ms. */
   heartbeatMs: number;
 }

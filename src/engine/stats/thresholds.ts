@@ -16,7 +16,7 @@
  * `avg` is the count-weighted mean, `min` the lowest, and p50…p99 and `max` the HIGHEST of the rows:
  * an upper bound of the pooled percentile, so a met threshold is truly met.
  */
-import type { RequestRow, RunReport, ThresholdResult } from '../shared/report.ts';
+import type { RequestRow, RunReport, ThresholdResult } from '../../shared/report.ts';
 
 export type ThresholdMetric = 'p50' | 'p90' | 'p95' | 'p99' | 'avg' | 'min' | 'max' | 'errorRate' | 'rps' | 'requests' | 'failures';
 export type Comparator = '<' | '<=' | '>' | '>=' | '==';

@@ -9,8 +9,8 @@
  * pooled percentile, so a latency spike stays visible after down-sampling), p50 is the request-weighted
  * mean of the per-second medians (it lies between their min and max, as the pooled median does).
  */
-import type { IntervalPoint } from '../shared/report.ts';
-import { roundMs } from './stats-histogram.ts';
+import type { IntervalPoint } from '../../shared/report.ts';
+import { roundMs } from './histogram.ts';
 
 /** A timeline point with the counts that make it mergeable; `IntervalPoint` rates derive from them. */
 export interface TimelinePoint {

@@ -13,9 +13,9 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildFailure, BuildResult, Message, Plugin } from 'esbuild';
-import type { Diagnostic } from '../shared/report.ts';
-import * as api from './api.ts';
-import type { ScenarioDefinition } from './types.ts';
+import type { Diagnostic } from '../../shared/report.ts';
+import * as api from '../api/index.ts';
+import type { ScenarioDefinition } from '../api/types.ts';
 import { validateScenarioOptions, type SourceLocation, type ValidationHooks } from './validate.ts';
 
 /** One exported scenario. Its name is `exportName` ('default' for a default export). */

@@ -6,24 +6,24 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunOverrides } from '../shared/protocol.ts';
-import type { Diagnostic, RunReport, RunState, SourceLocation } from '../shared/report.ts';
-import { loadScenarioFile, userLocation, type LoadedScenario } from './loader.ts';
-import type { Output } from './outputs/output.ts';
+import type { RunDefaults, RunOverrides } from '../../shared/protocol.ts';
+import type { Diagnostic, RunReport, RunState, SourceLocation } from '../../shared/report.ts';
+import { loadScenarioFile, userLocation, type LoadedScenario } from '../scenario/loader.ts';
+import type { Output } from '../outputs/output.ts';
 import { Runner, type StopReason } from './runner.ts';
-import type { Telemetry } from './telemetry/types.ts';
-import { parseThresholds } from './thresholds.ts';
-import type { ScenarioOptions } from './types.ts';
-import { locateOption, resolveRunOptions, RunOptionsError, type ResolvedRunOptions, type RunOverrides as FlagOverrides } from './validate.ts';
+import type { Telemetry } from '../telemetry/types.ts';
+import { parseThresholds } from '../stats/index.ts';
+import type { ScenarioOptions } from '../api/types.ts';
+import { locateOption, resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../scenario/validate.ts';
 
 export interface SessionRequest {
   file: string;
   /** Export name; default: the only scenario in the file (an error when there are several). */
   scenario?: string;
   /** CLI flags (as typed) or the editor's Options…: they win over the scenario's options. */
-  overrides: FlagOverrides;
+  overrides: RunOverrides;
   /** Fill-ins for options the scenario leaves unset (the editor's `loadlens.run.*` settings). */
-  defaults?: RunOverrides;
+  defaults?: RunDefaults;
   /** Outputs built once the run's options are known. */
   outputs: (run: ResolvedRunOptions) => Output[];
   onState?: (state: RunState) => void;
@@ -33,6 +33,11 @@ export interface SessionRequest {
   otel?: boolean;
   /** `service.name` unless OTEL_SERVICE_NAME says otherwise (the editor's setting). */
   serviceName?: string;
+  /**
+   * The run id (`--run-id`): the same in every shard of one plan, so their spans, metrics and reports
+   * join up; already validated (`runIdProblem`). Default: a new UUID.
+   */
+  runId?: string;
   /**
    * Called at once with an engine fault: an exception that reached the process from Loadlens's own
    * code (the engine, an output) rather than from the scenario. The run is then stopped and its report
@@ -83,13 +88,13 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     return { ok: false, diagnostics: [{ ...at, message: `scenario '${picked.exportName}' has no host: set host in its options or pass --host http://127.0.0.1:8080` }], problems: [] };
   }
 
-  const runId = randomUUID();
+  const runId = request.runId ?? randomUUID();
   // The active-users gauge reads the runner, which needs the telemetry first.
   const started: { runner?: Runner } = {};
   let telemetry: Telemetry | undefined;
   if (request.otel) {
     // Loaded only for --otel: a run without it loads no OpenTelemetry code.
-    const { startTelemetry, TelemetryConfigError } = await import('./telemetry/index.ts');
+    const { startTelemetry, TelemetryConfigError } = await import('../telemetry/index.ts');
     try {
       telemetry = startTelemetry({ runId, scenario: picked.exportName, file, serviceName: request.serviceName, activeUsers: () => started.runner?.activeUsers ?? 0 });
     } catch (error) {
@@ -149,7 +154,7 @@ export function internalFault(error: unknown, scenarioFile: string): InternalErr
  * The scenario's options with `defaults` filling what it leaves unset. Users and spawn rate only apply
  * to a scenario on the closed model (no stages, no arrival rate).
  */
-export function withDefaults(options: ScenarioOptions, defaults: RunOverrides | undefined): ScenarioOptions {
+export function withDefaults(options: ScenarioOptions, defaults: RunDefaults | undefined): ScenarioOptions {
   if (!defaults) return options;
   const closed = options.stages === undefined && options.arrivalRate === undefined;
   return {

@@ -4,7 +4,7 @@
  *
  * Memory is flat in run length: it depends on the number of distinct names (capped at `maxNames`), the
  * caps on failure groups and iteration errors, the window and the timeline bound, never on the number of
- * requests. Percentiles always come from HDR histograms (see stats-histogram.ts), never from samples.
+ * requests. Percentiles always come from HDR histograms (see histogram.ts), never from samples.
  *
  * Rows:
  * - one per (method, name) request pair and one per group (method 'GROUP'), at most `maxNames` together;
@@ -15,17 +15,21 @@
  */
 import type {
   FailureRow, IntervalPoint, IterationError, RequestRow, RunReport, RunState, SlowRequest, SourceLocation, StatsSnapshot,
-} from '../shared/report.ts';
-import { FailureLog, IterationErrors, OVERFLOW_METHOD, OVERFLOW_NAME, SlowestRequests } from './stats-failures.ts';
-import type { EncodedFailure } from './stats-failures.ts';
-import { newDetailHistogram, newDurationHistogram, percentilesMs, toMicros } from './stats-histogram.ts';
-import type { LatencyHistogram } from './stats-histogram.ts';
-import { REPORTED_PERCENTILES, RowStats, newestFirst } from './stats-row.ts';
-import type { EncodedRow } from './stats-row.ts';
-import { Timeline, combineConcurrent, toIntervalPoint } from './stats-timeline.ts';
-import type { EncodedTimeline, TimelinePoint } from './stats-timeline.ts';
+} from '../../shared/report.ts';
+import { FailureLog, IterationErrors, OVERFLOW_METHOD, OVERFLOW_NAME, SlowestRequests } from './failures.ts';
+import type { EncodedFailure } from './failures.ts';
+import { newDetailHistogram, newDurationHistogram, percentilesMs, toMicros } from './histogram.ts';
+import type { LatencyHistogram } from './histogram.ts';
+import { REPORTED_PERCENTILES, RowStats, newestFirst } from './row.ts';
+import type { EncodedRow } from './row.ts';
+import { Timeline, combineConcurrent, toIntervalPoint } from './timeline.ts';
+import type { EncodedTimeline, TimelinePoint } from './timeline.ts';
 
-export { OVERFLOW_ERROR, OVERFLOW_METHOD, OVERFLOW_NAME } from './stats-failures.ts';
+// The folder's one entry point: the rest of the engine imports statistics from here only.
+export { OVERFLOW_ERROR, OVERFLOW_METHOD, OVERFLOW_NAME } from './failures.ts';
+export { newDurationHistogram, percentilesMs } from './histogram.ts';
+export { evaluateThresholds, parseThresholds } from './thresholds.ts';
+export type { ParsedThreshold, ThresholdInput } from './thresholds.ts';
 
 /** One finished HTTP request as the engine's HTTP client measured it. */
 export interface RequestSample {

@@ -2,13 +2,15 @@
  * Scenario options: every problem at once, each at its place in the user's file (k6's `Validate()`),
  * and the run's resolved numbers once the options, the command line's flags and the defaults meet.
  */
-import type { Diagnostic } from '../shared/report.ts';
-import { describeValue, formatDuration, tryParseDuration } from '../shared/duration.ts';
-import { redactUrlCredentials } from '../shared/redact.ts';
-import { RUN_DEFAULTS } from '../shared/run-defaults.ts';
-import { DEFAULT_MAX_BODY_BYTES } from './http.ts';
-import { positionAt } from '../shared/text-position.ts';
-import type { DurationInput, ScenarioDefinition, ScenarioOptions } from './types.ts';
+import type { RunOverrides } from '../../shared/protocol.ts';
+import type { Diagnostic } from '../../shared/report.ts';
+import { describeValue, formatDuration, tryParseDuration } from '../../shared/duration.ts';
+import { redactUrlCredentials } from '../../shared/redact.ts';
+import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
+import { DEFAULT_MAX_BODY_BYTES } from '../run/http.ts';
+import { parseShard, type Shard } from '../run/shard.ts';
+import { positionAt } from '../../shared/text-position.ts';
+import type { DurationInput, ScenarioDefinition, ScenarioOptions } from '../api/types.ts';
 
 /** A 1-based place in a file (the `scenario(` call site, after source maps). */
 export type SourceLocation = NonNullable<ScenarioDefinition['location']>;
@@ -399,23 +401,6 @@ function offsetAt(text: string, line: number, column: number): number | undefine
 // ---------------------------------------------------------------------------------------------------
 // Resolving the run's numbers
 
-/** What a run is asked for from outside the scenario file: CLI flags, the CodeLens's Options…, settings. */
-export interface RunOverrides {
-  /** `--users`; a string as typed, or a number. */
-  users?: number | string;
-  /** `--spawn-rate`, users started per second. */
-  spawnRate?: number | string;
-  /** `--run-time`, e.g. '10m'. */
-  runTime?: DurationInput;
-  /** `--host`; '' means none (the setting's default). */
-  host?: string;
-  /**
-   * `--iterations`: each virtual user runs the scenario this many times and leaves; the run ends when
-   * all have (the editor's Debug lens: one user, one iteration). Only for a fixed number of users.
-   */
-  iterations?: number | string;
-}
-
 /** How virtual users are started: a fixed number, ramp stages, or a fixed arrival rate. */
 export type LoadModel =
   /** `users` users, started at `spawnRate` per second, kept until the end. */
@@ -447,6 +432,8 @@ export interface ResolvedRunOptions {
   /** Default cap on the bytes of a response body kept in memory (the rest is counted and discarded). */
   maxBodyBytes: number;
   thresholds: Readonly<Record<string, string>>;
+  /** Set for `--shard i/N`: the load model stays the whole plan's, and the runner takes this shard's share of it. */
+  shard?: Shard;
 }
 
 /** The run cannot start: every problem, each naming the option or flag it is about. */
@@ -480,6 +467,12 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     else runTimeMs = parsed.ms;
   }
   const iterations = overrideNumber('--iterations', overrides.iterations, isPositiveInteger, 'a positive integer', problems);
+  let shard: Shard | undefined;
+  if (overrides.shard !== undefined && overrides.shard !== '') {
+    const parsed = parseShard(overrides.shard);
+    if ('problem' in parsed) problems.push(`--shard: ${parsed.problem}`);
+    else shard = parsed;
+  }
   const host = overrides.host === undefined || overrides.host === '' ? options.host : overrides.host;
   if (overrides.host) {
     const problem = hostProblem(overrides.host);
@@ -521,6 +514,7 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     timeoutMs: msOf(options.timeout ?? RUN_DEFAULTS.timeout),
     thresholds: { ...options.thresholds },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    ...(shard ? { shard } : {}),
   };
 }
 

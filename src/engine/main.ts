@@ -73,7 +73,7 @@ printing its JSON report as its last line. The YAML's first lines give the comma
 reports and merge them (loadlens merge). The scenario is checked first, as loadlens check does.
 
 Options:
-  --shards N          the number of pods (shards of the load), 1 to 100000; required
+  --shards N          the number of pods (shards of the load), 1 to 10000; required
   --image IMG         the image with the loadlens CLI (see the Dockerfile); default loadlens:VERSION
   --namespace NS      the namespace of the Job and ConfigMap; default: kubectl's current one
   --otel-endpoint URL OTLP/HTTP base URL the pods export to (OTEL_EXPORTER_OTLP_ENDPOINT); API

@@ -9,13 +9,13 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { parseAllDocuments } from 'yaml';
 import { bundleFileName, bundleScenario } from '../../src/engine/k8s/bundle.ts';
 import { k8sObjects, k8sOptionsProblem, k8sYaml, literal, type K8sRunOptions } from '../../src/engine/k8s/manifest.ts';
-import { loadScenarioFile, type LoadedScenario } from '../../src/engine/loader.ts';
+import { loadScenarioFile, type LoadedScenario } from '../../src/engine/scenario/loader.ts';
 import { startOtlpReceiver } from '../../src/receiver/index.ts';
 import type { RunReport } from '../../src/shared/report.ts';
 
@@ -152,13 +152,11 @@ describe('the manifest', () => {
     assert.deepEqual(container(job).resources, { requests: { cpu: '1', memory: '1Gi' }, limits: { memory: '1Gi' } });
   });
 
-  test('a failed shard is not retried and does not stop the others; exit 2 (invalid scenario) fails the Job', () => {
+  test('a failed shard is not run again and does not stop the others; exit 2 (invalid scenario) fails the Job', () => {
     const { job } = documents(k8sYaml(options()));
     assert.equal(job.spec?.backoffLimitPerIndex, 0);
     assert.equal(job.spec?.backoffLimit, undefined, 'a global limit would end every shard at the first failure');
-    assert.deepEqual(job.spec?.podFailurePolicy?.rules.map(r => [r.action, r.onExitCodes?.values ?? r.onPodConditions?.map(c => c.type)]), [
-      ['FailJob', [2]], ['Ignore', ['DisruptionTarget']],
-    ]);
+    assert.deepEqual(job.spec?.podFailurePolicy?.rules.map(r => [r.action, r.onExitCodes?.operator, r.onExitCodes?.values]), [['FailJob', 'In', [2]]]);
     assert.equal(job.spec?.podFailurePolicy?.rules[0]?.onExitCodes?.containerName, container(job).name);
   });
 
@@ -225,11 +223,12 @@ describe('schema validation (kubernetes-models, from the Kubernetes OpenAPI sche
 
 describe('options Kubernetes would refuse', () => {
   const cases: [string, Partial<K8sRunOptions>, RegExp][] = [
-    ['0 shards', { shards: 0 }, /^--shards: '0' must be a whole number from 1 to 100000$/],
-    ['100001 shards', { shards: 100_001 }, /^--shards: '100001'/],
+    ['0 shards', { shards: 0 }, /^--shards: '0' must be a whole number from 1 to 10000$/],
+    ['10001 shards, beyond --shard i/N', { shards: 10_001 }, /^--shards: '10001' must be a whole number from 1 to 10000$/],
     ['an upper-case name', { name: 'Loadlens' }, /^--name: 'Loadlens' must be lower-case/],
     ['a name leaving no room for the pod hostname', { name: 'a'.repeat(61), shards: 11 }, /hostname 'a{61}-10' \(at most 63 characters\)$/],
-    ['a run id with a space', { runId: 'nightly run' }, /^--run-id: 'nightly run' must be at most 63/],
+    ['a run id with a space', { runId: 'nightly run' }, /^--run-id: must be 1 to 63 letters, .* got 'nightly run'$/],
+    ['a run id of 64 characters', { runId: 'r'.repeat(64) }, /^--run-id: must be 1 to 63/],
     ['a namespace with a dot', { namespace: 'load.test' }, /^--namespace: 'load\.test' is not a namespace name/],
     ['an endpoint that is not a URL', { otelEndpoint: 'collector:4318' }, /^--otel-endpoint: 'collector:4318' must be an http:\/\/ or https:\/\/ URL/],
     ['an endpoint with a password', { otelEndpoint: 'https://user:secret@otlp.example' }, /^--otel-endpoint: the URL carries credentials; put them in the Secret 'loadlens-otel'/],
@@ -364,14 +363,14 @@ describe('loadlens k8s: bad input exits 2 and says what and where', { concurrenc
 
   const cases: [string, string[], RegExp][] = [
     ['no --shards', [two, '--scenario', 'a'], /^loadlens k8s: --shards N is required/],
-    ['--shards 0', [two, '--scenario', 'a', '--shards', '0'], /^loadlens k8s: --shards: '0' must be a whole number from 1 to 100000$/m],
+    ['--shards 0', [two, '--scenario', 'a', '--shards', '0'], /^loadlens k8s: --shards: '0' must be a whole number from 1 to 10000$/m],
     ['--shards three', [two, '--scenario', 'a', '--shards', 'three'], /^loadlens k8s: --shards: 'three' must be a whole number/],
     ['--shards -2', [two, '--scenario', 'a', '--shards=-2'], /^loadlens k8s: --shards: '-2' must be a whole number/],
     ['a missing file', [path.join(folder, 'errors/nope.load.ts'), '--shards', '2'], /errors\/nope\.load\.ts:1:1: cannot read the scenario file: no such file$/m],
     ['several scenarios and no --scenario', [two, '--shards', '2'], /two\.load\.ts:1:1: the file exports 2 scenarios \(a, b\): choose one with --scenario NAME$/m],
     ['an unknown --scenario', [two, '--shards', '2', '--scenario', 'c'], /two\.load\.ts:1:1: no scenario named 'c': the file exports 'a', 'b'$/m],
     ['a bad --name', [two, '--shards', '2', '--scenario', 'a', '--name', 'My_Run'], /^loadlens k8s: --name: 'My_Run' must be lower-case/],
-    ['a bad --run-id', [two, '--shards', '2', '--scenario', 'a', '--run-id', 'run/7'], /^loadlens k8s: --run-id: 'run\/7' must be at most 63/],
+    ['a bad --run-id', [two, '--shards', '2', '--scenario', 'a', '--run-id', 'run/7'], /^loadlens k8s: --run-id: must be 1 to 63 .* got 'run\/7'$/m],
     ['two files', [two, invalid, '--shards', '2'], /^loadlens k8s: expected one scenario file, got /],
     ['an unknown flag', [two, '--shards', '2', '--users', '9'], /^loadlens k8s: Unknown option '--users'/],
   ];
@@ -418,72 +417,87 @@ function podEnvironment(job: IJob, index: number): Record<string, string> {
 
 describe('the pods, run here', async () => {
   const landed = await shardsLanded();
-  test('N pod commands with JOB_COMPLETION_INDEX set, merged: per-row counts equal what the target received', { skip: landed ? false : 'awaits loadlens merge and run --shard (issue 12 §1)' }, async () => {
-    const received = new Map<string, number>();
-    const server = http.createServer((req, res) => {
-      received.set(req.url!, (received.get(req.url!) ?? 0) + 1);
-      req.resume();
-      res.end('ok');
-    });
-    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-    const receiver = await startOtlpReceiver({ port: 0 });
-    const host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    try {
-      const file = write('pods/counted.load.ts', [
-        "import { scenario, constant } from 'loadlens';",
-        `export const counted = scenario({ host: '${host}', users: 7, spawnRate: 100, runTime: '2s', wait: constant(0.05) }, async ({ http }) => {`,
-        "  await http.get('/a');",
-        "  await http.get('/b');",
-        '});',
-      ]);
-      const shards = 3;
-      const generated = await cli(['k8s', file, '--shards', String(shards), '--run-id', 'local-run-1', '--otel-endpoint', receiver.url]);
-      assert.equal(generated.code, 0, generated.stderr);
-      const { configMap, job } = documents(generated.stdout);
-      // The ConfigMap, "mounted": its keys as files in a folder of their own, nothing else beside them.
-      const mount = mkdtempSync(path.join(os.tmpdir(), 'loadlens-k8s-mount-'));
-      for (const [key, text] of Object.entries(configMap.data ?? {})) writeFileSync(path.join(mount, key), text);
-      const { command = [], args = [] } = container(job);
-      assert.deepEqual(command, ['loadlens']);
+  const received = new Map<string, number>();
+  const server = http.createServer((req, res) => {
+    received.set(req.url!, (received.get(req.url!) ?? 0) + 1);
+    req.resume();
+    res.end('ok');
+  });
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const receiver = await startOtlpReceiver({ port: 0 });
+  const host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  after(async () => {
+    server.closeAllConnections();
+    server.close();
+    await receiver.close();
+  });
+  const shards = 3;
+  const mount = mkdtempSync(path.join(os.tmpdir(), 'loadlens-k8s-mount-'));
+  let job: IJob | undefined;
+  let files: string[] = [];
 
-      const pods = await Promise.all(Array.from({ length: shards }, (_, index) => {
-        const env = podEnvironment(job, index);
-        assert.equal(env.JOB_COMPLETION_INDEX, String(index));
-        const argv = args.map(arg => expand(arg, env).replace(/^\/scenario\//, `${mount}/`));
-        return new Promise<{ code: number | null; lastLine: string; stderr: string }>(resolve => {
-          const child = spawn(process.execPath, [MAIN, ...argv], { cwd: mount, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-          let stdout = '';
-          let stderr = '';
-          child.stdout.on('data', chunk => (stdout += chunk));
-          child.stderr.on('data', chunk => (stderr += chunk));
-          child.on('exit', code => resolve({ code, lastLine: stdout.trimEnd().split('\n').at(-1) ?? '', stderr }));
-        });
-      }));
-      // As the README collects them: each pod's last line in a file of its own.
-      const files = pods.map((pod, index) => {
-        assert.equal(pod.code, 0, pod.stderr);
-        const reportFile = path.join(mount, `${job.metadata?.name}-${index}-local.json`);
-        writeFileSync(reportFile, `${pod.lastLine}\n`);
-        return reportFile;
+  test(`${shards} pods' commands, $(VAR) expanded per index: each prints its shard's report last, and the shards add up to what the target received`, async () => {
+    const file = write('pods/counted.load.ts', [
+      "import { scenario, constant } from 'loadlens';",
+      `export const counted = scenario({ host: '${host}', users: 7, spawnRate: 100, runTime: '2s', wait: constant(0.05) }, async ({ http }) => {`,
+      "  await http.get('/a');",
+      "  await http.get('/b');",
+      '});',
+    ]);
+    const generated = await cli(['k8s', file, '--shards', String(shards), '--run-id', 'local-run-1', '--otel-endpoint', receiver.url]);
+    assert.equal(generated.code, 0, generated.stderr);
+    const objects = documents(generated.stdout);
+    job = objects.job;
+    // The ConfigMap, "mounted": its keys as files in a folder of their own, nothing else beside them.
+    for (const [key, text] of Object.entries(objects.configMap.data ?? {})) writeFileSync(path.join(mount, key), text);
+    const { command = [], args = [] } = container(job);
+    assert.deepEqual(command, ['loadlens']);
+
+    const pods = await Promise.all(Array.from({ length: shards }, (_, index) => {
+      const env = podEnvironment(job!, index);
+      assert.equal(env.JOB_COMPLETION_INDEX, String(index));
+      const argv = args.map(arg => expand(arg, env).replace(/^\/scenario\//, `${mount}/`));
+      assert.equal(argv[argv.indexOf('--shard') + 1], `${index}/${shards}`);
+      return new Promise<{ name: string; code: number | null; lastLine: string; stderr: string }>(resolve => {
+        const child = spawn(process.execPath, [MAIN, ...argv], { cwd: mount, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', chunk => (stdout += chunk));
+        child.stderr.on('data', chunk => (stderr += chunk));
+        child.on('exit', code => resolve({ name: env.K8S_POD_NAME!, code, lastLine: stdout.trimEnd().split('\n').at(-1) ?? '', stderr }));
       });
-      const mergedFile = path.join(mount, 'merged.json');
-      const merged = await cli(['merge', ...files, '--report', mergedFile]);
-      assert.equal(merged.code, 0, merged.stderr);
-      const report = JSON.parse(readFileSync(mergedFile, 'utf8')) as RunReport;
-      const counts = Object.fromEntries(report.requests.filter(r => r.method === 'GET').map(r => [r.name, r.count]));
-      assert.ok((received.get('/a') ?? 0) > 0);
-      assert.deepEqual(counts, Object.fromEntries(received));
-      assert.equal(report.runId, 'local-run-1');
-      // Every span says which run and which pod sent it: the run id and the pod's k8s.* attributes.
-      const clients = receiver.spans().filter(s => s.kindName === 'CLIENT');
-      assert.equal(clients.length, report.totals.requests);
-      assert.deepEqual(new Set(clients.map(s => s.resource['loadlens.run.id'])), new Set(['local-run-1']));
-      assert.deepEqual(new Set(clients.map(s => s.resource['k8s.pod.name'])), new Set(files.map(f => path.basename(f, '.json'))));
-      assert.deepEqual(new Set(clients.map(s => s.resource['k8s.job.name'])), new Set([job.metadata?.name]));
-    } finally {
-      server.closeAllConnections();
-      server.close();
-      await receiver.close();
-    }
+    }));
+    // As the README collects them: each pod's last line in a file named after the pod.
+    files = pods.map(pod => {
+      assert.equal(pod.code, 0, pod.stderr);
+      const reportFile = path.join(mount, `${pod.name}.json`);
+      writeFileSync(reportFile, `${pod.lastLine}\n`);
+      return reportFile;
+    });
+    const reports = pods.map(pod => (JSON.parse(pod.lastLine) as { type: string; report: RunReport }));
+    assert.deepEqual(reports.map(r => [r.type, r.report.runId, r.report.shard]), Array.from({ length: shards }, (_, index) => ['report', 'local-run-1', { index, count: shards }]));
+    assert.ok((received.get('/a') ?? 0) > 0);
+    const summed = new Map<string, number>();
+    for (const { report } of reports) for (const row of report.requests.filter(r => r.method === 'GET')) summed.set(row.name, (summed.get(row.name) ?? 0) + row.count);
+    assert.deepEqual(Object.fromEntries(summed), Object.fromEntries(received));
+    // Every span says which run and which pod sent it: the run id, the shard and the pod's k8s.* attributes.
+    const clients = receiver.spans().filter(s => s.kindName === 'CLIENT');
+    assert.equal(clients.length, reports.reduce((sum, r) => sum + r.report.totals.requests, 0));
+    assert.deepEqual(new Set(clients.map(s => s.resource['loadlens.run.id'])), new Set(['local-run-1']));
+    assert.deepEqual(new Set(clients.map(s => s.resource['k8s.pod.name'])), new Set(pods.map(p => p.name)));
+    assert.deepEqual(new Set(clients.map(s => s.resource['k8s.job.name'])), new Set([job.metadata?.name]));
+    assert.deepEqual(new Set(clients.map(s => s.resource['k8s.namespace.name'])), new Set(['default']));
+  });
+
+  test('loadlens merge of the pods\' last lines: per-row counts equal what the target received', { skip: landed ? false : 'awaits loadlens merge (issue 12 §1, branch shard)' }, async () => {
+    assert.equal(files.length, shards, 'the pods ran');
+    const mergedFile = path.join(mount, 'merged.json');
+    const merged = await cli(['merge', ...files, '--report', mergedFile]);
+    assert.equal(merged.code, 0, merged.stderr);
+    const report = JSON.parse(readFileSync(mergedFile, 'utf8')) as RunReport;
+    assert.equal(report.runId, 'local-run-1');
+    const counts = Object.fromEntries(report.requests.filter(r => r.method === 'GET').map(r => [r.name, r.count]));
+    assert.deepEqual(counts, Object.fromEntries(received));
+    assert.equal(report.totals.requests, [...received.values()].reduce((a, b) => a + b, 0));
   });
 });

@@ -10,7 +10,7 @@
 import path from 'node:path';
 import type { BuildFailure } from 'esbuild';
 import type { Diagnostic } from '../../shared/report.ts';
-import { loadlensIsExternal, toDiagnostic } from '../loader.ts';
+import { loadlensIsExternal, toDiagnostic } from '../scenario/loader.ts';
 
 export type BundleResult =
   | {

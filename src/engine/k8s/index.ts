@@ -7,9 +7,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Diagnostic } from '../../shared/report.ts';
-import { checkScenarioFile } from '../check.ts';
-import { loadScenarioFile } from '../loader.ts';
-import { checkThreshold } from '../session.ts';
+import { checkScenarioFile } from '../scenario/check.ts';
+import { loadScenarioFile } from '../scenario/loader.ts';
+import { checkThreshold } from '../run/session.ts';
 import { bundleFileName, bundleScenario } from './bundle.ts';
 import { k8sOptionsProblem, k8sYaml, type K8sRunOptions } from './manifest.ts';
 

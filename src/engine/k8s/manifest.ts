@@ -15,6 +15,7 @@ import type { IJob } from 'kubernetes-models/batch/v1/Job';
 import type { IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import type { IEnvVar } from 'kubernetes-models/v1/EnvVar';
 import { Document } from 'yaml';
+import { MAX_SHARDS, runIdProblem } from '../run/shard.ts';
 
 /** What `loadlens k8s` was asked for, checked by {@link k8sOptionsProblem}. */
 export interface K8sRunOptions {
@@ -58,20 +59,18 @@ export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-i
  * and the object's own fields.
  */
 export const MAX_SCENARIO_BYTES = 1024 * 1024 - 4096;
-/** Kubernetes' upper bound for completions and parallelism of an Indexed Job. */
-export const MAX_SHARDS = 100_000;
 
 /** The exit code of `loadlens run` for an invalid scenario or invalid arguments (main.ts EXIT.invalid). */
 const EXIT_INVALID = 2;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const LABEL_VALUE = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
 const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
 
 /**
  * What is wrong with the options, naming the flag, or undefined when Kubernetes will accept them.
  * Kubernetes' own rules: names are DNS labels (at most 63 characters, and an Indexed Job's pod hostname
- * is `NAME-INDEX`, which must be one too), label values at most 63 characters of [A-Za-z0-9-_.].
+ * is `NAME-INDEX`, which must be one too); the run id is a label value. The number of shards is the
+ * engine's limit for `--shard i/N` (Kubernetes allows 100,000 indexes).
  */
 export function k8sOptionsProblem(options: K8sRunOptions): string | undefined {
   const { name, namespace, shards, image, runId, otelEndpoint, scenarioCode, scenarioKey } = options;
@@ -85,9 +84,9 @@ export function k8sOptionsProblem(options: K8sRunOptions): string | undefined {
   if (namespace !== undefined && (!DNS_LABEL.test(namespace) || namespace.length > 63)) {
     return `--namespace: '${namespace}' is not a namespace name (lower-case letters, digits and '-', at most 63 characters)`;
   }
-  if (!LABEL_VALUE.test(runId) || runId.length > 63) {
-    return `--run-id: '${runId}' must be at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (it labels the pods)`;
-  }
+  // The engine's own rule (`loadlens run --run-id`), which is Kubernetes' for a label value.
+  const badRunId = runIdProblem(runId);
+  if (badRunId) return `--run-id: ${badRunId}`;
   if (image === '' || /\s/.test(image)) return `--image: '${image}' is not an image reference, e.g. registry.example/loadlens:0.1.0`;
   if (otelEndpoint !== undefined) {
     let url: URL;
@@ -152,17 +151,15 @@ export function k8sObjects(options: K8sRunOptions): { configMap: IConfigMap; job
       completionMode: 'Indexed',
       completions: shards,
       parallelism: shards,
-      // A shard is a share of the load over time: run again later, it would not be the same run. So a
-      // failed pod is not retried, and its failure stays its own: the other shards go on (a failure of the
-      // whole Job's backoffLimit would stop them all).
+      // A shard is a share of the load over time: run again later, it would not be the same run, and
+      // `loadlens merge` takes one report per shard. So a failed pod is not replaced (one pod per index,
+      // ever), and its failure stays its own: the other shards go on, where reaching the Job's
+      // backoffLimit would stop them all. A pod stopped by the cluster (a node drain) gets SIGTERM: the
+      // engine stops gracefully and prints the report of what it ran.
       backoffLimitPerIndex: 0,
       podFailurePolicy: {
-        rules: [
-          // Invalid scenario or arguments: every shard fails alike, stop them all at once.
-          { action: 'FailJob', onExitCodes: { containerName: CONTAINER_NAME, operator: 'In', values: [EXIT_INVALID] } },
-          // Evicted or preempted (node drain, a higher-priority pod): not the run's fault, the shard runs again.
-          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
-        ],
+        // Invalid scenario or arguments: every shard fails alike, stop them all at once.
+        rules: [{ action: 'FailJob', onExitCodes: { containerName: CONTAINER_NAME, operator: 'In', values: [EXIT_INVALID] } }],
       },
       // A day to collect the reports from the pods' logs; then the cluster deletes the Job and its pods.
       ttlSecondsAfterFinished: 24 * 60 * 60,

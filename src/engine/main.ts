@@ -439,6 +439,7 @@ async function k8sCommand(args: string[]): Promise<number> {
     return EXIT.invalid;
   }
   process.stdout.write(result.yaml);
+  for (const warning of result.warnings) process.stderr.write(`loadlens k8s: warning: ${warning}\n`);
   const { name, shards, runId, otelEndpoint } = result.options;
   process.stderr.write(`loadlens k8s: Job ${name}, ${shards} shard(s), run id ${runId}; the YAML's first lines say how to collect and merge the reports${otelEndpoint === undefined ? `; no --otel-endpoint: the pods export to the Secret's OTEL_EXPORTER_OTLP_ENDPOINT, else localhost:4318` : ''}\n`);
   return EXIT.passed;

@@ -9,14 +9,14 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { after, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Job, type IJob } from 'kubernetes-models/batch/v1/Job';
 import { ConfigMap, type IConfigMap } from 'kubernetes-models/v1/ConfigMap';
 import { parseAllDocuments } from 'yaml';
 import { bundleFileName, bundleScenario } from '../../src/engine/k8s/bundle.ts';
 import { k8sObjects, k8sOptionsProblem, k8sYaml, literal, type K8sRunOptions } from '../../src/engine/k8s/manifest.ts';
 import { loadScenarioFile, type LoadedScenario } from '../../src/engine/scenario/loader.ts';
-import { startOtlpReceiver } from '../../src/receiver/index.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../../src/receiver/index.ts';
 import type { RunReport } from '../../src/shared/report.ts';
 
 const MAIN = path.join(import.meta.dirname, '../../src/engine/main.ts');
@@ -317,7 +317,10 @@ describe('the bundled scenario', () => {
     assert.deepEqual(container(job).args, ['run', '/scenario/shop.load.mjs', '--scenario', 'shopper', '--shard', '$(JOB_COMPLETION_INDEX)/2', '--run-id', 'run-7', '--headless', '--otel', '--json']);
     assert.doesNotThrow(() => new Job(job).validate());
     assert.doesNotThrow(() => new ConfigMap(configMap).validate());
-    assert.match(stderr, /^loadlens k8s: Job loadlens-shopper-run-7, 2 shard\(s\), run id run-7;/);
+    const [warning, summary, ...rest] = stderr.split('\n');
+    assert.match(warning!, /^loadlens k8s: warning: the scenario's host is http:\/\/127\.0\.0\.1:9: in a pod that is the pod itself;/);
+    assert.match(summary!, /^loadlens k8s: Job loadlens-shopper-run-7, 2 shard\(s\), run id run-7;/);
+    assert.deepEqual(rest, ['']);
   });
 
   test('a native addon cannot be bundled: the import that needs it, at its line', async () => {
@@ -423,13 +426,18 @@ describe('the pods, run here', async () => {
     req.resume();
     res.end('ok');
   });
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
-  const receiver = await startOtlpReceiver({ port: 0 });
-  const host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let receiver: OtlpReceiver;
+  let host = '';
+  // In hooks, which run only when a test of this suite does (a --test-name-pattern may pick none).
+  before(async () => {
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+    host = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    receiver = await startOtlpReceiver({ port: 0 });
+  });
   after(async () => {
     server.closeAllConnections();
     server.close();
-    await receiver.close();
+    await receiver?.close();
   });
   const shards = 3;
   const mount = mkdtempSync(path.join(os.tmpdir(), 'loadlens-k8s-mount-'));

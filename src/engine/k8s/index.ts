@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Diagnostic } from '../../shared/report.ts';
 import { checkScenarioFile } from '../scenario/check.ts';
-import { loadScenarioFile } from '../scenario/loader.ts';
+import { loadScenarioFile, type LoadedScenario } from '../scenario/loader.ts';
 import { checkThreshold } from '../run/session.ts';
 import { bundleFileName, bundleScenario } from './bundle.ts';
 import { k8sOptionsProblem, k8sYaml, type K8sRunOptions } from './manifest.ts';
@@ -26,7 +26,8 @@ export interface K8sRequest {
 }
 
 export type K8sResult =
-  | { ok: true; yaml: string; options: K8sRunOptions }
+  /** `warnings`: worth saying, not worth refusing (a scenario whose host is the pod itself). */
+  | { ok: true; yaml: string; options: K8sRunOptions; warnings: string[] }
   /** The scenario file's problems, at their places (what `loadlens check` prints). */
   | { ok: false; diagnostics: Diagnostic[] }
   /** A bad flag or a bundle that cannot run in a pod: one sentence naming what. */
@@ -53,8 +54,12 @@ export async function k8sManifest(request: K8sRequest): Promise<K8sResult> {
   const bundled = await bundleScenario(file);
   if (!bundled.ok) return { ok: false, diagnostics: bundled.diagnostics };
   const scenarioKey = bundleFileName(file);
-  const loads = await loadsAsInPod(bundled.code, scenarioKey, names);
-  if (loads) return { ok: false, problem: loads };
+  const loaded = await loadsAsInPod(bundled.code, scenarioKey, names);
+  if (typeof loaded === 'string') return { ok: false, problem: loaded };
+  const host = loaded.find(s => s.exportName === (wanted ?? names[0]))?.definition.options.host;
+  const warnings = host !== undefined && isLoopback(host)
+    ? [`the scenario's host is ${host}: in a pod that is the pod itself; point it at the target as the cluster reaches it (e.g. http://shop.default.svc:8080)`]
+    : [];
 
   const runId = request.runId ?? randomUUID();
   const options: K8sRunOptions = {
@@ -71,7 +76,7 @@ export async function k8sManifest(request: K8sRequest): Promise<K8sResult> {
   };
   const problem = k8sOptionsProblem(options);
   if (problem) return { ok: false, problem };
-  return { ok: true, yaml: k8sYaml(options), options };
+  return { ok: true, yaml: k8sYaml(options), options, warnings };
 }
 
 function parseShards(text: string | undefined): number | string {
@@ -83,7 +88,7 @@ function parseShards(text: string | undefined): number | string {
  * Loads the bundle from a folder of its own, with no node_modules beside it, as the pod's engine will:
  * a package the bundle failed to inline shows up here and not in N pods. Returns the problem, if any.
  */
-async function loadsAsInPod(code: string, fileName: string, names: string[]): Promise<string | undefined> {
+async function loadsAsInPod(code: string, fileName: string, names: string[]): Promise<LoadedScenario[] | string> {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'loadlens-k8s-'));
   try {
     const file = path.join(folder, fileName);
@@ -96,10 +101,20 @@ async function loadsAsInPod(code: string, fileName: string, names: string[]): Pr
     // Sorted: the original's order puts re-exported scenarios last, the bundle has them all in one file.
     const found = loaded.scenarios.map(s => s.exportName).sort();
     if (found.join() !== [...names].sort().join()) return `the bundled scenario exports ${found.join(', ')} instead of ${names.join(', ')} (a bug in Loadlens)`;
-    return undefined;
+    return loaded.scenarios;
   } finally {
     await rm(folder, { recursive: true, force: true });
   }
+}
+
+function isLoopback(url: string): boolean {
+  let hostname: string;
+  try {
+    hostname = new URL(url).hostname;
+  } catch {
+    return false; // the loader has validated it; a host it accepts but URL does not is not ours to judge here
+  }
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(hostname);
 }
 
 /** The file as the user would name it: relative to the current folder when it is inside it. */

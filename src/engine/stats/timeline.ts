@@ -121,31 +121,48 @@ export class Timeline {
   }
 
   /**
-   * Adds another shard's timeline. Points are matched by time: two points whose ends are less than half
-   * a span apart are the same second(s) seen by two processes and are combined; others are interleaved.
-   * Shards started together tick in step, so their points match one to one.
+   * Adds another shard's timeline, aligned by wall-clock time: shards start at slightly different
+   * moments (pods, child processes), so their ticks do not coincide. Each of the other shard's points
+   * goes to the point of ours whose span holds its middle (its traffic adds up there); a point whose
+   * middle is outside every span of ours (a shard that started earlier or ran longer) is kept as it is,
+   * in time order. So N shards merge into one point per second, not N interleaved points each with
+   * 1/N of the rate. Points are first brought to the coarser of the two resolutions.
    */
   merge(other: EncodedTimeline): void {
+    if (this.points.length === 0 && this.pending === undefined) {
+      this.points = other.points.slice();
+      this.ticksPerPoint = other.ticksPerPoint;
+      this.pending = other.pending ?? undefined;
+      this.pendingTicks = other.pendingTicks;
+      this.halveWhileFull();
+      return;
+    }
+    while (this.ticksPerPoint < other.ticksPerPoint) this.halve();
+    const theirs = coarsen(other.points, this.ticksPerPoint / other.ticksPerPoint);
+    // Their points by the index of ours that holds each one's middle (-1: none does). Both lists are in
+    // time order, so one walk finds them all.
     const merged: TimelinePoint[] = [];
     let ours = 0;
-    let theirs = 0;
-    while (ours < this.points.length || theirs < other.points.length) {
-      const a = this.points[ours];
-      const b = other.points[theirs];
-      if (a !== undefined && b !== undefined && Math.abs(a.t - b.t) < Math.min(a.spanMs, b.spanMs) / 2) {
-        merged.push(combineConcurrent(a, b));
-        ours++;
-        theirs++;
-      } else if (a !== undefined && (b === undefined || a.t <= b.t)) {
-        merged.push(a);
-        ours++;
-      } else if (b !== undefined) {
-        merged.push(b);
-        theirs++;
+    let landed: TimelinePoint | undefined;
+    const flushOurs = () => {
+      const point = this.points[ours];
+      if (point !== undefined) merged.push(landed === undefined ? point : combineAligned(point, landed));
+      landed = undefined;
+      ours++;
+    };
+    for (const point of theirs) {
+      const middle = point.t - point.spanMs / 2;
+      // Ours that end before this middle are complete.
+      while (ours < this.points.length && (this.points[ours]?.t ?? Infinity) < middle) flushOurs();
+      const holder = this.points[ours];
+      if (holder !== undefined && holder.t - holder.spanMs < middle) {
+        landed = landed === undefined ? point : combineConsecutive(landed, point);
+      } else {
+        merged.push(point);
       }
     }
+    while (ours < this.points.length) flushOurs();
     this.points = merged;
-    this.ticksPerPoint = Math.max(this.ticksPerPoint, other.ticksPerPoint);
     if (other.pending !== null) {
       this.pending = this.pending === undefined ? other.pending : combineConcurrent(this.pending, other.pending);
       this.pendingTicks = Math.max(this.pendingTicks, other.pendingTicks);
@@ -153,18 +170,31 @@ export class Timeline {
     this.halveWhileFull();
   }
 
+  /** Halves the resolution: each pair of points becomes one. */
+  private halve(): void {
+    this.points = coarsen(this.points, 2);
+    this.ticksPerPoint *= 2;
+  }
+
   /** Keeps room for the pending point: completed points stay below `capacity`. */
   private halveWhileFull(): void {
-    while (this.points.length >= this.capacity) {
-      const halved: TimelinePoint[] = [];
-      for (let i = 0; i < this.points.length; i += 2) {
-        const earlier = this.points[i];
-        const later = this.points[i + 1];
-        if (earlier === undefined) break;
-        halved.push(later === undefined ? earlier : combineConsecutive(earlier, later));
-      }
-      this.points = halved;
-      this.ticksPerPoint *= 2;
-    }
+    while (this.points.length >= this.capacity) this.halve();
   }
+}
+
+/** Every `factor` consecutive points of one process as one (factor 1: the points as they are). */
+function coarsen(points: readonly TimelinePoint[], factor: number): TimelinePoint[] {
+  if (factor <= 1) return points.slice();
+  const coarse: TimelinePoint[] = [];
+  for (let i = 0; i < points.length; i += factor) {
+    let point = points[i]!;
+    for (let j = i + 1; j < Math.min(i + factor, points.length); j++) point = combineConsecutive(point, points[j]!);
+    coarse.push(point);
+  }
+  return coarse;
+}
+
+/** Another shard's traffic added to one of our points: it keeps our time and span (the grid it was aligned to). */
+function combineAligned(ours: TimelinePoint, theirs: TimelinePoint): TimelinePoint {
+  return { ...combineConcurrent(ours, theirs), t: ours.t, spanMs: ours.spanMs };
 }

@@ -123,10 +123,11 @@ export class Timeline {
   /**
    * Adds another shard's timeline, aligned by wall-clock time: shards start at slightly different
    * moments (pods, child processes), so their ticks do not coincide. Each of the other shard's points
-   * goes to the point of ours whose span holds its middle (its traffic adds up there); a point whose
-   * middle is outside every span of ours (a shard that started earlier or ran longer) is kept as it is,
-   * in time order. So N shards merge into one point per second, not N interleaved points each with
-   * 1/N of the rate. Points are first brought to the coarser of the two resolutions.
+   * goes to the point of ours whose span holds its middle, and their traffic adds up there. A point
+   * whose middle is before or after all of ours (a shard that started earlier or ran longer) goes to
+   * the slot of our grid extended by whole point widths, so the shards' last seconds meet in one
+   * point too. So N shards merge into one point per second, not N interleaved points each with 1/N of
+   * the rate. Points are first brought to the coarser of the two resolutions.
    */
   merge(other: EncodedTimeline): void {
     if (this.points.length === 0 && this.pending === undefined) {
@@ -139,30 +140,39 @@ export class Timeline {
     }
     while (this.ticksPerPoint < other.ticksPerPoint) this.halve();
     const theirs = coarsen(other.points, this.ticksPerPoint / other.ticksPerPoint);
-    // Their points by the index of ours that holds each one's middle (-1: none does). Both lists are in
-    // time order, so one walk finds them all.
-    const merged: TimelinePoint[] = [];
+    const widthMs = this.ticksPerPoint * 1000;
+    const first = this.points[0];
+    const last = this.points.at(-1);
+    // Their traffic by the index of the point of ours it lands in, and by the end of the slot beyond ours.
+    const landed = new Map<number, TimelinePoint>();
+    const beyond = new Map<number, TimelinePoint>();
     let ours = 0;
-    let landed: TimelinePoint | undefined;
-    const flushOurs = () => {
-      const point = this.points[ours];
-      if (point !== undefined) merged.push(landed === undefined ? point : combineAligned(point, landed));
-      landed = undefined;
-      ours++;
-    };
     for (const point of theirs) {
       const middle = point.t - point.spanMs / 2;
-      // Ours that end before this middle are complete.
-      while (ours < this.points.length && (this.points[ours]?.t ?? Infinity) < middle) flushOurs();
+      // Both lists are in time order: one walk finds every holder.
+      while (ours < this.points.length && (this.points[ours]?.t ?? Infinity) < middle) ours++;
       const holder = this.points[ours];
       if (holder !== undefined && holder.t - holder.spanMs < middle) {
-        landed = landed === undefined ? point : combineConsecutive(landed, point);
-      } else {
-        merged.push(point);
+        const earlier = landed.get(ours);
+        landed.set(ours, earlier === undefined ? point : combineConsecutive(earlier, point));
+        continue;
       }
+      let slotEnd = point.t;
+      if (last !== undefined && middle > last.t) slotEnd = last.t + Math.ceil((middle - last.t) / widthMs) * widthMs;
+      else if (first !== undefined && middle <= first.t - first.spanMs) {
+        const firstStart = first.t - first.spanMs;
+        slotEnd = firstStart - Math.floor((firstStart - middle) / widthMs) * widthMs;
+      }
+      const earlier = beyond.get(slotEnd);
+      const combined = earlier === undefined ? point : combineConsecutive(earlier, point);
+      beyond.set(slotEnd, { ...combined, t: slotEnd, spanMs: slotEnd === point.t && earlier === undefined ? point.spanMs : widthMs });
     }
-    while (ours < this.points.length) flushOurs();
-    this.points = merged;
+    const merged = this.points.map((point, index) => {
+      const added = landed.get(index);
+      return added === undefined ? point : combineAligned(point, added);
+    });
+    merged.push(...beyond.values());
+    this.points = merged.sort((a, b) => a.t - b.t);
     if (other.pending !== null) {
       this.pending = this.pending === undefined ? other.pending : combineConcurrent(this.pending, other.pending);
       this.pendingTicks = Math.max(this.pendingTicks, other.pendingTicks);

@@ -12,6 +12,7 @@
  * number of shards) are refused with what is wrong and where; shards that are missing make a warning
  * naming them, and a note in the merged report itself, never a silently partial result.
  */
+import { ReportFileError, runReportFrom } from '../../shared/compare.ts';
 import type { IterationError, RunReport, TelemetryCounts, ThresholdResult } from '../../shared/report.ts';
 import { evaluateThresholds, parseThresholds, Stats, type EncodedStats } from '../stats/index.ts';
 
@@ -124,6 +125,42 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
     mergedShards: shards.length,
   };
   return { report, warnings };
+}
+
+/**
+ * The report in the text of `file`: a JSON report (`--report shard.json`), or the output of
+ * `loadlens run --json` whose last non-empty line is `{"type":"report","report":…}` (e.g. `kubectl
+ * logs` of a pod). Throws a `ReportFileError` naming the file and saying what it found instead.
+ */
+export function parseShardReportText(text: string, file: string): RunReport {
+  const whole = parsedJson(text);
+  if (whole !== undefined) return reportIn(whole, file);
+  const lastLine = text.trimEnd().split('\n').at(-1)?.trim() ?? '';
+  if (lastLine === '') throw new ReportFileError(`${file}: it is empty`);
+  const line = parsedJson(lastLine);
+  if (line === undefined) {
+    const shown = lastLine.length > 120 ? `${lastLine.slice(0, 120)}…` : lastLine;
+    throw new ReportFileError(`${file}: neither a JSON report nor the output of 'loadlens run --json' ending with the report; its last line is: ${shown}`);
+  }
+  return reportIn(line, file);
+}
+
+function parsedJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A report, or the NDJSON line that carries one. */
+function reportIn(value: unknown, file: string): RunReport {
+  const line = value as { type?: unknown; report?: unknown } | null;
+  if (typeof line === 'object' && line !== null && line.type === 'report') return runReportFrom(line.report, file);
+  if (typeof line === 'object' && line !== null && line.type === 'snapshot') {
+    throw new ReportFileError(`${file}: its last line is a snapshot, not the report: the run had not ended (or its output was cut) when this was saved`);
+  }
+  return runReportFrom(value, file);
 }
 
 /** `i/N`, as flags and attributes write a shard. */

@@ -120,7 +120,8 @@ test('loadlens merge: per-row counts are what the server received; thresholds ho
   assert.match(stdout, /requests >= 54/);
   // The HTML page shows the numbers, never the encoded histograms.
   const html = readFileSync(mergedHtml, 'utf8');
-  assert.ok(html.includes(RUN_ID) && !html.includes('HISTF') && !html.includes('encodedStats'));
+  assert.ok(html.includes(`run <code>${RUN_ID}</code> · 3 shards merged`), 'the page says which run and that it is merged');
+  assert.ok(!html.includes('HISTF') && !html.includes('encodedStats'));
 });
 
 test('every span of the three shards carries the one run id and its shard, on the span and its resource', () => {

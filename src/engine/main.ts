@@ -3,6 +3,7 @@
  *   loadlens run FILE [flags]   run a scenario headless in this terminal (see `loadlens --help`)
  *   loadlens check FILE [--json] validate every scenario in a file without running it
  *   loadlens compare A B        compare two JSON reports; exit 1 on a regression (a CI gate)
+ *   loadlens merge A B …        the reports of a run's shards (--shard i/N) into the whole run's report
  *   loadlens k8s FILE --shards N  print the YAML of a Kubernetes Indexed Job running N shards of a scenario
  *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
  */
@@ -32,6 +33,7 @@ import { comparableReports, compareRuns, DEFAULT_LIMITS, LimitsError, parseRegre
 import { formatComparison } from './outputs/compare-table.ts';
 import { parseTraceLinkSpec, TraceLinkSettingError, traceLinkTemplate } from '../shared/trace-link.ts';
 import { formatShard, parseShard, runIdProblem } from './run/shard.ts';
+import { MergeError, mergeShardReports, parseShardReportText, type ShardReportFile } from './run/merge.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
 export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
@@ -59,6 +61,28 @@ Options:
 
 Exit code: 0 no regression, 1 a regression beyond the margins, 2 a file is unreadable, not a
 Loadlens report, or of another scenario than the other.`;
+
+const MERGE_USAGE = `loadlens merge SHARD.json… [--report PATH] [--json] [--trace-link T]
+
+Merges the reports of one run's shards (loadlens run --shard i/N --run-id ID, in N processes or the
+pods of a Kubernetes Job) into the report of the whole run, as if one process had run it: counts are
+the sums, percentiles come from the merged histograms, the per-second timeline is aligned by
+wall-clock time, and the scenario's thresholds are evaluated again on the whole run. Prints the
+summary loadlens run prints.
+
+Each file is a shard's JSON report (--report shard.json) or the output of loadlens run --json (e.g.
+kubectl logs of a pod), whose last non-empty line is the report.
+
+Options:
+  --report PATH       write the merged report to PATH (.json or .html); may be given twice
+  --json              print the merged report as one NDJSON line ({"type":"report",...}), no summary
+  --trace-link T      print trace ids as links, as loadlens run does (default: $LOADLENS_TRACE_LINK)
+
+Shards that are missing are named in a warning and in the report's iteration errors.
+
+Exit code: 0 passed, 1 a threshold failed on the whole run, 2 a file is unreadable, not a shard's
+report, or the files do not belong together (another run id or scenario, a shard twice), 3 a report
+could not be written.`;
 
 function pct(fraction: number): string {
   return `${Math.round(fraction * 1000) / 10}%`;
@@ -89,6 +113,7 @@ Exit code: 0 the YAML is printed, 2 the scenario or the arguments are invalid.`;
 const USAGE = `Usage: loadlens run FILE [options]
        loadlens check FILE [--json]
        loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]   (see loadlens compare --help)
+       loadlens merge SHARD.json… [--report PATH] [--json]                      (see loadlens merge --help)
        loadlens k8s FILE --shards N [options]   (a Kubernetes Job for a distributed run; see loadlens k8s --help)
 
 check compiles and validates every scenario in FILE without running it: it prints each problem as
@@ -137,7 +162,9 @@ Exit code: 0 passed, 1 a threshold failed, 2 the scenario or the arguments are i
 stopped by force (stuck in a synchronous loop, out of memory, or not answering a stop); the report
 is written in every case but 2.
 
-${COMPARE_USAGE}`;
+${COMPARE_USAGE}
+
+${MERGE_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -150,6 +177,8 @@ export async function main(argv: string[]): Promise<number> {
       return ipcCommand();
     case 'compare':
       return compareCommand(rest);
+    case 'merge':
+      return mergeCommand(rest);
     case 'k8s':
       return k8sCommand(rest);
     case '-v':
@@ -169,10 +198,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * One command's arguments: its `options` (each declares `help`) and exactly `files.count` file
- * arguments. Returns them parsed, or the exit code once the usage (for --help) or the problem (with
+ * arguments (at least `files.atLeast`, when given instead). Returns them parsed, or the exit code once the usage (for --help) or the problem (with
  * the usage) is printed.
  */
-function parseCommand<O extends ParseArgsOptionsConfig>(command: string, args: string[], options: O, files: { count: number; what: string }, usage: string) {
+function parseCommand<O extends ParseArgsOptionsConfig>(command: string, args: string[], options: O, files: ({ count: number } | { atLeast: number }) & { what: string }, usage: string) {
   const config = { args, allowPositionals: true as const, options };
   let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
@@ -185,7 +214,7 @@ function parseCommand<O extends ParseArgsOptionsConfig>(command: string, args: s
     process.stdout.write(`${usage}\n`);
     return EXIT.passed;
   }
-  if (parsed.positionals.length !== files.count) {
+  if ('count' in files ? parsed.positionals.length !== files.count : parsed.positionals.length < files.atLeast) {
     process.stderr.write(`loadlens ${command}: expected ${files.what}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\n\n${usage}\n`);
     return EXIT.invalid;
   }
@@ -211,12 +240,6 @@ async function runCommand(args: string[]): Promise<number> {
   }, { count: 1, what: 'one scenario file' }, USAGE);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
-  const reports = values.report ?? [];
-  const badReport = reports.find(p => !/\.(json|html?)$/i.test(p));
-  if (badReport) {
-    process.stderr.write(`loadlens run: --report: '${badReport}' must end in .json or .html\n`);
-    return EXIT.invalid;
-  }
   // As typed: resolveRunOptions validates them and names the flag in its message.
   const overrides: RunOverrides = {
     ...(values.users !== undefined ? { users: values.users } : {}),
@@ -241,30 +264,13 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`loadlens run: ${values['run-id'] !== undefined ? '--run-id' : 'LOADLENS_RUN_ID'}: ${runIdIssue}\n`);
     return EXIT.invalid;
   }
-  const traceLinkSpec = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
-  let traceLink: string | undefined;
-  if (traceLinkSpec) {
-    try {
-      traceLink = traceLinkTemplate(parseTraceLinkSpec(traceLinkSpec));
-    } catch (error) {
-      if (!(error instanceof TraceLinkSettingError)) throw error;
-      const where = error.setting === '--trace-link' ? '' : ` ${error.setting === 'loadlens.otel.traceLink.template' ? 'the template' : error.key}`;
-      process.stderr.write(`loadlens run: --trace-link${where}: ${error.problem}\n`);
-      return EXIT.invalid;
-    }
-  }
+  const traceLink = traceLinkOption('run', values['trace-link']);
+  if (typeof traceLink === 'number') return traceLink;
   // {service} in a trace link: the service.name the engine exports under (OTEL_SERVICE_NAME wins, as in telemetry).
   const service = process.env.OTEL_SERVICE_NAME || 'loadlens';
-  const reportFiles = reports.map(p => path.resolve(p));
-
   // Before the first user starts: a report that cannot be written is found now, not after the run.
-  for (const file of reportFiles) {
-    const problem = await reportPathProblem(file);
-    if (problem) {
-      process.stderr.write(`loadlens run: --report: ${problem}\n`);
-      return EXIT.invalid;
-    }
-  }
+  const reportFiles = await reportFilesOption('run', values.report ?? []);
+  if (typeof reportFiles === 'number') return reportFiles;
 
   const outputs = (): Output[] => {
     const list: Output[] = [];
@@ -273,7 +279,7 @@ async function runCommand(args: string[]): Promise<number> {
       const stream = values.headless ? Object.assign(Object.create(process.stdout) as NodeJS.WriteStream, { isTTY: false }) : process.stdout;
       list.push(new TerminalOutput(stream, { traceLink, service, reportFiles }));
     }
-    for (const file of reportFiles) list.push(/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, { traceLink, service }));
+    list.push(...reportOutputs(reportFiles, { traceLink, service }));
     return list;
   };
   const onInternalError = (fault: InternalError) => process.stderr.write(`\n${describeInternalError(fault)}\n`);
@@ -288,6 +294,95 @@ async function runCommand(args: string[]): Promise<number> {
   }
   for (const problem of result.outputErrors) process.stderr.write(`loadlens: could not write a report: ${problem}\n`);
   return exitCodeFor(result);
+}
+
+/**
+ * The trace link template of `--trace-link` (else $LOADLENS_TRACE_LINK), undefined for none; or the
+ * exit code once the problem is printed.
+ */
+function traceLinkOption(command: string, flag: string | undefined): string | undefined | number {
+  const spec = flag ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
+  if (!spec) return undefined;
+  try {
+    return traceLinkTemplate(parseTraceLinkSpec(spec));
+  } catch (error) {
+    if (!(error instanceof TraceLinkSettingError)) throw error;
+    const where = error.setting === '--trace-link' ? '' : ` ${error.setting === 'loadlens.otel.traceLink.template' ? 'the template' : error.key}`;
+    process.stderr.write(`loadlens ${command}: --trace-link${where}: ${error.problem}\n`);
+    return EXIT.invalid;
+  }
+}
+
+/** `--report` paths: each must end in .json or .html and be writable; resolved, or the exit code once the problem is printed. */
+async function reportFilesOption(command: string, reports: readonly string[]): Promise<string[] | number> {
+  const badReport = reports.find(p => !/\.(json|html?)$/i.test(p));
+  if (badReport) {
+    process.stderr.write(`loadlens ${command}: --report: '${badReport}' must end in .json or .html\n`);
+    return EXIT.invalid;
+  }
+  const files = reports.map(p => path.resolve(p));
+  for (const file of files) {
+    const problem = await reportPathProblem(file);
+    if (problem) {
+      process.stderr.write(`loadlens ${command}: --report: ${problem}\n`);
+      return EXIT.invalid;
+    }
+  }
+  return files;
+}
+
+/** The report files' outputs: JSON (with what a merge needs, for a shard) or the HTML page. */
+function reportOutputs(files: readonly string[], html: { traceLink: string | undefined; service: string }): Output[] {
+  return files.map(file => (/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, html)));
+}
+
+/**
+ * `loadlens merge`: the shard reports of one run into the whole run's report, printed as `run` prints
+ * its summary and written to `--report` files. Exit code as a run's: 0 passed, 1 a threshold failed;
+ * 2 for files that are unreadable or do not belong together.
+ */
+async function mergeCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand('merge', args, {
+    report: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+    'trace-link': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, { atLeast: 1, what: "the shards' report files" }, MERGE_USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const traceLink = traceLinkOption('merge', values['trace-link']);
+  if (typeof traceLink === 'number') return traceLink;
+  const reportFiles = await reportFilesOption('merge', values.report ?? []);
+  if (typeof reportFiles === 'number') return reportFiles;
+
+  let merged;
+  try {
+    const shards = await Promise.all(positionals.map(async (file): Promise<ShardReportFile> => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new ReportFileError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+      return { file, report: parseShardReportText(text, file) };
+    }));
+    merged = mergeShardReports(shards);
+  } catch (error) {
+    if (!(error instanceof ReportFileError) && !(error instanceof MergeError)) throw error;
+    process.stderr.write(`loadlens merge: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  for (const warning of merged.warnings) process.stderr.write(`loadlens merge: warning: ${warning}\n`);
+
+  const service = process.env.OTEL_SERVICE_NAME || 'loadlens';
+  const outputs: Output[] = [
+    values.json ? new NdjsonOutput(process.stdout) : new TerminalOutput(process.stdout, { traceLink, service, reportFiles }),
+    ...reportOutputs(reportFiles, { traceLink, service }),
+  ];
+  const written = await Promise.allSettled(outputs.map(output => output.stop(merged.report)));
+  const problems = written.flatMap(result => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
+  for (const problem of problems) process.stderr.write(`loadlens: could not write a report: ${problem}\n`);
+  return problems.length > 0 ? EXIT.internalError : exitCodeOf(merged.report);
 }
 
 /**

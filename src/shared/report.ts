@@ -172,6 +172,17 @@ export interface RunReport {
   /** Per-second points, down-sampled so a long run stays bounded. */
   timeline: IntervalPoint[];
   telemetry?: TelemetryCounts;
+  /**
+   * A shard's statistics with their HDR histograms encoded (the engine's `EncodedStats`, opaque
+   * elsewhere), so that `loadlens merge` adds shards up exactly: percentiles from the merged
+   * histograms, never averaged percentiles. Only in the reports of shard runs (`--shard i/N`), where a
+   * merge needs it; the HTML report never shows it.
+   */
+  encodedStats?: { format: string };
+  /** The scenario's thresholds as written (key → condition), beside `encodedStats`: a merge re-evaluates them on the whole run. */
+  thresholdsWritten?: Record<string, string>;
+  /** How many shard reports `loadlens merge` added up into this one; absent in a run's own report. */
+  mergedShards?: number;
   /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
   stopReason: string;
   /** Scenario iterations completed (each run of the scenario function). */

@@ -394,12 +394,6 @@ describe('loadlens k8s: bad input exits 2 and says what and where', { concurrenc
   });
 });
 
-/** Whether `loadlens merge` and `run --shard` exist yet (issue 12 §1, branch `shard`). */
-async function shardsLanded(): Promise<boolean> {
-  const { code } = await cli(['merge', '--help']);
-  return code === 0;
-}
-
 /**
  * A container's environment as the kubelet builds it for pod `index`: each `env` entry in order, a
  * value's $(VAR) expanded from the entries above it, the downward API's fields from this pod.
@@ -418,8 +412,7 @@ function podEnvironment(job: IJob, index: number): Record<string, string> {
   return env;
 }
 
-describe('the pods, run here', async () => {
-  const landed = await shardsLanded();
+describe('the pods, run here', () => {
   const received = new Map<string, number>();
   const server = http.createServer((req, res) => {
     received.set(req.url!, (received.get(req.url!) ?? 0) + 1);
@@ -492,18 +485,21 @@ describe('the pods, run here', async () => {
     const clients = receiver.spans().filter(s => s.kindName === 'CLIENT');
     assert.equal(clients.length, reports.reduce((sum, r) => sum + r.report.totals.requests, 0));
     assert.deepEqual(new Set(clients.map(s => s.resource['loadlens.run.id'])), new Set(['local-run-1']));
+    assert.deepEqual(new Set(clients.map(s => s.resource['loadlens.shard'])), new Set(['0/3', '1/3', '2/3']));
     assert.deepEqual(new Set(clients.map(s => s.resource['k8s.pod.name'])), new Set(pods.map(p => p.name)));
     assert.deepEqual(new Set(clients.map(s => s.resource['k8s.job.name'])), new Set([job.metadata?.name]));
     assert.deepEqual(new Set(clients.map(s => s.resource['k8s.namespace.name'])), new Set(['default']));
   });
 
-  test('loadlens merge of the pods\' last lines: per-row counts equal what the target received', { skip: landed ? false : 'awaits loadlens merge (issue 12 §1, branch shard)' }, async () => {
+  test('loadlens merge of the pods\' last lines: per-row counts equal what the target received', async () => {
     assert.equal(files.length, shards, 'the pods ran');
     const mergedFile = path.join(mount, 'merged.json');
     const merged = await cli(['merge', ...files, '--report', mergedFile]);
     assert.equal(merged.code, 0, merged.stderr);
     const report = JSON.parse(readFileSync(mergedFile, 'utf8')) as RunReport;
     assert.equal(report.runId, 'local-run-1');
+    assert.equal(report.mergedShards, shards);
+    assert.equal(merged.stderr, '', 'no shard missing');
     const counts = Object.fromEntries(report.requests.filter(r => r.method === 'GET').map(r => [r.name, r.count]));
     assert.deepEqual(counts, Object.fromEntries(received));
     assert.equal(report.totals.requests, [...received.values()].reduce((a, b) => a + b, 0));

@@ -82,7 +82,7 @@ test('plans × N: at every instant of the run the shards\' users (and arrivals s
       let wholeBefore = 0;
       for (let t = 0; t <= runTimeMs; t += 20) {
         const whole = usersWanted(load, t, undefined);
-        const shares = shards.map(shard => usersWanted(load, t, shard));
+        const shares: number[] = shards.map(shard => usersWanted(load, t, shard));
         assert.equal(shares.reduce((a, b) => a + b, 0), whole, `${title}, N=${count}, t=${t}: ${shares} vs ${whole}`);
         // A ramp in the plan is a ramp (or a flat line) in every shard, never the other way.
         if (before) shares.forEach((share, i) => assert.ok(Math.sign(share - before![i]!) * Math.sign(whole - wholeBefore) >= 0, `${title}, N=${count}, t=${t}: shard ${i} moved against the plan`));

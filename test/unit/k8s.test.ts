@@ -374,6 +374,7 @@ describe('loadlens k8s: bad input exits 2 and says what and where', { concurrenc
     ['an unknown --scenario', [two, '--shards', '2', '--scenario', 'c'], /two\.load\.ts:1:1: no scenario named 'c': the file exports 'a', 'b'$/m],
     ['a bad --name', [two, '--shards', '2', '--scenario', 'a', '--name', 'My_Run'], /^loadlens k8s: --name: 'My_Run' must be lower-case/],
     ['a bad --run-id', [two, '--shards', '2', '--scenario', 'a', '--run-id', 'run/7'], /^loadlens k8s: --run-id: must be 1 to 63 .* got 'run\/7'$/m],
+    ['a bad flag is named before the scenario is read', [path.join(folder, 'errors/nope.load.ts'), '--shards', '2', '--otel-endpoint', 'http://u:p@otlp.example'], /^loadlens k8s: --otel-endpoint: the URL carries credentials/],
     ['two files', [two, invalid, '--shards', '2'], /^loadlens k8s: expected one scenario file, got /],
     ['an unknown flag', [two, '--shards', '2', '--users', '9'], /^loadlens k8s: Unknown option '--users'/],
   ];

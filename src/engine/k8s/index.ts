@@ -11,7 +11,7 @@ import { checkScenarioFile } from '../scenario/check.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/loader.ts';
 import { checkThreshold } from '../run/session.ts';
 import { bundleFileName, bundleScenario } from './bundle.ts';
-import { k8sOptionsProblem, k8sYaml, type K8sRunOptions } from './manifest.ts';
+import { flagsProblem, k8sOptionsProblem, k8sYaml, type K8sRunOptions } from './manifest.ts';
 
 /** The command's flags as typed (the CLI's parser gives strings). */
 export interface K8sRequest {
@@ -37,6 +37,10 @@ export type K8sResult =
 export async function k8sManifest(request: K8sRequest): Promise<K8sResult> {
   const shards = parseShards(request.shards);
   if (typeof shards === 'string') return { ok: false, problem: shards };
+  // The flags first: a typo in one is found before the scenario is compiled twice.
+  const { name, namespace, image, runId: givenRunId, otelEndpoint } = request;
+  const badFlag = flagsProblem({ shards, name, namespace, image, runId: givenRunId, otelEndpoint });
+  if (badFlag) return { ok: false, problem: badFlag };
 
   const file = path.resolve(request.file);
   const checked = await checkScenarioFile(file);

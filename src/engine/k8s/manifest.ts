@@ -73,21 +73,26 @@ const CONFIG_MAP_KEY = /^[-._a-zA-Z0-9]+$/;
  * engine's limit for `--shard i/N` (Kubernetes allows 100,000 indexes).
  */
 export function k8sOptionsProblem(options: K8sRunOptions): string | undefined {
-  const { name, namespace, shards, image, runId, otelEndpoint, scenarioCode, scenarioKey } = options;
+  return flagsProblem(options) ?? scenarioProblem(options);
+}
+
+/** {@link k8sOptionsProblem} for the flags alone, those given: checked before the scenario is bundled. */
+export function flagsProblem(flags: Partial<Pick<K8sRunOptions, 'name' | 'namespace' | 'image' | 'runId' | 'otelEndpoint'>> & { shards: number }): string | undefined {
+  const { name, namespace, shards, image, runId, otelEndpoint } = flags;
   if (!Number.isInteger(shards) || shards < 1 || shards > MAX_SHARDS) {
     return `--shards: '${shards}' must be a whole number from 1 to ${MAX_SHARDS}`;
   }
   const hostname = `${name}-${shards - 1}`;
-  if (!DNS_LABEL.test(name) || hostname.length > 63) {
+  if (name !== undefined && (!DNS_LABEL.test(name) || hostname.length > 63)) {
     return `--name: '${name}' must be lower-case letters, digits and '-', start and end with a letter or digit, and leave room for the pod hostname '${hostname}' (at most 63 characters)`;
   }
   if (namespace !== undefined && (!DNS_LABEL.test(namespace) || namespace.length > 63)) {
     return `--namespace: '${namespace}' is not a namespace name (lower-case letters, digits and '-', at most 63 characters)`;
   }
   // The engine's own rule (`loadlens run --run-id`), which is Kubernetes' for a label value.
-  const badRunId = runIdProblem(runId);
+  const badRunId = runId === undefined ? undefined : runIdProblem(runId);
   if (badRunId) return `--run-id: ${badRunId}`;
-  if (image === '' || /\s/.test(image)) return `--image: '${image}' is not an image reference, e.g. registry.example/loadlens:0.1.0`;
+  if (image !== undefined && (image === '' || /\s/.test(image))) return `--image: '${image}' is not an image reference, e.g. registry.example/loadlens:0.1.0`;
   if (otelEndpoint !== undefined) {
     let url: URL;
     try {
@@ -101,6 +106,10 @@ export function k8sOptionsProblem(options: K8sRunOptions): string | undefined {
       return `--otel-endpoint: the URL carries credentials; put them in the Secret '${OTEL_SECRET}' instead (see loadlens k8s --help), never in the YAML`;
     }
   }
+  return undefined;
+}
+
+function scenarioProblem({ scenarioKey, scenarioCode }: K8sRunOptions): string | undefined {
   if (!CONFIG_MAP_KEY.test(scenarioKey)) return `the scenario's file name '${scenarioKey}' is not a ConfigMap key`;
   const bytes = Buffer.byteLength(scenarioCode);
   if (bytes > MAX_SCENARIO_BYTES) {

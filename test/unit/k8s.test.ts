@@ -4,7 +4,7 @@
 // processes, its $(VAR) references expanded as the kubelet expands them.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -74,6 +74,22 @@ function expand(input: string, env: Record<string, string>): string {
     checkpoint = cursor + 1;
   }
   return out + input.slice(checkpoint);
+}
+
+/**
+ * Writes a ConfigMap's data as the kubelet lays out a configMap volume (its atomic writer): the files in
+ * a timestamped folder, `..data` a symlink to it, and each key a symlink through `..data`.
+ */
+function mountConfigMap(data: Record<string, string>): string {
+  const mount = mkdtempSync(path.join(os.tmpdir(), 'loadlens-k8s-mount-'));
+  const timestamped = '..2026_11_29_08_00_00.000000001';
+  mkdirSync(path.join(mount, timestamped));
+  symlinkSync(timestamped, path.join(mount, '..data'));
+  for (const [key, text] of Object.entries(data)) {
+    writeFileSync(path.join(mount, timestamped, key), text);
+    symlinkSync(path.join('..data', key), path.join(mount, key));
+  }
+  return mount;
 }
 
 function container(job: IJob) {
@@ -289,14 +305,17 @@ describe('the bundled scenario', () => {
     const imports = [...bundled.code.matchAll(/^import .* from "([^"]+)";$/gm)].map(m => m[1]);
     assert.deepEqual(imports, ['loadlens']);
 
-    const podFolder = mkdtempSync(path.join(os.tmpdir(), 'loadlens-k8s-pod-'));
-    const inPod = path.join(podFolder, bundleFileName(original));
-    assert.equal(path.basename(inPod), 'shop.load.mjs');
-    writeFileSync(inPod, bundled.code);
+    assert.equal(bundleFileName(original), 'shop.load.mjs');
+    const inPod = path.join(mountConfigMap({ 'shop.load.mjs': bundled.code }), 'shop.load.mjs');
     const [fromBundle, fromOriginal] = await Promise.all([loadScenarioFile(inPod), loadScenarioFile(original)]);
     assert.ok(fromBundle.ok, JSON.stringify(fromBundle));
     assert.ok(fromOriginal.ok, JSON.stringify(fromOriginal));
-    assert.deepEqual(fromBundle.scenarios.map(s => s.exportName), ['shopper', 'stages', 'arrivals']);
+    // In the file's order, each at its line in the file as the pod names it (not the symlinks' target).
+    assert.deepEqual(fromBundle.scenarios.map(s => [s.exportName, s.location.file, s.location.line]), [
+      ['shopper', inPod, bundled.code.split('\n').findIndex(line => line.startsWith('var shopper = scenario(')) + 1],
+      ['stages', inPod, bundled.code.split('\n').findIndex(line => line.startsWith('var stages = scenario(')) + 1],
+      ['arrivals', inPod, bundled.code.split('\n').findIndex(line => line.startsWith('var arrivals = scenario(')) + 1],
+    ]);
     assert.deepEqual(comparable(fromBundle.scenarios), comparable(fromOriginal.scenarios));
     assert.equal(comparable(fromBundle.scenarios).shopper.wait.minSeconds, 0.5, 'the CommonJS helper was inlined');
     // The user's functions run from the bundle too: the npm package and the TS helper were inlined.
@@ -434,7 +453,7 @@ describe('the pods, run here', () => {
     await receiver?.close();
   });
   const shards = 3;
-  const mount = mkdtempSync(path.join(os.tmpdir(), 'loadlens-k8s-mount-'));
+  let mount = '';
   let job: IJob | undefined;
   let files: string[] = [];
 
@@ -450,8 +469,7 @@ describe('the pods, run here', () => {
     assert.equal(generated.code, 0, generated.stderr);
     const objects = documents(generated.stdout);
     job = objects.job;
-    // The ConfigMap, "mounted": its keys as files in a folder of their own, nothing else beside them.
-    for (const [key, text] of Object.entries(objects.configMap.data ?? {})) writeFileSync(path.join(mount, key), text);
+    mount = mountConfigMap(objects.configMap.data ?? {});
     const { command = [], args = [] } = container(job);
     assert.deepEqual(command, ['loadlens']);
 

@@ -139,6 +139,10 @@ async function compile(entry: string): Promise<Compiled> {
       bundle: true,
       // Every package import stays a require() answered at evaluation time, from the user's folder.
       packages: 'external',
+      // The file as the user named it, not where its symlinks lead: a Kubernetes configMap volume makes
+      // each file a symlink into a timestamped folder, which would otherwise name every location (and
+      // rank the file's scenarios as if they were imported from elsewhere).
+      preserveSymlinks: true,
       plugins: [loadlensIsExternal],
       platform: 'node',
       format: 'cjs',

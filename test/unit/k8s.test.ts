@@ -406,6 +406,16 @@ describe('loadlens k8s: bad input exits 2 and says what and where', { concurrenc
     });
   }
 
+  test('default names: a UUID run id by its first 8 characters, a run id of the user\'s whole', async () => {
+    const [uuid, own] = await Promise.all([
+      cli(['k8s', two, '--scenario', 'b', '--shards', '2', '--run-id', '0f4c2a9e-1b3d-4e5f-8a7b-6c5d4e3f2a1b']),
+      cli(['k8s', two, '--scenario', 'b', '--shards', '2', '--run-id', 'Nightly_2026.11.29']),
+    ]);
+    assert.equal(documents(uuid.stdout).job.metadata?.name, 'loadlens-b-0f4c2a9e');
+    assert.equal(documents(own.stdout).job.metadata?.name, 'loadlens-b-nightly-2026-11-29');
+    assert.equal(documents(own.stdout).job.metadata?.labels?.['loadlens.dev/run-id'], 'Nightly_2026.11.29');
+  });
+
   test('--help: the usage on stdout, exit 0', async () => {
     const { code, stdout } = await cli(['k8s', '--help']);
     assert.equal(code, 0);

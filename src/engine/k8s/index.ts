@@ -127,8 +127,12 @@ function displayPath(file: string): string {
   return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
 }
 
-/** `loadlens-<scenario>-<first 8 of the run id>`, lower-cased to a DNS label. */
+/**
+ * `loadlens-<scenario>-<run>`, lower-cased to a DNS label: `<run>` is a UUID's first 8 characters, or a
+ * run id of the user's (up to 20 characters), so that two runs never share a Job.
+ */
 function defaultName(scenario: string, runId: string): string {
   const label = (text: string, max: number) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, max).replace(/^-+|-+$/g, '');
-  return ['loadlens', label(scenario.replace(/\.mjs$/, ''), 30), label(runId, 8)].filter(Boolean).join('-');
+  const run = /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(runId) ? runId.slice(0, 8) : runId;
+  return ['loadlens', label(scenario.replace(/\.mjs$/, ''), 30), label(run, 20)].filter(Boolean).join('-');
 }

@@ -4,7 +4,7 @@
 // processes, its $(VAR) references expanded as the kubelet expands them.
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -483,28 +483,37 @@ describe('the pods, run here', () => {
     const { command = [], args = [] } = container(job);
     assert.deepEqual(command, ['loadlens']);
 
+    const logs = mkdtempSync(path.join(os.tmpdir(), 'loadlens-k8s-logs-'));
     const pods = await Promise.all(Array.from({ length: shards }, (_, index) => {
       const env = podEnvironment(job!, index);
       assert.equal(env.JOB_COMPLETION_INDEX, String(index));
       const argv = args.map(arg => expand(arg, env).replace(/^\/scenario\//, `${mount}/`));
       assert.equal(argv[argv.indexOf('--shard') + 1], `${index}/${shards}`);
-      return new Promise<{ name: string; code: number | null; lastLine: string; stderr: string }>(resolve => {
-        const child = spawn(process.execPath, [MAIN, ...argv], { cwd: mount, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', chunk => (stdout += chunk));
-        child.stderr.on('data', chunk => (stderr += chunk));
-        child.on('exit', code => resolve({ name: env.K8S_POD_NAME!, code, lastLine: stdout.trimEnd().split('\n').at(-1) ?? '', stderr }));
+      // The container's log, as `kubectl logs` reads it: stdout and stderr in one stream, in order.
+      const name = env.K8S_POD_NAME!;
+      const log = path.join(logs, `${name}.log`);
+      const fd = openSync(log, 'w');
+      return new Promise<{ name: string; code: number | null; log: string }>(resolve => {
+        const child = spawn(process.execPath, [MAIN, ...argv], { cwd: mount, env: { ...process.env, ...env }, stdio: ['ignore', fd, fd] });
+        child.on('exit', code => {
+          closeSync(fd);
+          resolve({ name, code, log: readFileSync(log, 'utf8') });
+        });
       });
     }));
-    // As the README collects them: each pod's last line in a file named after the pod.
-    files = pods.map(pod => {
-      assert.equal(pod.code, 0, pod.stderr);
-      const reportFile = path.join(mount, `${pod.name}.json`);
-      writeFileSync(reportFile, `${pod.lastLine}\n`);
+    // As the README collects them: `kubectl logs "$pod" | tail -n 1 > "${pod#pod/}.json"`.
+    const lastLines = pods.map(pod => {
+      assert.equal(pod.code, 0, pod.log.slice(-2000));
+      const lines = pod.log.trimEnd().split('\n');
+      assert.deepEqual(lines.filter(line => !line.startsWith('{"type":')), [], 'nothing but NDJSON in the log');
+      return lines.at(-1)!;
+    });
+    files = pods.map((pod, index) => {
+      const reportFile = path.join(logs, `${pod.name}.json`);
+      writeFileSync(reportFile, `${lastLines[index]}\n`);
       return reportFile;
     });
-    const reports = pods.map(pod => (JSON.parse(pod.lastLine) as { type: string; report: RunReport }));
+    const reports = lastLines.map(line => (JSON.parse(line) as { type: string; report: RunReport }));
     assert.deepEqual(reports.map(r => [r.type, r.report.runId, r.report.shard]), Array.from({ length: shards }, (_, index) => ['report', 'local-run-1', { index, count: shards }]));
     assert.ok((received.get('/a') ?? 0) > 0);
     const summed = new Map<string, number>();
@@ -522,7 +531,7 @@ describe('the pods, run here', () => {
 
   test('loadlens merge of the pods\' last lines: per-row counts equal what the target received', async () => {
     assert.equal(files.length, shards, 'the pods ran');
-    const mergedFile = path.join(mount, 'merged.json');
+    const mergedFile = path.join(path.dirname(files[0]!), 'merged.json');
     const merged = await cli(['merge', ...files, '--report', mergedFile]);
     assert.equal(merged.code, 0, merged.stderr);
     const report = JSON.parse(readFileSync(mergedFile, 'utf8')) as RunReport;

@@ -90,6 +90,7 @@ function pct(fraction: number): string {
 
 const K8S_USAGE = `loadlens k8s FILE --shards N [--image IMG] [--namespace NS] [--otel-endpoint URL]
                               [--scenario NAME] [--run-id ID] [--name NAME]
+                              [-H HOST] [-u USERS] [-r SPAWN_RATE] [-t RUN_TIME]
 
 Prints the YAML of a distributed run for kubectl apply: a ConfigMap holding the scenario bundled to one
 file, and an Indexed Job of N pods, pod i running loadlens run --shard i/N with one run id and --otel,
@@ -107,6 +108,9 @@ Options:
   --scenario NAME     the scenario to run; needed when the file has several
   --run-id ID         the run id every shard exports as loadlens.run.id; default a new UUID
   --name NAME         the Job's and ConfigMap's name; default loadlens-SCENARIO-RUNID
+  -H, --host URL      the target as the cluster reaches it (e.g. http://shop.default.svc:8080),
+                      instead of the scenario's host; -u/--users, -r/--spawn-rate and
+                      -t/--run-time likewise, for the whole plan (each pod runs its share)
 
 Exit code: 0 the YAML is printed, 2 the scenario or the arguments are invalid.`;
 
@@ -521,6 +525,7 @@ async function k8sCommand(args: string[]): Promise<number> {
   const parsed = parseCommand('k8s', args, {
     shards: { type: 'string' }, image: { type: 'string' }, namespace: { type: 'string' }, 'otel-endpoint': { type: 'string' },
     scenario: { type: 'string' }, 'run-id': { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+    host: { type: 'string', short: 'H' }, users: { type: 'string', short: 'u' }, 'spawn-rate': { type: 'string', short: 'r' }, 'run-time': { type: 'string', short: 't' },
   }, { count: 1, what: 'one scenario file' }, K8S_USAGE);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
@@ -528,6 +533,7 @@ async function k8sCommand(args: string[]): Promise<number> {
   const result = await k8sManifest({
     file: positionals[0]!, shards: values.shards, image: values.image ?? `loadlens:${ENGINE_VERSION === 'dev' ? 'latest' : ENGINE_VERSION}`,
     namespace: values.namespace, otelEndpoint: values['otel-endpoint'], scenario: values.scenario, runId: values['run-id'], name: values.name,
+    overrides: { host: values.host, users: values.users, spawnRate: values['spawn-rate'], runTime: values['run-time'] },
   });
   if (!result.ok) {
     if ('problem' in result) process.stderr.write(`loadlens k8s: ${result.problem}\n`);

@@ -395,7 +395,9 @@ describe('loadlens k8s: bad input exits 2 and says what and where', { concurrenc
     ['a bad --run-id', [two, '--shards', '2', '--scenario', 'a', '--run-id', 'run/7'], /^loadlens k8s: --run-id: must be 1 to 63 .* got 'run\/7'$/m],
     ['a bad flag is named before the scenario is read', [path.join(folder, 'errors/nope.load.ts'), '--shards', '2', '--otel-endpoint', 'http://u:p@otlp.example'], /^loadlens k8s: --otel-endpoint: the URL carries credentials/],
     ['two files', [two, invalid, '--shards', '2'], /^loadlens k8s: expected one scenario file, got /],
-    ['an unknown flag', [two, '--shards', '2', '--users', '9'], /^loadlens k8s: Unknown option '--users'/],
+    ['an unknown flag', [two, '--shards', '2', '--iterations', '9'], /^loadlens k8s: Unknown option '--iterations'/],
+    ['a bad run flag, checked as loadlens run would', [two, '--shards', '2', '--scenario', 'a', '--users', 'many', '--run-time', '5 parsecs'], /^loadlens k8s: --users: must be a positive integer, got 'many'; --run-time: /m],
+    ['a bad --host', [two, '--shards', '2', '--scenario', 'a', '--host', 'shop:8080'], /^loadlens k8s: --host: /m],
   ];
   for (const [what, args, expected] of cases) {
     test(what, async () => {
@@ -414,6 +416,23 @@ describe('loadlens k8s: bad input exits 2 and says what and where', { concurrenc
     assert.equal(documents(uuid.stdout).job.metadata?.name, 'loadlens-b-0f4c2a9e');
     assert.equal(documents(own.stdout).job.metadata?.name, 'loadlens-b-nightly-2026-11-29');
     assert.equal(documents(own.stdout).job.metadata?.labels?.['loadlens.dev/run-id'], 'Nightly_2026.11.29');
+  });
+
+  test('run flags go to every pod as typed (the whole plan; each pod runs its share), and --host replaces the loopback warning', async () => {
+    const local = write('errors/local.load.ts', [
+      "import { scenario } from 'loadlens';",
+      "export const a = scenario({ host: 'http://127.0.0.1:8080', users: 1 }, async ({ http }) => { await http.get('/'); });",
+    ]);
+    const [plain, flagged] = await Promise.all([
+      cli(['k8s', local, '--shards', '3']),
+      cli(['k8s', local, '--shards', '3', '-H', 'http://shop.default.svc:8080', '--users', '300', '-r', '10', '--run-time', '10m']),
+    ]);
+    assert.equal(flagged.code, 0, flagged.stderr);
+    assert.match(plain.stderr, /warning: the scenario's host is http:\/\/127\.0\.0\.1:8080: in a pod that is the pod itself/);
+    assert.doesNotMatch(flagged.stderr, /warning/);
+    const args = container(documents(flagged.stdout).job).args!;
+    assert.deepEqual(args.slice(2, 10), ['--host', 'http://shop.default.svc:8080', '--users', '300', '--spawn-rate', '10', '--run-time', '10m']);
+    assert.ok(!container(documents(plain.stdout).job).args!.includes('--host'));
   });
 
   test('--help: the usage on stdout, exit 0', async () => {

@@ -11,7 +11,8 @@ import { checkScenarioFile } from '../scenario/check.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/loader.ts';
 import { checkThreshold } from '../run/session.ts';
 import { bundleFileName, bundleScenario } from './bundle.ts';
-import { flagsProblem, k8sOptionsProblem, k8sYaml, type K8sRunOptions } from './manifest.ts';
+import { flagsProblem, k8sOptionsProblem, k8sYaml, type K8sRunOptions, type RunFlags } from './manifest.ts';
+import { resolveRunOptions, RunOptionsError } from '../scenario/validate.ts';
 
 /** The command's flags as typed (the CLI's parser gives strings). */
 export interface K8sRequest {
@@ -23,6 +24,8 @@ export interface K8sRequest {
   scenario?: string;
   runId?: string;
   name?: string;
+  /** Run flags for every pod, as typed; checked here against the scenario, as `loadlens run` would. */
+  overrides?: RunFlags;
 }
 
 export type K8sResult =
@@ -60,9 +63,18 @@ export async function k8sManifest(request: K8sRequest): Promise<K8sResult> {
   const scenarioKey = bundleFileName(file);
   const loaded = await loadsAsInPod(bundled.code, scenarioKey, names);
   if (typeof loaded === 'string') return { ok: false, problem: loaded };
-  const host = loaded.find(s => s.exportName === (wanted ?? names[0]))?.definition.options.host;
+  const picked = loaded.find(s => s.exportName === (wanted ?? names[0]))!;
+  const overrides = request.overrides ?? {};
+  try {
+    // The pods' flags against the scenario, as each pod's `loadlens run` will check them: a typo fails here, not N times.
+    resolveRunOptions(picked.definition.options, overrides);
+  } catch (error) {
+    if (!(error instanceof RunOptionsError)) throw error;
+    return { ok: false, problem: error.problems.join('; ') };
+  }
+  const host = overrides.host ?? picked.definition.options.host;
   const warnings = host !== undefined && isLoopback(host)
-    ? [`the scenario's host is ${host}: in a pod that is the pod itself; point it at the target as the cluster reaches it (e.g. http://shop.default.svc:8080)`]
+    ? [`the ${overrides.host !== undefined ? '--host' : "scenario's host"} is ${host}: in a pod that is the pod itself; point it at the target as the cluster reaches it (--host http://shop.default.svc:8080)`]
     : [];
 
   const runId = request.runId ?? randomUUID();
@@ -77,6 +89,7 @@ export async function k8sManifest(request: K8sRequest): Promise<K8sResult> {
     ...(wanted !== undefined ? { scenario: wanted } : {}),
     ...(request.otelEndpoint !== undefined ? { otelEndpoint: request.otelEndpoint } : {}),
     sourceFile: displayPath(file),
+    ...(Object.values(overrides).some(value => value !== undefined) ? { overrides } : {}),
   };
   const problem = k8sOptionsProblem(options);
   if (problem) return { ok: false, problem };

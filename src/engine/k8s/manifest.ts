@@ -39,6 +39,19 @@ export interface K8sRunOptions {
   otelEndpoint?: string;
   /** The user's scenario file as they named it, for the header comment only. */
   sourceFile: string;
+  /**
+   * `--host`, `--users`, `--spawn-rate`, `--run-time` for every pod, as typed (already checked against
+   * the scenario): the cluster usually reaches the target by another name than the author's machine.
+   */
+  overrides?: RunFlags;
+}
+
+/** The run flags `loadlens k8s` passes on to each pod's `loadlens run`. */
+export interface RunFlags {
+  host?: string;
+  users?: string;
+  spawnRate?: string;
+  runTime?: string;
 }
 
 /** Where the ConfigMap is mounted in each pod. */
@@ -220,10 +233,13 @@ export function k8sObjects(options: K8sRunOptions): { configMap: IConfigMap; job
  * a second, then the report). Kubernetes expands `$(VAR)` in args from the container's environment and
  * turns `$$` into `$`, so every other `$` is doubled to reach the engine as written.
  */
-function shardArgs({ shards, runId, scenarioKey, scenario }: K8sRunOptions): string[] {
+function shardArgs({ shards, runId, scenarioKey, scenario, overrides = {} }: K8sRunOptions): string[] {
+  const flag = (name: string, value: string | undefined) => (value !== undefined ? [name, literal(value)] : []);
   return [
     'run', literal(`${SCENARIO_DIR}/${scenarioKey}`),
-    ...(scenario !== undefined ? ['--scenario', literal(scenario)] : []),
+    ...flag('--scenario', scenario),
+    ...flag('--host', overrides.host), ...flag('--users', overrides.users),
+    ...flag('--spawn-rate', overrides.spawnRate), ...flag('--run-time', overrides.runTime),
     '--shard', `$(JOB_COMPLETION_INDEX)/${shards}`,
     '--run-id', literal(runId),
     '--headless', '--otel', '--json',

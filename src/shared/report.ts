@@ -183,6 +183,26 @@ export interface RunReport {
    * it tells whether the load generator itself was the bottleneck (near 100 % of one core).
    */
   cpuMs?: number;
+  /**
+   * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then their sum (the
+   * CPU of N processes), `requests` each one's share of the counts.
+   */
+  workers?: WorkerSummary[];
+}
+
+/** One worker process of a `--workers N` run, as its report lists it. */
+export interface WorkerSummary {
+  /** 0-based: the worker ran shard `index`/N. */
+  index: number;
+  pid?: number;
+  /** Requests it measured (what it had reported, when it was lost). */
+  requests: number;
+  /** CPU time its users used (user + system, ms). */
+  cpuMs: number;
+  /** The worker process's peak resident memory, MB (absent when it was lost). */
+  peakRssMb?: number;
+  /** How it ended when it ended without its report: the signal ('SIGKILL') or 'exit code N'. */
+  lost?: string;
 }
 
 /** A problem in a scenario file or its options, at a place in the user's source. */
@@ -204,9 +224,12 @@ const SATURATED_CPU = 0.9;
  * A warning when the engine used (nearly) a whole CPU core during the load: its own queueing then
  * shows up as latency and caps the rate, as Locust warns above 90 %.
  */
-export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>): string | undefined {
+export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs' | 'workers'>): string | undefined {
   if (report.cpuMs === undefined || report.durationMs <= 0) return undefined;
-  const share = report.cpuMs / report.durationMs;
+  // With workers, each has its own core: the busiest one is what may limit the numbers.
+  const busiest = report.workers && report.workers.length > 0 ? Math.max(...report.workers.map(w => w.cpuMs)) : report.cpuMs;
+  const share = busiest / report.durationMs;
   if (share < SATURATED_CPU) return undefined;
-  return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
+  const which = report.workers && report.workers.length > 1 ? 'a worker of the load generator' : 'the load generator';
+  return `⚠ ${which} used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
 }

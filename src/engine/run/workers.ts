@@ -1,0 +1,378 @@
+/**
+ * `loadlens run --workers N`: N worker processes of this same engine, worker i running shard i/N of the
+ * plan with one shared run id, and this process (the parent) merging what they measure into ONE set of
+ * outputs: one terminal table, one NDJSON stream, one report, one results panel in the editor.
+ *
+ * Why processes rather than more worker threads: one Node process is one event loop, and the HTTP
+ * client, the stats and the telemetry of its users all run on it; a second process is a second core.
+ * Each worker runs its users through its own Coordinator (worker-process.ts), so a stuck scenario or a
+ * heap limit is handled inside the worker as in a one-process run.
+ *
+ * What the parent keeps of each worker: its newest encoded stats (cumulative, about once a second) and
+ * its last progress. The live snapshot merges them (`Stats.merge`: percentiles from the merged HDR
+ * histograms, counts summed, users summed); the report merges the final stats and evaluates the
+ * thresholds on the whole run. A worker that ends without its report (kill -9, a crash) is reported with
+ * its exit reason, and what it had sent stays in the merge; the others go on.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { assertNever, type RunDefaults, type RunOverrides } from '../../shared/protocol.ts';
+import type { IterationError, RunReport, RunState, StatsSnapshot, TelemetryCounts, WorkerSummary } from '../../shared/report.ts';
+import type { Output, RunInfo } from '../outputs/output.ts';
+import { Stats, type EncodedStats } from '../stats/index.ts';
+import type { AbortReason, CoordinatedResult } from './coordinator.ts';
+import { buildReport, type StopReason } from './runner.ts';
+import type { InternalError } from './session.ts';
+import type { ParentToWorker, WorkerProgress, WorkerRequest, WorkerToParent } from './workers-protocol.ts';
+
+/** What every worker runs, before its shard and the run id are added. */
+export interface WorkersSession {
+  file: string;
+  scenario?: string;
+  overrides: RunOverrides;
+  defaults?: RunDefaults;
+  otel?: boolean;
+  serviceName?: string;
+}
+
+export interface WorkersOptions {
+  session: WorkersSession;
+  /** How many worker processes (≥ 1). */
+  count: number;
+  /** The engine's entry (process.argv[1]): each worker is `node EXEC_ARGV ENTRY worker`. */
+  entry: string;
+  /** Node options of the workers: the engine's own (ENGINE_NODE_FLAGS), as every launcher passes them. */
+  execArgv: readonly string[];
+  /** Built when every worker's users have started; they get `start`, a merged snapshot a second and the report. */
+  outputs: () => Output[];
+  onInternalError?: (fault: InternalError) => void;
+  /** A worker ended before the run did: said at once (stderr, the editor's output channel) and in the report. */
+  onWorkerLost?: (message: string) => void;
+  /** After a forced end (fourth Ctrl+C), how long workers get to hand over their report before they are killed. Default 3000 ms. */
+  forceGraceMs?: number;
+  /** How often the merged snapshot goes to the outputs. Default 1000 ms. */
+  snapshotEveryMs?: number;
+}
+
+/** One worker process as the parent sees it. */
+interface WorkerState {
+  index: number;
+  child: ChildProcess;
+  ready: boolean;
+  /** Stop-ladder messages sent before the worker was ready, delivered after `run`. */
+  pending: ParentToWorker[];
+  started?: Extract<WorkerToParent, { kind: 'started' }>;
+  /** Newest encoded stats (cumulative): what is kept if the worker is lost. */
+  stats?: EncodedStats;
+  progress?: WorkerProgress;
+  finished?: Extract<WorkerToParent, { kind: 'finished' }>;
+  invalid?: Extract<WorkerToParent, { kind: 'invalid' }>;
+  /** Set once the process has exited. */
+  exit?: { code: number | null; signal: NodeJS.Signals | null; at: number };
+  /** Why it ended without a report ('was killed by SIGKILL'), when it did. */
+  lost?: string;
+}
+
+/** Users as far as a state goes: the run is as far as its least advanced worker. */
+const STATE_ORDER: readonly RunState[] = ['idle', 'spawning', 'running', 'stopping', 'stopped'];
+
+export class WorkerProcesses {
+  private readonly options: WorkersOptions;
+  private readonly runId = randomUUID();
+  private workers: WorkerState[] = [];
+  private outputs: Output[] = [];
+  private info: RunInfo | undefined;
+  private stopReason: StopReason | undefined;
+  private stopping = false;
+  private readonly internalErrors: InternalError[] = [];
+  private settled = false;
+  private resolve!: (result: CoordinatedResult) => void;
+  private ticker: NodeJS.Timeout | undefined;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private merged: { stats: Stats; at: number } | undefined;
+  private statsChanged = true;
+
+  constructor(options: WorkersOptions) {
+    if (!Number.isInteger(options.count) || options.count < 1) throw new RangeError(`workers: count must be an integer ≥ 1, got ${options.count}`);
+    this.options = options;
+  }
+
+  /** Starts the workers; resolves with the merged report once the outputs have it (or why the run could not start). */
+  run(): Promise<CoordinatedResult> {
+    const done = new Promise<CoordinatedResult>(resolve => (this.resolve = resolve));
+    const count = this.options.count;
+    for (let index = 0; index < count; index++) {
+      const child = fork(this.options.entry, ['worker'], {
+        execArgv: [...this.options.execArgv],
+        // Its own process group: a Ctrl+C in the terminal reaches the parent only, which forwards each
+        // step of the stop ladder once. (A worker whose parent dies sees its channel close and ends.)
+        detached: true,
+        // The scenario's console output goes where a one-process run's goes.
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        serialization: 'json',
+      });
+      const worker: WorkerState = { index, child, ready: false, pending: [] };
+      this.workers.push(worker);
+      child.on('message', (message: WorkerToParent) => this.onMessage(worker, message));
+      // A spawn that failed (EAGAIN) emits 'error' and no 'exit'.
+      child.on('error', error => {
+        if (child.pid === undefined) this.onExit(worker, null, null, `could not be started (${error.message})`);
+      });
+      child.on('exit', (code, signal) => this.onExit(worker, code, signal));
+    }
+    return done;
+  }
+
+  /** The process ids of the workers (tests, the bench). */
+  get pids(): number[] {
+    return this.workers.flatMap(w => (w.child.pid === undefined ? [] : [w.child.pid]));
+  }
+
+  /** First Ctrl+C or the editor's Stop: every worker stops gracefully. */
+  stop(reason: 'signal' | 'stop-requested'): void {
+    this.stopReason ??= reason;
+    this.stopping = true;
+    this.broadcast({ kind: 'stop', reason });
+  }
+
+  /** Second Ctrl+C: every worker cancels its in-flight requests (counted). */
+  cancel(): void {
+    this.stopReason ??= 'signal';
+    this.stopping = true;
+    this.broadcast({ kind: 'cancel' });
+  }
+
+  /** Third Ctrl+C: every worker cuts its telemetry flush short. */
+  abortFlush(): void {
+    this.stopReason ??= 'signal';
+    this.stopping = true;
+    this.broadcast({ kind: 'abort-flush' });
+  }
+
+  /** Fourth Ctrl+C: every worker ends now from its stats; one that does not answer in time is killed. */
+  forceEnd(): void {
+    this.stopReason ??= 'signal';
+    this.stopping = true;
+    this.broadcast({ kind: 'force-end' });
+    this.timers.push(setTimeout(() => {
+      for (const worker of this.workers) if (!worker.exit) worker.child.kill('SIGKILL');
+    }, this.options.forceGraceMs ?? 3000).unref());
+  }
+
+  private broadcast(message: ParentToWorker): void {
+    for (const worker of this.workers) this.send(worker, message);
+  }
+
+  private send(worker: WorkerState, message: ParentToWorker): void {
+    if (worker.exit || worker.finished) return;
+    if (!worker.ready && message.kind !== 'run') return void worker.pending.push(message);
+    if (worker.child.connected) worker.child.send(message);
+  }
+
+  private request(worker: WorkerState): WorkerRequest {
+    return { ...this.options.session, runId: this.runId, shard: `${worker.index}/${this.options.count}` };
+  }
+
+  private onMessage(worker: WorkerState, message: WorkerToParent): void {
+    switch (message.kind) {
+      case 'ready':
+        worker.ready = true;
+        this.send(worker, { kind: 'run', request: this.request(worker) });
+        for (const pending of worker.pending.splice(0)) this.send(worker, pending);
+        break;
+      case 'started':
+        worker.started = message;
+        this.startOutputsOnceAllStarted();
+        break;
+      case 'stats':
+        worker.stats = message.stats;
+        worker.progress = message.progress;
+        this.statsChanged = true;
+        break;
+      case 'internal-error':
+        this.recordInternal(message.fault);
+        break;
+      case 'finished':
+        worker.finished = message;
+        if (message.stats) worker.stats = message.stats;
+        this.statsChanged = true;
+        for (const fault of message.internalErrors) this.recordInternal(fault);
+        this.killUnlessExited(worker);
+        break;
+      case 'invalid':
+        worker.invalid = message;
+        this.killUnlessExited(worker);
+        this.failToStart();
+        break;
+      default:
+        assertNever(message);
+    }
+  }
+
+  private onExit(worker: WorkerState, code: number | null, signal: NodeJS.Signals | null, why?: string): void {
+    if (worker.exit) return;
+    worker.exit = { code, signal, at: Date.now() };
+    if (!worker.finished && !worker.invalid) {
+      const how = why ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`);
+      const kept = worker.stats ? requestsIn(worker.stats) : 0;
+      const message = `worker ${worker.index + 1} of ${this.options.count} (pid ${worker.child.pid ?? 'none'}) ${how} before the run ended: `
+        + (worker.started ? `the ${kept} requests it had reported are kept; the other workers go on` : 'it had not started its users');
+      worker.lost = message;
+      this.options.onWorkerLost?.(message);
+      if (!this.info) this.startOutputsOnceAllStarted();
+    }
+    this.finishOnceAllEnded();
+  }
+
+  /** A worker that reported exits at once; one that does not within 5 s is ended (the run ends when all have exited). */
+  private killUnlessExited(worker: WorkerState): void {
+    this.timers.push(setTimeout(() => {
+      if (!worker.exit) worker.child.kill('SIGKILL');
+    }, 5000).unref());
+  }
+
+  private recordInternal(fault: InternalError): void {
+    if (this.internalErrors.length >= 10 || this.internalErrors.some(f => f.stack === fault.stack)) return;
+    this.internalErrors.push(fault);
+    this.options.onInternalError?.(fault);
+  }
+
+  /** One worker's scenario is invalid: so is every worker's (the same file). The diagnostics are said once. */
+  private failToStart(): void {
+    if (this.info || this.settled) return;
+    for (const worker of this.workers) if (!worker.exit && !worker.invalid) worker.child.kill('SIGKILL');
+    this.finishOnceAllEnded();
+  }
+
+  /** Outputs start once every worker has either started its users or ended. */
+  private startOutputsOnceAllStarted(): void {
+    if (this.info || this.settled) return;
+    if (this.workers.some(w => !w.started && !w.exit && !w.invalid)) return;
+    if (this.workers.some(w => w.invalid)) return this.failToStart();
+    const started = this.workers.flatMap(w => (w.started ? [w.started] : []));
+    if (started.length === 0) return this.finishOnceAllEnded();
+    const first = started[0]!.info;
+    this.info = {
+      ...first,
+      runId: this.runId,
+      startedAt: Math.min(...started.map(s => s.info.startedAt)),
+      targetUsers: started.reduce((sum, s) => sum + s.info.targetUsers, 0),
+    };
+    this.outputs = this.options.outputs();
+    for (const output of this.outputs) output.start(this.info);
+    this.ticker = setInterval(() => this.tick(), this.options.snapshotEveryMs ?? 1000);
+  }
+
+  /** Every worker's newest stats merged (recomputed only when some changed). */
+  private mergedStats(): Stats {
+    if (this.merged && !this.statsChanged) return this.merged.stats;
+    const stats = new Stats();
+    for (const worker of this.workers) if (worker.stats) stats.merge(worker.stats);
+    this.merged = { stats, at: Date.now() };
+    this.statsChanged = false;
+    return stats;
+  }
+
+  /** The merged snapshot: counts and percentiles from the merged stats, users and counters summed. */
+  private tick(): void {
+    if (!this.info || this.settled) return;
+    const live = this.workers.filter(w => !w.exit && !w.finished);
+    const states = live.map(w => w.progress?.state ?? 'spawning');
+    let state: RunState = states.length === 0 ? 'stopping'
+      : STATE_ORDER[Math.min(...states.map(s => STATE_ORDER.indexOf(s)))]!;
+    if (this.stopping && (state === 'spawning' || state === 'running')) state = 'stopping';
+    const snapshot: StatsSnapshot = this.mergedStats().snapshot({
+      runId: this.runId, scenario: this.info.scenario, state, startedAt: this.info.startedAt, now: Date.now(),
+      users: live.reduce((sum, w) => sum + (w.progress?.users ?? 0), 0), targetUsers: this.info.targetUsers,
+    });
+    const telemetry = sumTelemetry(this.workers.map(w => w.progress?.telemetry));
+    if (telemetry) snapshot.telemetry = telemetry;
+    const dropped = this.workers.reduce((sum, w) => sum + (w.progress?.droppedIterations ?? 0), 0);
+    if (dropped > 0) snapshot.droppedIterations = dropped;
+    for (const output of this.outputs) output.add(snapshot);
+  }
+
+  /** Once every worker has ended (reported or lost): one report from the merged stats, to every output. */
+  private finishOnceAllEnded(): void {
+    if (this.settled) return;
+    // Every worker has exited (one that reported exits right after): no process outlives the run.
+    if (this.workers.some(w => !w.exit)) return;
+    if (!this.info) {
+      this.settle();
+      const invalid = this.workers.find(w => w.invalid)?.invalid;
+      if (invalid) this.resolve({ ok: false, diagnostics: invalid.diagnostics, problems: invalid.problems });
+      else this.resolve({ ok: false, diagnostics: [], problems: this.workers.map(w => `loadlens: ${w.lost ?? `worker ${w.index + 1} ended before its run started`}`) });
+      return;
+    }
+    this.settle();
+    void this.writeReport();
+  }
+
+  private settle(): void {
+    this.settled = true;
+    clearInterval(this.ticker);
+    for (const timer of this.timers) clearTimeout(timer);
+  }
+
+  private async writeReport(): Promise<void> {
+    const info = this.info!;
+    const stats = new Stats();
+    for (const worker of this.workers) if (worker.stats) stats.merge(worker.stats);
+    const reports = this.workers.flatMap(w => (w.finished ? [w.finished.report] : []));
+    const thresholds = this.workers.find(w => w.started)?.started?.thresholds ?? {};
+    const located = reports.find(r => r.thresholds.length > 0)?.thresholds ?? [];
+    const endedAt = Math.max(...this.workers.map(w => (w.finished ? Date.parse(w.finished.report.endedAt) : w.exit?.at ?? Date.now())));
+    const aborted: AbortReason | undefined = this.workers.find(w => w.finished?.aborted)?.finished?.aborted
+      ?? (this.workers.some(w => w.lost) ? 'worker-failed' : undefined);
+    const childReason = reports.find(r => r.stopReason !== 'error')?.stopReason ?? reports[0]?.stopReason;
+    const stopReason = (this.stopReason ?? childReason ?? 'error') as StopReason;
+    const report: RunReport = buildReport({
+      stats, runId: this.runId, scenario: info.scenario, file: info.file, startedAt: info.startedAt, endedAt, thresholds, stopReason,
+      iterations: this.workers.reduce((sum, w) => sum + (w.finished?.report.iterations ?? w.progress?.iterations ?? 0), 0),
+      droppedIterations: this.workers.reduce((sum, w) => sum + (w.finished?.report.droppedIterations ?? w.progress?.droppedIterations ?? 0), 0),
+      cpuMs: this.workers.reduce((sum, w) => sum + (w.finished?.report.cpuMs ?? w.progress?.cpuMs ?? 0), 0),
+      telemetry: sumTelemetry(this.workers.map(w => w.finished?.report.telemetry ?? w.progress?.telemetry)),
+      // Each threshold's line in the scenario, as every worker located it (the same file).
+      locateThresholds: (_parsed, results) => results.map((result, i) => (located[i]?.location ? { ...result, location: located[i].location } : result)),
+    });
+    // Why workers ended early, first: a lost worker, and a worker whose own coordinator had to end its users.
+    const notes: IterationError[] = [];
+    for (const worker of this.workers) {
+      if (worker.lost) notes.push({ message: worker.lost, count: 1 });
+      else if (worker.finished?.aborted && worker.finished.report.iterationErrors[0]) {
+        notes.push({ ...worker.finished.report.iterationErrors[0], message: `worker ${worker.index + 1} of ${this.options.count}: ${worker.finished.report.iterationErrors[0].message}` });
+      }
+    }
+    report.iterationErrors = [...notes, ...report.iterationErrors];
+    report.workers = this.workers.map((worker): WorkerSummary => ({
+      index: worker.index,
+      ...(worker.child.pid !== undefined ? { pid: worker.child.pid } : {}),
+      requests: worker.stats ? requestsIn(worker.stats) : 0,
+      cpuMs: worker.finished?.report.cpuMs ?? worker.progress?.cpuMs ?? 0,
+      ...(worker.finished ? { peakRssMb: worker.finished.peakRssMb } : {}),
+      ...(worker.lost ? { lost: worker.exit?.signal ?? `exit code ${worker.exit?.code}` } : {}),
+    }));
+    const written = await Promise.allSettled(this.outputs.map(output => output.stop(report)));
+    const outputErrors = written.flatMap(result => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
+    this.resolve({ ok: true, report, internalErrors: this.internalErrors, outputErrors, ...(aborted ? { aborted } : {}), stats: stats.encode() });
+  }
+}
+
+/** Requests in a worker's encoded stats (its aggregate row). */
+function requestsIn(stats: EncodedStats): number {
+  return stats.aggregate.count;
+}
+
+/** Export counts of several workers added up; the last export error of any. */
+function sumTelemetry(counts: Array<TelemetryCounts | undefined>): TelemetryCounts | undefined {
+  const present = counts.filter((c): c is TelemetryCounts => c !== undefined);
+  if (present.length === 0) return undefined;
+  const lastError = present.findLast(c => c.lastExportError !== undefined)?.lastExportError;
+  return {
+    spansExported: present.reduce((sum, c) => sum + c.spansExported, 0),
+    spansDropped: present.reduce((sum, c) => sum + c.spansDropped, 0),
+    exportFailures: present.reduce((sum, c) => sum + c.exportFailures, 0),
+    spansLost: present.reduce((sum, c) => sum + (c.spansLost ?? 0), 0),
+    ...(lastError !== undefined ? { lastExportError: lastError } : {}),
+  };
+}

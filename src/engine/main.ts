@@ -36,6 +36,7 @@ import { ENGINE_NODE_FLAGS } from '../shared/engine-flags.ts';
 import { parseWorkers, resolveWorkers, workersProblem, type WorkersSetting } from '../shared/workers.ts';
 import { WorkerProcesses } from './run/workers.ts';
 import { runWorkerProcess } from './run/worker-process.ts';
+import { formatShard, parseShard, runIdProblem } from './run/shard.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
 export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
@@ -104,6 +105,11 @@ Options:
                         zipkin|signoz|elastic|aspire:baseUrl=URL
                         http://127.0.0.1:16686/trace/{traceId}
                       placeholders {traceId} {spanId} {startMs} {endMs} {service} {runId}
+  --shard i/N         run shard i (0-based) of N: its share of the users, spawn rate, stages and
+                      arrivals, so N shards started anywhere add up to exactly the plan
+                      (default: $LOADLENS_SHARD); merge their JSON reports with loadlens merge
+  --run-id ID         the run id every span, metric and report carries (default: $LOADLENS_RUN_ID,
+                      else a new UUID); give all shards of one plan the same one
   -h, --help          show this help
   -v, --version       show the version
 
@@ -186,6 +192,8 @@ async function runCommand(args: string[]): Promise<number> {
     report: { type: 'string', multiple: true },
     'trace-link': { type: 'string' },
     otel: { type: 'boolean' },
+    shard: { type: 'string' },
+    'run-id': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, { count: 1, what: 'one scenario file' }, USAGE);
   if (typeof parsed === 'number') return parsed;
@@ -209,6 +217,26 @@ async function runCommand(args: string[]): Promise<number> {
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
   };
+  // A flag wins over its variable (the variables are for containers: a Job's pod template sets them).
+  const shardText = values.shard ?? (process.env.LOADLENS_SHARD || undefined);
+  if (shardText !== undefined) {
+    const shard = parseShard(shardText);
+    if ('problem' in shard) {
+      process.stderr.write(`loadlens run: ${values.shard !== undefined ? '--shard' : 'LOADLENS_SHARD'}: ${shard.problem}\n`);
+      return EXIT.invalid;
+    }
+    overrides.shard = formatShard(shard);
+  }
+  if (shardText !== undefined && resolveWorkers(workers, os.availableParallelism()) > 1) {
+    process.stderr.write(`loadlens run: --workers ${values.workers} runs shards of its own; it cannot be combined with ${values.shard !== undefined ? '--shard' : 'LOADLENS_SHARD'} (run each shard with --workers 1)\n`);
+    return EXIT.invalid;
+  }
+  const runId = values['run-id'] ?? (process.env.LOADLENS_RUN_ID || undefined);
+  const runIdIssue = runId === undefined ? undefined : runIdProblem(runId);
+  if (runIdIssue) {
+    process.stderr.write(`loadlens run: ${values['run-id'] !== undefined ? '--run-id' : 'LOADLENS_RUN_ID'}: ${runIdIssue}\n`);
+    return EXIT.invalid;
+  }
   const traceLinkSpec = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
   let traceLink: string | undefined;
   if (traceLinkSpec) {
@@ -248,7 +276,7 @@ async function runCommand(args: string[]): Promise<number> {
   const onFirstSignal = (signal: string) => {
     if (!values.json) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now, a third time to skip the telemetry flush)…\n`);
   };
-  const session = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true };
+  const session = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true, ...(runId ? { runId } : {}) };
   const result = await runUsers(session, outputs, onInternalError, {
     workers, onFirstSignal, onWorkerLost: message => process.stderr.write(`\nloadlens: ${message}\n`),
   });

@@ -30,6 +30,8 @@ export interface RunOverrides {
    * all have (the editor's Debug lens: one user, one iteration). Only for a fixed number of users.
    */
   iterations?: number | string;
+  /** `--shard i/N` (0-based): run shard i's share of the plan; N shards add up to exactly the whole. */
+  shard?: string;
 }
 
 /**

@@ -184,6 +184,11 @@ export interface RunReport {
    */
   cpuMs?: number;
   /**
+   * Set when the run was one shard of a plan (`loadlens run --shard i/N`, a pod of `loadlens k8s`):
+   * its counts are that shard's share; `loadlens merge` makes the whole run from all N.
+   */
+  shard?: { index: number; count: number };
+  /**
    * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then their sum (the
    * CPU of N processes), `requests` each one's share of the counts.
    */

@@ -1,4 +1,5 @@
 import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
+import type { Shard } from '../run/shard.ts';
 
 /**
  * A destination for a run's numbers (k6 `output.Output`): the terminal, NDJSON, report files, IPC.
@@ -28,4 +29,6 @@ export interface RunInfo {
   host: string;
   /** Whether requests are exported as OpenTelemetry spans. */
   otel: boolean;
+  /** Set when this process runs one shard of the plan (`--shard i/N`); `targetUsers` is then its share. */
+  shard?: Shard;
 }

@@ -391,7 +391,7 @@ export class TerminalOutput implements Output {
     const runTime = run.runTimeMs > 0 ? ` for ${formatClock(run.runTimeMs)}` : '';
     this.#stream.write(
       `${style.bold('Loadlens')} ${singleLine(run.scenario)} (${singleLine(run.file)}) → ${singleLine(run.host)} · ` +
-      `${run.targetUsers} users${runTime} · OTel ${run.otel ? 'on' : 'off'} · run ${run.runId}\n`,
+      `${run.targetUsers} users${run.shard ? ` (shard ${run.shard.index}/${run.shard.count})` : ''}${runTime} · OTel ${run.otel ? 'on' : 'off'} · run ${run.runId}\n`,
     );
   }
 

@@ -15,7 +15,8 @@ import type { Telemetry } from '../telemetry/types.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { evaluateThresholds, GROUP_METHOD, parseThresholds, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
-import type { ResolvedRunOptions } from '../scenario/validate.ts';
+import type { LoadModel, ResolvedRunOptions } from '../scenario/validate.ts';
+import { globalUserId, shareOf, type Shard } from './shard.ts';
 
 /** Why a run stopped, as the report says it. */
 export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
@@ -126,7 +127,8 @@ export class Runner {
   private readonly users = new Set<VirtualUser>();
   /** Open model: users waiting for their next arrival. */
   private readonly idleUsers: VirtualUser[] = [];
-  private nextUserId = 1;
+  /** This process's users so far; a shard turns the n-th into a plan-wide id (globalUserId). */
+  private usersCreated = 0;
   /** Closed model: users told to leave by a ramp-down that are still finishing their iteration. */
   private rampingDown = 0;
   private startedAt = 0;
@@ -208,6 +210,7 @@ export class Runner {
     const info: RunInfo = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
       targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
+      ...(run.shard ? { shard: run.shard } : {}),
     };
     for (const output of outputs) output.start(info);
     this.transition('spawning');
@@ -252,7 +255,7 @@ export class Runner {
       stats: this.stats, runId: this.runId, scenario: this.options.scenario, file: this.options.file,
       startedAt: this.startedAt, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
       iterations: this.iterations, droppedIterations: this.droppedIterations,
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry, shard: run.shard,
       locateThresholds: (parsed, results) => this.locatedThresholds(parsed, results),
     });
     // Every output gets the report even when one fails (a full disk): the failure is the caller's to show.
@@ -266,23 +269,22 @@ export class Runner {
   /** Brings the number of users to what the load model wants now. */
   private schedule(): void {
     if (this.state !== 'spawning' && this.state !== 'running') return;
-    const { load } = this.options.run;
+    const { load, shard } = this.options.run;
     const elapsedMs = performance.now() - this.startedAtPerf;
     if (load.kind === 'open') {
-      const due = Math.floor((load.arrivalRate * elapsedMs) / 1000) + 1 - this.arrivalsStarted;
-      for (let i = 0; i < due; i++) this.arrive(load.maxUsers);
+      const due = arrivalsDue(load, elapsedMs, shard) - this.arrivalsStarted;
+      for (let i = 0; i < due; i++) this.arrive(shareOf(load.maxUsers, shard));
       if (this.state === 'spawning' && elapsedMs >= 1000) this.transition('running');
       return;
     }
-    const target = load.kind === 'closed'
-      ? Math.min(load.users, Math.floor((load.spawnRate * elapsedMs) / 1000) + 1)
-      : stagesTarget(load.stages, elapsedMs);
+    const target = usersWanted(load, elapsedMs, shard);
     const { iterations } = this.options.run;
     if (iterations !== undefined && load.kind === 'closed') {
       // Each user runs its iterations and leaves; the run ends with the last one.
       while (this.closedUsersStarted < target) this.startClosedUser();
-      if (this.state === 'spawning' && this.closedUsersStarted >= load.users) this.transition('running');
-      if (this.closedUsersStarted >= load.users && this.users.size === 0) this.stop('iterations-done');
+      const users = shareOf(load.users, shard);
+      if (this.state === 'spawning' && this.closedUsersStarted >= users) this.transition('running');
+      if (this.closedUsersStarted >= users && this.users.size === 0) this.stop('iterations-done');
       return;
     }
     // Users ramping down still finish their iteration: they no longer count towards the target.
@@ -298,12 +300,12 @@ export class Runner {
         excess--;
       }
     }
-    const finalTarget = load.kind === 'closed' ? load.users : Math.max(...load.stages.map(s => s.target));
+    const finalTarget = shareOf(load.kind === 'closed' ? load.users : Math.max(...load.stages.map(s => s.target)), shard);
     if (this.state === 'spawning' && (this.users.size >= finalTarget || load.kind === 'stages' && elapsedMs > 0 && target >= finalTarget)) this.transition('running');
   }
 
   private newUser(): VirtualUser {
-    const user = new VirtualUser(this.nextUserId++, this, this.baseUrl, this.options.run, this.options.telemetry?.tracer);
+    const user = new VirtualUser(globalUserId(++this.usersCreated, this.options.run.shard), this, this.baseUrl, this.options.run, this.options.telemetry?.tracer);
     this.users.add(user);
     return user;
   }
@@ -523,6 +525,8 @@ export interface ReportParts {
   droppedIterations: number;
   cpuMs: number;
   telemetry: TelemetryCounts | undefined;
+  /** Set when the run was one shard of a plan (`--shard i/N`). */
+  shard?: Shard;
   /** Adds each threshold's place in the scenario (the runner knows them; a rebuilt report may not). */
   locateThresholds?: (parsed: ParsedThreshold[], results: ThresholdResult[]) => ThresholdResult[];
 }
@@ -547,15 +551,33 @@ export function buildReport(parts: ReportParts): RunReport {
     droppedIterations: parts.droppedIterations,
     cpuMs: parts.cpuMs,
     ...(parts.telemetry ? { telemetry: parts.telemetry } : {}),
+    ...(parts.shard ? { shard: { index: parts.shard.index, count: parts.shard.count } } : {}),
   };
 }
 
+/** The most users this run (this shard, when sharded) has at once. */
 export function targetUsers(run: ResolvedRunOptions): number {
   switch (run.load.kind) {
-    case 'closed': return run.load.users;
-    case 'stages': return Math.max(0, ...run.load.stages.map(s => s.target));
-    case 'open': return run.load.maxUsers;
+    case 'closed': return shareOf(run.load.users, run.shard);
+    case 'stages': return shareOf(Math.max(0, ...run.load.stages.map(s => s.target)), run.shard);
+    case 'open': return shareOf(run.load.maxUsers, run.shard);
   }
+}
+
+/**
+ * Closed model and stages: how many users this shard (the whole run when unsharded) runs `elapsedMs`
+ * into the run: the whole plan's number, then the shard's share of it, so shards add up at every instant.
+ */
+export function usersWanted(load: Exclude<LoadModel, { kind: 'open' }>, elapsedMs: number, shard: Shard | undefined): number {
+  const whole = load.kind === 'closed'
+    ? Math.min(load.users, Math.floor((load.spawnRate * elapsedMs) / 1000) + 1)
+    : stagesTarget(load.stages, elapsedMs);
+  return shareOf(whole, shard);
+}
+
+/** Open model: how many arrivals this shard has started by `elapsedMs` (the first at 0). */
+export function arrivalsDue(load: Extract<LoadModel, { kind: 'open' }>, elapsedMs: number, shard: Shard | undefined): number {
+  return shareOf(Math.floor((load.arrivalRate * elapsedMs) / 1000) + 1, shard);
 }
 
 /** Users wanted `elapsedMs` into a staged run: linear from each stage's start level to its target. */

@@ -34,6 +34,11 @@ export interface SessionRequest {
   /** `service.name` unless OTEL_SERVICE_NAME says otherwise (the editor's setting). */
   serviceName?: string;
   /**
+   * The run id (`--run-id`): the same in every shard of one plan, so their spans, metrics and reports
+   * join up; already validated (`runIdProblem`). Default: a new UUID.
+   */
+  runId?: string;
+  /**
    * Called at once with an engine fault: an exception that reached the process from Loadlens's own
    * code (the engine, an output) rather than from the scenario. The run is then stopped and its report
    * still written; the fault is also in the result's `internalErrors`.
@@ -83,7 +88,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     return { ok: false, diagnostics: [{ ...at, message: `scenario '${picked.exportName}' has no host: set host in its options or pass --host http://127.0.0.1:8080` }], problems: [] };
   }
 
-  const runId = randomUUID();
+  const runId = request.runId ?? randomUUID();
   // The active-users gauge reads the runner, which needs the telemetry first.
   const started: { runner?: Runner } = {};
   let telemetry: Telemetry | undefined;

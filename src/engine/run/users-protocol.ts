@@ -20,6 +20,8 @@ export interface UsersWorkerData {
   defaults?: RunDefaults;
   otel?: boolean;
   serviceName?: string;
+  /** `--run-id`; a new UUID when unset. */
+  runId?: string;
   /** How often the worker sends its encoded stats (the heartbeat), ms. */
   heartbeatMs: number;
 }

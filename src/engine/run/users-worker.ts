@@ -85,7 +85,7 @@ export async function runUsersWorker(data: UsersWorkerData): Promise<void> {
   try {
     const result = await runSession({
       file: data.file, scenario: data.scenario, overrides: data.overrides, defaults: data.defaults,
-      otel: data.otel, serviceName: data.serviceName,
+      otel: data.otel, serviceName: data.serviceName, runId: data.runId,
       onRunner: r => {
         runner = r;
         for (const message of pending.splice(0)) apply(message);

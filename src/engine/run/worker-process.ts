@@ -73,8 +73,8 @@ export function runWorkerProcess(options: WorkerProcessOptions): Promise<number>
           const progress = new ProgressOutput();
           coordinator = new Coordinator({
             session: {
-              file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults,
-              otel: request.otel, serviceName: request.serviceName,
+              file: request.file, scenario: request.scenario, overrides: { ...request.overrides, shard: request.shard }, defaults: request.defaults,
+              otel: request.otel, serviceName: request.serviceName, runId: request.runId,
             },
             workerFile: options.workerFile, heapLimitMb: options.heapLimitMb, stuckAfterMs: options.stuckAfterMs,
             outputs: () => [progress],

@@ -23,6 +23,7 @@ import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { AbortReason, CoordinatedResult } from './coordinator.ts';
 import { buildReport, type StopReason } from './runner.ts';
 import type { InternalError } from './session.ts';
+import { formatShard } from './shard.ts';
 import type { ParentToWorker, WorkerProgress, WorkerRequest, WorkerToParent } from './workers-protocol.ts';
 
 /** What every worker runs, before its shard and the run id are added. */
@@ -33,6 +34,8 @@ export interface WorkersSession {
   defaults?: RunDefaults;
   otel?: boolean;
   serviceName?: string;
+  /** The run id every worker shares (`--run-id`); default: a new UUID. */
+  runId?: string;
 }
 
 export interface WorkersOptions {
@@ -78,7 +81,7 @@ const STATE_ORDER: readonly RunState[] = ['idle', 'spawning', 'running', 'stoppi
 
 export class WorkerProcesses {
   private readonly options: WorkersOptions;
-  private readonly runId = randomUUID();
+  private readonly runId: string;
   private workers: WorkerState[] = [];
   private outputs: Output[] = [];
   private info: RunInfo | undefined;
@@ -95,6 +98,7 @@ export class WorkerProcesses {
   constructor(options: WorkersOptions) {
     if (!Number.isInteger(options.count) || options.count < 1) throw new RangeError(`workers: count must be an integer ≥ 1, got ${options.count}`);
     this.options = options;
+    this.runId = options.session.runId ?? randomUUID();
   }
 
   /** Starts the workers; resolves with the merged report once the outputs have it (or why the run could not start). */
@@ -170,7 +174,8 @@ export class WorkerProcesses {
   }
 
   private request(worker: WorkerState): WorkerRequest {
-    return { ...this.options.session, runId: this.runId, shard: `${worker.index}/${this.options.count}` };
+    const { runId: _runId, ...session } = this.options.session;
+    return { ...session, runId: this.runId, shard: formatShard({ index: worker.index, count: this.options.count }) };
   }
 
   private onMessage(worker: WorkerState, message: WorkerToParent): void {
@@ -251,7 +256,8 @@ export class WorkerProcesses {
     if (this.workers.some(w => w.invalid)) return this.failToStart();
     const started = this.workers.flatMap(w => (w.started ? [w.started] : []));
     if (started.length === 0) return this.finishOnceAllEnded();
-    const first = started[0]!.info;
+    // The run as a whole: one id, the earliest start, every worker's share of the users.
+    const { shard: _shard, ...first } = started[0]!.info;
     this.info = {
       ...first,
       runId: this.runId,

@@ -8,6 +8,7 @@ import { describeValue, formatDuration, tryParseDuration } from '../../shared/du
 import { redactUrlCredentials } from '../../shared/redact.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
 import { DEFAULT_MAX_BODY_BYTES } from '../run/http.ts';
+import { parseShard, type Shard } from '../run/shard.ts';
 import { positionAt } from '../../shared/text-position.ts';
 import type { DurationInput, ScenarioDefinition, ScenarioOptions } from '../api/types.ts';
 
@@ -431,6 +432,8 @@ export interface ResolvedRunOptions {
   /** Default cap on the bytes of a response body kept in memory (the rest is counted and discarded). */
   maxBodyBytes: number;
   thresholds: Readonly<Record<string, string>>;
+  /** Set for `--shard i/N`: the load model stays the whole plan's, and the runner takes this shard's share of it. */
+  shard?: Shard;
 }
 
 /** The run cannot start: every problem, each naming the option or flag it is about. */
@@ -464,6 +467,12 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     else runTimeMs = parsed.ms;
   }
   const iterations = overrideNumber('--iterations', overrides.iterations, isPositiveInteger, 'a positive integer', problems);
+  let shard: Shard | undefined;
+  if (overrides.shard !== undefined && overrides.shard !== '') {
+    const parsed = parseShard(overrides.shard);
+    if ('problem' in parsed) problems.push(`--shard: ${parsed.problem}`);
+    else shard = parsed;
+  }
   const host = overrides.host === undefined || overrides.host === '' ? options.host : overrides.host;
   if (overrides.host) {
     const problem = hostProblem(overrides.host);
@@ -505,6 +514,7 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     timeoutMs: msOf(options.timeout ?? RUN_DEFAULTS.timeout),
     thresholds: { ...options.thresholds },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    ...(shard ? { shard } : {}),
   };
 }
 

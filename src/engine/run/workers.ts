@@ -87,6 +87,8 @@ export class WorkerProcesses {
   private info: RunInfo | undefined;
   private stopReason: StopReason | undefined;
   private stopping = false;
+  /** A worker's scenario was invalid: the run will not start, the other workers are being ended. */
+  private invalid = false;
   private readonly internalErrors: InternalError[] = [];
   private settled = false;
   private resolve!: (result: CoordinatedResult) => void;
@@ -217,7 +219,8 @@ export class WorkerProcesses {
   private onExit(worker: WorkerState, code: number | null, signal: NodeJS.Signals | null, why?: string): void {
     if (worker.exit) return;
     worker.exit = { code, signal, at: Date.now() };
-    if (!worker.finished && !worker.invalid) {
+    // Workers ended because another one's scenario was invalid are not news: the diagnostics are.
+    if (!worker.finished && !worker.invalid && !this.invalid) {
       const how = why ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`);
       const kept = worker.stats ? requestsIn(worker.stats) : 0;
       const message = `worker ${worker.index + 1} of ${this.options.count} (pid ${worker.child.pid ?? 'none'}) ${how} before the run ended: `
@@ -245,6 +248,7 @@ export class WorkerProcesses {
   /** One worker's scenario is invalid: so is every worker's (the same file). The diagnostics are said once. */
   private failToStart(): void {
     if (this.info || this.settled) return;
+    this.invalid = true;
     for (const worker of this.workers) if (!worker.exit && !worker.invalid) worker.child.kill('SIGKILL');
     this.finishOnceAllEnded();
   }

@@ -15,7 +15,7 @@ import type { RunState } from '../../shared/report.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { assertNever } from '../../shared/protocol.ts';
 import { Coordinator } from './coordinator.ts';
-import type { ParentToWorker, WorkerToParent } from './workers-protocol.ts';
+import type { ParentToWorker, WorkerProgress, WorkerToParent } from './workers-protocol.ts';
 
 export interface WorkerProcessOptions {
   /** The engine's entry, which the coordinator starts as the users thread. */
@@ -24,12 +24,17 @@ export interface WorkerProcessOptions {
   stuckAfterMs?: number;
 }
 
-/** What the runner's snapshots tell about this worker's users; relayed with the next stats. */
+/** What the runner's snapshots tell about this worker's users: relayed at each snapshot and with the stats. */
 class ProgressOutput implements Output {
   users = 0;
   state: RunState = 'spawning';
   droppedIterations = 0;
   telemetry: TelemetryCounts | undefined;
+  readonly #onSnapshot: () => void;
+
+  constructor(onSnapshot: () => void) {
+    this.#onSnapshot = onSnapshot;
+  }
 
   start(_run: RunInfo): void {}
 
@@ -38,6 +43,7 @@ class ProgressOutput implements Output {
     this.state = snapshot.state;
     this.droppedIterations = snapshot.droppedIterations ?? 0;
     if (snapshot.telemetry) this.telemetry = snapshot.telemetry;
+    this.#onSnapshot();
   }
 
   // The report goes to the parent with the coordinator's result ('finished').
@@ -70,7 +76,14 @@ export function runWorkerProcess(options: WorkerProcessOptions): Promise<number>
         case 'run': {
           if (coordinator) break;
           const { request } = message;
-          const progress = new ProgressOutput();
+          // The users thread's counters, from its newest heartbeat with stats.
+          let counted = { iterations: 0, droppedIterations: 0, cpuMs: 0 };
+          const current = (): WorkerProgress => ({
+            users: progress.users, state: progress.state, iterations: counted.iterations, cpuMs: counted.cpuMs,
+            droppedIterations: Math.max(counted.droppedIterations, progress.droppedIterations),
+            ...(progress.telemetry ? { telemetry: progress.telemetry } : {}),
+          });
+          const progress: ProgressOutput = new ProgressOutput(() => void send({ kind: 'progress', progress: current() }));
           coordinator = new Coordinator({
             session: {
               file: request.file, scenario: request.scenario, overrides: { ...request.overrides, shard: request.shard }, defaults: request.defaults,
@@ -80,14 +93,10 @@ export function runWorkerProcess(options: WorkerProcessOptions): Promise<number>
             outputs: () => [progress],
             onInternalError: fault => void send({ kind: 'internal-error', fault }),
             onUsersStarted: start => void send({ kind: 'started', info: start.info, thresholds: start.thresholds, gracefulStopMs: start.gracefulStopMs }),
-            onUsersStats: beat => void send({
-              kind: 'stats', stats: beat.stats,
-              progress: {
-                users: progress.users, state: progress.state, iterations: beat.iterations, cpuMs: beat.cpuMs,
-                droppedIterations: Math.max(beat.droppedIterations, progress.droppedIterations),
-                ...(progress.telemetry ? { telemetry: progress.telemetry } : {}),
-              },
-            }),
+            onUsersStats: beat => {
+              counted = { iterations: beat.iterations, droppedIterations: beat.droppedIterations, cpuMs: beat.cpuMs };
+              void send({ kind: 'stats', stats: beat.stats, progress: current() });
+            },
           });
           const result = await coordinator.run();
           reported = true;

@@ -57,8 +57,10 @@ export type WorkerToParent =
   | { kind: 'ready'; pid: number }
   /** The scenario loaded and this worker's users started. */
   | { kind: 'started'; info: RunInfo; thresholds: Record<string, string>; gracefulStopMs: number }
-  /** Everything this worker measured so far (cumulative), about once a second. */
+  /** Everything this worker measured so far (cumulative), about once a second (less often when encoding is slow). */
   | { kind: 'stats'; stats: EncodedStats; progress: WorkerProgress }
+  /** Its users and state at its runner's tick, once a second: the live users count need not wait for the stats. */
+  | { kind: 'progress'; progress: WorkerProgress }
   /** A fault in Loadlens itself in this worker (its run stops; its report still follows). */
   | { kind: 'internal-error'; fault: InternalError }
   /** This worker's run ended: its report, its final stats, and whether its coordinator had to force it. */

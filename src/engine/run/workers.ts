@@ -196,6 +196,9 @@ export class WorkerProcesses {
         worker.progress = message.progress;
         this.statsChanged = true;
         break;
+      case 'progress':
+        worker.progress = message.progress;
+        break;
       case 'internal-error':
         this.recordInternal(message.fault);
         break;

@@ -189,8 +189,8 @@ export interface RunReport {
    */
   shard?: { index: number; count: number };
   /**
-   * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then their sum (the
-   * CPU of N processes), `requests` each one's share of the counts.
+   * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then the CPU of every
+   * process of the run: the workers' sum plus the parent's own (merging, outputs) during the load.
    */
   workers?: WorkerSummary[];
 }

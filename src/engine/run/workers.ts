@@ -96,6 +96,8 @@ export class WorkerProcesses {
   private readonly timers: NodeJS.Timeout[] = [];
   private merged: { stats: Stats; at: number } | undefined;
   private statsChanged = true;
+  /** This process's CPU when the load started: its own share of the run's CPU (merging, outputs) is counted too. */
+  private cpuAtStart: NodeJS.CpuUsage | undefined;
 
   constructor(options: WorkersOptions) {
     if (!Number.isInteger(options.count) || options.count < 1) throw new RangeError(`workers: count must be an integer ≥ 1, got ${options.count}`);
@@ -271,6 +273,7 @@ export class WorkerProcesses {
       startedAt: Math.min(...started.map(s => s.info.startedAt)),
       targetUsers: started.reduce((sum, s) => sum + s.info.targetUsers, 0),
     };
+    this.cpuAtStart = process.cpuUsage();
     this.outputs = this.options.outputs();
     for (const output of this.outputs) output.start(this.info);
     this.ticker = setInterval(() => this.tick(), this.options.snapshotEveryMs ?? 1000);
@@ -343,7 +346,8 @@ export class WorkerProcesses {
       stats, runId: this.runId, scenario: info.scenario, file: info.file, startedAt: info.startedAt, endedAt, thresholds, stopReason,
       iterations: this.workers.reduce((sum, w) => sum + (w.finished?.report.iterations ?? w.progress?.iterations ?? 0), 0),
       droppedIterations: this.workers.reduce((sum, w) => sum + (w.finished?.report.droppedIterations ?? w.progress?.droppedIterations ?? 0), 0),
-      cpuMs: this.workers.reduce((sum, w) => sum + (w.finished?.report.cpuMs ?? w.progress?.cpuMs ?? 0), 0),
+      // Every process of the run during the load: the workers' (each its whole process) and this one's.
+      cpuMs: this.workers.reduce((sum, w) => sum + (w.finished?.report.cpuMs ?? w.progress?.cpuMs ?? 0), 0) + ownCpuMs(this.cpuAtStart),
       telemetry: sumTelemetry(this.workers.map(w => w.finished?.report.telemetry ?? w.progress?.telemetry)),
       // Each threshold's line in the scenario, as every worker located it (the same file).
       locateThresholds: (_parsed, results) => results.map((result, i) => (located[i]?.location ? { ...result, location: located[i].location } : result)),
@@ -369,6 +373,12 @@ export class WorkerProcesses {
     const outputErrors = written.flatMap(result => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
     this.resolve({ ok: true, report, internalErrors: this.internalErrors, outputErrors, ...(aborted ? { aborted } : {}), stats: stats.encode() });
   }
+}
+
+/** This process's CPU (user + system) since `since`, ms. */
+function ownCpuMs(since: NodeJS.CpuUsage | undefined): number {
+  const used = process.cpuUsage(since);
+  return Math.round((used.user + used.system) / 1000);
 }
 
 /** Requests in a worker's encoded stats (its aggregate row). */

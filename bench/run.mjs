@@ -327,24 +327,42 @@ async function workers() {
     const parentCpuMs = report.workers ? cpuMs - report.workers.reduce((sum, w) => sum + w.cpuMs, 0) : 0;
     return { report, cpuPerSecond: report.totals.requests / (cpuMs / 1000), wallPerSecond: report.totals.requests / (report.durationMs / 1000), parentCpuMs, parentLifeCpuMs: report.workers ? tree.own : 0, cpuMs, hwmMb };
   };
-  let parentShare = [];
+  /**
+   * The control: the same two shards as two independent processes started together (no parent, no
+   * IPC, no merge). What --workers 2 loses against it is the cost of the workers machinery itself;
+   * what both lose against one process is this machine running two busy processes beside the target.
+   */
+  const shardsByHand = async (url, users, runTime) => {
+    const reports = await Promise.all([0, 1].map(i => runEngine(url, users, runTime, { cores: '0,1', extraArgs: ['--shard', `${i}/2`] })));
+    const requests = reports.reduce((sum, r) => sum + r.totals.requests, 0);
+    const cpuMs = reports.reduce((sum, r) => sum + r.cpuMs, 0);
+    return { cpuPerSecond: requests / (cpuMs / 1000), wallPerSecond: requests / (Math.max(...reports.map(r => r.durationMs)) / 1000) };
+  };
+  cpu.byHand = [];
+  wall.byHand = [];
+  const parentShare = [];
   try {
     for (let round = 1; round <= rounds; round++) {
       const one = await measure(1, target.url, connections, `${seconds}s`);
       const two = await measure(2, target.url, connections, `${seconds}s`);
+      const byHand = await shardsByHand(target.url, connections, `${seconds}s`);
       cpu.one.push(one.cpuPerSecond);
       cpu.two.push(two.cpuPerSecond);
+      cpu.byHand.push(byHand.cpuPerSecond);
       wall.one.push(one.wallPerSecond);
       wall.two.push(two.wallPerSecond);
+      wall.byHand.push(byHand.wallPerSecond);
       parentShare.push(two.parentCpuMs / two.cpuMs);
-      console.log(`round ${round}: req per CPU-s: 1 worker ${fmt(one.cpuPerSecond)} · 2 workers ${fmt(two.cpuPerSecond)} (parent ${Math.round(two.parentCpuMs)} ms of ${Math.round(two.cpuMs)} ms CPU during the load, ${Math.round(two.parentLifeCpuMs)} ms in its whole life) | req/s: 1 worker ${fmt(one.wallPerSecond)} · 2 workers ${fmt(two.wallPerSecond)} (${two.report.workers.map(w => fmt(w.requests / (two.report.durationMs / 1000))).join(' + ')})`);
+      console.log(`round ${round}: req per CPU-s: 1 worker ${fmt(one.cpuPerSecond)} · 2 workers ${fmt(two.cpuPerSecond)} · 2 shard processes by hand ${fmt(byHand.cpuPerSecond)} (parent ${Math.round(two.parentCpuMs)} ms of ${Math.round(two.cpuMs)} ms CPU during the load, ${Math.round(two.parentLifeCpuMs)} ms in its whole life) | req/s: 1 worker ${fmt(one.wallPerSecond)} · 2 workers ${fmt(two.wallPerSecond)} (${two.report.workers.map(w => fmt(w.requests / (two.report.durationMs / 1000))).join(' + ')}) · by hand ${fmt(byHand.wallPerSecond)}`);
     }
   } finally {
     target.stop();
   }
   const cpuRatio = median(cpu.two) / median(cpu.one);
   const wallRatio = median(wall.two) / median(wall.one);
-  console.log(`median requests per CPU-second: 1 worker ${fmt(median(cpu.one))}, 2 workers ${fmt(median(cpu.two))}; per second: 1 worker ${fmt(median(wall.one))}, 2 workers ${fmt(median(wall.two))}`);
+  const machineryRatio = median(cpu.two) / median(cpu.byHand);
+  console.log(`median requests per CPU-second: 1 worker ${fmt(median(cpu.one))}, 2 workers ${fmt(median(cpu.two))}, 2 shard processes by hand ${fmt(median(cpu.byHand))}; per second: 1 worker ${fmt(median(wall.one))}, 2 workers ${fmt(median(wall.two))}, by hand ${fmt(median(wall.byHand))}`);
+  console.log(`RATIO 2 workers / 2 shard processes by hand: ${machineryRatio.toFixed(2)} per CPU-second: the cost of the workers machinery itself (parent, IPC, live merge)`);
   console.log(`RATIO 2 workers / 1 worker: ${cpuRatio.toFixed(2)} per CPU-second  (target ≥ 0.90)  ${cpuRatio >= 0.9 ? 'PASS' : 'FAIL'}; ${wallRatio.toFixed(2)} total throughput (req/s); parent ${(median(parentShare) * 100).toFixed(1)} % of the CPU`);
 
   const users = 10_000;
@@ -363,7 +381,7 @@ async function workers() {
     slowTarget.stop();
   }
   console.log(`RATIO p50 2 workers / 1 worker: ${(many.two.p50 / many.one.p50).toFixed(2)}; throughput ${(many.two.rps / many.one.rps).toFixed(2)}; RSS per worker ${(Math.max(...many.two.peakRssMbPerWorker) / many.one.peakRssMbPerWorker[0]).toFixed(2)}`);
-  results.workers = { cpu, wall, cpuRatio, wallRatio, parentShare, manyUsers: many };
+  results.workers = { cpu, wall, cpuRatio, wallRatio, machineryRatio, parentShare, manyUsers: many };
 }
 
 /**

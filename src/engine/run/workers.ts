@@ -76,7 +76,7 @@ interface WorkerState {
   lost?: string;
 }
 
-/** Users as far as a state goes: the run is as far as its least advanced worker. */
+/** Run states in order: the merged run is in the state of its least advanced worker. */
 const STATE_ORDER: readonly RunState[] = ['idle', 'spawning', 'running', 'stopping', 'stopped'];
 
 export class WorkerProcesses {
@@ -94,7 +94,8 @@ export class WorkerProcesses {
   private resolve!: (result: CoordinatedResult) => void;
   private ticker: NodeJS.Timeout | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
-  private merged: { stats: Stats; at: number } | undefined;
+  /** The merged stats of the last snapshot, reused until a worker sends new stats. */
+  private merged: Stats | undefined;
   private statsChanged = true;
   /** This process's CPU when the load started: its own share of the run's CPU (merging, outputs) is counted too. */
   private cpuAtStart: NodeJS.CpuUsage | undefined;
@@ -129,11 +130,6 @@ export class WorkerProcesses {
       child.on('exit', (code, signal) => this.onExit(worker, code, signal));
     }
     return done;
-  }
-
-  /** The process ids of the workers (tests, the bench). */
-  get pids(): number[] {
-    return this.workers.flatMap(w => (w.child.pid === undefined ? [] : [w.child.pid]));
   }
 
   /** First Ctrl+C or the editor's Stop: every worker stops gracefully. */
@@ -281,10 +277,10 @@ export class WorkerProcesses {
 
   /** Every worker's newest stats merged (recomputed only when some changed). */
   private mergedStats(): Stats {
-    if (this.merged && !this.statsChanged) return this.merged.stats;
+    if (this.merged && !this.statsChanged) return this.merged;
     const stats = new Stats();
     for (const worker of this.workers) if (worker.stats) stats.merge(worker.stats);
-    this.merged = { stats, at: Date.now() };
+    this.merged = stats;
     this.statsChanged = false;
     return stats;
   }

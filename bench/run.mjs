@@ -302,8 +302,8 @@ function processCpuMs(pid) {
  * `--workers 2` vs `--workers 1` on this machine's two cores (the load generator may use both; the
  * target runs on core 0, so it shares a core with one worker, as it would on any 2-core box).
  * Requests per CPU-second: all requests over the CPU of every process of the run during the load (the
- * report's cpuMs: the workers' and the parent's, which merges their stats and drives the outputs; the
- * parent's whole life, startup included, is printed beside it); the wall-clock rate beside it. Then 10,000 users against a
+ * workers' and the parent's, which merges their stats and drives the outputs; the parent's whole life,
+ * startup included, is printed beside it); the wall-clock rate beside it. Then 10,000 users against a
  * target answering after 10 ms, bounded at 12 s: p50, and the peak RSS of each worker process.
  */
 async function workers() {
@@ -322,9 +322,9 @@ async function workers() {
         hwmMb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
       },
     });
-    // With workers, the report's cpuMs is every process's during the load: the workers' and the parent's.
-    const cpuMs = report.cpuMs;
-    const parentCpuMs = report.workers ? cpuMs - report.workers.reduce((sum, w) => sum + w.cpuMs, 0) : 0;
+    // With workers: every process's CPU during the load, the workers' and the parent's (the report's cpuMs is the busiest worker's).
+    const parentCpuMs = report.workers ? report.parentCpuMs : 0;
+    const cpuMs = report.workers ? report.workers.reduce((sum, w) => sum + w.cpuMs, 0) + parentCpuMs : report.cpuMs;
     return { report, cpuPerSecond: report.totals.requests / (cpuMs / 1000), wallPerSecond: report.totals.requests / (report.durationMs / 1000), parentCpuMs, parentLifeCpuMs: report.workers ? tree.own : 0, cpuMs, hwmMb };
   };
   /**

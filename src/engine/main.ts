@@ -3,6 +3,8 @@
  *   loadlens run FILE [flags]   run a scenario headless in this terminal (see `loadlens --help`)
  *   loadlens check FILE [--json] validate every scenario in a file without running it
  *   loadlens compare A B        compare two JSON reports; exit 1 on a regression (a CI gate)
+ *   loadlens merge A B …        the reports of a run's shards (--shard i/N) into the whole run's report
+ *   loadlens k8s FILE --shards N  print the YAML of a Kubernetes Indexed Job running N shards of a scenario
  *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
  *   loadlens worker             one worker process of `run --workers N` (forked by it; see run/workers.ts)
  */
@@ -37,6 +39,7 @@ import { parseWorkers, resolveWorkers, workersProblem, type WorkersSetting } fro
 import { WorkerProcesses } from './run/workers.ts';
 import { runWorkerProcess } from './run/worker-process.ts';
 import { formatShard, parseShard, runIdProblem } from './run/shard.ts';
+import { MergeError, mergeShardReports, parseShardReportText, type ShardReportFile } from './run/merge.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
 export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
@@ -65,13 +68,59 @@ Options:
 Exit code: 0 no regression, 1 a regression beyond the margins, 2 a file is unreadable, not a
 Loadlens report, or of another scenario than the other.`;
 
+const MERGE_USAGE = `loadlens merge SHARD.json… [--report PATH] [--json] [--trace-link T]
+
+Merges the reports of one run's shards (loadlens run --shard i/N --run-id ID, in N processes or the
+pods of a Kubernetes Job) into the report of the whole run, as if one process had run it: counts are
+the sums, percentiles come from the merged histograms, the per-second timeline is aligned by
+wall-clock time, and the scenario's thresholds are evaluated again on the whole run. Prints the
+summary loadlens run prints.
+
+Each file is a shard's JSON report (--report shard.json) or the output of loadlens run --json (e.g.
+kubectl logs of a pod), whose last non-empty line is the report.
+
+Options:
+  --report PATH       write the merged report to PATH (.json or .html); may be given twice
+  --json              print the merged report as one NDJSON line ({"type":"report",...}), no summary
+  --trace-link T      print trace ids as links, as loadlens run does (default: $LOADLENS_TRACE_LINK)
+
+Shards that are missing are named in a warning and in the report's iteration errors.
+
+Exit code: 0 passed, 1 a threshold failed on the whole run, 2 a file is unreadable, not a shard's
+report, or the files do not belong together (another run id or scenario, a shard twice), 3 a report
+could not be written.`;
+
 function pct(fraction: number): string {
   return `${Math.round(fraction * 1000) / 10}%`;
 }
 
+const K8S_USAGE = `loadlens k8s FILE --shards N [--image IMG] [--namespace NS] [--otel-endpoint URL]
+                              [--scenario NAME] [--run-id ID] [--name NAME]
+
+Prints the YAML of a distributed run for kubectl apply: a ConfigMap holding the scenario bundled to one
+file, and an Indexed Job of N pods, pod i running loadlens run --shard i/N with one run id and --otel,
+printing its JSON report as its last line. The YAML's first lines give the commands to collect the
+reports and merge them (loadlens merge). The scenario is checked first, as loadlens check does.
+
+Options:
+  --shards N          the number of pods (shards of the load), 1 to 10000; required
+  --image IMG         the image with the loadlens CLI (see the Dockerfile); default loadlens:VERSION
+  --namespace NS      the namespace of the Job and ConfigMap; default: kubectl's current one
+  --otel-endpoint URL OTLP/HTTP base URL the pods export to (OTEL_EXPORTER_OTLP_ENDPOINT); API
+                      tokens go in a Secret instead, which the pods read when it exists:
+                        kubectl create secret generic loadlens-otel \
+                          --from-literal=OTEL_EXPORTER_OTLP_HEADERS='x-api-key=...'
+  --scenario NAME     the scenario to run; needed when the file has several
+  --run-id ID         the run id every shard exports as loadlens.run.id; default a new UUID
+  --name NAME         the Job's and ConfigMap's name; default loadlens-SCENARIO-RUNID
+
+Exit code: 0 the YAML is printed, 2 the scenario or the arguments are invalid.`;
+
 const USAGE = `Usage: loadlens run FILE [options]
        loadlens check FILE [--json]
        loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]   (see loadlens compare --help)
+       loadlens merge SHARD.json… [--report PATH] [--json]                      (see loadlens merge --help)
+       loadlens k8s FILE --shards N [options]   (a Kubernetes Job for a distributed run; see loadlens k8s --help)
 
 check compiles and validates every scenario in FILE without running it: it prints each problem as
 file:line:column: message (--json: one JSON object with the scenarios and the diagnostics) and exits 0
@@ -123,7 +172,9 @@ stopped by force (stuck in a synchronous loop, out of memory, or not answering a
 process ended before the run did (--workers: the report keeps what it had sent); the report is
 written in every case but 2.
 
-${COMPARE_USAGE}`;
+${COMPARE_USAGE}
+
+${MERGE_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -138,6 +189,10 @@ export async function main(argv: string[]): Promise<number> {
       return runWorkerProcess({ workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(), stuckAfterMs: Number(process.env.LOADLENS_STUCK_AFTER_MS) || undefined });
     case 'compare':
       return compareCommand(rest);
+    case 'merge':
+      return mergeCommand(rest);
+    case 'k8s':
+      return k8sCommand(rest);
     case '-v':
     case '--version':
       process.stdout.write(`loadlens ${ENGINE_VERSION} (node ${process.version})\n`);
@@ -155,10 +210,10 @@ export async function main(argv: string[]): Promise<number> {
 
 /**
  * One command's arguments: its `options` (each declares `help`) and exactly `files.count` file
- * arguments. Returns them parsed, or the exit code once the usage (for --help) or the problem (with
+ * arguments (at least `files.atLeast`, when given instead). Returns them parsed, or the exit code once the usage (for --help) or the problem (with
  * the usage) is printed.
  */
-function parseCommand<O extends ParseArgsOptionsConfig>(command: string, args: string[], options: O, files: { count: number; what: string }, usage: string) {
+function parseCommand<O extends ParseArgsOptionsConfig>(command: string, args: string[], options: O, files: ({ count: number } | { atLeast: number }) & { what: string }, usage: string) {
   const config = { args, allowPositionals: true as const, options };
   let parsed: ReturnType<typeof parseArgs<typeof config>>;
   try {
@@ -171,7 +226,7 @@ function parseCommand<O extends ParseArgsOptionsConfig>(command: string, args: s
     process.stdout.write(`${usage}\n`);
     return EXIT.passed;
   }
-  if (parsed.positionals.length !== files.count) {
+  if ('count' in files ? parsed.positionals.length !== files.count : parsed.positionals.length < files.atLeast) {
     process.stderr.write(`loadlens ${command}: expected ${files.what}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\n\n${usage}\n`);
     return EXIT.invalid;
   }
@@ -203,12 +258,6 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`loadlens run: --workers ${workersProblem(values.workers)}, got '${values.workers}'\n`);
     return EXIT.invalid;
   }
-  const reports = values.report ?? [];
-  const badReport = reports.find(p => !/\.(json|html?)$/i.test(p));
-  if (badReport) {
-    process.stderr.write(`loadlens run: --report: '${badReport}' must end in .json or .html\n`);
-    return EXIT.invalid;
-  }
   // As typed: resolveRunOptions validates them and names the flag in its message.
   const overrides: RunOverrides = {
     ...(values.users !== undefined ? { users: values.users } : {}),
@@ -237,30 +286,13 @@ async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`loadlens run: ${values['run-id'] !== undefined ? '--run-id' : 'LOADLENS_RUN_ID'}: ${runIdIssue}\n`);
     return EXIT.invalid;
   }
-  const traceLinkSpec = values['trace-link'] ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
-  let traceLink: string | undefined;
-  if (traceLinkSpec) {
-    try {
-      traceLink = traceLinkTemplate(parseTraceLinkSpec(traceLinkSpec));
-    } catch (error) {
-      if (!(error instanceof TraceLinkSettingError)) throw error;
-      const where = error.setting === '--trace-link' ? '' : ` ${error.setting === 'loadlens.otel.traceLink.template' ? 'the template' : error.key}`;
-      process.stderr.write(`loadlens run: --trace-link${where}: ${error.problem}\n`);
-      return EXIT.invalid;
-    }
-  }
+  const traceLink = traceLinkOption('run', values['trace-link']);
+  if (typeof traceLink === 'number') return traceLink;
   // {service} in a trace link: the service.name the engine exports under (OTEL_SERVICE_NAME wins, as in telemetry).
   const service = process.env.OTEL_SERVICE_NAME || 'loadlens';
-  const reportFiles = reports.map(p => path.resolve(p));
-
   // Before the first user starts: a report that cannot be written is found now, not after the run.
-  for (const file of reportFiles) {
-    const problem = await reportPathProblem(file);
-    if (problem) {
-      process.stderr.write(`loadlens run: --report: ${problem}\n`);
-      return EXIT.invalid;
-    }
-  }
+  const reportFiles = await reportFilesOption('run', values.report ?? []);
+  if (typeof reportFiles === 'number') return reportFiles;
 
   const outputs = (): Output[] => {
     const list: Output[] = [];
@@ -269,7 +301,7 @@ async function runCommand(args: string[]): Promise<number> {
       const stream = values.headless ? Object.assign(Object.create(process.stdout) as NodeJS.WriteStream, { isTTY: false }) : process.stdout;
       list.push(new TerminalOutput(stream, { traceLink, service, reportFiles }));
     }
-    for (const file of reportFiles) list.push(/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, { traceLink, service }));
+    list.push(...reportOutputs(reportFiles, { traceLink, service }));
     return list;
   };
   const onInternalError = (fault: InternalError) => process.stderr.write(`\n${describeInternalError(fault)}\n`);
@@ -286,6 +318,95 @@ async function runCommand(args: string[]): Promise<number> {
   }
   for (const problem of result.outputErrors) process.stderr.write(`loadlens: could not write a report: ${problem}\n`);
   return exitCodeFor(result);
+}
+
+/**
+ * The trace link template of `--trace-link` (else $LOADLENS_TRACE_LINK), undefined for none; or the
+ * exit code once the problem is printed.
+ */
+function traceLinkOption(command: string, flag: string | undefined): string | undefined | number {
+  const spec = flag ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
+  if (!spec) return undefined;
+  try {
+    return traceLinkTemplate(parseTraceLinkSpec(spec));
+  } catch (error) {
+    if (!(error instanceof TraceLinkSettingError)) throw error;
+    const where = error.setting === '--trace-link' ? '' : ` ${error.setting === 'loadlens.otel.traceLink.template' ? 'the template' : error.key}`;
+    process.stderr.write(`loadlens ${command}: --trace-link${where}: ${error.problem}\n`);
+    return EXIT.invalid;
+  }
+}
+
+/** `--report` paths: each must end in .json or .html and be writable; resolved, or the exit code once the problem is printed. */
+async function reportFilesOption(command: string, reports: readonly string[]): Promise<string[] | number> {
+  const badReport = reports.find(p => !/\.(json|html?)$/i.test(p));
+  if (badReport) {
+    process.stderr.write(`loadlens ${command}: --report: '${badReport}' must end in .json or .html\n`);
+    return EXIT.invalid;
+  }
+  const files = reports.map(p => path.resolve(p));
+  for (const file of files) {
+    const problem = await reportPathProblem(file);
+    if (problem) {
+      process.stderr.write(`loadlens ${command}: --report: ${problem}\n`);
+      return EXIT.invalid;
+    }
+  }
+  return files;
+}
+
+/** The report files' outputs: JSON (with what a merge needs, for a shard) or the HTML page. */
+function reportOutputs(files: readonly string[], html: { traceLink: string | undefined; service: string }): Output[] {
+  return files.map(file => (/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, html)));
+}
+
+/**
+ * `loadlens merge`: the shard reports of one run into the whole run's report, printed as `run` prints
+ * its summary and written to `--report` files. Exit code as a run's: 0 passed, 1 a threshold failed;
+ * 2 for files that are unreadable or do not belong together.
+ */
+async function mergeCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand('merge', args, {
+    report: { type: 'string', multiple: true },
+    json: { type: 'boolean' },
+    'trace-link': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  }, { atLeast: 1, what: "the shards' report files" }, MERGE_USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const traceLink = traceLinkOption('merge', values['trace-link']);
+  if (typeof traceLink === 'number') return traceLink;
+  const reportFiles = await reportFilesOption('merge', values.report ?? []);
+  if (typeof reportFiles === 'number') return reportFiles;
+
+  let merged;
+  try {
+    const shards = await Promise.all(positionals.map(async (file): Promise<ShardReportFile> => {
+      let text: string;
+      try {
+        text = await readFile(file, 'utf8');
+      } catch (error) {
+        throw new ReportFileError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+      }
+      return { file, report: parseShardReportText(text, file) };
+    }));
+    merged = mergeShardReports(shards);
+  } catch (error) {
+    if (!(error instanceof ReportFileError) && !(error instanceof MergeError)) throw error;
+    process.stderr.write(`loadlens merge: ${error.message}\n`);
+    return EXIT.invalid;
+  }
+  for (const warning of merged.warnings) process.stderr.write(`loadlens merge: warning: ${warning}\n`);
+
+  const service = process.env.OTEL_SERVICE_NAME || 'loadlens';
+  const outputs: Output[] = [
+    values.json ? new NdjsonOutput(process.stdout) : new TerminalOutput(process.stdout, { traceLink, service, reportFiles }),
+    ...reportOutputs(reportFiles, { traceLink, service }),
+  ];
+  const written = await Promise.allSettled(outputs.map(output => output.stop(merged.report)));
+  const problems = written.flatMap(result => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
+  for (const problem of problems) process.stderr.write(`loadlens: could not write a report: ${problem}\n`);
+  return problems.length > 0 ? EXIT.internalError : exitCodeOf(merged.report);
 }
 
 /**
@@ -438,6 +559,31 @@ async function compareCommand(args: string[]): Promise<number> {
   if (values.json) process.stdout.write(`${JSON.stringify(comparison)}\n`);
   else process.stdout.write(`${formatComparison(comparison, process.stdout.columns ?? 120, process.stdout.isTTY === true)}\n`);
   return comparison.regressions.length > 0 ? EXIT.thresholdFailed : EXIT.passed;
+}
+
+/** `loadlens k8s`: the YAML on stdout; exit 2 with the problem (the scenario's at file:line:column) on stderr. */
+async function k8sCommand(args: string[]): Promise<number> {
+  const parsed = parseCommand('k8s', args, {
+    shards: { type: 'string' }, image: { type: 'string' }, namespace: { type: 'string' }, 'otel-endpoint': { type: 'string' },
+    scenario: { type: 'string' }, 'run-id': { type: 'string' }, name: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+  }, { count: 1, what: 'one scenario file' }, K8S_USAGE);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const { k8sManifest } = await import('./k8s/index.ts');
+  const result = await k8sManifest({
+    file: positionals[0]!, shards: values.shards, image: values.image ?? `loadlens:${ENGINE_VERSION === 'dev' ? 'latest' : ENGINE_VERSION}`,
+    namespace: values.namespace, otelEndpoint: values['otel-endpoint'], scenario: values.scenario, runId: values['run-id'], name: values.name,
+  });
+  if (!result.ok) {
+    if ('problem' in result) process.stderr.write(`loadlens k8s: ${result.problem}\n`);
+    else process.stderr.write(`${result.diagnostics.map(formatDiagnostic).join('\n')}\n`);
+    return EXIT.invalid;
+  }
+  process.stdout.write(result.yaml);
+  for (const warning of result.warnings) process.stderr.write(`loadlens k8s: warning: ${warning}\n`);
+  const { name, shards, runId, otelEndpoint } = result.options;
+  process.stderr.write(`loadlens k8s: Job ${name}, ${shards} shard(s), run id ${runId}; the YAML's first lines say how to collect and merge the reports${otelEndpoint === undefined ? `; no --otel-endpoint: the pods export to the Secret's OTEL_EXPORTER_OTLP_ENDPOINT, else localhost:4318` : ''}\n`);
+  return EXIT.passed;
 }
 
 /** How an engine fault reads in a terminal or the editor's output channel: whose fault, what failed, the stack. */

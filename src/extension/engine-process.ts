@@ -56,14 +56,40 @@ export function startFailureMessage(error: Error, nodePath: string, defaultExecP
 
 /**
  * Why the run ended without a report when the engine ran but said nothing useful. When a custom
- * `nodePath` is set and the engine never said `ready`, that program is probably not Node.js.
+ * `nodePath` is set and the engine never said `ready`, that program is probably not Node.js. The end of
+ * what the engine wrote to stderr (`stderrTail`, e.g. V8's "Fatal error … Check failed" before a
+ * SIGTRAP) is quoted: it is what tells a crash's cause.
  */
-export function earlyExitMessage(end: EngineEnd, nodePath: string, engineSpoke: boolean): string {
+export function earlyExitMessage(end: EngineEnd, nodePath: string, engineSpoke: boolean, stderrTail = ''): string {
   const how = end.signal ?? `code ${end.code}`;
   const hint = nodePath && !engineSpoke
     ? ` It never answered: is the setting loadlens.run.nodePath ('${nodePath}') a Node.js (>= 22) executable?`
     : '';
-  return `The engine exited (${how}) before reporting.${hint}`;
+  const lastWords = lastLines(stderrTail, 12);
+  return `The engine exited (${how}) before reporting.${hint}${lastWords ? `\nIts last output on stderr:\n${lastWords}` : ''}`;
+}
+
+/** The last `count` non-empty lines of `text`. */
+function lastLines(text: string, count: number): string {
+  return text.split('\n').map(line => line.trimEnd()).filter(Boolean).slice(-count).join('\n');
+}
+
+/** Keeps the last `limit` characters written to a stream (the engine's stderr), for `earlyExitMessage`. */
+export class OutputTail {
+  #text = '';
+  readonly #limit: number;
+
+  constructor(limit = 4096) {
+    this.#limit = limit;
+  }
+
+  add(chunk: string): void {
+    this.#text = (this.#text + chunk).slice(-this.#limit);
+  }
+
+  get text(): string {
+    return this.#text;
+  }
 }
 
 /** The oldest Node.js major the engine runs on (package.json `engines.node`). */

@@ -6,7 +6,7 @@ import { assertNever, type EngineToHost, type HostToEngine, type RunRequest } fr
 import { formatDiagnostic, type RunReport } from '../shared/report.ts';
 import { ENGINE_NODE_FLAGS } from '../shared/engine-flags.ts';
 import type { LoadlensSettings } from '../shared/settings.ts';
-import { earlyExitMessage, engineEnded, nodeRuntimeProblem, startFailureMessage } from './engine-process.ts';
+import { earlyExitMessage, engineEnded, nodeRuntimeProblem, OutputTail, startFailureMessage } from './engine-process.ts';
 
 /** How often the watchdog pings, and how long the engine may stay silent before it is killed. */
 const PING_EVERY_MS = 2_000;
@@ -96,9 +96,11 @@ export class RunController implements vscode.Disposable {
     this.output.appendLine(`[run] ${path.basename(request.file)} › ${request.scenario ?? '(first scenario)'}${request.otel ? ' with OTel' : ''}${launch.debug ? ' in the debugger' : ''} (engine pid ${child.pid ?? 'none: not started'})`);
     child.stdout?.on('data', (chunk: Buffer) => this.output.append(chunk.toString()));
     let stderrHead = '';
+    const stderrTail = new OutputTail();
     child.stderr?.on('data', (chunk: Buffer) => {
       const text = chunk.toString();
       this.output.append(text);
+      stderrTail.add(text);
       if (launch.debug && stderrHead.length < 4096) {
         const before = stderrHead;
         stderrHead += text;
@@ -166,7 +168,7 @@ export class RunController implements vscode.Disposable {
           problem = startFailureMessage(end.startError, nodePath, process.execPath);
           this.output.appendLine(`[run] ${problem}`);
         } else {
-          if (!report && !problem) problem = earlyExitMessage(end, nodePath, spoke);
+          if (!report && !problem) problem = earlyExitMessage(end, nodePath, spoke, stderrTail.text);
           this.output.appendLine(`[run] engine exited with ${end.signal ?? end.code}`);
         }
         resolve({ exitCode: end.code, report, problem, ...(invalid && { invalid }) });

@@ -184,6 +184,11 @@ export function parseRunReport(text: string, file: string): RunReport {
     const truncated = text.trim() === '' ? 'it is empty' : `${(error as Error).message}; is it truncated?`;
     throw new ReportFileError(`${file}: not valid JSON (${truncated})`);
   }
+  return runReportFrom(value, file);
+}
+
+/** `value` (parsed JSON from `file`) as a report, or a `ReportFileError` saying why it is not one. */
+export function runReportFrom(value: unknown, file: string): RunReport {
   const problem = reportShapeProblem(value);
   if (problem) throw new ReportFileError(`${file}: not a Loadlens run report (${problem})`);
   return value as RunReport;

@@ -172,6 +172,17 @@ export interface RunReport {
   /** Per-second points, down-sampled so a long run stays bounded. */
   timeline: IntervalPoint[];
   telemetry?: TelemetryCounts;
+  /**
+   * A shard's statistics with their HDR histograms encoded (the engine's `EncodedStats`, opaque
+   * elsewhere), so that `loadlens merge` adds shards up exactly: percentiles from the merged
+   * histograms, never averaged percentiles. Only in the reports of shard runs (`--shard i/N`), where a
+   * merge needs it; the HTML report never shows it.
+   */
+  encodedStats?: { format: string };
+  /** The scenario's thresholds as written (key → condition), beside `encodedStats`: a merge re-evaluates them on the whole run. */
+  thresholdsWritten?: Record<string, string>;
+  /** How many shard reports `loadlens merge` added up into this one; absent in a run's own report. */
+  mergedShards?: number;
   /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
   stopReason: string;
   /** Scenario iterations completed (each run of the scenario function). */
@@ -189,10 +200,12 @@ export interface RunReport {
    */
   shard?: { index: number; count: number };
   /**
-   * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then the CPU of every
-   * process of the run: the workers' sum plus the parent's own (merging, outputs) during the load.
+   * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then the busiest
+   * worker's (as for merged shards: the generator warning is about one process near a whole core).
    */
   workers?: WorkerSummary[];
+  /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */
+  parentCpuMs?: number;
 }
 
 /** One worker process of a `--workers N` run, as its report lists it. */
@@ -229,12 +242,9 @@ const SATURATED_CPU = 0.9;
  * A warning when the engine used (nearly) a whole CPU core during the load: its own queueing then
  * shows up as latency and caps the rate, as Locust warns above 90 %.
  */
-export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs' | 'workers'>): string | undefined {
+export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>): string | undefined {
   if (report.cpuMs === undefined || report.durationMs <= 0) return undefined;
-  // With workers, each has its own core: the busiest one is what may limit the numbers.
-  const busiest = report.workers && report.workers.length > 0 ? Math.max(...report.workers.map(w => w.cpuMs)) : report.cpuMs;
-  const share = busiest / report.durationMs;
+  const share = report.cpuMs / report.durationMs;
   if (share < SATURATED_CPU) return undefined;
-  const which = report.workers && report.workers.length > 1 ? 'a worker of the load generator' : 'the load generator';
-  return `⚠ ${which} used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
+  return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
 }

@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { fork } from 'node:child_process';
+import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { earlyExitMessage, engineEnded, nodeRuntimeProblem, startFailureMessage } from '../../src/extension/engine-process.ts';
+import { earlyExitMessage, engineEnded, nodeRuntimeProblem, OutputTail, startFailureMessage } from '../../src/extension/engine-process.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'loadlens-engine-process-'));
 const script = path.join(dir, 'exit-3.cjs');
@@ -48,6 +48,22 @@ test('engine process: a custom nodePath that ran but never answered is named as 
     "The engine exited (code 0) before reporting. It never answered: is the setting loadlens.run.nodePath ('/usr/bin/true') a Node.js (>= 22) executable?",
   );
   assert.equal(earlyExitMessage({ code: null, signal: 'SIGKILL' }, '/opt/node/bin/node', true), 'The engine exited (SIGKILL) before reporting.');
+});
+
+test('engine process: a crash quotes the end of the engine\'s stderr (a V8 fatal error before SIGTRAP), read from a real child', async () => {
+  // A real process writing 200 lines then dying on SIGTRAP, its stderr kept by the same tail the run controller uses.
+  const child = spawn(process.execPath, ['-e', "for (let i = 1; i <= 200; i++) process.stderr.write('line ' + i + '\\n'); process.stderr.write('# Fatal error in , line 0\\n# Check failed: x.\\n', () => process.kill(process.pid, 'SIGTRAP'));"], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const tail = new OutputTail(300);
+  child.stderr!.on('data', (chunk: Buffer) => tail.add(chunk.toString()));
+  const end = await engineEnded(child);
+  assert.deepEqual(end, { code: null, signal: 'SIGTRAP' });
+  const message = earlyExitMessage(end, '', true, tail.text);
+  const lines = message.split('\n');
+  assert.equal(lines[0], 'The engine exited (SIGTRAP) before reporting.');
+  assert.equal(lines[1], 'Its last output on stderr:');
+  assert.deepEqual(lines.slice(-2), ['# Fatal error in , line 0', '# Check failed: x.']);
+  assert.equal(lines.length, 2 + 12, 'the last 12 lines');
+  assert.equal(lines[2], 'line 191');
 });
 
 test('engine process: without a nodePath the message names the editor runtime and the setting to set', () => {

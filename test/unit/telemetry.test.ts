@@ -185,7 +185,7 @@ describe('span encoding', () => {
   /** Decoded spans with the connect children's random span ids blanked (each encoder draws its own). */
   const decoded = (bytes: Uint8Array) => decodeTraces(bytes, 'protobuf').map(span => (span.name === CONNECT_SPAN_NAME ? { ...span, spanId: '' } : span));
 
-  test('the direct encoder produces what the SDK serializer produces from the same spans', () => {
+  for (const shard of [undefined, '1/3']) test(`the direct encoder produces what the SDK serializer produces from the same spans${shard ? ` (shard ${shard})` : ''}`, () => {
     const ids = new IdSource();
     const records: RequestSpan[] = [];
     const tracer = new Tracer({ ids, sampler: () => true, baggage: '', metrics: undefined, spans: { add: span => records.push(span), countDropped: () => undefined } });
@@ -208,12 +208,13 @@ describe('span encoding', () => {
     }
     const build = {
       resource: defaultResource().merge(resourceFromAttributes({ 'service.name': 'loadlens', 'loadlens.run.id': 'r1', count: 3, ratio: 0.5, on: true })),
-      scope: { name: 'loadlens', version: '1.2.3' }, scenario: 'shopper', ids,
+      scope: { name: 'loadlens', version: '1.2.3' }, scenario: 'shopper', ids, ...(shard ? { shard } : {}),
     };
     const ours = decoded(new SpanEncoder(build).encode(records));
     const sdk = decoded(ProtobufTraceSerializer.serializeRequest(toReadableSpans(records, build))!);
     assert.equal(ours.length, requests.length + 2);
     assert.deepEqual(ours, sdk);
+    assert.deepEqual(ours.filter(span => span.kindName === 'CLIENT').map(span => span.attributes['loadlens.shard']), requests.map(() => shard));
   });
 });
 
@@ -346,6 +347,27 @@ describe('resource, baggage and metrics', () => {
       'telemetry.sdk.name': 'opentelemetry',
       'telemetry.sdk.version': undefined,
     })));
+  });
+
+  test('a shard run: loadlens.shard "i/N" on the resource, every CLIENT span and every metric point, beside the shared run id', async () => {
+    const shards = ['0/2', '1/2'].map(shard => telemetryFor(exportingTo(receiver), { runId: 'run-sharded', shard, activeUsers: () => 5 }));
+    const traced = shards.map(telemetry => drive(telemetry, [{ status: 200, connect: true }, { status: 503, error: 'HTTP 503' }]).map(d => d.traced.spanId));
+    await Promise.all(shards.map(telemetry => telemetry.shutdown()));
+    for (const [index, shard] of ['0/2', '1/2'].entries()) {
+      const spans = receiver.spans().filter(span => traced[index]!.includes(span.spanId));
+      assert.equal(spans.length, 2);
+      assert.deepEqual(spans.map(span => [span.resource['loadlens.run.id'], span.resource['loadlens.shard'], span.attributes['loadlens.shard']]), [
+        ['run-sharded', shard, shard], ['run-sharded', shard, shard],
+      ]);
+    }
+    for (const name of [METRIC_NAMES.requestDuration, METRIC_NAMES.timeToFirstByte, METRIC_NAMES.connectDuration, METRIC_NAMES.activeUsers]) {
+      const metrics = receiver.metrics(name).filter(metric => metric.resource['loadlens.run.id'] === 'run-sharded');
+      assert.deepEqual(metrics.map(metric => metric.resource['loadlens.shard']).sort(), ['0/2', '1/2'], name);
+      for (const metric of metrics) {
+        assert.ok(metric.dataPoints.length > 0, name);
+        assert.ok(metric.dataPoints.every(point => point.attributes['loadlens.shard'] === metric.resource['loadlens.shard']), `${name}: ${JSON.stringify(metric.dataPoints.map(point => point.attributes))}`);
+      }
+    }
   });
 
   test('metrics: request duration, time to first byte and connect histograms by request name; active users', async () => {

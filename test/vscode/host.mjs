@@ -7,7 +7,7 @@
 // renamed into place: an interrupted install is never mistaken for a finished one, and two test runs
 // installing at once cannot corrupt each other (the loser of the rename discards its copy).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -138,6 +138,18 @@ export function ensureCodeServer() {
   return { bin: path.join(csDir, 'node_modules', '.bin', 'code-server'), env };
 }
 
+/** State folders kept for a failed run are removed after two days, so the cache does not grow run after run. */
+function pruneOldStates() {
+  const cutoff = Date.now() - 2 * 24 * 60 * 60 * 1000;
+  for (const name of existsSync(cacheDir) ? readdirSync(cacheDir) : []) {
+    if (!name.startsWith('state-')) continue;
+    const folder = path.join(cacheDir, name);
+    try {
+      if (statSync(folder).mtimeMs < cutoff) rmSync(folder, { recursive: true, force: true });
+    } catch { /* another run removed it */ }
+  }
+}
+
 export function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
@@ -156,6 +168,7 @@ export async function startCodeServer({ smokeDriver = true, extraEnv = {}, insta
   ensureChromium(); // both installs before anything starts, so a failed one leaves no server behind
   const { bin, env } = ensureCodeServer();
   const port = await freePort();
+  pruneOldStates();
   const state = mkdtempSync(path.join(cacheDir, 'state-'));
   // VS Code puts unix sockets in TMPDIR: keep the path short (sun_path is ~108 bytes).
   const tmp = mkdtempSync('/tmp/llvs-');
@@ -175,10 +188,19 @@ export async function startCodeServer({ smokeDriver = true, extraEnv = {}, insta
   const out = openSync(logFile, 'a');
   const child = spawn(bin, args, { env: hostEnv, detached: true, stdio: ['ignore', out, out] });
   const url = `http://127.0.0.1:${port}`;
-  const stop = () => {
+  /**
+   * Stops the server and waits for it to exit (SIGKILL after 2 s); its state folder (settings, logs,
+   * about 16 MB) is then removed unless `keepState` (a failed run, to read its logs).
+   */
+  const stop = async ({ keepState = false } = {}) => {
+    const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise(resolve => child.once('exit', resolve));
     try { process.kill(-child.pid, 'SIGTERM'); } catch { /* already gone */ }
-    setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 2000).unref();
+    const kill = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 2000);
+    await Promise.race([exited, new Promise(resolve => setTimeout(resolve, 5000))]);
+    clearTimeout(kill);
     rmSync(tmp, { recursive: true, force: true });
+    if (keepState) console.log(`[vscode-host] kept the host's state and logs for this failure: ${state}`);
+    else rmSync(state, { recursive: true, force: true, maxRetries: 3 });
   };
   const deadline = Date.now() + 60_000;
   for (;;) {
@@ -187,7 +209,7 @@ export async function startCodeServer({ smokeDriver = true, extraEnv = {}, insta
       const res = await fetch(`${url}/healthz`);
       if (res.ok) break;
     } catch { /* not yet listening */ }
-    if (Date.now() > deadline) { stop(); throw new Error(`code-server did not answer /healthz within 60 s; see ${logFile}`); }
+    if (Date.now() > deadline) { await stop({ keepState: true }); throw new Error(`code-server did not answer /healthz within 60 s; see ${logFile}`); }
     await new Promise(r => setTimeout(r, 300));
   }
   return { url, port, state, logFile, stop };

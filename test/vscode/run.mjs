@@ -46,6 +46,7 @@ async function runInCodeServer() {
   const server = await startCodeServer({ extraEnv: { LOADLENS_TEST_RESULT_FILE: resultFile, ...(process.env.LOADLENS_TEST_GREP ? { LOADLENS_TEST_GREP: process.env.LOADLENS_TEST_GREP } : {}) } });
   console.log(`[vscode-host] code-server on ${server.url} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   const browser = await launchBrowser();
+  let result;
   try {
     const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
     if (process.env.VERBOSE) page.on('console', m => console.log('[browser]', m.type(), m.text()));
@@ -69,7 +70,7 @@ async function runInCodeServer() {
     ];
     await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     let timer;
-    const result = await Promise.race([exited, new Promise(resolve => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))]);
+    result = await Promise.race([exited, new Promise(resolve => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))]);
     clearTimeout(timer);
     await page.screenshot({ path: path.join(resultsDir, 'vscode-suite.png') }).catch(() => {});
     if (result === 'timeout') console.log(`[vscode-host] the extension host did not finish within ${timeoutMs / 1000} s; log: ${server.logFile}`);
@@ -77,6 +78,6 @@ async function runInCodeServer() {
     return result === 0 ? 0 : 1;
   } finally {
     await browser.close().catch(() => {});
-    server.stop();
+    await server.stop({ keepState: result !== 0 });
   }
 }

@@ -459,7 +459,7 @@ try {
 } finally {
   await page.screenshot({ path: path.join(resultsDir, 'ui-last.png') }).catch(() => {});
   await browser.close().catch(() => {});
-  server.stop();
+  await server.stop({ keepState: checks.some(ok => !ok) });
   tracePages.close();
 }
 /**
@@ -654,7 +654,7 @@ async function restrictedMode() {
   } finally {
     await view.screenshot({ path: path.join(resultsDir, 'restricted-mode.png') }).catch(() => {});
     await untrustedBrowser.close().catch(() => {});
-    restricted.stop();
+    await restricted.stop();
   }
 }
 

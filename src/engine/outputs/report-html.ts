@@ -69,7 +69,7 @@ export function renderHtmlReport(report: RunReport, options: HtmlReportOptions =
 
   const body = [
     `<header><h1>${escapeHtml(report.scenario)} ${verdict}</h1>`,
-    `<p class="meta"><code>${escapeHtml(report.file)}</code> · ${escapeHtml(report.startedAt)} · ${formatClock(report.durationMs)} · ${escapeHtml(describeStopReason(report.stopReason))} · run <code>${escapeHtml(report.runId)}</code></p></header>`,
+    `<p class="meta"><code>${escapeHtml(report.file)}</code> · ${escapeHtml(report.startedAt)} · ${formatClock(report.durationMs)} · ${escapeHtml(describeStopReason(report.stopReason))} · run <code>${escapeHtml(report.runId)}</code>${report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`}</p></header>`,
     cards(report),
     charts(report, runStart),
     section('Requests', statsTable(report)),

@@ -226,7 +226,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
   const { totals } = report;
   const out: string[] = [];
 
-  out.push(style.bold(`${singleLine(report.scenario)} finished after ${formatClock(report.durationMs)} (${describeStopReason(report.stopReason)})`) + ` · ${singleLine(report.file)}`);
+  const merged = report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`;
+  out.push(style.bold(`${singleLine(report.scenario)} finished after ${formatClock(report.durationMs)} (${describeStopReason(report.stopReason)})`) + ` · ${singleLine(report.file)}${merged}`);
   const failureText = `${totals.failures} ${totals.failures === 1 ? 'failure' : 'failures'} (${formatPercent(totals.failures, totals.requests)})`;
   out.push([
     `${totals.requests} requests`,

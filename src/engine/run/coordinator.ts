@@ -212,7 +212,7 @@ export class Coordinator {
       startedAt: this.info.startedAt, endedAt: Date.now(), thresholds: this.thresholds,
       stopReason: reason === 'users-stuck' || reason === 'out-of-memory' ? reason : this.stopReason ?? 'error',
       iterations: this.last?.iterations ?? 0, droppedIterations: this.last?.droppedIterations ?? 0,
-      cpuMs: this.last?.cpuMs ?? 0, telemetry: this.lastTelemetry,
+      cpuMs: this.last?.cpuMs ?? 0, telemetry: this.lastTelemetry, shard: this.info.shard,
     });
     const note: IterationError = { message: why, count: 1 };
     report.iterationErrors = [note, ...report.iterationErrors];

@@ -11,6 +11,7 @@ import type { Diagnostic, RunReport, RunState, SourceLocation } from '../../shar
 import { loadScenarioFile, userLocation, type LoadedScenario } from '../scenario/loader.ts';
 import type { Output } from '../outputs/output.ts';
 import { Runner, type StopReason } from './runner.ts';
+import { formatShard } from './shard.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import { parseThresholds } from '../stats/index.ts';
 import type { ScenarioOptions } from '../api/types.ts';
@@ -96,7 +97,10 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     // Loaded only for --otel: a run without it loads no OpenTelemetry code.
     const { startTelemetry, TelemetryConfigError } = await import('../telemetry/index.ts');
     try {
-      telemetry = startTelemetry({ runId, scenario: picked.exportName, file, serviceName: request.serviceName, activeUsers: () => started.runner?.activeUsers ?? 0 });
+      telemetry = startTelemetry({
+        runId, scenario: picked.exportName, file, serviceName: request.serviceName, activeUsers: () => started.runner?.activeUsers ?? 0,
+        ...(run.shard ? { shard: formatShard(run.shard) } : {}),
+      });
     } catch (error) {
       if (error instanceof TelemetryConfigError) return { ok: false, diagnostics: [], problems: [...error.problems] };
       throw error;

@@ -21,6 +21,7 @@ import type { IterationError, RunReport, RunState, StatsSnapshot, TelemetryCount
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { AbortReason, CoordinatedResult } from './coordinator.ts';
+import { mergeShardReports, type ShardReportFile } from './merge.ts';
 import { buildReport, type StopReason } from './runner.ts';
 import type { InternalError } from './session.ts';
 import { formatShard } from './shard.ts';
@@ -326,37 +327,28 @@ export class WorkerProcesses {
     for (const timer of this.timers) clearTimeout(timer);
   }
 
+  /**
+   * The run's one report: `loadlens merge`'s own rule (mergeShardReports: merged histograms, summed
+   * counts, timelines aligned by wall clock, thresholds judged on the whole run) over every worker's
+   * report. A lost worker counts with a report made from the last stats it sent, whose one note says
+   * how it ended; a worker whose own coordinator ended its users keeps that note too (both named by
+   * their shard).
+   */
   private async writeReport(): Promise<void> {
     const info = this.info!;
-    const stats = new Stats();
-    for (const worker of this.workers) if (worker.stats) stats.merge(worker.stats);
-    const reports = this.workers.flatMap(w => (w.finished ? [w.finished.report] : []));
     const thresholds = this.workers.find(w => w.started)?.started?.thresholds ?? {};
-    const located = reports.find(r => r.thresholds.length > 0)?.thresholds ?? [];
-    const endedAt = Math.max(...this.workers.map(w => (w.finished ? Date.parse(w.finished.report.endedAt) : w.exit?.at ?? Date.now())));
+    const inputs: ShardReportFile[] = this.workers.map(worker => ({
+      file: `worker ${worker.index + 1} of ${this.options.count} (pid ${worker.child.pid ?? 'none'})`,
+      report: this.shardReport(worker, info, thresholds),
+    }));
+    const { report } = mergeShardReports(inputs);
+    const finished = this.workers.flatMap(w => (w.finished ? [w.finished.report] : []));
+    // The run's own stop, else the first worker's that did not end as planned, else theirs: a lost
+    // worker's report says 'error', which is not why the run ended.
+    report.stopReason = this.stopReason ?? finished.find(r => !PLANNED_STOPS.has(r.stopReason))?.stopReason ?? finished[0]?.stopReason ?? 'error';
     const aborted: AbortReason | undefined = this.workers.find(w => w.finished?.aborted)?.finished?.aborted
       ?? (this.workers.some(w => w.lost) ? 'worker-failed' : undefined);
-    const childReason = reports.find(r => r.stopReason !== 'error')?.stopReason ?? reports[0]?.stopReason;
-    const stopReason = (this.stopReason ?? childReason ?? 'error') as StopReason;
-    const report: RunReport = buildReport({
-      stats, runId: this.runId, scenario: info.scenario, file: info.file, startedAt: info.startedAt, endedAt, thresholds, stopReason,
-      iterations: this.workers.reduce((sum, w) => sum + (w.finished?.report.iterations ?? w.progress?.iterations ?? 0), 0),
-      droppedIterations: this.workers.reduce((sum, w) => sum + (w.finished?.report.droppedIterations ?? w.progress?.droppedIterations ?? 0), 0),
-      // Every process of the run during the load: the workers' (each its whole process) and this one's.
-      cpuMs: this.workers.reduce((sum, w) => sum + (w.finished?.report.cpuMs ?? w.progress?.cpuMs ?? 0), 0) + ownCpuMs(this.cpuAtStart),
-      telemetry: sumTelemetry(this.workers.map(w => w.finished?.report.telemetry ?? w.progress?.telemetry)),
-      // Each threshold's line in the scenario, as every worker located it (the same file).
-      locateThresholds: (_parsed, results) => results.map((result, i) => (located[i]?.location ? { ...result, location: located[i].location } : result)),
-    });
-    // Why workers ended early, first: a lost worker, and a worker whose own coordinator had to end its users.
-    const notes: IterationError[] = [];
-    for (const worker of this.workers) {
-      if (worker.lost) notes.push({ message: worker.lost, count: 1 });
-      else if (worker.finished?.aborted && worker.finished.report.iterationErrors[0]) {
-        notes.push({ ...worker.finished.report.iterationErrors[0], message: `worker ${worker.index + 1} of ${this.options.count}: ${worker.finished.report.iterationErrors[0].message}` });
-      }
-    }
-    report.iterationErrors = [...notes, ...report.iterationErrors];
+    report.parentCpuMs = ownCpuMs(this.cpuAtStart);
     report.workers = this.workers.map((worker): WorkerSummary => ({
       index: worker.index,
       ...(worker.child.pid !== undefined ? { pid: worker.child.pid } : {}),
@@ -367,9 +359,32 @@ export class WorkerProcesses {
     }));
     const written = await Promise.allSettled(this.outputs.map(output => output.stop(report)));
     const outputErrors = written.flatMap(result => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
-    this.resolve({ ok: true, report, internalErrors: this.internalErrors, outputErrors, ...(aborted ? { aborted } : {}), stats: stats.encode() });
+    this.resolve({ ok: true, report, internalErrors: this.internalErrors, outputErrors, ...(aborted ? { aborted } : {}) });
+  }
+
+  /**
+   * One worker's report as a shard's, with what a merge needs (its shard, its final or last encoded
+   * stats, the thresholds as written): its own when it reported, else one made from what it had sent.
+   */
+  private shardReport(worker: WorkerState, info: RunInfo, thresholds: Record<string, string>): RunReport {
+    const shard = { index: worker.index, count: this.options.count };
+    const encoded = worker.finished?.stats ?? worker.stats ?? new Stats().encode();
+    if (worker.finished) return { ...worker.finished.report, shard, encodedStats: encoded, thresholdsWritten: thresholds };
+    const stats = new Stats();
+    stats.merge(encoded);
+    const report = buildReport({
+      stats, runId: this.runId, scenario: info.scenario, file: info.file,
+      startedAt: worker.started?.info.startedAt ?? info.startedAt, endedAt: worker.exit?.at ?? Date.now(), thresholds, stopReason: 'error',
+      iterations: worker.progress?.iterations ?? 0, droppedIterations: worker.progress?.droppedIterations ?? 0, cpuMs: worker.progress?.cpuMs ?? 0,
+      telemetry: worker.progress?.telemetry,
+    });
+    const note: IterationError = { message: worker.lost ?? `worker ${worker.index + 1} of ${this.options.count} ended without its report`, count: 1 };
+    return { ...report, iterationErrors: [note, ...report.iterationErrors], shard, encodedStats: encoded, thresholdsWritten: thresholds };
   }
 }
+
+/** Stop reasons of a worker that ran as planned. */
+const PLANNED_STOPS = new Set(['run-time', 'iterations-done']);
 
 /** This process's CPU (user + system) since `since`, ms. */
 function ownCpuMs(since: NodeJS.CpuUsage | undefined): number {

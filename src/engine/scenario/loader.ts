@@ -139,6 +139,10 @@ async function compile(entry: string): Promise<Compiled> {
       bundle: true,
       // Every package import stays a require() answered at evaluation time, from the user's folder.
       packages: 'external',
+      // The file as the user named it, not where its symlinks lead: a Kubernetes configMap volume makes
+      // each file a symlink into a timestamped folder, which would otherwise name every location (and
+      // rank the file's scenarios as if they were imported from elsewhere).
+      preserveSymlinks: true,
       plugins: [loadlensIsExternal],
       platform: 'node',
       format: 'cjs',
@@ -170,14 +174,15 @@ async function compile(entry: string): Promise<Compiled> {
  * copy of the API for their editor (`paths`): esbuild applies `paths` before `packages: 'external'`,
  * and a bundled copy would be a second instance of the API.
  */
-const loadlensIsExternal: Plugin = {
+export const loadlensIsExternal: Plugin = {
   name: 'loadlens-is-external',
   setup(build) {
     build.onResolve({ filter: /^loadlens$/ }, () => ({ path: 'loadlens', external: true }));
   },
 };
 
-function toDiagnostic(message: Message, workingDir: string, entry: string): Diagnostic {
+/** An esbuild message as a Diagnostic at its place in the user's files (the entry file when it has none). */
+export function toDiagnostic(message: Message, workingDir: string, entry: string): Diagnostic {
   const location = message.location;
   if (!location) return { file: entry, line: 1, column: 1, message: message.text };
   // esbuild's lines are 1-based, its columns 0-based.

@@ -369,8 +369,9 @@ export class Stats {
   /**
    * Adds another process's stats: the result equals one Stats having recorded both processes' requests
    * (counts exactly, percentiles within HDR precision). The caps still apply: names beyond `maxNames`
-   * go to the overflow row. Windows are aligned newest interval to newest interval and timelines by
-   * time, which assumes the shards tick in step (they are started together).
+   * go to the overflow row. Windows are aligned newest interval to newest interval (the "current"
+   * rates assume the shards end together); timelines by wall-clock time (see `Timeline.merge`), so
+   * shards started a fraction of a second apart still add up second by second.
    */
   merge(other: EncodedStats): void {
     if (other.format !== FORMAT) throw new Error(`cannot merge stats of format '${String(other.format)}', expected '${FORMAT}'`);

@@ -121,31 +121,58 @@ export class Timeline {
   }
 
   /**
-   * Adds another shard's timeline. Points are matched by time: two points whose ends are less than half
-   * a span apart are the same second(s) seen by two processes and are combined; others are interleaved.
-   * Shards started together tick in step, so their points match one to one.
+   * Adds another shard's timeline, aligned by wall-clock time: shards start at slightly different
+   * moments (pods, child processes), so their ticks do not coincide. Each of the other shard's points
+   * goes to the point of ours whose span holds its middle, and their traffic adds up there. A point
+   * whose middle is before or after all of ours (a shard that started earlier or ran longer) goes to
+   * the slot of our grid extended by whole point widths, so the shards' last seconds meet in one
+   * point too. So N shards merge into one point per second, not N interleaved points each with 1/N of
+   * the rate. Points are first brought to the coarser of the two resolutions.
    */
   merge(other: EncodedTimeline): void {
-    const merged: TimelinePoint[] = [];
-    let ours = 0;
-    let theirs = 0;
-    while (ours < this.points.length || theirs < other.points.length) {
-      const a = this.points[ours];
-      const b = other.points[theirs];
-      if (a !== undefined && b !== undefined && Math.abs(a.t - b.t) < Math.min(a.spanMs, b.spanMs) / 2) {
-        merged.push(combineConcurrent(a, b));
-        ours++;
-        theirs++;
-      } else if (a !== undefined && (b === undefined || a.t <= b.t)) {
-        merged.push(a);
-        ours++;
-      } else if (b !== undefined) {
-        merged.push(b);
-        theirs++;
-      }
+    if (this.points.length === 0 && this.pending === undefined) {
+      this.points = other.points.slice();
+      this.ticksPerPoint = other.ticksPerPoint;
+      this.pending = other.pending ?? undefined;
+      this.pendingTicks = other.pendingTicks;
+      this.halveWhileFull();
+      return;
     }
-    this.points = merged;
-    this.ticksPerPoint = Math.max(this.ticksPerPoint, other.ticksPerPoint);
+    while (this.ticksPerPoint < other.ticksPerPoint) this.halve();
+    const theirs = coarsen(other.points, this.ticksPerPoint / other.ticksPerPoint);
+    const widthMs = this.ticksPerPoint * 1000;
+    const first = this.points[0];
+    const last = this.points.at(-1);
+    // Their traffic by the index of the point of ours it lands in, and by the end of the slot beyond ours.
+    const landed = new Map<number, TimelinePoint>();
+    const beyond = new Map<number, TimelinePoint>();
+    let ours = 0;
+    for (const point of theirs) {
+      const middle = point.t - point.spanMs / 2;
+      // Both lists are in time order: one walk finds every holder.
+      while (ours < this.points.length && (this.points[ours]?.t ?? Infinity) < middle) ours++;
+      const holder = this.points[ours];
+      if (holder !== undefined && holder.t - holder.spanMs < middle) {
+        const earlier = landed.get(ours);
+        landed.set(ours, earlier === undefined ? point : combineConsecutive(earlier, point));
+        continue;
+      }
+      let slotEnd = point.t;
+      if (last !== undefined && middle > last.t) slotEnd = last.t + Math.ceil((middle - last.t) / widthMs) * widthMs;
+      else if (first !== undefined && middle <= first.t - first.spanMs) {
+        const firstStart = first.t - first.spanMs;
+        slotEnd = firstStart - Math.floor((firstStart - middle) / widthMs) * widthMs;
+      }
+      const earlier = beyond.get(slotEnd);
+      const combined = earlier === undefined ? point : combineConsecutive(earlier, point);
+      beyond.set(slotEnd, { ...combined, t: slotEnd, spanMs: slotEnd === point.t && earlier === undefined ? point.spanMs : widthMs });
+    }
+    const merged = this.points.map((point, index) => {
+      const added = landed.get(index);
+      return added === undefined ? point : combineAligned(point, added);
+    });
+    merged.push(...beyond.values());
+    this.points = merged.sort((a, b) => a.t - b.t);
     if (other.pending !== null) {
       this.pending = this.pending === undefined ? other.pending : combineConcurrent(this.pending, other.pending);
       this.pendingTicks = Math.max(this.pendingTicks, other.pendingTicks);
@@ -153,18 +180,31 @@ export class Timeline {
     this.halveWhileFull();
   }
 
+  /** Halves the resolution: each pair of points becomes one. */
+  private halve(): void {
+    this.points = coarsen(this.points, 2);
+    this.ticksPerPoint *= 2;
+  }
+
   /** Keeps room for the pending point: completed points stay below `capacity`. */
   private halveWhileFull(): void {
-    while (this.points.length >= this.capacity) {
-      const halved: TimelinePoint[] = [];
-      for (let i = 0; i < this.points.length; i += 2) {
-        const earlier = this.points[i];
-        const later = this.points[i + 1];
-        if (earlier === undefined) break;
-        halved.push(later === undefined ? earlier : combineConsecutive(earlier, later));
-      }
-      this.points = halved;
-      this.ticksPerPoint *= 2;
-    }
+    while (this.points.length >= this.capacity) this.halve();
   }
+}
+
+/** Every `factor` consecutive points of one process as one (factor 1: the points as they are). */
+function coarsen(points: readonly TimelinePoint[], factor: number): TimelinePoint[] {
+  if (factor <= 1) return points.slice();
+  const coarse: TimelinePoint[] = [];
+  for (let i = 0; i < points.length; i += factor) {
+    let point = points[i]!;
+    for (let j = i + 1; j < Math.min(i + factor, points.length); j++) point = combineConsecutive(point, points[j]!);
+    coarse.push(point);
+  }
+  return coarse;
+}
+
+/** Another shard's traffic added to one of our points: it keeps our time and span (the grid it was aligned to). */
+function combineAligned(ours: TimelinePoint, theirs: TimelinePoint): TimelinePoint {
+  return { ...combineConcurrent(ours, theirs), t: ours.t, spanMs: ours.spanMs };
 }

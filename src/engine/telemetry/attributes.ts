@@ -36,6 +36,12 @@ export const ATTR_LOADLENS_SCENARIO_FILE = 'loadlens.scenario.file';
 export const ATTR_LOADLENS_USER_ID = 'loadlens.user.id';
 /** The run (resource and baggage): new for every run, so one run's telemetry is told from every other's. */
 export const ATTR_LOADLENS_RUN_ID = 'loadlens.run.id';
+/**
+ * The shard of a run split across processes or pods (`--shard i/N`), written "i/N" (resource, spans
+ * and metric points): beside the shared run id, it tells the shards' telemetry apart, and keeps their
+ * cumulative metric series from colliding in a backend that keys series by attributes alone.
+ */
+export const ATTR_LOADLENS_SHARD = 'loadlens.shard';
 /** A connect span's phases, in ms (undici publishes none, so these are Loadlens's own). */
 export const ATTR_LOADLENS_CONNECT_DNS_MS = 'loadlens.connect.dns_ms';
 export const ATTR_LOADLENS_CONNECT_TCP_MS = 'loadlens.connect.tcp_ms';

@@ -12,6 +12,7 @@
  * - `loadlens.http.client.connect.duration`: http.request.method, loadlens.request.name, server.address,
  *   requests that opened a connection;
  * - `loadlens.users.active`: gauge, the virtual users running at collection time.
+ * A shard run (`--shard i/N`) adds `loadlens.shard` to every point.
  * No exemplars: neither sdk-metrics 3.1 nor otlp-transformer 0.301 can carry them.
  *
  * Memory: at most `MAX_SERIES` series (the SDK's default cardinality limit); measurements beyond go
@@ -25,7 +26,7 @@ import {
   type CollectionResult, type DataPoint, type GaugeMetricData, type Histogram, type HistogramMetricData, type MetricData, type MetricProducer,
 } from '@opentelemetry/sdk-metrics';
 import {
-  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_REQUEST_NAME, ATTR_SERVER_ADDRESS,
+  ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_SHARD, ATTR_SERVER_ADDRESS,
   METRIC_HTTP_CLIENT_REQUEST_DURATION, METRIC_LOADLENS_CONNECT_DURATION, METRIC_LOADLENS_TIME_TO_FIRST_BYTE, METRIC_LOADLENS_USERS_ACTIVE,
 } from './attributes.ts';
 
@@ -128,6 +129,8 @@ export interface RequestMetricsOptions {
   scope: InstrumentationScope;
   temporality: 'cumulative' | 'delta';
   activeUsers: () => number;
+  /** "i/N" for a shard run: `loadlens.shard` on every data point, so N shards' series never merge into one. */
+  shard?: string;
 }
 
 export class RequestMetrics implements MetricProducer {
@@ -180,7 +183,11 @@ export class RequestMetrics implements MetricProducer {
     const all = [...this.byName.values()].flat();
     if (this.overflow.duration.count > 0) all.push(this.overflow);
 
-    const point = <T>(attributes: Attributes, value: T): DataPoint<T> => ({ startTime, endTime, attributes, value });
+    const shard = this.options.shard;
+    // Once per series per export, not per request.
+    const point = <T>(attributes: Attributes, value: T): DataPoint<T> => ({
+      startTime, endTime, attributes: shard === undefined ? attributes : { ...attributes, [ATTR_LOADLENS_SHARD]: shard }, value,
+    });
     const durations: DataPoint<Histogram>[] = [];
     const ttfbs: DataPoint<Histogram>[] = [];
     // Connect time does not depend on the response: one point per (method, name, server).
@@ -214,7 +221,7 @@ export class RequestMetrics implements MetricProducer {
       descriptor: { name: METRIC_NAMES.activeUsers, description: 'Virtual users running.', unit: '{user}', valueType: ValueType.INT },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.GAUGE,
-      dataPoints: [{ startTime: endTime, endTime, attributes: {}, value: this.options.activeUsers() }],
+      dataPoints: [{ startTime: endTime, endTime, attributes: shard === undefined ? {} : { [ATTR_LOADLENS_SHARD]: shard }, value: this.options.activeUsers() }],
     };
     const metrics: MetricData[] = [activeUsers];
     if (durations.length > 0) metrics.push(histogram(METRIC_NAMES.requestDuration, 'Duration of HTTP client requests.', durations));

@@ -20,7 +20,7 @@ import type { Resource } from '@opentelemetry/resources';
 import {
   ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL, ATTR_HTTP_RESPONSE_BODY_SIZE,
   ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_CONNECT_DNS_MS, ATTR_LOADLENS_CONNECT_TCP_MS, ATTR_LOADLENS_CONNECT_TLS_MS,
-  ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_USER_ID, ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_SHARD, ATTR_LOADLENS_USER_ID, ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_NETWORK_TRANSPORT, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL,
 } from './attributes.ts';
 import type { OtlpTarget } from './config.ts';
@@ -271,6 +271,7 @@ const KEYS = {
   protocolVersion: keyPrefix(ATTR_NETWORK_PROTOCOL_VERSION),
   requestName: keyPrefix(ATTR_LOADLENS_REQUEST_NAME),
   scenario: keyPrefix(ATTR_LOADLENS_SCENARIO),
+  shard: keyPrefix(ATTR_LOADLENS_SHARD),
   userId: keyPrefix(ATTR_LOADLENS_USER_ID),
   statusCode: keyPrefix(ATTR_HTTP_RESPONSE_STATUS_CODE),
   bodySize: keyPrefix(ATTR_HTTP_RESPONSE_BODY_SIZE),
@@ -306,6 +307,8 @@ export interface SpanEncoderOptions {
   resource: Resource;
   scope: InstrumentationScope;
   scenario: string;
+  /** "i/N" for a shard run (`loadlens.shard` on every CLIENT span). */
+  shard?: string;
   /** For the connect children's span ids. */
   ids: IdSource;
 }
@@ -324,7 +327,8 @@ export class SpanEncoder {
   /** ResourceSpans field 1 (Resource) and ScopeSpans field 1 (InstrumentationScope), tags included. */
   private readonly resourceField: Buffer;
   private readonly scopeField: Buffer;
-  private readonly scenarioAttribute: Buffer;
+  /** `loadlens.scenario` (and `loadlens.shard`, for a shard run): the same on every CLIENT span, encoded once. */
+  private readonly runAttributes: Buffer;
   private readonly ids: IdSource;
 
   constructor(options: SpanEncoderOptions) {
@@ -352,7 +356,8 @@ export class SpanEncoder {
 
     writer.pos = 0;
     writeKeyValue(writer, SPAN_ATTRIBUTE, KEYS.scenario, options.scenario);
-    this.scenarioAttribute = Buffer.from(writer.finish());
+    if (options.shard !== undefined) writeKeyValue(writer, SPAN_ATTRIBUTE, KEYS.shard, options.shard);
+    this.runAttributes = Buffer.from(writer.finish());
   }
 
   /**
@@ -414,7 +419,7 @@ export class SpanEncoder {
     writeKeyValue(writer, SPAN_ATTRIBUTE, KEYS.serverPort, serverPort(url));
     writeKeyValue(writer, SPAN_ATTRIBUTE, KEYS.protocolVersion, record.protocolVersion);
     writeKeyValue(writer, SPAN_ATTRIBUTE, KEYS.requestName, record.name);
-    writer.raw(this.scenarioAttribute);
+    writer.raw(this.runAttributes);
     writeKeyValue(writer, SPAN_ATTRIBUTE, KEYS.userId, record.userId);
     if (!knownMethod) writeKeyValue(writer, SPAN_ATTRIBUTE, KEYS.methodOriginal, record.method);
     if (sample.status > 0) {

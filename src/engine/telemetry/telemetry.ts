@@ -14,7 +14,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { ConsoleSpanExporter } from '@opentelemetry/sdk-trace';
 import type { TelemetryCounts } from '../../shared/report.ts';
-import { ATTR_LOADLENS_RUN_ID, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_SCENARIO_FILE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './attributes.ts';
+import { ATTR_LOADLENS_RUN_ID, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_SHARD, ATTR_LOADLENS_SCENARIO_FILE, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from './attributes.ts';
 import { readTelemetryConfig, type ExporterKind, type OtlpTarget, type SamplerConfig } from './config.ts';
 import { IdSource, ratioSampler } from './ids.ts';
 import { RequestMetrics } from './metrics.ts';
@@ -42,7 +42,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const scope: InstrumentationScope = { name: 'loadlens', version: LOADLENS_VERSION };
   const ids = new IdSource();
 
-  const spanExporter = createSpanExporter(config.traces.exporters, config.traces.otlp, { resource, scope, scenario: options.scenario, ids });
+  const spanExporter = createSpanExporter(config.traces.exporters, config.traces.otlp, { resource, scope, scenario: options.scenario, ids, ...(options.shard === undefined ? {} : { shard: options.shard }) });
   const spanQueue = spanExporter === undefined ? undefined : new SpanQueue<RequestSpan>(spanExporter, config.traces);
 
   let metricExportFailures = 0;
@@ -54,7 +54,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     lastMetricExportError = exportErrorReason(error);
   });
   if (metricExporter !== undefined) {
-    metrics = new RequestMetrics({ resource, scope, temporality: config.metrics.temporality, activeUsers: options.activeUsers });
+    metrics = new RequestMetrics({ resource, scope, temporality: config.metrics.temporality, activeUsers: options.activeUsers, ...(options.shard === undefined ? {} : { shard: options.shard }) });
     metricReader = new PeriodicExportingMetricReader({
       exporter: metricExporter,
       exportIntervalMillis: config.metrics.exportIntervalMillis,
@@ -119,6 +119,7 @@ function buildResource(serviceName: string, fromEnvironment: Readonly<Record<str
     [ATTR_LOADLENS_RUN_ID]: options.runId,
     [ATTR_LOADLENS_SCENARIO]: options.scenario,
     [ATTR_LOADLENS_SCENARIO_FILE]: options.file,
+    ...(options.shard === undefined ? {} : { [ATTR_LOADLENS_SHARD]: options.shard }),
   }));
 }
 

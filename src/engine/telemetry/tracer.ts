@@ -24,7 +24,7 @@ import type { RequestSample } from '../stats/index.ts';
 import {
   ATTR_ERROR_TYPE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL, ATTR_HTTP_RESPONSE_BODY_SIZE,
   ATTR_HTTP_RESPONSE_STATUS_CODE, ATTR_LOADLENS_CONNECT_DNS_MS, ATTR_LOADLENS_CONNECT_TCP_MS, ATTR_LOADLENS_CONNECT_TLS_MS,
-  ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_USER_ID, ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_LOADLENS_REQUEST_NAME, ATTR_LOADLENS_SCENARIO, ATTR_LOADLENS_SHARD, ATTR_LOADLENS_USER_ID, ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_NETWORK_TRANSPORT, ATTR_SERVER_ADDRESS, ATTR_SERVER_PORT, ATTR_URL_FULL, HTTP_REQUEST_METHOD_VALUE_OTHER,
   NETWORK_TRANSPORT_VALUE_TCP,
 } from './attributes.ts';
@@ -258,6 +258,8 @@ export interface SpanBuildContext {
   resource: Resource;
   scope: InstrumentationScope;
   scenario: string;
+  /** "i/N" for a shard run: `loadlens.shard` on every CLIENT span, beside `loadlens.scenario`. */
+  shard?: string;
   /** For the connect children's span ids. */
   ids: IdSource;
 }
@@ -287,6 +289,8 @@ export function toReadableSpans(records: readonly RequestSpan[], build: SpanBuil
       [ATTR_NETWORK_PROTOCOL_VERSION]: record.protocolVersion,
       [ATTR_LOADLENS_REQUEST_NAME]: record.name,
       [ATTR_LOADLENS_SCENARIO]: build.scenario,
+      // In the OTLP encoder's order (a test compares the two).
+      ...(build.shard === undefined ? {} : { [ATTR_LOADLENS_SHARD]: build.shard }),
       [ATTR_LOADLENS_USER_ID]: record.userId,
     };
     if (!knownMethod) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = record.method;

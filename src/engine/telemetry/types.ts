@@ -60,6 +60,8 @@ export interface Telemetry {
 export interface TelemetryOptions {
   /** This run's id: resource attribute and baggage `loadlens.run.id`, so one run's telemetry can be told from every other's. */
   runId: string;
+  /** The shard this process runs, "i/N" (`loadlens.shard` on the resource, spans and metric points); absent for a whole run. */
+  shard?: string;
   /** The scenario's name (`loadlens.scenario`) and its file (`loadlens.scenario.file`). */
   scenario: string;
   file: string;

@@ -215,7 +215,7 @@ export interface WorkerSummary {
   pid?: number;
   /** Requests it measured (what it had reported, when it was lost). */
   requests: number;
-  /** CPU time its users used (user + system, ms). */
+  /** CPU time its process used during the load (user + system, ms). */
   cpuMs: number;
   /** The worker process's peak resident memory, MB (absent when it was lost). */
   peakRssMb?: number;

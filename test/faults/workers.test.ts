@@ -103,3 +103,37 @@ test('faults: --workers 2 and SIGINT to the parent: both workers stop gracefully
     await server.close();
   }
 });
+
+test('faults: --workers 2, SIGINT twice against a target that never answers: the second step (cancel) reaches every worker; their in-flight requests are counted in one report', async () => {
+  const hanging = await target(() => { /* never answers */ });
+  try {
+    const file = scenarioFile('workers-cancel', `
+import { scenario } from 'loadlens';
+export const hang = scenario({ host: '${hanging.url}', users: 4, spawnRate: 100, runTime: '60s', gracefulStop: '30s' }, async ({ http }) => {
+  await http.get('/slow');
+});
+`);
+    const report = reportPath('workers-cancel');
+    const run = cli([file, '--workers', '2', '--json', '--report', report], { limitMs: 60_000 });
+    // Both workers' users have sent their request (2 + 2) and are waiting for it.
+    await until(() => hanging.received() === 4 && lastSnapshot(run)?.users === 4, 40_000, 'the 4 requests in flight');
+    const workers = childPids(run.child.pid!);
+    const stoppedAt = Date.now();
+    run.child.kill('SIGINT');
+    await new Promise(resolve => setTimeout(resolve, 500));
+    run.child.kill('SIGINT');
+    const { code, killed, stderr } = await run.ended;
+    assert.equal(killed, false, stderr);
+    assert.ok(Date.now() - stoppedAt < 15_000, `the cancel did not wait for the 30 s grace period: ${Date.now() - stoppedAt} ms`);
+    assert.equal(code, 0, stderr);
+    assert.equal(lines(run).filter(line => line.type === 'report').length, 1, 'one report');
+    const result = readReport(report);
+    assert.equal(result.stopReason, 'signal');
+    assert.equal(result.totals.requests, 4);
+    assert.deepEqual(result.failures.map(f => [f.error, f.count]), [['cancelled at stop', 4]]);
+    assert.deepEqual(result.workers?.map(w => w.requests), [2, 2]);
+    assert.deepEqual(workers.filter(alive), []);
+  } finally {
+    await hanging.close();
+  }
+});

@@ -12,6 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ENGINE_NODE_FLAGS } from '../../src/shared/engine-flags.ts';
 import type { RunReport, StatsSnapshot } from '../../src/shared/report.ts';
+import { formatSummary } from '../../src/engine/outputs/terminal.ts';
 import { MAX_WORKERS, parseWorkers, resolveWorkers, workersProblem } from '../../src/shared/workers.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -92,6 +93,11 @@ export const split = scenario({ host: '${url}', users: 5, spawnRate: 100, runTim
     const busy = snapshots.filter(s => s.totals.count > 0).at(-1)!;
     assert.ok(busy.totals.p50 > 0 && busy.totals.p50 <= busy.totals.max && busy.totals.currentRps > 0, JSON.stringify(busy.totals));
     assert.equal(busy.requests.filter(r => r.name.startsWith('/w/')).length, 2, 'both workers in the live table');
+
+    // The terminal's summary names the workers (and a lost one with how it ended), not merged shards.
+    assert.match(formatSummary(report, { width: 120 }).split('\n')[0]!, /^split finished after 0:0\d \(run time reached\) · .*two\.load\.ts · 2 workers$/);
+    const lost = { ...report, workers: report.workers!.map(w => (w.index === 1 ? { ...w, lost: 'SIGKILL' } : w)) };
+    assert.match(formatSummary(lost, { width: 120 }).split('\n')[0]!, / · 2 workers \(worker 2 lost: SIGKILL\)$/);
   } finally {
     server.closeAllConnections();
     server.close();

@@ -62,6 +62,8 @@ export function runWorkerProcess(options: WorkerProcessOptions): Promise<number>
   });
   let coordinator: Coordinator | undefined;
   let reported = false;
+  // Ctrl+C is the parent's to forward, once per step (where a console still delivers it here: Windows).
+  process.on('SIGINT', () => {});
   // The parent is gone (killed): nobody will read a report, and load must not go on unwatched.
   process.on('disconnect', () => {
     if (!reported) process.exit(4);

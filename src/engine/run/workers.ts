@@ -116,7 +116,9 @@ export class WorkerProcesses {
         execArgv: [...this.options.execArgv],
         // Its own process group: a Ctrl+C in the terminal reaches the parent only, which forwards each
         // step of the stop ladder once. (A worker whose parent dies sees its channel close and ends.)
-        detached: true,
+        // Not on Windows, where detached means a console window of its own; a worker ignores SIGINT there.
+        detached: process.platform !== 'win32',
+        windowsHide: true,
         // The scenario's console output goes where a one-process run's goes.
         stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         serialization: 'json',
@@ -342,6 +344,8 @@ export class WorkerProcesses {
       report: this.shardReport(worker, info, thresholds),
     }));
     const { report } = mergeShardReports(inputs);
+    // One run in N processes, not shards merged after the fact: `workers` says so.
+    delete report.mergedShards;
     const finished = this.workers.flatMap(w => (w.finished ? [w.finished.report] : []));
     // The run's own stop, else the first worker's that did not end as planned, else theirs: a lost
     // worker's report says 'error', which is not why the run ended.

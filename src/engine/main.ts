@@ -166,7 +166,8 @@ Stopping: Ctrl+C (or SIGTERM) once stops gracefully (in-flight iterations get th
 twice cancels in-flight requests (counted as failures 'cancelled at stop'); three times also cuts
 the telemetry flush short. The report is written every time.
 
-Exit code: 0 passed, 1 a threshold failed, 2 the scenario or the arguments are invalid,
+Exit code: 0 passed, 1 a threshold failed (never for a --shard run: its share alone decides
+nothing, the merge does), 2 the scenario or the arguments are invalid,
 3 an internal error in Loadlens (a bug) or a report could not be written, 4 the users were
 stopped by force (stuck in a synchronous loop, out of memory, or not answering a stop) or a worker
 process ended before the run did (--workers: the report keeps what it had sent); the report is
@@ -591,7 +592,14 @@ export function describeInternalError(fault: InternalError): string {
   return `loadlens: internal error (a bug in Loadlens, not in your scenario; the run stops and its report is still written): ${fault.stack}`;
 }
 
+/**
+ * A run's verdict from its thresholds. A shard's report (`--shard`, a pod, a worker) holds its share of
+ * the load only, so its thresholds are shown but never fail it: `requests > 1000` or a p99 can only be
+ * judged on the whole run, which `loadlens merge` (and the parent of `--workers`) evaluates. Otherwise a
+ * Kubernetes Job would mark an index failed, and a CI gate fail, on a number no one asked about.
+ */
 export function exitCodeOf(report: RunReport): number {
+  if (report.shard) return EXIT.passed;
   return report.thresholds.every(t => t.ok) ? EXIT.passed : EXIT.thresholdFailed;
 }
 

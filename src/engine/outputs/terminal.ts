@@ -303,6 +303,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
   if (report.thresholds.length > 0) {
     const breached = report.thresholds.filter((t) => !t.ok).length;
     out.push('', style.bold('Thresholds') + (breached > 0 ? ` ${style.red(`(${breached} breached)`)}` : ''));
+    // A shard's numbers are its share: only the merged run's thresholds decide (its exit code is 0 for these).
+    if (report.shard) out.push(style.dim(`  on this shard's share only (${report.shard.index}/${report.shard.count}); loadlens merge evaluates them on the whole run and decides`));
     for (const threshold of report.thresholds) {
       const mark = threshold.ok ? style.green('✓') : style.red('✗');
       out.push(`  ${mark} ${singleLine(threshold.expression)}  ${style.dim('actual')} ${formatThresholdActual(threshold)}`);

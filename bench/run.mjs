@@ -20,10 +20,13 @@
 //
 //   8. results panel: render time per snapshot with 200 rows, in place vs the old full rebuild (bench/panel.mjs)
 //
+//   9. --workers 2 vs --workers 1 on this 2-core machine: requests per CPU-second and total throughput;
+//      10,000 users against a 10 ms target: p50 and peak RSS per worker
+//
 // Options (env): BENCH_SECONDS (per round, default 8), BENCH_ROUNDS (default 5), BENCH_CONNECTIONS (default 50),
 //   7. isolation: the users in a worker thread (the default) vs in the main thread (LOADLENS_USERS_IN_PROCESS=1)
 //
-// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu|receiver|isolation|panel (default: all),
+// BENCH_ONLY=throughput|users|memory|telemetry|telemetry-cpu|receiver|isolation|panel|workers (default: all),
 // BENCH_RECEIVER_SPANS (part 6a, default 1000000), BENCH_RECEIVER_DELAY_SPANS (part 6b, per mode, default 150000).
 import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -74,15 +77,17 @@ async function startTarget(delayMs = 0, script = 'bench/target.mjs') {
 }
 
 /** Runs the engine headless with --json; returns the final report (and calls onSnapshot per line). */
-async function runEngine(url, users, runTime, { onSnapshot, spawnRate = users, env, bundle = engine, extraArgs = [] } = {}) {
+async function runEngine(url, users, runTime, { onSnapshot, onReport, spawnRate = users, env, bundle = engine, extraArgs = [], cores = 1 } = {}) {
   let report;
   // Launched the way the product launches it (the extension's fork, the bin's shebang).
-  const { done } = pinned(1, process.execPath, [...ENGINE_NODE_FLAGS, bundle, 'run', scenario, '--json', '--host', url, '--users', users, '--spawn-rate', spawnRate, '--run-time', runTime, ...extraArgs], {
+  const { done } = pinned(cores, process.execPath, [...ENGINE_NODE_FLAGS, bundle, 'run', scenario, '--json', '--host', url, '--users', users, '--spawn-rate', spawnRate, '--run-time', runTime, ...extraArgs], {
     env,
     onLine: (line, child) => {
       const message = JSON.parse(line);
-      if (message.type === 'report') report = message.report;
-      else onSnapshot?.(message.snapshot, child);
+      if (message.type === 'report') {
+        report = message.report;
+        onReport?.(report, child);
+      } else onSnapshot?.(message.snapshot, child);
     },
   });
   await done;
@@ -283,6 +288,103 @@ async function isolation() {
 }
 
 /**
+ * The engine process's CPU when its report line arrives, ms: its own (utime + stime) and that of its
+ * exited, reaped children (cutime + cstime: the workers of --workers N, which have exited by then).
+ */
+function processCpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const [utime, stime, cutime, cstime] = stat.slice(stat.lastIndexOf(')') + 2).split(' ').slice(11, 15).map(Number);
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  return { own: (utime + stime) * tick, children: (cutime + cstime) * tick };
+}
+
+/**
+ * `--workers 2` vs `--workers 1` on this machine's two cores (the load generator may use both; the
+ * target runs on core 0, so it shares a core with one worker, as it would on any 2-core box).
+ * Requests per CPU-second: all requests over the CPU of every process of the run during the load (the
+ * workers' and the parent's, which merges their stats and drives the outputs; the parent's whole life,
+ * startup included, is printed beside it); the wall-clock rate beside it. Then 10,000 users against a
+ * target answering after 10 ms, bounded at 12 s: p50, and the peak RSS of each worker process.
+ */
+async function workers() {
+  console.log(`\n== 9. --workers 2 vs --workers 1 (2 cores; target on core 0): ${connections} users, ${rounds} rounds of ${seconds} s, interleaved`);
+  const target = await startTarget(0);
+  const cpu = { one: [], two: [] };
+  const wall = { one: [], two: [] };
+  /** Requests per CPU-second and per second of one run with `count` workers. */
+  const measure = async (count, url, users, runTime, spawnRate = users) => {
+    let tree;
+    let hwmMb = 0;
+    const report = await runEngine(url, users, runTime, {
+      cores: '0,1', spawnRate, extraArgs: ['--workers', count],
+      onReport: (_report, child) => {
+        tree = processCpuMs(child.pid);
+        hwmMb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+      },
+    });
+    // With workers: every process's CPU during the load, the workers' and the parent's (the report's cpuMs is the busiest worker's).
+    const parentCpuMs = report.workers ? report.parentCpuMs : 0;
+    const cpuMs = report.workers ? report.workers.reduce((sum, w) => sum + w.cpuMs, 0) + parentCpuMs : report.cpuMs;
+    return { report, cpuPerSecond: report.totals.requests / (cpuMs / 1000), wallPerSecond: report.totals.requests / (report.durationMs / 1000), parentCpuMs, parentLifeCpuMs: report.workers ? tree.own : 0, cpuMs, hwmMb };
+  };
+  /**
+   * The control: the same two shards as two independent processes started together (no parent, no
+   * IPC, no merge). What --workers 2 loses against it is the cost of the workers machinery itself;
+   * what both lose against one process is this machine running two busy processes beside the target.
+   */
+  const shardsByHand = async (url, users, runTime) => {
+    const reports = await Promise.all([0, 1].map(i => runEngine(url, users, runTime, { cores: '0,1', extraArgs: ['--shard', `${i}/2`] })));
+    const requests = reports.reduce((sum, r) => sum + r.totals.requests, 0);
+    const cpuMs = reports.reduce((sum, r) => sum + r.cpuMs, 0);
+    return { cpuPerSecond: requests / (cpuMs / 1000), wallPerSecond: requests / (Math.max(...reports.map(r => r.durationMs)) / 1000) };
+  };
+  cpu.byHand = [];
+  wall.byHand = [];
+  const parentShare = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      const one = await measure(1, target.url, connections, `${seconds}s`);
+      const two = await measure(2, target.url, connections, `${seconds}s`);
+      const byHand = await shardsByHand(target.url, connections, `${seconds}s`);
+      cpu.one.push(one.cpuPerSecond);
+      cpu.two.push(two.cpuPerSecond);
+      cpu.byHand.push(byHand.cpuPerSecond);
+      wall.one.push(one.wallPerSecond);
+      wall.two.push(two.wallPerSecond);
+      wall.byHand.push(byHand.wallPerSecond);
+      parentShare.push(two.parentCpuMs / two.cpuMs);
+      console.log(`round ${round}: req per CPU-s: 1 worker ${fmt(one.cpuPerSecond)} · 2 workers ${fmt(two.cpuPerSecond)} · 2 shard processes by hand ${fmt(byHand.cpuPerSecond)} (parent ${Math.round(two.parentCpuMs)} ms of ${Math.round(two.cpuMs)} ms CPU during the load, ${Math.round(two.parentLifeCpuMs)} ms in its whole life) | req/s: 1 worker ${fmt(one.wallPerSecond)} · 2 workers ${fmt(two.wallPerSecond)} (${two.report.workers.map(w => fmt(w.requests / (two.report.durationMs / 1000))).join(' + ')}) · by hand ${fmt(byHand.wallPerSecond)}`);
+    }
+  } finally {
+    target.stop();
+  }
+  const cpuRatio = median(cpu.two) / median(cpu.one);
+  const wallRatio = median(wall.two) / median(wall.one);
+  const machineryRatio = median(cpu.two) / median(cpu.byHand);
+  console.log(`median requests per CPU-second: 1 worker ${fmt(median(cpu.one))}, 2 workers ${fmt(median(cpu.two))}, 2 shard processes by hand ${fmt(median(cpu.byHand))}; per second: 1 worker ${fmt(median(wall.one))}, 2 workers ${fmt(median(wall.two))}, by hand ${fmt(median(wall.byHand))}`);
+  console.log(`RATIO 2 workers / 2 shard processes by hand: ${machineryRatio.toFixed(2)} per CPU-second: the cost of the workers machinery itself (parent, IPC, live merge)`);
+  console.log(`RATIO 2 workers / 1 worker: ${cpuRatio.toFixed(2)} per CPU-second  (target ≥ 0.90)  ${cpuRatio >= 0.9 ? 'PASS' : 'FAIL'}; ${wallRatio.toFixed(2)} total throughput (req/s); parent ${(median(parentShare) * 100).toFixed(1)} % of the CPU`);
+
+  const users = 10_000;
+  const runSeconds = Math.max(seconds, 12);
+  console.log(`\n== 9b. ${users.toLocaleString('en-US')} users against a target answering after 10 ms, ${runSeconds} s (all started within 2 s): 1 worker vs 2 workers`);
+  const slowTarget = await startTarget(10);
+  const many = {};
+  try {
+    for (const [key, count] of [['one', 1], ['two', 2]]) {
+      const run = await measure(count, slowTarget.url, users, `${runSeconds}s`, users / 2);
+      const rss = run.report.workers ? run.report.workers.map(w => w.peakRssMb) : [Math.round(run.hwmMb)];
+      many[key] = { p50: run.report.totals.p50, p99: run.report.totals.p99, rps: run.wallPerSecond, cpuPerSecond: run.cpuPerSecond, failures: run.report.totals.failures, peakRssMbPerWorker: rss };
+      console.log(`${count} worker${count > 1 ? 's' : ' '}: p50 ${run.report.totals.p50} ms, p99 ${run.report.totals.p99} ms, ${fmt(run.wallPerSecond)} req/s, ${fmt(run.cpuPerSecond)} req per CPU-s, failures ${run.report.totals.failures}; peak RSS per worker ${rss.map(mb => `${mb} MB`).join(', ')}`);
+    }
+  } finally {
+    slowTarget.stop();
+  }
+  console.log(`RATIO p50 2 workers / 1 worker: ${(many.two.p50 / many.one.p50).toFixed(2)}; throughput ${(many.two.rps / many.one.rps).toFixed(2)}; RSS per worker ${(Math.max(...many.two.peakRssMbPerWorker) / many.one.peakRssMbPerWorker[0]).toFixed(2)}`);
+  results.workers = { cpu, wall, cpuRatio, wallRatio, machineryRatio, parentShare, manyUsers: many };
+}
+
+/**
  * Posts `spans` engine spans at full speed from a child process (bench/otlp-poster.ts: the engine's
  * encoder, batches of 512, 4 exports in flight) to `url`; resolves with what it sent.
  */
@@ -383,6 +485,7 @@ if (!only || only === 'memory') await memory();
 if (!only || only === 'telemetry-cpu') await telemetryCpu();
 if (!only || only === 'receiver') await receiver();
 if (!only || only === 'panel') results.panel = await panelBench();
+if (!only || only === 'workers') await workers();
 
 mkdirSync(path.join(root, 'bench/results'), { recursive: true });
 const file = path.join(root, 'bench/results', `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);

@@ -6,9 +6,11 @@
  *   loadlens merge A B …        the reports of a run's shards (--shard i/N) into the whole run's report
  *   loadlens k8s FILE --shards N  print the YAML of a Kubernetes Indexed Job running N shards of a scenario
  *   loadlens ipc                the child the VS Code extension forks: typed messages over the IPC channel
+ *   loadlens worker             one worker process of `run --workers N` (forked by it; see run/workers.ts)
  */
 import inspector from 'node:inspector';
 import { readFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { assertNever, type EngineToHost, type HostToEngine, type RunOverrides } from '../shared/protocol.ts';
@@ -32,6 +34,10 @@ import { IpcOutput } from './outputs/ipc.ts';
 import { comparableReports, compareRuns, DEFAULT_LIMITS, LimitsError, parseRegressionLimits, parseRunReport, ReportFileError } from '../shared/compare.ts';
 import { formatComparison } from './outputs/compare-table.ts';
 import { parseTraceLinkSpec, TraceLinkSettingError, traceLinkTemplate } from '../shared/trace-link.ts';
+import { ENGINE_NODE_FLAGS } from '../shared/engine-flags.ts';
+import { parseWorkers, resolveWorkers, workersProblem, type WorkersSetting } from '../shared/workers.ts';
+import { WorkerProcesses } from './run/workers.ts';
+import { runWorkerProcess } from './run/worker-process.ts';
 import { formatShard, parseShard, runIdProblem } from './run/shard.ts';
 import { MergeError, mergeShardReports, parseShardReportText, type ShardReportFile } from './run/merge.ts';
 
@@ -134,6 +140,9 @@ Options:
   -H, --host URL      base URL for the scenario's relative paths, e.g. http://127.0.0.1:8080
   -i, --iterations N  each user runs the scenario N times, then the run ends (e.g. --users 1
                       --iterations 1 to try a scenario once); --run-time, if given, still caps it
+  -w, --workers N     run the load in N worker processes (one core each), worker i running shard i/N
+                      of the users, merged live into one table and one report; 'auto': one per core
+                      (${os.availableParallelism()} here); default ${RUN_DEFAULTS.workers}
   --headless          no live table: a progress line every 10 s (the default when stdout is not a terminal)
   --json              print one NDJSON snapshot a second and the report as the last line, instead of tables
   --report PATH       write the report to PATH (.json or .html); may be given twice
@@ -164,8 +173,9 @@ the telemetry flush short. The report is written every time.
 Exit code: 0 passed, 1 a threshold failed (never for a --shard run: its share alone decides
 nothing, the merge does), 2 the scenario or the arguments are invalid,
 3 an internal error in Loadlens (a bug) or a report could not be written, 4 the users were
-stopped by force (stuck in a synchronous loop, out of memory, or not answering a stop); the report
-is written in every case but 2.
+stopped by force (stuck in a synchronous loop, out of memory, or not answering a stop) or a worker
+process ended before the run did (--workers: the report keeps what it had sent); the report is
+written in every case but 2.
 
 ${COMPARE_USAGE}
 
@@ -180,6 +190,8 @@ export async function main(argv: string[]): Promise<number> {
       return checkCommand(rest);
     case 'ipc':
       return ipcCommand();
+    case 'worker':
+      return runWorkerProcess({ workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(), stuckAfterMs: Number(process.env.LOADLENS_STUCK_AFTER_MS) || undefined });
     case 'compare':
       return compareCommand(rest);
     case 'merge':
@@ -234,6 +246,7 @@ async function runCommand(args: string[]): Promise<number> {
     'run-time': { type: 'string', short: 't' },
     host: { type: 'string', short: 'H' },
     iterations: { type: 'string', short: 'i' },
+    workers: { type: 'string', short: 'w' },
     headless: { type: 'boolean' },
     json: { type: 'boolean' },
     report: { type: 'string', multiple: true },
@@ -245,6 +258,11 @@ async function runCommand(args: string[]): Promise<number> {
   }, { count: 1, what: 'one scenario file' }, USAGE);
   if (typeof parsed === 'number') return parsed;
   const { values, positionals } = parsed;
+  const workers = parseWorkers(values.workers ?? RUN_DEFAULTS.workers);
+  if (workers === undefined) {
+    process.stderr.write(`loadlens run: --workers ${workersProblem(values.workers)}, got '${values.workers}'\n`);
+    return EXIT.invalid;
+  }
   // As typed: resolveRunOptions validates them and names the flag in its message.
   const overrides: RunOverrides = {
     ...(values.users !== undefined ? { users: values.users } : {}),
@@ -262,6 +280,10 @@ async function runCommand(args: string[]): Promise<number> {
       return EXIT.invalid;
     }
     overrides.shard = formatShard(shard);
+  }
+  if (shardText !== undefined && resolveWorkers(workers, os.availableParallelism()) > 1) {
+    process.stderr.write(`loadlens run: --workers ${values.workers} runs shards of its own; it cannot be combined with ${values.shard !== undefined ? '--shard' : 'LOADLENS_SHARD'} (run each shard with --workers 1)\n`);
+    return EXIT.invalid;
   }
   const runId = values['run-id'] ?? (process.env.LOADLENS_RUN_ID || undefined);
   const runIdIssue = runId === undefined ? undefined : runIdProblem(runId);
@@ -292,7 +314,9 @@ async function runCommand(args: string[]): Promise<number> {
     if (!values.json) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now, a third time to skip the telemetry flush)…\n`);
   };
   const session = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true, ...(runId ? { runId } : {}) };
-  const result = await runUsers(session, outputs, onInternalError, onFirstSignal);
+  const result = await runUsers(session, outputs, onInternalError, {
+    workers, onFirstSignal, onWorkerLost: message => process.stderr.write(`\nloadlens: ${message}\n`),
+  });
   if (!result.ok) {
     process.stderr.write(`${[...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n')}\n`);
     return EXIT.invalid;
@@ -408,19 +432,39 @@ function heapLimitFromEnv(): number | undefined {
 /** The result of a run, whichever thread ran the users. */
 type UsersResult = CoordinatedResult;
 
+/** How runUsers runs the users, besides the session and its outputs. */
+interface RunUsersOptions {
+  /** Worker processes (`--workers`); 1 (the default): the users run in this process's worker thread. */
+  workers?: WorkersSetting;
+  onFirstSignal?: (signal: string) => void;
+  /** Receives a function that stops the run (the extension's stop message). */
+  onStopper?: (stop: () => void) => void;
+  /** A worker process ended before the run did (`--workers`): said at once, and in the report. */
+  onWorkerLost?: (message: string) => void;
+}
+
 /**
- * Runs the session's users in a worker thread (see coordinator.ts), the signals escalating: first
- * stop, second cancel, third cut the telemetry flush, fourth end at once. `stop` is called with a
- * function the caller can use to stop the run (the extension's stop message).
+ * Node options of a worker process: the engine's own (ENGINE_NODE_FLAGS, as the bin's shebang and the
+ * extension's fork pass them) and this process's, but never the inspector's (its port is taken).
+ */
+function workerExecArgv(): string[] {
+  const inherited = process.execArgv.filter(flag => !/^--(inspect|debug)/.test(flag));
+  return [...new Set([...ENGINE_NODE_FLAGS, ...inherited])];
+}
+
+/**
+ * Runs the session's users in a worker thread (see coordinator.ts), or in N worker processes with
+ * `workers` > 1 (see run/workers.ts), the signals escalating: first stop, second cancel, third cut the
+ * telemetry flush, fourth end at once.
  */
 async function runUsers(
   session: CoordinatorOptions['session'],
   outputs: () => Output[],
   onInternalError: (fault: InternalError) => void,
-  onFirstSignal?: (signal: string) => void,
-  onStopper?: (stop: () => void) => void,
+  { workers = RUN_DEFAULTS.workers, onFirstSignal, onStopper, onWorkerLost }: RunUsersOptions = {},
 ): Promise<UsersResult> {
-  if (usersInProcess()) {
+  const processes = resolveWorkers(workers, os.availableParallelism());
+  if (processes === 1 && usersInProcess()) {
     let runner: Runner | undefined;
     const removeSignals = stopOnSignals(() => runner, onFirstSignal);
     onStopper?.(() => runner?.stop('stop-requested'));
@@ -431,10 +475,12 @@ async function runUsers(
       removeSignals();
     }
   }
-  const coordinator = new Coordinator({
-    session, outputs, onInternalError, workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(),
-    stuckAfterMs: Number(process.env.LOADLENS_STUCK_AFTER_MS) || undefined,
-  });
+  const coordinator = processes > 1
+    ? new WorkerProcesses({ session, count: processes, entry: process.argv[1]!, execArgv: workerExecArgv(), outputs, onInternalError, onWorkerLost })
+    : new Coordinator({
+      session, outputs, onInternalError, workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(),
+      stuckAfterMs: Number(process.env.LOADLENS_STUCK_AFTER_MS) || undefined,
+    });
   onStopper?.(() => coordinator.stop('stop-requested'));
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
@@ -589,8 +635,11 @@ function ipcCommand(): Promise<number> {
             { file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults, otel: request.otel, serviceName: request.serviceName },
             () => [new IpcOutput(send)],
             fault => send({ kind: 'internal-error', message: describeInternalError(fault) }),
-            undefined,
-            stopper => (stop = stopper),
+            {
+              workers: request.workers ?? RUN_DEFAULTS.workers,
+              onStopper: stopper => (stop = stopper),
+              onWorkerLost: message => send({ kind: 'log', level: 'warn', message: `loadlens: ${message}` }),
+            },
           ).catch((error: Error) => {
             send({ kind: 'log', level: 'error', message: `loadlens: internal error: ${error.stack ?? error.message}` });
             return undefined;

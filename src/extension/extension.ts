@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
 import { durationProblem } from '../shared/settings.ts';
+import { MAX_WORKERS, parseWorkers, workersProblem, type WorkersSetting } from '../shared/workers.ts';
 import * as codeLens from './codelens.ts';
 import * as diagnostics from './diagnostics.ts';
 import { ScenarioChecks } from './diagnostics.ts';
@@ -181,7 +182,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     return { environment: plan.environment, ...(receiverUrl ? { receiverUrl } : {}) };
   };
 
-  const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}, debug = false): Promise<RunOutcome | undefined> => {
+  /** `workers`: worker processes for this run (Options…); default the setting loadlens.run.workers. A debugged run has one. */
+  const runScenario = async (otel: boolean, target?: [vscode.Uri, string], overrides: RunOverrides = {}, debug = false, workers: WorkersSetting = settings.run.workers): Promise<RunOutcome | undefined> => {
     if (!vscode.workspace.isTrusted) {
       output.appendLine(`[run] ${UNTRUSTED_MESSAGE}`);
       void vscode.window.showErrorMessage(UNTRUSTED_MESSAGE, 'Manage Workspace Trust').then(choice => choice && vscode.commands.executeCommand('workbench.trust.manage'));
@@ -200,6 +202,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       serviceName: settings.otel.serviceName,
       overrides,
       defaults: { users: settings.run.users, spawnRate: settings.run.spawnRate, runTime: settings.run.runTime, host: settings.run.host },
+      // The debugger attaches to one engine process: a debugged run never forks workers.
+      workers: debug ? 1 : workers,
     };
     let environment: Record<string, string> = {};
     let receiverUrl: string | undefined;
@@ -252,7 +256,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     return outcome;
   };
 
-  const askOverrides = async (): Promise<RunOverrides | undefined> => {
+  const askOverrides = async (): Promise<{ overrides: RunOverrides; workers: WorkersSetting } | undefined> => {
     const ask = (prompt: string, value: string, check: (v: string) => string | undefined) =>
       vscode.window.showInputBox({ prompt, value, validateInput: check, ignoreFocusOut: true });
     const positive = (v: string) => (Number(v) > 0 ? undefined : 'A number greater than 0');
@@ -264,7 +268,9 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     if (runTime === undefined) return undefined;
     const host = await ask('Host (empty: the scenario\'s own)', settings.run.host, v => (v === '' || /^https?:\/\/\S+$/.test(v) ? undefined : 'An http:// or https:// URL, or empty'));
     if (host === undefined) return undefined;
-    return { users: Number(users), spawnRate: Number(spawnRate), runTime, ...(host ? { host } : {}) };
+    const workers = await ask('Worker processes (a number, or auto: one per core)', String(settings.run.workers), v => (workersProblem(v) ? `A whole number from 1 to ${MAX_WORKERS}, or auto` : undefined));
+    if (workers === undefined) return undefined;
+    return { overrides: { users: Number(users), spawnRate: Number(spawnRate), runTime, ...(host ? { host } : {}) }, workers: parseWorkers(workers)! };
   };
 
   /** Shows a saved run in the results panel, as it looked when it finished. */
@@ -367,8 +373,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     vscode.commands.registerCommand('loadlens.run-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => runScenario(true, uri && scenario ? [uri, scenario] : undefined, given)),
     vscode.commands.registerCommand('loadlens.run-scenario-plain', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => runScenario(false, uri && scenario ? [uri, scenario] : undefined, given)),
     vscode.commands.registerCommand('loadlens.run-with-options', async (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) => {
-      const overrides = given ?? (await askOverrides());
-      return overrides ? runScenario(true, uri && scenario ? [uri, scenario] : undefined, overrides) : undefined;
+      const asked = given ? { overrides: given, workers: settings.run.workers } : await askOverrides();
+      return asked ? runScenario(true, uri && scenario ? [uri, scenario] : undefined, asked.overrides, false, asked.workers) : undefined;
     }),
     // One user, one iteration, the debugger attached; a third argument (tests) adds run options, e.g. the host.
     vscode.commands.registerCommand('loadlens.debug-scenario', (uri?: vscode.Uri, scenario?: string, given?: RunOverrides) =>

@@ -9,6 +9,7 @@ import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './repo
 import type { TraceLinkTarget } from './trace-link.ts';
 import type { DurationInput } from './duration.ts';
 import type { RunComparison } from './compare.ts';
+import type { WorkersSetting } from './workers.ts';
 
 /**
  * What a run is asked for from outside the scenario file: CLI flags (as typed) and the CodeLens's
@@ -54,6 +55,8 @@ export interface RunRequest {
   otel: boolean;
   /** `service.name` unless OTEL_SERVICE_NAME says otherwise. */
   serviceName?: string;
+  /** Worker processes (`loadlens.run.workers`), merged into one run; absent: 1. */
+  workers?: WorkersSetting;
 }
 
 export type EngineToHost =

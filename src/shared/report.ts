@@ -199,6 +199,28 @@ export interface RunReport {
    * its counts are that shard's share; `loadlens merge` makes the whole run from all N.
    */
   shard?: { index: number; count: number };
+  /**
+   * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then the busiest
+   * worker's (as for merged shards: the generator warning is about one process near a whole core).
+   */
+  workers?: WorkerSummary[];
+  /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */
+  parentCpuMs?: number;
+}
+
+/** One worker process of a `--workers N` run, as its report lists it. */
+export interface WorkerSummary {
+  /** 0-based: the worker ran shard `index`/N. */
+  index: number;
+  pid?: number;
+  /** Requests it measured (what it had reported, when it was lost). */
+  requests: number;
+  /** CPU time its process used during the load (user + system, ms). */
+  cpuMs: number;
+  /** The worker process's peak resident memory, MB (absent when it was lost). */
+  peakRssMb?: number;
+  /** How it ended when it ended without its report: the signal ('SIGKILL') or 'exit code N'. */
+  lost?: string;
 }
 
 /** A problem in a scenario file or its options, at a place in the user's source. */

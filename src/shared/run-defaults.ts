@@ -18,4 +18,6 @@ export const RUN_DEFAULTS = Object.freeze({
   gracefulStop: '5s',
   /** A request's timeout, from sending it to the end of its body. */
   timeout: '30s',
+  /** Worker processes (`--workers`, `loadlens.run.workers`): one, the engine process itself. */
+  workers: 1,
 } as const);

@@ -6,6 +6,7 @@ import { tryParseDuration } from './duration.ts';
 import { HISTORY_DEFAULTS } from './history.ts';
 import type { RunDefaults } from './protocol.ts';
 import { RUN_DEFAULTS } from './run-defaults.ts';
+import { parseWorkers, workersProblem, type WorkersSetting } from './workers.ts';
 import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';
 
 /**
@@ -46,7 +47,8 @@ export interface OtelSettings {
 }
 
 export interface LoadlensSettings {
-  readonly run: Readonly<Required<RunDefaults> & { nodePath: string }>;
+  /** `workers`: worker processes per run (`--workers`): a number, or 'auto' (one per core). */
+  readonly run: Readonly<Required<RunDefaults> & { nodePath: string; workers: WorkersSetting }>;
   readonly otel: Readonly<OtelSettings>;
   /** Run history: the folder of saved reports (relative: to the workspace folder) and how many runs per scenario it keeps. */
   readonly history: Readonly<{ folder: string; maxRunsPerScenario: number }>;
@@ -65,7 +67,7 @@ export interface SettingProblem {
 
 /** Every setting's default; package.json's `contributes.configuration` declares the same values (a unit test checks). */
 export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
-  run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '' }),
+  run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '', workers: RUN_DEFAULTS.workers as WorkersSetting }),
   otel: Object.freeze({
     enabled: true, endpoint: '', tracesEndpoint: '', metricsEndpoint: '', protocol: 'http/protobuf', sampler: 1,
     resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 0, receiverBudgetMB: 32,
@@ -154,6 +156,8 @@ export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = ke
       runTime: read('run.runTime', DEFAULT_SETTINGS.run.runTime, duration),
       host: read('run.host', DEFAULT_SETTINGS.run.host, url),
       nodePath: read('run.nodePath', DEFAULT_SETTINGS.run.nodePath, string),
+      // A JSON number or the string 'auto' ("2" as a string is a mistake in settings.json, said as one).
+      workers: read('run.workers', DEFAULT_SETTINGS.run.workers, v => (parseWorkers(v) === v ? undefined : workersProblem(undefined))),
     }),
     otel: Object.freeze({
       enabled: read('otel.enabled', DEFAULT_SETTINGS.otel.enabled, boolean),

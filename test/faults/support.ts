@@ -6,7 +6,7 @@
 // engine: that is how each test was seen to fail before its fix (against main's code).
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
@@ -138,4 +138,29 @@ export function failuresByError(report: RunReport): Record<string, number> {
   const byError: Record<string, number> = {};
   for (const failure of report.failures) byError[failure.error] = (byError[failure.error] ?? 0) + failure.count;
   return byError;
+}
+
+/** The live child processes of `pid` (from /proc: each process's parent id), e.g. a `--workers` run's workers. */
+export function childPids(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces or parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(ppid) === pid && state !== 'Z') children.push(Number(entry));
+    } catch { /* exited meanwhile */ }
+  }
+  return children;
+}
+
+/** Whether process `pid` still exists (a zombie counts as gone: it runs nothing). */
+export function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
 }

@@ -32,12 +32,12 @@ test('run defaults: package.json declares every loadlens.* setting with the defa
   assert.deepEqual(inManifest, inCode);
 });
 
-test('run defaults: the editor settings default to the shared run defaults (1 user at 1/s for 30 s)', () => {
+test('run defaults: the editor settings default to the shared run defaults (1 user at 1/s for 30 s, one worker process)', () => {
   assert.deepEqual(
-    { users: declared['loadlens.run.users']?.default, spawnRate: declared['loadlens.run.spawnRate']?.default, runTime: declared['loadlens.run.runTime']?.default },
-    { users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime },
+    { users: declared['loadlens.run.users']?.default, spawnRate: declared['loadlens.run.spawnRate']?.default, runTime: declared['loadlens.run.runTime']?.default, workers: declared['loadlens.run.workers']?.default },
+    { users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, workers: RUN_DEFAULTS.workers },
   );
-  assert.deepEqual(RUN_DEFAULTS, { users: 1, spawnRate: 1, runTime: '30s', gracefulStop: '5s', timeout: '30s' });
+  assert.deepEqual(RUN_DEFAULTS, { users: 1, spawnRate: 1, runTime: '30s', gracefulStop: '5s', timeout: '30s', workers: 1 });
 });
 
 test('run defaults: a scenario with no load options runs the same from the CLI and from the editor', () => {

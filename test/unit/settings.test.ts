@@ -25,6 +25,11 @@ const cases: Array<{ values: Record<string, unknown>; run?: object; otel?: objec
   { values: { 'otel.receiverBudgetMB': 0 }, otel: { receiverBudgetMB: 32 }, problems: ['loadlens.otel.receiverBudgetMB: must be a number of MB from 1 to 4096 (got 0); using 32'] },
   { values: { 'otel.receiverBudgetMB': '32' }, otel: { receiverBudgetMB: 32 }, problems: ['loadlens.otel.receiverBudgetMB: must be a number of MB from 1 to 4096 (got "32"); using 32'] },
   { values: { 'otel.enabled': 'yes' }, otel: { enabled: true }, problems: ['loadlens.otel.enabled: must be true or false (got "yes"); using true'] },
+  { values: { 'run.workers': 2 }, run: { workers: 2 }, problems: [] },
+  { values: { 'run.workers': 'auto' }, run: { workers: 'auto' }, problems: [] },
+  { values: { 'run.workers': 0 }, run: { workers: 1 }, problems: ["loadlens.run.workers: must be a whole number from 1 to 256, or 'auto' (one per core) (got 0); using 1"] },
+  { values: { 'run.workers': '2' }, run: { workers: 1 }, problems: ["loadlens.run.workers: must be a whole number from 1 to 256, or 'auto' (one per core) (got \"2\"); using 1"] },
+  { values: { 'run.workers': 'all' }, run: { workers: 1 }, problems: ["loadlens.run.workers: must be a whole number from 1 to 256, or 'auto' (one per core) (got \"all\"); using 1"] },
 ];
 
 test('settings: the trace link settings, read into settings.otel.traceLink', () => {

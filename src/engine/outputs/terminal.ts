@@ -226,7 +226,10 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
   const { totals } = report;
   const out: string[] = [];
 
-  const merged = report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`;
+  const lost = report.workers?.filter(w => w.lost !== undefined) ?? [];
+  const merged = report.workers !== undefined
+    ? ` · ${report.workers.length} workers${lost.length > 0 ? ` (${lost.map(w => `worker ${w.index + 1} lost: ${w.lost}`).join(', ')})` : ''}`
+    : report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`;
   out.push(style.bold(`${singleLine(report.scenario)} finished after ${formatClock(report.durationMs)} (${describeStopReason(report.stopReason)})`) + ` · ${singleLine(report.file)}${merged}`);
   const failureText = `${totals.failures} ${totals.failures === 1 ? 'failure' : 'failures'} (${formatPercent(totals.failures, totals.requests)})`;
   out.push([

@@ -21,7 +21,7 @@ import type { Diagnostic, IterationError, RunReport, TelemetryCounts } from '../
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { buildReport, type StopReason } from './runner.ts';
 import type { InternalError } from './session.ts';
-import { Stats } from '../stats/index.ts';
+import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { CoordinatorToUsers, UsersToCoordinator, UsersWorkerData } from './users-protocol.ts';
 
 export interface CoordinatorOptions {
@@ -40,13 +40,21 @@ export interface CoordinatorOptions {
   heartbeatMs?: number;
   /** Margin after the grace period and the telemetry flush before a stop is forced. Default 15 000 ms. */
   stopMarginMs?: number;
+  /** The users started (a worker process tells its parent, which needs the thresholds to judge the whole run). */
+  onUsersStarted?: (start: Extract<UsersToCoordinator, { kind: 'start' }>) => void;
+  /** New encoded stats from the users, at most about once a second (a worker process relays them to its parent). */
+  onUsersStats?: (heartbeat: Extract<UsersToCoordinator, { kind: 'heartbeat' }> & { stats: EncodedStats }) => void;
 }
 
 /** Why the coordinator wrote the report itself: the worker could not. */
 export type AbortReason = 'users-stuck' | 'out-of-memory' | 'forced' | 'worker-failed';
 
 export type CoordinatedResult =
-  | { ok: true; report: RunReport; internalErrors: InternalError[]; outputErrors: string[]; aborted?: AbortReason }
+  | {
+    ok: true; report: RunReport; internalErrors: InternalError[]; outputErrors: string[]; aborted?: AbortReason;
+    /** The stats the report was built from, encoded (undefined when the users never sent any). */
+    stats?: EncodedStats;
+  }
   | { ok: false; diagnostics: Diagnostic[]; problems: string[] };
 
 /** The users worker's default heap limit: half the machine's memory, at least 512 MB and at most 4 GB. */
@@ -155,11 +163,13 @@ export class Coordinator {
       case 'heartbeat':
         // Stats come with some heartbeats only: keep the newest stats, and the newest counts.
         this.last = { ...message, stats: message.stats ?? this.last?.stats };
+        if (message.stats) this.options.onUsersStats?.({ ...message, stats: message.stats });
         break;
       case 'start':
         this.info = message.info;
         this.thresholds = message.thresholds;
         this.gracefulStopMs = message.gracefulStopMs;
+        this.options.onUsersStarted?.(message);
         this.outputs = this.options.outputs();
         for (const output of this.outputs) output.start(message.info);
         break;
@@ -177,7 +187,7 @@ export class Coordinator {
         this.settled = true;
         for (const fault of message.internalErrors) if (!this.internalErrors.some(f => f.stack === fault.stack)) this.recordInternal(fault);
         const outputErrors = await this.writeReport(message.report);
-        this.finish({ ok: true, report: message.report, internalErrors: this.internalErrors, outputErrors });
+        this.finish({ ok: true, report: message.report, internalErrors: this.internalErrors, outputErrors, stats: message.stats });
         break;
       }
     }
@@ -207,7 +217,7 @@ export class Coordinator {
     const note: IterationError = { message: why, count: 1 };
     report.iterationErrors = [note, ...report.iterationErrors];
     const outputErrors = await this.writeReport(report);
-    this.finish({ ok: true, report, internalErrors: this.internalErrors, outputErrors, aborted: reason });
+    this.finish({ ok: true, report, internalErrors: this.internalErrors, outputErrors, aborted: reason, ...(this.last?.stats ? { stats: this.last.stats } : {}) });
   }
 
   /** Hands the report to every output; returns why any could not take it. */

@@ -36,8 +36,8 @@ export type UsersToCoordinator =
   | { kind: 'snapshot'; snapshot: StatsSnapshot }
   /** An exception from Loadlens's own code reached the worker (the run stops; its report is still written). */
   | { kind: 'internal-error'; fault: InternalError }
-  /** The run ended: the outputs get the report. */
-  | { kind: 'finished'; report: RunReport; internalErrors: InternalError[] }
+  /** The run ended: the outputs get the report; `stats` are the final encoded stats (a workers parent merges them). */
+  | { kind: 'finished'; report: RunReport; stats: EncodedStats; internalErrors: InternalError[] }
   /** The scenario could not start: diagnostics in the user's files, problems in the environment. */
   | { kind: 'invalid'; diagnostics: Diagnostic[]; problems: string[] };
 

@@ -95,7 +95,7 @@ export async function runUsersWorker(data: UsersWorkerData): Promise<void> {
     });
     clearInterval(beat);
     if (!result.ok) post({ kind: 'invalid', diagnostics: result.diagnostics, problems: result.problems });
-    else post({ kind: 'finished', report: result.report, internalErrors: result.internalErrors });
+    else post({ kind: 'finished', report: result.report, stats: result.runner.stats.encode(), internalErrors: result.internalErrors });
   } finally {
     clearInterval(beat);
     port.close();

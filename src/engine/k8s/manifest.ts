@@ -1,6 +1,6 @@
 /**
  * `loadlens k8s`: the Kubernetes objects of a distributed run, as data and as YAML. Pure: options in,
- * objects and text out; the CLI (main.ts) bundles the scenario and prints the text.
+ * objects and text out; the CLI (cli/k8s.ts) bundles the scenario and prints the text.
  *
  * A distributed run is N shards of one plan (`loadlens run --shard i/N`), scheduled by one Indexed Job
  * (pod i runs shard i) and joined afterwards by the run id: every shard exports the same
@@ -73,7 +73,7 @@ export const COMPLETION_INDEX_ANNOTATION = 'batch.kubernetes.io/job-completion-i
  */
 export const MAX_SCENARIO_BYTES = 1024 * 1024 - 4096;
 
-/** The exit code of `loadlens run` for an invalid scenario or invalid arguments (main.ts EXIT.invalid). */
+/** The exit code of `loadlens run` for an invalid scenario or invalid arguments (cli/common.ts EXIT.invalid). */
 const EXIT_INVALID = 2;
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;

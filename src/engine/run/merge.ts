@@ -34,7 +34,7 @@ export class MergeError extends Error {}
 const STATS_FORMAT: EncodedStats['format'] = 'loadlens.stats/1';
 
 /** Stop reasons of a run that went as planned; any other stop of any shard is what the merged run says. */
-const PLANNED_STOPS = new Set(['run-time', 'iterations-done']);
+export const PLANNED_STOPS: ReadonlySet<string> = new Set(['run-time', 'iterations-done']);
 
 /**
  * Merges the reports of one run's shards into one report (pure: reads nothing, writes nothing).

@@ -184,7 +184,7 @@ function pickScenario(scenarios: LoadedScenario[], wanted: string | undefined, f
 /**
  * First SIGINT/SIGTERM: graceful stop (in-flight iterations get the grace period). Second: cancel now
  * (in-flight requests counted as 'cancelled at stop'). Third: the telemetry flush ends now. Every way
- * the report is written. For a run in this thread (the CLI runs its users in a worker: main.ts). Returns a function that removes the handlers.
+ * the report is written. For a run in this thread (the CLI runs its users in a worker: cli/run.ts). Returns a function that removes the handlers.
  */
 export function stopOnSignals(runner: () => Runner | undefined, onFirst?: (signal: string) => void): () => void {
   let count = 0;

@@ -21,7 +21,7 @@ import type { IterationError, RunReport, RunState, StatsSnapshot, TelemetryCount
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { AbortReason, CoordinatedResult } from './coordinator.ts';
-import { mergeShardReports, type ShardReportFile } from './merge.ts';
+import { mergeShardReports, PLANNED_STOPS, type ShardReportFile } from './merge.ts';
 import { buildReport, type StopReason } from './runner.ts';
 import type { InternalError } from './session.ts';
 import { formatShard } from './shard.ts';
@@ -386,9 +386,6 @@ export class WorkerProcesses {
     return { ...report, iterationErrors: [note, ...report.iterationErrors], shard, encodedStats: encoded, thresholdsWritten: thresholds };
   }
 }
-
-/** Stop reasons of a worker that ran as planned. */
-const PLANNED_STOPS = new Set(['run-time', 'iterations-done']);
 
 /** This process's CPU (user + system) since `since`, ms. */
 function ownCpuMs(since: NodeJS.CpuUsage | undefined): number {

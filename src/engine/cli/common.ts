@@ -1,0 +1,106 @@
+/**
+ * What every command shares: the version, the exit codes, argument parsing, and the flags several
+ * commands take (--trace-link, --report).
+ */
+import path from 'node:path';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { type RunReport } from '../../shared/report.ts';
+import { HtmlReportOutput } from '../outputs/report-html.ts';
+import { JsonReportOutput } from '../outputs/report.ts';
+import type { Output } from '../outputs/output.ts';
+import { type InternalError } from '../run/session.ts';
+import { reportPathProblem } from '../outputs/report.ts';
+import { parseTraceLinkSpec, TraceLinkSettingError, traceLinkTemplate } from '../../shared/trace-link.ts';
+
+declare const __LOADLENS_VERSION__: string | undefined;
+
+export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
+
+/**
+ * Exit codes: the run passed; a threshold failed; the scenario or the arguments are invalid; Loadlens
+ * itself failed (a bug: the report is still written when the run got that far) or a report could not
+ * be written; the users were stopped by force (a scenario stuck in a synchronous loop, out of memory,
+ * or Ctrl+C three times with the worker not answering): the report has what was measured until then.
+ */
+export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 3, aborted: 4 } as const;
+
+/**
+ * One command's arguments: its `options` (each declares `help`) and exactly `files.count` file
+ * arguments (at least `files.atLeast`, when given instead). Returns them parsed, or the exit code once the usage (for --help) or the problem (with
+ * the usage) is printed.
+ */
+export function parseCommand<O extends ParseArgsOptionsConfig>(command: string, args: string[], options: O, files: ({ count: number } | { atLeast: number }) & { what: string }, usage: string) {
+  const config = { args, allowPositionals: true as const, options };
+  let parsed: ReturnType<typeof parseArgs<typeof config>>;
+  try {
+    parsed = parseArgs(config);
+  } catch (error) {
+    process.stderr.write(`loadlens ${command}: ${(error as Error).message}\n\n${usage}\n`);
+    return EXIT.invalid;
+  }
+  if ((parsed.values as { help?: boolean }).help) {
+    process.stdout.write(`${usage}\n`);
+    return EXIT.passed;
+  }
+  if ('count' in files ? parsed.positionals.length !== files.count : parsed.positionals.length < files.atLeast) {
+    process.stderr.write(`loadlens ${command}: expected ${files.what}, got ${parsed.positionals.length === 0 ? 'none' : parsed.positionals.join(' ')}\n\n${usage}\n`);
+    return EXIT.invalid;
+  }
+  return parsed;
+}
+
+/**
+ * The trace link template of `--trace-link` (else $LOADLENS_TRACE_LINK), undefined for none; or the
+ * exit code once the problem is printed.
+ */
+export function traceLinkOption(command: string, flag: string | undefined): string | undefined | number {
+  const spec = flag ?? process.env.LOADLENS_TRACE_LINK ?? undefined;
+  if (!spec) return undefined;
+  try {
+    return traceLinkTemplate(parseTraceLinkSpec(spec));
+  } catch (error) {
+    if (!(error instanceof TraceLinkSettingError)) throw error;
+    const where = error.setting === '--trace-link' ? '' : ` ${error.setting === 'loadlens.otel.traceLink.template' ? 'the template' : error.key}`;
+    process.stderr.write(`loadlens ${command}: --trace-link${where}: ${error.problem}\n`);
+    return EXIT.invalid;
+  }
+}
+
+/** `--report` paths: each must end in .json or .html and be writable; resolved, or the exit code once the problem is printed. */
+export async function reportFilesOption(command: string, reports: readonly string[]): Promise<string[] | number> {
+  const badReport = reports.find(p => !/\.(json|html?)$/i.test(p));
+  if (badReport) {
+    process.stderr.write(`loadlens ${command}: --report: '${badReport}' must end in .json or .html\n`);
+    return EXIT.invalid;
+  }
+  const files = reports.map(p => path.resolve(p));
+  for (const file of files) {
+    const problem = await reportPathProblem(file);
+    if (problem) {
+      process.stderr.write(`loadlens ${command}: --report: ${problem}\n`);
+      return EXIT.invalid;
+    }
+  }
+  return files;
+}
+
+/** The report files' outputs: JSON (with what a merge needs, for a shard) or the HTML page. */
+export function reportOutputs(files: readonly string[], html: { traceLink: string | undefined; service: string }): Output[] {
+  return files.map(file => (/\.json$/i.test(file) ? new JsonReportOutput(file) : new HtmlReportOutput(file, html)));
+}
+
+/** How an engine fault reads in a terminal or the editor's output channel: whose fault, what failed, the stack. */
+export function describeInternalError(fault: InternalError): string {
+  return `loadlens: internal error (a bug in Loadlens, not in your scenario; the run stops and its report is still written): ${fault.stack}`;
+}
+
+/**
+ * A run's verdict from its thresholds. A shard's report (`--shard`, a pod, a worker) holds its share of
+ * the load only, so its thresholds are shown but never fail it: `requests > 1000` or a p99 can only be
+ * judged on the whole run, which `loadlens merge` (and the parent of `--workers`) evaluates. Otherwise a
+ * Kubernetes Job would mark an index failed, and a CI gate fail, on a number no one asked about.
+ */
+export function exitCodeOf(report: RunReport): number {
+  if (report.shard) return EXIT.passed;
+  return report.thresholds.every(t => t.ok) ? EXIT.passed : EXIT.thresholdFailed;
+}

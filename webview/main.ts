@@ -12,7 +12,7 @@
 import { CategoryScale, Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip } from 'chart.js';
 import { html, nothing, render, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
-import { applyHostMessage, emptyPanelState, panelModel, type PanelModel, type PanelState } from '../src/shared/panel-model.ts';
+import { applyHostMessage, emptyPanelState, panelModel, type PanelModel, type PanelState, type WorkersView } from '../src/shared/panel-model.ts';
 import type { HostToView, ViewToHost } from '../src/shared/protocol.ts';
 import { describeLostSpans, generatorWarning, type FailureRow, type IntervalPoint, type SlowRequest, type TelemetryCounts } from '../src/shared/report.ts';
 import { formatMs, sortRows, type StatsColumnId, type StatsTableRow } from '../src/shared/stats-table.ts';
@@ -172,6 +172,7 @@ function header(model: PanelModel): TemplateResult {
       ${h.dropped === undefined ? nothing : kpi('Dropped arrivals', String(h.dropped), 'warn', 'Open model: arrivals dropped because every allowed user (maxUsers) was busy')}
       ${h.stopReason === undefined ? nothing : kpi('Stopped', h.stopReason)}
     </div>
+    ${model.workers ? workersStrip(model.workers) : nothing}
     <div class="actions">
       ${h.finished
         ? html`<button class="secondary" id="export-html" @click=${() => vscode.postMessage({ kind: 'export-report', format: 'html' })}>Export HTML</button><button class="secondary" id="export-json" @click=${() => vscode.postMessage({ kind: 'export-report', format: 'json' })}>Export JSON</button>`
@@ -179,6 +180,14 @@ function header(model: PanelModel): TemplateResult {
     </div>
     <p class="run-id">run <code>${h.runId}</code></p>
   </header>`;
+}
+
+/** The worker processes of a `--workers N` run: patched in place (keyed by worker), a lost one in the error colour. */
+function workersStrip(view: WorkersView): TemplateResult {
+  return html`<div class="workers" role="status" aria-label=${view.title}>
+    <span class="workers-title ${view.lost > 0 ? 'bad' : ''}">${view.title}</span>
+    ${repeat(view.workers, w => w.key, w => html`<span class="worker ${w.lost ? 'lost bad' : ''}" data-worker=${w.key} data-requests=${w.requests}>${w.text}</span>`)}
+  </div>`;
 }
 
 function kpi(label: string, value: string, cls = '', title = ''): TemplateResult {

@@ -177,6 +177,7 @@ export class ResultsPanel implements vscode.Disposable {
     ResultsPanel.post({
       kind: 'run-started', runId: report.runId, scenario: report.scenario, file: report.file, startedAt: Date.parse(report.startedAt),
       targetUsers: Math.max(0, ...report.timeline.map(p => p.users)), runTimeMs: report.durationMs, host: '',
+      ...(report.workers && report.workers.length > 1 ? { workers: report.workers.length } : {}),
     });
     ResultsPanel.post({ kind: 'finished', report, exitCode });
   }

@@ -6,7 +6,8 @@
  */
 import { assertNever, type HostToView } from './protocol.ts';
 import type { Diagnostic, FailureRow, IntervalPoint, RunReport, SlowRequest, SourceLocation, StatsSnapshot, TelemetryCounts } from './report.ts';
-import { formatClock, formatPercent, formatRate, formatThresholdActual, liveStatsTable, reportStatsTable, type StatsTable } from './stats-table.ts';
+import { formatClock, formatMs, formatPercent, formatRate, formatThresholdActual, liveStatsTable, reportStatsTable, type StatsTable } from './stats-table.ts';
+import { describeLostWorker, describeWorkers, formatCount, workerName } from './workers.ts';
 
 /** At most this many points stay in the live charts (10 minutes at one a second). */
 export const MAX_POINTS = 600;
@@ -127,6 +128,63 @@ export interface PanelModel {
   telemetry?: TelemetryCounts;
   /** The embedded receiver's URL, when the run exported to it. */
   otlpReceiver?: string;
+  /** `--workers N` with N > 1: the worker processes, live from the snapshot, then from the report. */
+  workers?: WorkersView;
+}
+
+/** The header's strip of worker processes: '2 workers', then each with its numbers. */
+export interface WorkersView {
+  /** '2 workers', '2 workers, 1 lost'. */
+  title: string;
+  /** How many were lost: the strip is in the error colour when any was. */
+  lost: number;
+  workers: WorkerView[];
+}
+
+/** One worker process in the header. */
+export interface WorkerView {
+  /** Stable across updates (the worker's index), so the strip is patched in place. */
+  key: string;
+  /** 'worker 1 (pid 1234)'. */
+  name: string;
+  /** Requests it measured: they add up to the run's total. */
+  requests: number;
+  /**
+   * The worker in words: live 'worker 1 (pid 1234): 3 users · 1,234 requests'; after the run
+   * 'worker 1 (pid 1234): 1,234 requests · CPU 1.2 s · peak 82 MB'. A lost worker: the sentence the
+   * terminal and the HTML report say too, 'worker 2 (pid 1234) was killed by SIGKILL: its 5,120
+   * requests are kept'.
+   */
+  text: string;
+  lost: boolean;
+}
+
+/**
+ * The workers strip, or undefined for a one-process run: from the report once there is one (CPU and
+ * memory per worker), else from the latest snapshot (users per worker), else just how many there are.
+ */
+export function workersView(run: Pick<RunStarted, 'workers'>, snapshot: Pick<StatsSnapshot, 'workers'> | undefined, report: Pick<RunReport, 'workers'> | undefined): WorkersView | undefined {
+  const finished = report?.workers;
+  const live = snapshot?.workers;
+  const count = finished?.length ?? live?.length ?? run.workers ?? 0;
+  if (count <= 1) return undefined;
+  const views: WorkerView[] = finished
+    ? finished.map(w => workerView(w, [`${formatCount(w.requests)} ${w.requests === 1 ? 'request' : 'requests'}`, `CPU ${formatMs(w.cpuMs)}`, ...(w.peakRssMb === undefined ? [] : [`peak ${Math.round(w.peakRssMb)} MB`])]))
+    : (live ?? []).map(w => workerView(w, [`${formatCount(w.users)} ${w.users === 1 ? 'user' : 'users'}`, `${formatCount(w.requests)} ${w.requests === 1 ? 'request' : 'requests'}`]));
+  const lost = views.filter(v => v.lost).length;
+  return { title: describeWorkers(finished ?? live ?? [], count), lost, workers: views };
+}
+
+function workerView(worker: { index: number; pid?: number; requests: number; lost?: string }, numbers: string[]): WorkerView {
+  const { lost } = worker;
+  const name = workerName(worker);
+  return {
+    key: String(worker.index),
+    name,
+    requests: worker.requests,
+    text: lost === undefined ? `${name}: ${numbers.join(' · ')}` : describeLostWorker({ ...worker, lost }),
+    lost: lost !== undefined,
+  };
 }
 
 const WHERE = /^(.*):(\d+):(\d+)$/;
@@ -169,6 +227,7 @@ export function panelModel(state: PanelState, now = Date.now()): PanelModel | un
     ...(dropped ? { dropped } : {}),
   };
   const source = report ?? snapshot;
+  const workers = workersView(run, snapshot, report);
   return {
     header,
     table,
@@ -181,6 +240,7 @@ export function panelModel(state: PanelState, now = Date.now()): PanelModel | un
     thresholds: (report?.thresholds ?? []).map(t => ({ expression: t.expression, ok: t.ok, actual: formatThresholdActual(t), ...(t.location ? { location: t.location } : {}) })),
     ...(report?.telemetry ?? snapshot?.telemetry ? { telemetry: (report?.telemetry ?? snapshot?.telemetry)! } : {}),
     ...(run.otlpReceiver === undefined ? {} : { otlpReceiver: run.otlpReceiver }),
+    ...(workers ? { workers } : {}),
   };
 }
 

@@ -62,8 +62,8 @@ export interface RunRequest {
 export type EngineToHost =
   /** engine → extension: the child is up and waits for `start`. */
   | { kind: 'ready'; pid: number; engineVersion: string }
-  /** engine → extension: the scenario loaded and the run began. */
-  | { kind: 'started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string }
+  /** engine → extension: the scenario loaded and the run began; `workers`: its worker processes (`--workers N`, N > 1), absent for one. */
+  | { kind: 'started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; workers?: number }
   /** engine → extension: live numbers, at most once a second. */
   | { kind: 'stats'; snapshot: StatsSnapshot }
   /** engine → extension: the scenario, the options or the OTEL_* configuration are invalid; the run did not start. */
@@ -88,9 +88,10 @@ export type HostToEngine =
 export type HostToView =
   /**
    * extension → webview: a run started (resets the panel). `otlpReceiver`: the embedded receiver's URL
-   * when the run exports to it, so the user can point the application there too.
+   * when the run exports to it, so the user can point the application there too. `workers`: the run's
+   * worker processes when it has more than one (the header names them before their first numbers).
    */
-  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; otlpReceiver?: string }
+  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; otlpReceiver?: string; workers?: number }
   /** extension → webview: live numbers. */
   | { kind: 'stats'; snapshot: StatsSnapshot }
   /**

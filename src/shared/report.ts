@@ -153,6 +153,24 @@ export interface StatsSnapshot {
   telemetry?: TelemetryCounts;
   /** Open model: arrivals dropped so far because `maxUsers` users were all busy (absent: none). */
   droppedIterations?: number;
+  /**
+   * `--workers N` with N > 1: each worker process as the parent sees it now (absent in one-process
+   * runs, so their snapshots stay as small as before). Its `requests` add up to `totals.count`.
+   */
+  workers?: WorkerLive[];
+}
+
+/** One worker process of a `--workers N` run, live (in each snapshot): what the person watching the run sees of it. */
+export interface WorkerLive {
+  /** 0-based: the worker runs shard `index`/N. */
+  index: number;
+  pid?: number;
+  /** Its users now (0 once it ended). */
+  users: number;
+  /** Requests it has reported so far (cumulative): what is kept if it is lost. */
+  requests: number;
+  /** How it ended without its report, as `WorkerSummary.lost` says it: 'SIGKILL', 'exit code 1'. */
+  lost?: string;
 }
 
 /** The report at the end of a run (JSON report, last NDJSON line, IPC `finished`). */

@@ -27,3 +27,46 @@ export function parseWorkers(value: unknown): WorkersSetting | undefined {
 export function resolveWorkers(value: WorkersSetting, cores: number): number {
   return value === 'auto' ? Math.max(1, Math.min(MAX_WORKERS, cores)) : value;
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The workers of a run in words: one wording for the terminal, the HTML report and the results panel.
+
+/** A worker as the words name it: its place (1-based, as people count) and its process. */
+export interface NamedWorker {
+  /** 0-based: the worker runs shard `index`/N. */
+  index: number;
+  pid?: number;
+  /** Requests it measured (what it had reported, when it was lost). */
+  requests: number;
+  /** How it ended without its report: a signal ('SIGKILL'), 'exit code N', or why it never ran. */
+  lost?: string;
+}
+
+/** A whole count with thousands separators, the same on every machine: 5120 → '5,120'. */
+export function formatCount(count: number): string {
+  return String(Math.round(count)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** 'worker 2 (pid 1234)': 1-based, as the terminal, the report and the panel name it. */
+export function workerName(worker: Pick<NamedWorker, 'index' | 'pid'>): string {
+  return `worker ${worker.index + 1} (pid ${worker.pid ?? 'none'})`;
+}
+
+/** How a worker ended, from its `lost` value: 'SIGKILL' → 'was killed by SIGKILL', 'exit code 3' → 'exited with code 3'. */
+export function describeWorkerEnd(lost: string): string {
+  if (/^SIG[A-Z0-9]+$/.test(lost)) return `was killed by ${lost}`;
+  const code = /^exit code (.+)$/.exec(lost);
+  return code ? `exited with code ${code[1]}` : lost;
+}
+
+/** A lost worker in one sentence: 'worker 2 (pid 1234) was killed by SIGKILL: its 5,120 requests are kept'. */
+export function describeLostWorker(worker: NamedWorker & { lost: string }): string {
+  const requests = worker.requests === 1 ? '1 request is' : `${formatCount(worker.requests)} requests are`;
+  return `${workerName(worker)} ${describeWorkerEnd(worker.lost)}: its ${requests} kept`;
+}
+
+/** The workers at a glance: '2 workers', '2 workers, 1 lost'. */
+export function describeWorkers(workers: readonly Pick<NamedWorker, 'lost'>[], count = workers.length): string {
+  const lost = workers.filter(w => w.lost !== undefined).length;
+  return `${count} ${count === 1 ? 'worker' : 'workers'}${lost > 0 ? `, ${lost} lost` : ''}`;
+}

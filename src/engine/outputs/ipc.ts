@@ -15,7 +15,7 @@ export class IpcOutput implements Output {
   }
 
   start(run: RunInfo): void {
-    this.#send({ kind: 'started', runId: run.runId, scenario: run.scenario, file: run.file, startedAt: run.startedAt, targetUsers: run.targetUsers, runTimeMs: run.runTimeMs, host: run.host });
+    this.#send({ kind: 'started', runId: run.runId, scenario: run.scenario, file: run.file, startedAt: run.startedAt, targetUsers: run.targetUsers, runTimeMs: run.runTimeMs, host: run.host, ...(run.workers !== undefined && run.workers > 1 ? { workers: run.workers } : {}) });
   }
 
   add(snapshot: StatsSnapshot): void {

@@ -31,4 +31,6 @@ export interface RunInfo {
   otel: boolean;
   /** Set when this process runs one shard of the plan (`--shard i/N`); `targetUsers` is then its share. */
   shard?: Shard;
+  /** `--workers N`: how many worker processes run the plan (absent: one process). */
+  workers?: number;
 }

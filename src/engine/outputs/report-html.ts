@@ -12,6 +12,7 @@ import { formatClock, formatMs, formatPercent, formatRate, formatThresholdActual
 import { describeStopReason, traceLinker } from './report-view.ts';
 import { reportStatsTable, type StatsTableRow } from '../../shared/stats-table.ts';
 import { safeWebUrl } from '../../shared/trace-link.ts';
+import { describeLostWorker, describeWorkers, formatCount } from '../../shared/workers.ts';
 import { escapeXml as escapeHtml, renderLineChart } from './svg-chart.ts';
 import { writeFileAtomic } from './report.ts';
 
@@ -69,10 +70,11 @@ export function renderHtmlReport(report: RunReport, options: HtmlReportOptions =
 
   const body = [
     `<header><h1>${escapeHtml(report.scenario)} ${verdict}</h1>`,
-    `<p class="meta"><code>${escapeHtml(report.file)}</code> · ${escapeHtml(report.startedAt)} · ${formatClock(report.durationMs)} · ${escapeHtml(describeStopReason(report.stopReason))} · run <code>${escapeHtml(report.runId)}</code>${report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`}</p></header>`,
+    `<p class="meta"><code>${escapeHtml(report.file)}</code> · ${escapeHtml(report.startedAt)} · ${formatClock(report.durationMs)} · ${escapeHtml(describeStopReason(report.stopReason))} · run <code>${escapeHtml(report.runId)}</code>${report.workers !== undefined ? ` · ${describeWorkers(report.workers)}` : report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`}</p></header>`,
     cards(report),
     charts(report, runStart),
     section('Requests', statsTable(report)),
+    report.workers !== undefined && report.workers.length > 0 ? section('Workers', workersTable(report.workers, report.parentCpuMs)) : '',
     section('Failures', report.failures.length > 0 ? failuresTable(report.failures, trace, at) : '<p class="none">No failures.</p>'),
     report.slowest.length > 0 ? section('Slowest requests', slowestTable(report.slowest, trace, at)) : '',
     report.thresholds.length > 0 ? section('Thresholds', thresholdsTable(report.thresholds)) : '',
@@ -207,6 +209,20 @@ function iterationErrorsTable(errors: readonly IterationError[]): string {
   const rows = [...errors].sort((a, b) => b.count - a.count).map((e) =>
     `<tr><td class="num fails">${e.count}</td><td class="error">${escapeHtml(e.message)}</td><td><code>${escapeHtml(e.where ?? '–')}</code></td></tr>`);
   return `<div class="scroll"><table><thead><tr>${num('Count')}<th>Error</th><th>Where</th></tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+}
+
+/**
+ * `--workers N`: one row per worker process (its requests add up to the run's), a lost one in the
+ * error colour with the sentence the terminal and the panel say; the parent's own CPU under the table.
+ */
+function workersTable(workers: NonNullable<RunReport['workers']>, parentCpuMs: number | undefined): string {
+  const rows = workers.map((w) => `<tr${w.lost === undefined ? '' : ' class="lost"'}><td class="num">${w.index + 1}</td><td class="num">${w.pid ?? '–'}</td>` +
+    `<td class="num">${formatCount(w.requests)}</td><td class="num">${formatMs(w.cpuMs)}</td><td class="num">${w.peakRssMb === undefined ? '–' : `${Math.round(w.peakRssMb)} MB`}</td>` +
+    `<td${w.lost === undefined ? '' : ' class="fails"'}>${w.lost === undefined ? 'reported' : escapeHtml(describeLostWorker({ ...w, lost: w.lost }))}</td></tr>`);
+  const total = workers.reduce((sum, w) => sum + w.requests, 0);
+  return `<div class="scroll"><table class="workers"><thead><tr>${num('Worker')}${num('PID')}${num('Requests')}${num('CPU')}${num('Peak RSS')}<th>Ended</th></tr></thead>` +
+    `<tbody>${rows.join('')}</tbody><tfoot><tr><td colspan="2">${escapeHtml(describeWorkers(workers))}</td><td class="num">${formatCount(total)}</td><td colspan="3"></td></tr></tfoot></table></div>` +
+    `<p class="note">CPU: each worker process's during the load (user + system).${parentCpuMs === undefined ? '' : ` The parent process (merging their stats, the outputs) used ${formatMs(parentCpuMs)}.`}</p>`;
 }
 
 function telemetry(counts: NonNullable<RunReport['telemetry']>): string {

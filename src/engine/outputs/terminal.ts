@@ -11,6 +11,7 @@ import {
   padCells, singleLine, truncateCells,
 } from './format.ts';
 import { statsCells, statsColumns, type RateMeaning } from '../../shared/stats-table.ts';
+import { describeLostWorker, describeWorkers } from '../../shared/workers.ts';
 import { describeStopReason, reportTable, traceLinker } from './report-view.ts';
 
 // ---------------------------------------------------------------------------------------------------
@@ -226,9 +227,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
   const { totals } = report;
   const out: string[] = [];
 
-  const lost = report.workers?.filter(w => w.lost !== undefined) ?? [];
   const merged = report.workers !== undefined
-    ? ` · ${report.workers.length} workers${lost.length > 0 ? ` (${lost.map(w => `worker ${w.index + 1} lost: ${w.lost}`).join(', ')})` : ''}`
+    ? ` · ${describeWorkers(report.workers)}`
     : report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`;
   out.push(style.bold(`${singleLine(report.scenario)} finished after ${formatClock(report.durationMs)} (${describeStopReason(report.stopReason)})`) + ` · ${singleLine(report.file)}${merged}`);
   const failureText = `${totals.failures} ${totals.failures === 1 ? 'failure' : 'failures'} (${formatPercent(totals.failures, totals.requests)})`;
@@ -240,6 +240,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
     `p95 ${formatMs(totals.p95)}`,
     `p99 ${formatMs(totals.p99)}`,
   ].join(' · '));
+  // A lost worker in the words of the panel and the HTML report.
+  for (const worker of report.workers ?? []) if (worker.lost !== undefined) out.push(style.red(describeLostWorker({ ...worker, lost: worker.lost })));
   const warning = generatorWarning(report);
   if (warning) out.push(style.yellow(warning));
   out.push('');

@@ -17,7 +17,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { assertNever, type RunDefaults, type RunOverrides } from '../../shared/protocol.ts';
-import type { IterationError, RunReport, RunState, StatsSnapshot, TelemetryCounts, WorkerSummary } from '../../shared/report.ts';
+import type { IterationError, RunReport, RunState, StatsSnapshot, TelemetryCounts, WorkerLive, WorkerSummary } from '../../shared/report.ts';
+import { describeLostWorker, describeWorkerEnd, workerName } from '../../shared/workers.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { AbortReason, CoordinatedResult } from './coordinator.ts';
@@ -73,8 +74,10 @@ interface WorkerState {
   invalid?: Extract<WorkerToParent, { kind: 'invalid' }>;
   /** Set once the process has exited. */
   exit?: { code: number | null; signal: NodeJS.Signals | null; at: number };
-  /** Why it ended without a report ('was killed by SIGKILL'), when it did. */
+  /** What stderr, the editor and the report's note say of it when it ended without a report. */
   lost?: string;
+  /** How it ended then, as WorkerSummary.lost and WorkerLive.lost say it: 'SIGKILL', 'exit code 1'. */
+  lostReason?: string;
 }
 
 /** Run states in order: the merged run is in the state of its least advanced worker. */
@@ -225,13 +228,16 @@ export class WorkerProcesses {
     worker.exit = { code, signal, at: Date.now() };
     // Workers ended because another one's scenario was invalid are not news: the diagnostics are.
     if (!worker.finished && !worker.invalid && !this.invalid) {
-      const how = why ?? (signal ? `was killed by ${signal}` : `exited with code ${code}`);
-      const kept = worker.stats ? requestsIn(worker.stats) : 0;
-      const message = `worker ${worker.index + 1} of ${this.options.count} (pid ${worker.child.pid ?? 'none'}) ${how} before the run ended: `
-        + (worker.started ? `the ${kept} requests it had reported are kept; the other workers go on` : 'it had not started its users');
+      worker.lostReason = signal ?? (code !== null ? `exit code ${code}` : why ?? 'ended without its report');
+      // The words the panel and the HTML report use for it too (src/shared/workers.ts).
+      const message = worker.started
+        ? `${describeLostWorker({ ...named(worker), requests: worker.stats ? requestsIn(worker.stats) : 0, lost: worker.lostReason })}; the other workers go on`
+        : `${workerName(named(worker))} ${describeWorkerEnd(worker.lostReason)} before it had started its users`;
       worker.lost = message;
       this.options.onWorkerLost?.(message);
       if (!this.info) this.startOutputsOnceAllStarted();
+      // The person watching sees it at once, not at the next tick.
+      else this.tick();
     }
     this.finishOnceAllEnded();
   }
@@ -269,6 +275,7 @@ export class WorkerProcesses {
     this.info = {
       ...first,
       runId: this.runId,
+      workers: this.options.count,
       startedAt: Math.min(...started.map(s => s.info.startedAt)),
       targetUsers: started.reduce((sum, s) => sum + s.info.targetUsers, 0),
     };
@@ -304,7 +311,20 @@ export class WorkerProcesses {
     if (telemetry) snapshot.telemetry = telemetry;
     const dropped = this.workers.reduce((sum, w) => sum + (w.progress?.droppedIterations ?? 0), 0);
     if (dropped > 0) snapshot.droppedIterations = dropped;
+    // Each worker as the parent sees it (a few dozen bytes each): only a run of several has them.
+    if (this.workers.length > 1) snapshot.workers = this.workers.map(w => this.liveWorker(w));
     for (const output of this.outputs) output.add(snapshot);
+  }
+
+  /** One worker now: its users while it runs, the requests it has reported, how it ended if it was lost. */
+  private liveWorker(worker: WorkerState): WorkerLive {
+    const running = !worker.exit && !worker.finished;
+    return {
+      ...named(worker),
+      users: running ? worker.progress?.users ?? 0 : 0,
+      requests: worker.stats ? requestsIn(worker.stats) : 0,
+      ...(worker.lostReason !== undefined ? { lost: worker.lostReason } : {}),
+    };
   }
 
   /** Once every worker has ended (reported or lost): one report from the merged stats, to every output. */
@@ -340,7 +360,7 @@ export class WorkerProcesses {
     const info = this.info!;
     const thresholds = this.workers.find(w => w.started)?.started?.thresholds ?? {};
     const inputs: ShardReportFile[] = this.workers.map(worker => ({
-      file: `worker ${worker.index + 1} of ${this.options.count} (pid ${worker.child.pid ?? 'none'})`,
+      file: workerName(named(worker)),
       report: this.shardReport(worker, info, thresholds),
     }));
     const { report } = mergeShardReports(inputs);
@@ -354,12 +374,11 @@ export class WorkerProcesses {
       ?? (this.workers.some(w => w.lost) ? 'worker-failed' : undefined);
     report.parentCpuMs = ownCpuMs(this.cpuAtStart);
     report.workers = this.workers.map((worker): WorkerSummary => ({
-      index: worker.index,
-      ...(worker.child.pid !== undefined ? { pid: worker.child.pid } : {}),
+      ...named(worker),
       requests: worker.stats ? requestsIn(worker.stats) : 0,
       cpuMs: worker.finished?.report.cpuMs ?? worker.progress?.cpuMs ?? 0,
       ...(worker.finished ? { peakRssMb: worker.finished.peakRssMb } : {}),
-      ...(worker.lost ? { lost: worker.exit?.signal ?? `exit code ${worker.exit?.code}` } : {}),
+      ...(worker.lostReason !== undefined ? { lost: worker.lostReason } : {}),
     }));
     const written = await Promise.allSettled(this.outputs.map(output => output.stop(report)));
     const outputErrors = written.flatMap(result => (result.status === 'rejected' ? [result.reason instanceof Error ? result.reason.message : String(result.reason)] : []));
@@ -382,9 +401,14 @@ export class WorkerProcesses {
       iterations: worker.progress?.iterations ?? 0, droppedIterations: worker.progress?.droppedIterations ?? 0, cpuMs: worker.progress?.cpuMs ?? 0,
       telemetry: worker.progress?.telemetry,
     });
-    const note: IterationError = { message: worker.lost ?? `worker ${worker.index + 1} of ${this.options.count} ended without its report`, count: 1 };
+    const note: IterationError = { message: worker.lost ?? `${workerName(named(worker))} ended without its report`, count: 1 };
     return { ...report, iterationErrors: [note, ...report.iterationErrors], shard, encodedStats: encoded, thresholdsWritten: thresholds };
   }
+}
+
+/** A worker's place and process, as the words (src/shared/workers.ts) and the report name it. */
+function named(worker: WorkerState): { index: number; pid?: number } {
+  return { index: worker.index, ...(worker.child.pid !== undefined ? { pid: worker.child.pid } : {}) };
 }
 
 /** This process's CPU (user + system) since `since`, ms. */

@@ -51,8 +51,12 @@ test('faults: --workers 2, one worker killed with SIGKILL mid-run: the run compl
     const { code, killed, stderr } = await run.ended;
     assert.equal(killed, false, stderr);
     assert.equal(code, 4, `exit 4: a worker ended before the run did\n${stderr}`);
-    assert.match(stderr, new RegExp(`worker \\d of 2 \\(pid ${victim}\\) was killed by SIGKILL before the run ended: the \\d+ requests it had reported are kept; the other workers go on`));
+    assert.match(stderr, new RegExp(`worker \\d \\(pid ${victim}\\) was killed by SIGKILL: its [\\d,]+ requests are kept; the other workers go on`));
     assert.equal(lines(run).filter(line => line.type === 'report').length, 1, 'one report on stdout');
+    // The live stream said it too: a snapshot with the victim lost (sent at once, not at the next tick),
+    // its requests those the report keeps.
+    const lostLive = lines(run).flatMap(line => (line.type === 'snapshot' ? line.snapshot.workers ?? [] : [])).find(w => w.pid === victim && w.lost !== undefined);
+    assert.equal(lostLive?.lost, 'SIGKILL', 'a snapshot names the victim lost');
 
     const result = readReport(report);
     assert.equal(result.stopReason, 'run-time', 'the survivor ran to its end');
@@ -62,6 +66,8 @@ test('faults: --workers 2, one worker killed with SIGKILL mid-run: the run compl
     const kept = rowCount(result.requests, `/w/${victim}`);
     assert.ok(kept >= reportedBeforeKill && reportedBeforeKill > 0, `kept ${kept} of the victim's requests, ${reportedBeforeKill} were in the last snapshot before the kill`);
     assert.ok(kept <= server.byPath.get(`/w/${victim}`)!, `kept ${kept}, the server received ${server.byPath.get(`/w/${victim}`)}`);
+    assert.equal(lostLive?.requests, kept, 'the live snapshot\'s count of the lost worker is what the report keeps');
+    assert.equal(result.workers?.find(w => w.pid === victim)?.requests, kept);
     // The survivor went on to the end and is exact.
     assert.equal(rowCount(result.requests, `/w/${survivor}`), server.byPath.get(`/w/${survivor}`));
     assert.ok(result.totals.requests <= server.received() && result.totals.requests === kept + rowCount(result.requests, `/w/${survivor}`));

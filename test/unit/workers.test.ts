@@ -93,11 +93,21 @@ export const split = scenario({ host: '${url}', users: 5, spawnRate: 100, runTim
     const busy = snapshots.filter(s => s.totals.count > 0).at(-1)!;
     assert.ok(busy.totals.p50 > 0 && busy.totals.p50 <= busy.totals.max && busy.totals.currentRps > 0, JSON.stringify(busy.totals));
     assert.equal(busy.requests.filter(r => r.name.startsWith('/w/')).length, 2, 'both workers in the live table');
+    // Each worker as the parent sees it, in every snapshot: its pid, users and requests, which add up to the run's.
+    for (const s of snapshots) {
+      assert.deepEqual(s.workers?.map(w => [w.index, w.pid, w.lost]), [[0, pids[0], undefined], [1, pids[1], undefined]]);
+      assert.equal(s.workers!.reduce((sum, w) => sum + w.requests, 0), s.totals.count, 'per-worker requests add up to the total');
+      assert.equal(s.workers!.reduce((sum, w) => sum + w.users, 0), s.users);
+    }
+    assert.ok(snapshots.some(s => s.workers!.map(w => w.users).join('+') === '3+2'), JSON.stringify(snapshots.map(s => s.workers!.map(w => w.users))));
+    for (const w of busy.workers!) assert.equal(w.requests, busy.requests.find(r => r.name === `/w/${w.pid}`)?.count, `worker ${w.index}: its requests are its row's`);
 
     // The terminal's summary names the workers (and a lost one with how it ended), not merged shards.
     assert.match(formatSummary(report, { width: 120 }).split('\n')[0]!, /^split finished after 0:0\d \(run time reached\) · .*two\.load\.ts · 2 workers$/);
     const lost = { ...report, workers: report.workers!.map(w => (w.index === 1 ? { ...w, lost: 'SIGKILL' } : w)) };
-    assert.match(formatSummary(lost, { width: 120 }).split('\n')[0]!, / · 2 workers \(worker 2 lost: SIGKILL\)$/);
+    const lostLines = formatSummary(lost, { width: 120 }).split('\n');
+    assert.match(lostLines[0]!, / · 2 workers, 1 lost$/);
+    assert.equal(lostLines[2], `worker 2 (pid ${pids[1]}) was killed by SIGKILL: its ${report.workers![1]!.requests.toLocaleString('en-US')} requests are kept`);
   } finally {
     server.closeAllConnections();
     server.close();

@@ -56,10 +56,18 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   const message = event.data;
   if (message.kind === 'trace') return; // for the trace view (webview/trace-view.ts)
   const previousRun = state.run?.runId;
+  const lostBefore = lostWorkers(state);
   state = applyHostMessage(state, message);
   if (state.run?.runId !== previousRun && message.kind === 'run-started') resetCharts();
-  scheduleRender();
+  // A worker process just lost is news to show now, not within the second.
+  if (lostWorkers(state) > lostBefore) renderAtOnce();
+  else scheduleRender();
 });
+
+/** How many of the run's worker processes the latest snapshot says were lost. */
+function lostWorkers(shown: PanelState): number {
+  return shown.snapshot?.workers?.filter(w => w.lost !== undefined).length ?? 0;
+}
 
 app.addEventListener('click', event => {
   const target = event.target as HTMLElement;
@@ -79,7 +87,8 @@ app.addEventListener('click', event => {
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Render scheduling: at most one render a second for snapshots; a user's click renders at once.
+// Render scheduling: at most one render a second for snapshots; a user's click, and a worker process
+// just lost, render at once.
 
 let lastRenderAt = -Infinity;
 let renderTimer: ReturnType<typeof setTimeout> | undefined;
@@ -103,6 +112,12 @@ function renderNow(): void {
   updateCharts(state.points);
   vscode.setState({ run: state, choices } satisfies SavedState);
   performance.measure('loadlens-render', { start: lastRenderAt });
+}
+
+function renderAtOnce(): void {
+  if (renderTimer !== undefined) clearTimeout(renderTimer);
+  renderTimer = undefined;
+  renderNow();
 }
 
 function choose(next: Partial<PageChoices>): void {

@@ -15,9 +15,13 @@
 // Then run history and comparison: two runs of one scenario against a target made slower in between
 // (5 ms, then 60 ms), the older opened from the Loadlens view in the activity bar, then "Compare with…"
 // on the newer: the comparison tab marks p95 as a regression.
+// Then `loadlens.run.workers` = 2: the panel's header names the two worker processes with their users
+// and requests (which add up to the panel's total and the server's count); one worker killed mid-run
+// shows lost at once, and the run still ends with its report.
 // Ends with "ui: N passed, N failed"; screenshots land in test-results/ (ui-panel.png, trace-view.png,
 // editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, history-view.png,
-// compare.png, restricted-mode.png; ui-last.png at the end).
+// compare.png, workers-panel.png, workers-lost.png, workers-finished.png, restricted-mode.png; ui-last.png at the end).
+// LOADLENS_UI_ONLY=workers runs only the workers step (to work on it without the 7-minute flow).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -43,7 +47,10 @@ let productRequests = 0;
 // /api/slow answers after slowMs (changed between two runs for the comparison); slowServed counts them.
 let slowMs = 5;
 let slowServed = 0;
+// GET /api/workers: the runs with two worker processes.
+let workersServed = 0;
 const target = http.createServer((req, res) => {
+  if (req.url?.startsWith('/api/workers')) workersServed++;
   if (req.url?.startsWith('/api/slow')) {
     slowServed++;
     req.resume();
@@ -124,6 +131,15 @@ export const latency = scenario({ host: '${url}', users: 2, spawnRate: 10, runTi
 });
 `);
 
+// Four users, two per worker process; 'RUN_TIME' is set per run (a short clean run, a longer one with a kill).
+const workersScenario = runTime => `import { scenario, constant } from 'loadlens';
+
+export const workers = scenario({ host: '${url}', users: 4, spawnRate: 100, runTime: '${runTime}', wait: constant(0.02) }, async ({ http }) => {
+  await http.get('/api/workers', { name: '/api/workers' });
+});
+`;
+writeFileSync(path.join(workspace, 'workers.load.ts'), workersScenario('4s'));
+
 // A scenario with a misspelt option, for the Problems as you type (loadlens check) and the types (the plugin).
 writeFileSync(path.join(workspace, 'typo.load.ts'), `import { scenario, between } from 'loadlens';
 
@@ -159,7 +175,16 @@ const runCommand = async title => {
   await page.waitForTimeout(300);
   await page.keyboard.press('Enter');
 };
+const only = process.env.LOADLENS_UI_ONLY;
 try {
+  steps: {
+  if (only === 'workers') {
+    writeFileSync(userSettings, JSON.stringify({ 'workbench.colorTheme': 'Default Dark Modern' }, null, 2));
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor();
+    await workersPanel();
+    break steps;
+  }
   console.log('  ui: installed .vsix, CodeLens, results panel');
   await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
   await page.locator('.monaco-workbench').waitFor();
@@ -304,7 +329,7 @@ try {
   await page.locator('.monaco-workbench').waitFor();
   live = await resultsFrame(60_000);
   const restored = live && await live.evaluate(() => ({
-    scenario: document.querySelector('h2')?.textContent?.replace(document.querySelector('h2 .state')?.textContent ?? '', ''), state: document.querySelector('h2 .state')?.textContent,
+    scenario: document.querySelector('h2')?.textContent?.replace(document.querySelector('h2 .state')?.textContent ?? '', '').trim(), state: document.querySelector('h2 .state')?.textContent,
     runId: document.querySelector('.run-id code')?.textContent, row: document.querySelector('table.stats tbody tr[data-key="GET /api/slow"] td.requests')?.textContent,
   }));
   check('after a window reload the last run is shown', restored?.scenario === 'slow' && restored.state === 'finished' && restored.runId === runId && Number(restored.row) > 0,
@@ -454,6 +479,8 @@ try {
   await debugOneIteration();
   await setHeadersThroughTheInputBox();
   await historyAndComparison();
+  await workersPanel();
+  }
 } catch (error) {
   check('the UI flow completed', false, error.message.split('\n')[0]);
 } finally {
@@ -563,6 +590,117 @@ async function historyAndComparison() {
   }
 }
 
+/**
+ * `loadlens.run.workers` = 2 (the workspace's settings): workers.load.ts run twice from its CodeLens.
+ * First to its end: the header's strip says "2 workers" and each worker's users and requests, which add
+ * up to the table's total and to what the server received. Then a longer run, one worker killed with
+ * SIGKILL mid-run (its pid read from the strip, checked to be a Loadlens worker process): the strip says
+ * so at once in the error colour, and the run still ends with its report.
+ */
+async function workersPanel() {
+  console.log('  ui: --workers 2 in the results panel (loadlens.run.workers)');
+  const settingsFile = path.join(workspace, '.vscode', 'settings.json');
+  const settingsBefore = readFileSync(settingsFile, 'utf8');
+  writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(settingsBefore), 'loadlens.run.workers': 2 }, null, 2));
+  await page.waitForTimeout(1500);
+  await runCommand('View: Show Explorer');
+  await runCommand('View: Focus First Editor Group');
+  await page.getByRole('treeitem', { name: /workers\.load\.ts/ }).click();
+  await page.locator('.tab.active', { hasText: 'workers.load.ts' }).waitFor();
+  const editor = page.locator('.monaco-editor', { has: page.locator('.view-line', { hasText: "'/api/workers'" }) });
+  const runLens = editor.locator('.codelens-decoration a').filter({ hasText: /^Run$/ });
+  await runLens.first().waitFor();
+  // Room for the panel in the pictures: no secondary side bar (Chat), if the workbench shows one.
+  await page.locator('.part.auxiliarybar .codicon-close, .part.auxiliarybar [aria-label^="Hide"]').first().click({ timeout: 3000 }).catch(() => {});
+  await page.waitForTimeout(500);
+  const panelFrame = async () => {
+    for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(250)) {
+      for (const frame of page.frames()) {
+        const isPanel = await frame.evaluate(() => document.body?.dataset.view === undefined && document.querySelector('#app h2') !== null).catch(() => false);
+        if (isPanel) return frame;
+      }
+    }
+    throw new Error('no results panel page');
+  };
+  /** The strip as the page shows it: its title, each worker's text, class and requests; the table's total. */
+  const readStrip = frame => frame.evaluate(() => ({
+    title: document.querySelector('.workers .workers-title')?.textContent ?? '',
+    titleBad: document.querySelector('.workers .workers-title')?.classList.contains('bad') ?? false,
+    workers: [...document.querySelectorAll('.workers .worker')].map(w => ({ text: w.textContent, lost: w.classList.contains('lost'), requests: Number(w.dataset.requests), color: getComputedStyle(w).color })),
+    total: Number(document.querySelector('table.stats tfoot td.requests')?.textContent ?? NaN),
+    state: document.querySelector('h2 .state')?.textContent ?? '',
+    scenario: (document.querySelector('h2')?.textContent ?? '').replace(document.querySelector('h2 .state')?.textContent ?? '', '').trim(),
+  }));
+
+  // 1. A clean run to its end.
+  const before = workersServed;
+  await runLens.first().click();
+  let panel = await panelFrame();
+  let strip;
+  // Live: both workers with their users (the plan's 4 users, 2 each) and some requests.
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(200)) {
+    strip = await readStrip(panel).catch(() => undefined);
+    if (strip?.scenario === 'workers' && strip.state === 'running' && strip.workers.length === 2 && strip.workers.every(w => w.requests > 0 && / 2 users · /.test(w.text))) break;
+  }
+  check('during a run with 2 workers the header says "2 workers", each with its users and requests',
+    strip?.title === '2 workers' && strip.workers.length === 2 && strip.workers.every(w => /^worker [12] \(pid \d+\): 2 users · [\d,]+ requests$/.test(w.text)),
+    strip ? `${strip.title}: ${strip.workers.map(w => w.text).join(' | ')}` : 'no strip');
+  await page.screenshot({ path: path.join(resultsDir, 'workers-panel.png') });
+  await panel.locator('h2', { hasText: 'workers' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 30_000 });
+  strip = await readStrip(panel);
+  const served = workersServed - before;
+  const sum = strip.workers.reduce((n, w) => n + w.requests, 0);
+  check('after the run the workers\' requests add up to the panel\'s total and to what the server received',
+    strip.workers.length === 2 && sum === strip.total && sum === served && strip.workers.every(w => w.requests > 0),
+    `${strip.workers.map(w => w.requests).join(' + ')} = ${sum}; panel total ${strip.total}; server ${served}`);
+  check('and each worker shows its CPU and peak memory from the report',
+    strip.workers.every(w => /^worker [12] \(pid \d+\): [\d,]+ requests · CPU [\d.]+ m?s · peak \d+ MB$/.test(w.text)), strip.workers.map(w => w.text).join(' | '));
+
+  // 2. A longer run; one worker killed once both have reported.
+  writeFileSync(path.join(workspace, 'workers.load.ts'), workersScenario('10s'));
+  await page.waitForTimeout(1000);
+  await runCommand('View: Focus First Editor Group');
+  await page.locator('.tab', { hasText: 'workers.load.ts' }).first().click();
+  await runLens.first().click();
+  panel = await panelFrame();
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await page.waitForTimeout(200)) {
+    strip = await readStrip(panel).catch(() => undefined);
+    if (strip?.state === 'running' && strip.workers.length === 2 && strip.workers.every(w => w.requests > 0 && / 2 users · /.test(w.text))) break;
+  }
+  const victim = Number(/pid (\d+)/.exec(strip?.workers[1]?.text ?? '')?.[1]);
+  // Only a process that is one of Loadlens's workers is killed (its command line ends with 'worker').
+  const cmdline = Number.isInteger(victim) && victim > 0 ? readFileSync(`/proc/${victim}/cmdline`, 'utf8').split('\0').filter(Boolean) : [];
+  const isWorker = cmdline.at(-1) === 'worker' && cmdline.some(arg => arg.endsWith('engine.js'));
+  check('the second worker\'s pid in the strip is a Loadlens worker process', isWorker, `pid ${victim}: ${cmdline.slice(-2).join(' ')}`);
+  if (!isWorker) return;
+  const killedAt = Date.now();
+  process.kill(victim, 'SIGKILL');
+  let lostAfterMs;
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline; await page.waitForTimeout(50)) {
+    strip = await readStrip(panel);
+    if (strip.workers.some(w => w.lost)) {
+      lostAfterMs = Date.now() - killedAt;
+      break;
+    }
+  }
+  const lost = strip.workers.find(w => w.lost);
+  check('the killed worker shows lost at once, in the error colour, with its reason and what is kept',
+    lostAfterMs !== undefined && lostAfterMs <= 1000 && strip.title === '2 workers, 1 lost' && strip.titleBad && strip.state === 'running'
+      && new RegExp(`^worker 2 \\(pid ${victim}\\) was killed by SIGKILL: its [\\d,]+ requests are kept$`).test(lost?.text ?? '')
+      && lost.color !== strip.workers.find(w => !w.lost)?.color,
+    `${lostAfterMs ?? 'not'} ms after the kill: ${strip.title}: ${strip.workers.map(w => `${w.text} [${w.color}]`).join(' | ')}; ${strip.state}`);
+  await page.screenshot({ path: path.join(resultsDir, 'workers-lost.png') });
+  await panel.locator('h2', { hasText: 'workers' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 40_000 });
+  strip = await readStrip(panel);
+  const keptLost = strip.workers.find(w => w.lost);
+  check('the run still ends with its report: the lost worker\'s requests are in the total',
+    strip.workers.length === 2 && keptLost !== undefined && keptLost.requests > 0 && strip.workers.reduce((n, w) => n + w.requests, 0) === strip.total
+      && /^worker 1 \(pid \d+\): [\d,]+ requests · CPU /.test(strip.workers[0].text),
+    `${strip.state}: ${strip.workers.map(w => w.text).join(' | ')}; total ${strip.total}`);
+  await page.screenshot({ path: path.join(resultsDir, 'workers-finished.png') });
+  writeFileSync(settingsFile, settingsBefore);
+}
+
 /** "Loadlens: Set OTLP Headers…" from the command palette: a password box, and the value is kept out of sight. */
 async function setHeadersThroughTheInputBox() {
   console.log('  ui: Set OTLP Headers… (password input)');
@@ -623,10 +761,12 @@ async function debugOneIteration() {
 
 // Restricted Mode: a second editor with workspace trust on; the folder is not trusted, so Run says why
 // and nothing reaches the target.
-try {
-  await restrictedMode();
-} catch (error) {
-  check('the Restricted Mode flow completed', false, error.message.split('\n')[0]);
+if (!only) {
+  try {
+    await restrictedMode();
+  } catch (error) {
+    check('the Restricted Mode flow completed', false, error.message.split('\n')[0]);
+  }
 }
 
 async function restrictedMode() {
@@ -661,6 +801,6 @@ async function restrictedMode() {
 target.close();
 const passed = checks.filter(Boolean).length;
 const failed = checks.length - passed;
-console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, history-view.png, compare.png, restricted-mode.png (ui-last.png: the end)`);
+console.log(`[ui] done in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots: test-results/ui-panel.png, trace-view.png, editor-decorations.png, ui-problem.png, ui-types.png, debug-stopped.png, history-view.png, compare.png, workers-panel.png, workers-lost.png, workers-finished.png, restricted-mode.png (ui-last.png: the end)`);
 console.log(`ui: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

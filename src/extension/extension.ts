@@ -20,7 +20,7 @@ import { attachDebugger } from './debug-session.ts';
 import * as scenarioDecorations from './scenario-decorations.ts';
 import { TRACE_VIEW_TYPE, TraceView, TraceViewSerializer, type TraceViewDeps } from './trace-view.ts';
 import { renderHtmlReport } from '../engine/outputs/report-html.ts';
-import type { RunReport } from '../shared/report.ts';
+import { reportExitCode, type RunReport } from '../shared/report.ts';
 import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLinkTarget } from '../shared/trace-link.ts';
 import { formatRunSummary, formatWhen, type RunSummary } from '../shared/history.ts';
 import { HISTORY_VIEW_ID, readReport, RunHistory, runFileOf, type HistoryNode } from './run-history.ts';
@@ -290,7 +290,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     }
     const panel = ResultsPanel.createOrShow(context.extensionUri, events);
     ResultsPanel.setOtlpReceiver(undefined);
-    ResultsPanel.showReport(report, report.thresholds.every(t => t.ok) ? 0 : 1);
+    ResultsPanel.showReport(report, reportExitCode(report));
     shownRunFile = file;
     return panel;
   };

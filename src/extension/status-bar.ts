@@ -1,6 +1,7 @@
 // Status bar item while a run is live: users · RPS · failures; click to stop.
 import * as vscode from 'vscode';
 import type { EngineToHost } from '../shared/protocol.ts';
+import { EXIT } from '../shared/report.ts';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);
@@ -18,11 +19,16 @@ export class StatusBar implements vscode.Disposable {
         this.item.text = `$(pulse) ${users} users · ${current.rps.toFixed(1)} RPS · ${totals.failures} failures`;
         break;
       }
-      case 'finished':
-        this.item.text = `$(check) Loadlens: ${message.report.totals.requests} requests, ${message.report.totals.failures} failures`;
+      case 'finished': {
+        // The run's verdict (its exit code): a breached threshold or a run ended by force is not a ✓.
+        const { requests, failures } = message.report.totals;
+        const verdict = message.exitCode === EXIT.passed ? '$(check)' : message.exitCode === EXIT.thresholdFailed ? '$(error)' : '$(warning)';
+        const why = message.exitCode === EXIT.thresholdFailed ? ' · thresholds failed' : message.exitCode === EXIT.aborted ? ' · ended by force' : '';
+        this.item.text = `${verdict} Loadlens: ${requests} requests, ${failures} failures${why}`;
         this.item.tooltip = 'Last Loadlens run: click to show the results';
         this.item.command = 'loadlens.show-results';
         break;
+      }
       default:
         break;
     }

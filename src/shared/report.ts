@@ -174,6 +174,31 @@ export interface WorkerLive {
 }
 
 /** The report at the end of a run (JSON report, last NDJSON line, IPC `finished`). */
+/** Why a run was ended by force (`RunReport.aborted`). */
+export type AbortReason = 'users-stuck' | 'out-of-memory' | 'forced' | 'worker-failed';
+
+/**
+ * Exit codes of `loadlens run` (and `merge`): the run passed; a threshold failed; the scenario or the
+ * arguments are invalid; Loadlens itself failed (a bug: the report is still written when the run got
+ * that far) or a report could not be written; the users were stopped by force (stuck in a synchronous
+ * loop, out of memory, not answering a stop, or a worker process lost): the report has what was
+ * measured until then. The editor shows the same verdict as the terminal's exit code.
+ */
+export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 3, aborted: 4 } as const;
+
+/**
+ * A report's verdict, as an exit code: 4 when the run was ended by force, else its thresholds. A
+ * shard's report (`--shard`, a pod, a worker) holds its share of the load only, so its thresholds are
+ * shown but never fail it: `requests > 1000` or a p99 can only be judged on the whole run, which
+ * `loadlens merge` (and the parent of `--workers`) evaluates. Otherwise a Kubernetes Job would mark an
+ * index failed, and a CI gate fail, on a number no one asked about.
+ */
+export function reportExitCode(report: RunReport): number {
+  if (report.aborted) return EXIT.aborted;
+  if (report.shard) return EXIT.passed;
+  return report.thresholds.every(t => t.ok) ? EXIT.passed : EXIT.thresholdFailed;
+}
+
 export interface RunReport {
   runId: string;
   scenario: string;
@@ -201,6 +226,12 @@ export interface RunReport {
   thresholdsWritten?: Record<string, string>;
   /** How many shard reports `loadlens merge` added up into this one; absent in a run's own report. */
   mergedShards?: number;
+  /**
+   * Set when the run was ended by force and the report made from the last stats received: the users
+   * were stuck in a synchronous loop, ran out of memory, did not end after a stop, or (`--workers`) a
+   * worker process was lost. Exit code 4 (see `reportExitCode`).
+   */
+  aborted?: AbortReason;
   /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
   stopReason: string;
   /** Scenario iterations completed (each run of the scenario function). */

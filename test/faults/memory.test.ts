@@ -118,6 +118,7 @@ export const spin = scenario({ host: '${ok.url}', users: 1, runTime: '5m', thres
     assert.ok(ms < 30_000, `${Math.round(ms)} ms`);
     const result = readReport(report);
     assert.equal(result.stopReason, 'users-stuck');
+    assert.equal(result.aborted, 'users-stuck');
     assert.equal(ok.received(), 20);
     assert.equal(result.totals.requests, 20, 'the requests measured before the loop are in the report');
     assert.match(result.iterationErrors[0]?.message ?? '', /did not yield for \d+ s \(a synchronous loop\?\)/);

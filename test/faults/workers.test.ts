@@ -60,6 +60,7 @@ test('faults: --workers 2, one worker killed with SIGKILL mid-run: the run compl
 
     const result = readReport(report);
     assert.equal(result.stopReason, 'run-time', 'the survivor ran to its end');
+    assert.equal(result.aborted, 'worker-failed', 'the report says the run lost a worker (the editor\'s verdict reads it)');
     assert.match(result.iterationErrors[0]?.message ?? '', new RegExp(`\\(pid ${victim}\\) was killed by SIGKILL`));
     assert.deepEqual(result.workers?.map(w => [w.pid, w.lost]).sort(), [[survivor, undefined], [victim, 'SIGKILL']].sort());
     // The victim: at least what the last snapshot before the kill showed, at most what the server got from it.

@@ -629,6 +629,7 @@ async function workersPanel() {
     workers: [...document.querySelectorAll('.workers .worker')].map(w => ({ text: w.textContent, lost: w.classList.contains('lost'), requests: Number(w.dataset.requests), color: getComputedStyle(w).color })),
     total: Number(document.querySelector('table.stats tfoot td.requests')?.textContent ?? NaN),
     state: document.querySelector('h2 .state')?.textContent ?? '',
+    verdict: document.querySelector('h2 .state')?.classList.contains('failed') ? 'failed' : document.querySelector('h2 .state')?.classList.contains('passed') ? 'passed' : 'live',
     scenario: (document.querySelector('h2')?.textContent ?? '').replace(document.querySelector('h2 .state')?.textContent ?? '', '').trim(),
   }));
 
@@ -655,6 +656,7 @@ async function workersPanel() {
     `${strip.workers.map(w => w.requests).join(' + ')} = ${sum}; panel total ${strip.total}; server ${served}`);
   check('and each worker shows its CPU and peak memory from the report',
     strip.workers.every(w => /^worker [12] \(pid \d+\): [\d,]+ requests · CPU [\d.]+ m?s · peak \d+ MB$/.test(w.text)), strip.workers.map(w => w.text).join(' | '));
+  check('a clean run with workers is shown as passed (its exit code 0)', strip.verdict === 'passed', strip.verdict);
 
   // 2. A longer run; one worker killed once both have reported.
   writeFileSync(path.join(workspace, 'workers.load.ts'), workersScenario('10s'));
@@ -697,6 +699,10 @@ async function workersPanel() {
     strip.workers.length === 2 && keptLost !== undefined && keptLost.requests > 0 && strip.workers.reduce((n, w) => n + w.requests, 0) === strip.total
       && /^worker 1 \(pid \d+\): [\d,]+ requests · CPU /.test(strip.workers[0].text),
     `${strip.state}: ${strip.workers.map(w => w.text).join(' | ')}; total ${strip.total}`);
+  // The editor's verdict is the CLI's exit code (4: a worker was lost), not "passed": the badge and the status bar say so.
+  const statusText = await page.locator('.statusbar-item', { hasText: 'Loadlens:' }).first().innerText().catch(() => '');
+  check('a run that lost a worker is not shown as passed: the badge is failed and the status bar says ended by force',
+    strip.verdict === 'failed' && /ended by force/.test(statusText), `badge ${strip.verdict}; status bar '${statusText.replace(/\s+/g, ' ')}'`);
   await page.screenshot({ path: path.join(resultsDir, 'workers-finished.png') });
   writeFileSync(settingsFile, settingsBefore);
 }

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { type RunReport } from '../../shared/report.ts';
+import { EXIT, reportExitCode, type RunReport } from '../../shared/report.ts';
 import { HtmlReportOutput } from '../outputs/report-html.ts';
 import { JsonReportOutput } from '../outputs/report.ts';
 import type { Output } from '../outputs/output.ts';
@@ -16,13 +16,7 @@ declare const __LOADLENS_VERSION__: string | undefined;
 
 export const ENGINE_VERSION = typeof __LOADLENS_VERSION__ === 'string' ? __LOADLENS_VERSION__ : 'dev';
 
-/**
- * Exit codes: the run passed; a threshold failed; the scenario or the arguments are invalid; Loadlens
- * itself failed (a bug: the report is still written when the run got that far) or a report could not
- * be written; the users were stopped by force (a scenario stuck in a synchronous loop, out of memory,
- * or Ctrl+C three times with the worker not answering): the report has what was measured until then.
- */
-export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 3, aborted: 4 } as const;
+export { EXIT } from '../../shared/report.ts';
 
 /**
  * One command's arguments: its `options` (each declares `help`) and exactly `files.count` file
@@ -94,13 +88,5 @@ export function describeInternalError(fault: InternalError): string {
   return `loadlens: internal error (a bug in Loadlens, not in your scenario; the run stops and its report is still written): ${fault.stack}`;
 }
 
-/**
- * A run's verdict from its thresholds. A shard's report (`--shard`, a pod, a worker) holds its share of
- * the load only, so its thresholds are shown but never fail it: `requests > 1000` or a p99 can only be
- * judged on the whole run, which `loadlens merge` (and the parent of `--workers`) evaluates. Otherwise a
- * Kubernetes Job would mark an index failed, and a CI gate fail, on a number no one asked about.
- */
-export function exitCodeOf(report: RunReport): number {
-  if (report.shard) return EXIT.passed;
-  return report.thresholds.every(t => t.ok) ? EXIT.passed : EXIT.thresholdFailed;
-}
+/** A report's verdict as an exit code (src/shared/report.ts), the same in the terminal and the editor. */
+export const exitCodeOf: (report: RunReport) => number = reportExitCode;

@@ -1,5 +1,5 @@
 import type { EngineToHost } from '../../shared/protocol.ts';
-import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
+import { reportExitCode, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
 
 /**
@@ -23,6 +23,7 @@ export class IpcOutput implements Output {
   }
 
   async stop(report: RunReport): Promise<void> {
-    this.#send({ kind: 'finished', report, exitCode: report.thresholds.every(t => t.ok) ? 0 : 1 });
+    // The CLI's verdict, so the panel's badge and the status bar say what the terminal's exit code says.
+    this.#send({ kind: 'finished', report, exitCode: reportExitCode(report) });
   }
 }

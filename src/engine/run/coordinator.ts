@@ -17,7 +17,7 @@
  */
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Diagnostic, IterationError, RunReport, TelemetryCounts } from '../../shared/report.ts';
+import type { AbortReason, Diagnostic, IterationError, RunReport, TelemetryCounts } from '../../shared/report.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { buildReport, type StopReason } from './runner.ts';
 import type { InternalError } from './session.ts';
@@ -47,7 +47,7 @@ export interface CoordinatorOptions {
 }
 
 /** Why the coordinator wrote the report itself: the worker could not. */
-export type AbortReason = 'users-stuck' | 'out-of-memory' | 'forced' | 'worker-failed';
+export type { AbortReason };
 
 export type CoordinatedResult =
   | {
@@ -216,6 +216,7 @@ export class Coordinator {
     });
     const note: IterationError = { message: why, count: 1 };
     report.iterationErrors = [note, ...report.iterationErrors];
+    report.aborted = reason;
     const outputErrors = await this.writeReport(report);
     this.finish({ ok: true, report, internalErrors: this.internalErrors, outputErrors, aborted: reason, ...(this.last?.stats ? { stats: this.last.stats } : {}) });
   }

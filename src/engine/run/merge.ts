@@ -124,6 +124,9 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
     ...(telemetry ? { telemetry } : {}),
     mergedShards: shards.length,
   };
+  // A shard ended by force is part of the whole run: the merge says so (exit 4), as that shard did.
+  const aborted = shards.find(s => s.report.aborted)?.report.aborted;
+  if (aborted) report.aborted = aborted;
   return { report, warnings };
 }
 

@@ -372,6 +372,7 @@ export class WorkerProcesses {
     report.stopReason = this.stopReason ?? finished.find(r => !PLANNED_STOPS.has(r.stopReason))?.stopReason ?? finished[0]?.stopReason ?? 'error';
     const aborted: AbortReason | undefined = this.workers.find(w => w.finished?.aborted)?.finished?.aborted
       ?? (this.workers.some(w => w.lost) ? 'worker-failed' : undefined);
+    if (aborted) report.aborted = aborted;
     report.parentCpuMs = ownCpuMs(this.cpuAtStart);
     report.workers = this.workers.map((worker): WorkerSummary => ({
       ...named(worker),

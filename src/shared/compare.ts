@@ -174,17 +174,31 @@ export class ReportFileError extends Error {}
 
 /**
  * The report in `text` (the contents of `file`), or a `ReportFileError` saying what is wrong with it:
- * not JSON (e.g. a truncated file), or JSON that is not a Loadlens run report.
+ * not JSON (e.g. a truncated file), or JSON that is not a Loadlens run report. Also the output of
+ * `loadlens run --json` (a CI log: a snapshot a second, then `{"type":"report",…}` as the last line).
  */
 export function parseRunReport(text: string, file: string): RunReport {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
+    const lastLine = reportLine(text.trimEnd().split('\n').at(-1) ?? '');
+    if (lastLine) return runReportFrom(lastLine.report, file);
     const truncated = text.trim() === '' ? 'it is empty' : `${(error as Error).message}; is it truncated?`;
     throw new ReportFileError(`${file}: not valid JSON (${truncated})`);
   }
-  return runReportFrom(value, file);
+  const line = value as { type?: unknown; report?: unknown } | null;
+  return runReportFrom(typeof line === 'object' && line !== null && line.type === 'report' ? line.report : value, file);
+}
+
+/** The NDJSON report line of `loadlens run --json`, when `line` is one. */
+function reportLine(line: string): { report: unknown } | undefined {
+  try {
+    const value = JSON.parse(line) as { type?: unknown; report?: unknown } | null;
+    return typeof value === 'object' && value !== null && value.type === 'report' ? { report: value.report } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** `value` (parsed JSON from `file`) as a report, or a `ReportFileError` saying why it is not one. */

@@ -125,6 +125,13 @@ describe('parseRunReport', () => {
   for (const [name, text, message] of cases) {
     test(`rejects ${name}, naming the file`, () => assert.throws(() => parseRunReport(text, 'runs/a.json'), (e: Error) => e instanceof ReportFileError && message.test(e.message)));
   }
+  test('accepts the output of loadlens run --json: its last line is the report', () => {
+    const stream = [JSON.stringify({ type: 'snapshot', snapshot: { runId: shopReport.runId } }), JSON.stringify({ type: 'report', report: shopReport }), ''].join('\n');
+    assert.equal(parseRunReport(stream, 'ci.log').runId, shopReport.runId);
+    assert.deepEqual(parseRunReport(JSON.stringify({ type: 'report', report: shopReport }), 'line.json').totals, shopReport.totals);
+    // Cut before the report: the last line is a snapshot, and the message is about the file as a whole.
+    assert.throws(() => parseRunReport(stream.split('\n')[0]! + '\n{"type":"snapsh', 'ci.log'), (e: Error) => e instanceof ReportFileError && /^ci\.log: not valid JSON/.test(e.message));
+  });
   test('accepts a report and refuses two scenarios', () => {
     const parsed = parseRunReport(good, 'a.json');
     assert.equal(parsed.runId, shopReport.runId);

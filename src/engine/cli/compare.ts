@@ -9,8 +9,9 @@ import { EXIT, parseCommand } from './common.ts';
 
 export const COMPARE_USAGE = `loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]
 
-Compares two JSON reports of the same scenario (--report run.json, or the editor's .loadlens/runs/):
-per request name the change of p50, p95, p99, RPS and error rate, and which changes are regressions.
+Compares two JSON reports of the same scenario (--report run.json, the editor's .loadlens/runs/, or
+the saved output of loadlens run --json, whose last line is the report): per request name the
+change of p50, p95, p99, RPS and error rate, and which changes are regressions.
 A change is a regression when it is beyond a relative AND an absolute margin; defaults:
 latencies ${pct(DEFAULT_LIMITS.p95.relative)} and ${DEFAULT_LIMITS.p95.absolute} ms, RPS drop ${pct(DEFAULT_LIMITS.rps.relative)} and ${DEFAULT_LIMITS.rps.absolute}/s, error rate ${pct(DEFAULT_LIMITS.errorRate.relative)} and ${DEFAULT_LIMITS.errorRate.absolute} pp.
 

@@ -7,9 +7,9 @@
  * (0-based) belongs to shard k mod N. Each shard applies that to the whole plan's target at every
  * scheduler tick, rather than cutting the plan's numbers once, because only then:
  * - the shares of any N add up to the whole at every instant, not just at the ends of stages;
- * - a shard's share never goes down while the whole goes up (a block split can: 2 of 5 users in 5
- *   shards is 0,1,0,1,0 but 3 of 5 is 0,1,1,0,1, so shard 3 would stop a user while the plan starts
- *   one), so ramps stay ramps in every shard;
+ * - a shard's share never goes down while the whole goes up, so ramps stay ramps in every shard. A
+ *   block split (shard i takes ⌊T·(i+1)/N⌋ − ⌊T·i/N⌋) can: 2 users in 5 shards are 0,0,1,0,1 but 3 users
+ *   are 0,1,0,1,1, so shard 2 would stop a user while the plan starts one;
  * - shard 0 takes the remainder first, so a plan smaller than N still runs.
  */
 

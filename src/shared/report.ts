@@ -250,7 +250,8 @@ export interface RunReport {
   shard?: { index: number; count: number };
   /**
    * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then the busiest
-   * worker's (as for merged shards: the generator warning is about one process near a whole core).
+   * worker's (as for merged shards), so `cpuMs` against `durationMs` still tells whether one process
+   * was near a whole core.
    */
   workers?: WorkerSummary[];
   /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */

@@ -119,7 +119,7 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
     stopReason,
     iterations: sum(shards.map(s => s.report.iterations ?? 0)),
     droppedIterations: sum(shards.map(s => s.report.droppedIterations ?? 0)),
-    // The busiest shard's: the generator warning is about one process near a whole core, not their sum.
+    // The busiest shard's, not their sum: cpuMs against durationMs tells whether one process was near a whole core.
     ...(cpu.length > 0 ? { cpuMs: Math.max(...cpu) } : {}),
     ...(telemetry ? { telemetry } : {}),
     mergedShards: shards.length,

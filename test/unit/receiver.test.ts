@@ -9,6 +9,7 @@ import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { MetricStore, TraceStore, startOtlpReceiver, type OtlpReceiver, type ReceivedMetric, type ReceivedSpan } from '../../src/receiver/index.ts';
 import { otlpTypes } from '../../src/receiver/otlp-proto.ts';
+import { fakeSpan } from '../support/received-span.ts';
 
 let receiver: OtlpReceiver;
 before(async () => {
@@ -383,15 +384,6 @@ test('receiver: keeps the most recent N traces and at most M spans per trace, co
     await bounded.close();
   }
 });
-
-function fakeSpan(traceId: string, spanId: string, overrides: Partial<ReceivedSpan> = {}): ReceivedSpan {
-  return {
-    traceId, spanId, parentSpanId: '', traceState: '', name: spanId, kind: 1, kindName: 'INTERNAL',
-    startTimeUnixNano: '1000000', endTimeUnixNano: '3000000', attributes: {}, events: [], links: [],
-    status: { code: 0, codeName: 'UNSET', message: '' }, resource: { 'service.name': 'svc' }, scope: { name: '', version: '' },
-    ...overrides,
-  };
-}
 
 test('trace store: a trace that gets a new span becomes the most recent; listeners see kept spans only', () => {
   const store = new TraceStore({ maxTraces: 2, maxSpansPerTrace: 2, slowestPerRow: 0 });

@@ -4,8 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { decodeTraces, spanBytes, TraceStore, truncationMarker, type ReceivedSpan } from '../../src/receiver/index.ts';
+import { decodeTraces, spanBytes, TraceStore, truncationMarker } from '../../src/receiver/index.ts';
 import { EngineBatches } from '../support/engine-batches.ts';
+import { fakeSpan } from '../support/received-span.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -14,15 +15,6 @@ const heapAfterGc = () => {
   gc();
   return process.memoryUsage().heapUsed;
 };
-
-function fakeSpan(traceId: string, spanId: string, overrides: Partial<ReceivedSpan> = {}): ReceivedSpan {
-  return {
-    traceId, spanId, parentSpanId: '', traceState: '', name: spanId, kind: 1, kindName: 'INTERNAL',
-    startTimeUnixNano: '1000000', endTimeUnixNano: '3000000', attributes: {}, events: [], links: [],
-    status: { code: 0, codeName: 'UNSET', message: '' }, resource: { 'service.name': 'svc' }, scope: { name: '', version: '' },
-    ...overrides,
-  };
-}
 
 test('trace store: the byte estimate of engine spans is within 20 % of the heap they really hold', () => {
   const batches = new EngineBatches();

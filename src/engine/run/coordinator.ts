@@ -20,13 +20,13 @@ import { Worker } from 'node:worker_threads';
 import type { AbortReason, Diagnostic, IterationError, RunReport, TelemetryCounts } from '../../shared/report.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { buildReport, type StopReason } from './runner.ts';
-import type { InternalError } from './session.ts';
+import type { InternalError, RunSpec } from './session.ts';
 import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { CoordinatorToUsers, UsersToCoordinator, UsersWorkerData } from './users-protocol.ts';
 
 export interface CoordinatorOptions {
   /** What the worker runs (file, scenario, overrides, ...). */
-  session: Omit<UsersWorkerData, 'kind' | 'heartbeatMs'>;
+  session: RunSpec;
   /** The script the worker thread starts: the engine's own entry (dist/engine.js or src/engine/main.ts). */
   workerFile: string;
   /** Built when the run starts; they receive `start`, a snapshot a second and the report. */
@@ -52,8 +52,6 @@ export type { AbortReason };
 export type CoordinatedResult =
   | {
     ok: true; report: RunReport; internalErrors: InternalError[]; outputErrors: string[]; aborted?: AbortReason;
-    /** The stats the report was built from, encoded (undefined when the users never sent any). */
-    stats?: EncodedStats;
   }
   | { ok: false; diagnostics: Diagnostic[]; problems: string[] };
 
@@ -187,7 +185,7 @@ export class Coordinator {
         this.settled = true;
         for (const fault of message.internalErrors) if (!this.internalErrors.some(f => f.stack === fault.stack)) this.recordInternal(fault);
         const outputErrors = await this.writeReport(message.report);
-        this.finish({ ok: true, report: message.report, internalErrors: this.internalErrors, outputErrors, stats: message.stats });
+        this.finish({ ok: true, report: message.report, internalErrors: this.internalErrors, outputErrors });
         break;
       }
     }
@@ -218,7 +216,7 @@ export class Coordinator {
     report.iterationErrors = [note, ...report.iterationErrors];
     report.aborted = reason;
     const outputErrors = await this.writeReport(report);
-    this.finish({ ok: true, report, internalErrors: this.internalErrors, outputErrors, aborted: reason, ...(this.last?.stats ? { stats: this.last.stats } : {}) });
+    this.finish({ ok: true, report, internalErrors: this.internalErrors, outputErrors, aborted: reason });
   }
 
   /** Hands the report to every output; returns why any could not take it. */

@@ -17,19 +17,18 @@ import { parseThresholds } from '../stats/index.ts';
 import type { ScenarioOptions } from '../api/types.ts';
 import { locateOption, resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../scenario/validate.ts';
 
-export interface SessionRequest {
+/**
+ * What to run, as plain data: it travels unchanged to the users thread (`workerData`) and to the
+ * worker processes of `--workers` (IPC), so every hop names the same fields once.
+ */
+export interface RunSpec {
   file: string;
   /** Export name; default: the only scenario in the file (an error when there are several). */
   scenario?: string;
-  /** CLI flags (as typed) or the editor's Options…: they win over the scenario's options. */
+  /** CLI flags (as typed) or the editor's Options…: they win over the scenario's options. A shard is `overrides.shard`. */
   overrides: RunOverrides;
   /** Fill-ins for options the scenario leaves unset (the editor's `loadlens.run.*` settings). */
   defaults?: RunDefaults;
-  /** Outputs built once the run's options are known. */
-  outputs: (run: ResolvedRunOptions) => Output[];
-  onState?: (state: RunState) => void;
-  /** Receives the runner once it exists, so a stop message can reach it. */
-  onRunner?: (runner: Runner) => void;
   /** Export a span per request and metrics, configured by the OTEL_* variables (`--otel`). */
   otel?: boolean;
   /** `service.name` unless OTEL_SERVICE_NAME says otherwise (the editor's setting). */
@@ -39,6 +38,15 @@ export interface SessionRequest {
    * join up; already validated (`runIdProblem`). Default: a new UUID.
    */
   runId?: string;
+}
+
+/** A run in this thread: what to run, and where its numbers and its runner go. */
+export interface SessionRequest extends RunSpec {
+  /** Outputs built once the run's options are known. */
+  outputs: (run: ResolvedRunOptions) => Output[];
+  onState?: (state: RunState) => void;
+  /** Receives the runner once it exists, so a stop message can reach it. */
+  onRunner?: (runner: Runner) => void;
   /**
    * Called at once with an engine fault: an exception that reached the process from Loadlens's own
    * code (the engine, an output) rather than from the scenario. The run is then stopped and its report

@@ -5,23 +5,14 @@
  * rather than in src/shared/protocol.ts, which is for messages between the engine, the extension and
  * the webview.
  */
-import type { RunDefaults, RunOverrides } from '../../shared/protocol.ts';
 import type { Diagnostic, RunReport, StatsSnapshot, TelemetryCounts } from '../../shared/report.ts';
 import type { RunInfo } from '../outputs/output.ts';
-import type { InternalError } from './session.ts';
+import type { InternalError, RunSpec } from './session.ts';
 import type { EncodedStats } from '../stats/index.ts';
 
 /** `workerData` of the users worker: what to run, all of it structured-cloneable. */
-export interface UsersWorkerData {
+export interface UsersWorkerData extends RunSpec {
   kind: 'loadlens-users';
-  file: string;
-  scenario?: string;
-  overrides: RunOverrides;
-  defaults?: RunDefaults;
-  otel?: boolean;
-  serviceName?: string;
-  /** `--run-id`; a new UUID when unset. */
-  runId?: string;
   /** How often the worker sends its encoded stats (the heartbeat), ms. */
   heartbeatMs: number;
 }
@@ -37,7 +28,7 @@ export type UsersToCoordinator =
   /** An exception from Loadlens's own code reached the worker (the run stops; its report is still written). */
   | { kind: 'internal-error'; fault: InternalError }
   /** The run ended: the outputs get the report; `stats` are the final encoded stats (a workers parent merges them). */
-  | { kind: 'finished'; report: RunReport; stats: EncodedStats; internalErrors: InternalError[] }
+  | { kind: 'finished'; report: RunReport; internalErrors: InternalError[] }
   /** The scenario could not start: diagnostics in the user's files, problems in the environment. */
   | { kind: 'invalid'; diagnostics: Diagnostic[]; problems: string[] };
 

@@ -83,9 +83,9 @@ export async function runUsersWorker(data: UsersWorkerData): Promise<void> {
   };
   port.on('message', apply);
   try {
+    const { kind: _kind, heartbeatMs: _heartbeatMs, ...spec } = data;
     const result = await runSession({
-      file: data.file, scenario: data.scenario, overrides: data.overrides, defaults: data.defaults,
-      otel: data.otel, serviceName: data.serviceName, runId: data.runId,
+      ...spec,
       onRunner: r => {
         runner = r;
         for (const message of pending.splice(0)) apply(message);
@@ -95,7 +95,7 @@ export async function runUsersWorker(data: UsersWorkerData): Promise<void> {
     });
     clearInterval(beat);
     if (!result.ok) post({ kind: 'invalid', diagnostics: result.diagnostics, problems: result.problems });
-    else post({ kind: 'finished', report: result.report, stats: result.runner.stats.encode(), internalErrors: result.internalErrors });
+    else post({ kind: 'finished', report: result.report, internalErrors: result.internalErrors });
   } finally {
     clearInterval(beat);
     port.close();

@@ -87,10 +87,7 @@ export function runWorkerProcess(options: WorkerProcessOptions): Promise<number>
           });
           const progress: ProgressOutput = new ProgressOutput(() => void send({ kind: 'progress', progress: current() }));
           coordinator = new Coordinator({
-            session: {
-              file: request.file, scenario: request.scenario, overrides: { ...request.overrides, shard: request.shard }, defaults: request.defaults,
-              otel: request.otel, serviceName: request.serviceName, runId: request.runId,
-            },
+            session: request,
             workerFile: options.workerFile, heapLimitMb: options.heapLimitMb, stuckAfterMs: options.stuckAfterMs,
             outputs: () => [progress],
             onInternalError: fault => void send({ kind: 'internal-error', fault }),
@@ -105,7 +102,7 @@ export function runWorkerProcess(options: WorkerProcessOptions): Promise<number>
           if (!result.ok) await send({ kind: 'invalid', diagnostics: result.diagnostics, problems: result.problems });
           else {
             await send({
-              kind: 'finished', report: result.report, stats: result.stats, internalErrors: result.internalErrors,
+              kind: 'finished', report: result.report, internalErrors: result.internalErrors,
               ...(result.aborted ? { aborted: result.aborted } : {}),
               peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
             });

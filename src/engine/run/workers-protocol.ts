@@ -6,25 +6,18 @@
  *
  * All of it is plain JSON: the channel is Node's IPC with JSON serialization.
  */
-import type { RunDefaults, RunOverrides } from '../../shared/protocol.ts';
 import type { Diagnostic, RunReport, RunState, TelemetryCounts } from '../../shared/report.ts';
 import type { RunInfo } from '../outputs/output.ts';
 import type { EncodedStats } from '../stats/index.ts';
 import type { AbortReason } from './coordinator.ts';
-import type { InternalError } from './session.ts';
+import type { InternalError, RunSpec } from './session.ts';
 
-/** What one worker process runs: the parent's session, with its shard and the run's one id. */
-export interface WorkerRequest {
-  file: string;
-  scenario?: string;
-  overrides: RunOverrides;
-  defaults?: RunDefaults;
-  otel?: boolean;
-  serviceName?: string;
-  /** The run id every worker shares (reports, spans, metrics). */
+/**
+ * What one worker process runs: the parent's run, its `overrides.shard` this worker's share of the plan
+ * ('i/N', 0-based, as `--shard` takes it), and the run id every worker shares (reports, spans, metrics).
+ */
+export interface WorkerRequest extends RunSpec {
   runId: string;
-  /** This worker's share of the plan, as `--shard` takes it: 'i/N', 0-based. */
-  shard: string;
 }
 
 /** A worker's live numbers besides its stats: what the parent sums for the live snapshot. */
@@ -63,7 +56,7 @@ export type WorkerToParent =
   | { kind: 'progress'; progress: WorkerProgress }
   /** A fault in Loadlens itself in this worker (its run stops; its report still follows). */
   | { kind: 'internal-error'; fault: InternalError }
-  /** This worker's run ended: its report, its final stats, and whether its coordinator had to force it. */
-  | { kind: 'finished'; report: RunReport; stats: EncodedStats | undefined; internalErrors: InternalError[]; aborted?: AbortReason; peakRssMb: number }
+  /** This worker's run ended: its report (with its final stats, encoded: a shard's report carries them), and whether its coordinator had to force it. */
+  | { kind: 'finished'; report: RunReport; internalErrors: InternalError[]; aborted?: AbortReason; peakRssMb: number }
   /** The scenario could not start: diagnostics in the user's files, problems in the environment. */
   | { kind: 'invalid'; diagnostics: Diagnostic[]; problems: string[] };

@@ -16,7 +16,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { assertNever, type RunDefaults, type RunOverrides } from '../../shared/protocol.ts';
+import { assertNever } from '../../shared/protocol.ts';
 import type { IterationError, RunReport, RunState, StatsSnapshot, TelemetryCounts, WorkerLive, WorkerSummary } from '../../shared/report.ts';
 import { describeLostWorker, describeWorkerEnd, workerName } from '../../shared/workers.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
@@ -24,24 +24,13 @@ import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { AbortReason, CoordinatedResult } from './coordinator.ts';
 import { mergeShardReports, PLANNED_STOPS, type ShardReportFile } from './merge.ts';
 import { buildReport, type StopReason } from './runner.ts';
-import type { InternalError } from './session.ts';
+import type { InternalError, RunSpec } from './session.ts';
 import { formatShard } from './shard.ts';
 import type { ParentToWorker, WorkerProgress, WorkerRequest, WorkerToParent } from './workers-protocol.ts';
 
-/** What every worker runs, before its shard and the run id are added. */
-export interface WorkersSession {
-  file: string;
-  scenario?: string;
-  overrides: RunOverrides;
-  defaults?: RunDefaults;
-  otel?: boolean;
-  serviceName?: string;
-  /** The run id every worker shares (`--run-id`); default: a new UUID. */
-  runId?: string;
-}
-
 export interface WorkersOptions {
-  session: WorkersSession;
+  /** What every worker runs, before its shard is added; its run id (default: a new UUID) is every worker's. */
+  session: RunSpec;
   /** How many worker processes (≥ 1). */
   count: number;
   /** The engine's entry (process.argv[1]): each worker is `node EXEC_ARGV ENTRY worker`. */
@@ -180,8 +169,9 @@ export class WorkerProcesses {
   }
 
   private request(worker: WorkerState): WorkerRequest {
-    const { runId: _runId, ...session } = this.options.session;
-    return { ...session, runId: this.runId, shard: formatShard({ index: worker.index, count: this.options.count }) };
+    const { session } = this.options;
+    const shard = formatShard({ index: worker.index, count: this.options.count });
+    return { ...session, runId: this.runId, overrides: { ...session.overrides, shard } };
   }
 
   private onMessage(worker: WorkerState, message: WorkerToParent): void {
@@ -208,7 +198,8 @@ export class WorkerProcesses {
         break;
       case 'finished':
         worker.finished = message;
-        if (message.stats) worker.stats = message.stats;
+        // A worker runs a shard, so its report carries its final stats, encoded (runner.ts mergeable).
+        if (message.report.encodedStats) worker.stats = message.report.encodedStats as EncodedStats;
         this.statsChanged = true;
         for (const fault of message.internalErrors) this.recordInternal(fault);
         this.killUnlessExited(worker);
@@ -392,7 +383,7 @@ export class WorkerProcesses {
    */
   private shardReport(worker: WorkerState, info: RunInfo, thresholds: Record<string, string>): RunReport {
     const shard = { index: worker.index, count: this.options.count };
-    const encoded = worker.finished?.stats ?? worker.stats ?? new Stats().encode();
+    const encoded = worker.stats ?? new Stats().encode();
     if (worker.finished) return { ...worker.finished.report, shard, encodedStats: encoded, thresholdsWritten: thresholds };
     const stats = new Stats();
     stats.merge(encoded);

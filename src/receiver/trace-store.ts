@@ -5,7 +5,8 @@
  */
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { attributesBytes, DEFAULT_SPAN_LIMITS, limitSpan, spanBytes, stringBytes, type SpanLimits } from './span-size.ts';
-import type { ReceivedMetric, ReceivedSpan } from './types.ts';
+import type { ReceivedSpan, TraceStoreStats } from '../shared/spans.ts';
+import type { ReceivedMetric } from './types.ts';
 
 /** The default budget: what the embedded receiver may hold (`loadlens.otel.receiverBudgetMB`). */
 export const DEFAULT_BUDGET_BYTES = 32 * 1024 * 1024;
@@ -52,26 +53,6 @@ export interface TraceSummary {
   services: string[];
 }
 
-export interface TraceStoreStats {
-  spansReceived: number;
-  /** Spans refused: their trace already held `maxSpansPerTrace`, or no room could be made for them. */
-  spansDropped: number;
-  /** Traces (and their spans) pushed out to make room. */
-  tracesEvicted: number;
-  spansEvicted: number;
-  /** Of the traces pushed out, those with an error span (0 unless errors alone outgrow their share of the budget). */
-  errorTracesEvicted: number;
-  tracesStored: number;
-  spansStored: number;
-  errorTracesStored: number;
-  /** Traces kept as one of their row's slowest (error traces excluded: they count above). */
-  slowTracesStored: number;
-  /** Estimated heap held by the stored spans, their traces, and the shared resources and scopes. */
-  bytesStored: number;
-  budgetBytes: number;
-  /** Strings cut and attributes, events, links or array elements left out by the span limits. */
-  valuesTruncated: number;
-}
 
 export interface Disposable {
   dispose(): void;

@@ -12,7 +12,8 @@ import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
 import { countLogRecords, decodeMetrics, decodeTraces, OtlpDecodeError, type OtlpEncoding } from './decode.ts';
 import { otlpTypes } from './otlp-proto.ts';
-import { MetricStore, TraceStore } from './trace-store.ts';
+import { MetricStore } from './metric-store.ts';
+import { TraceStore } from './trace-store.ts';
 import type { ReceivedSpan, ReceiverCounts } from '../shared/spans.ts';
 import type { ReceivedMetric } from './types.ts';
 

@@ -124,7 +124,12 @@ export interface UserContext {
   check<T extends LoadResponse>(response: T, checks: Checks<T>): boolean;
   /** A business transaction: its own stats row ('GROUP', name) covering everything inside. */
   group<R>(name: string, fn: () => Promise<R>): Promise<R>;
-  sleep(seconds: number): Promise<void>;
+  /**
+   * Pauses this user: a number of seconds (`sleep(1.5)`) or a duration as the options take it
+   * (`sleep('1s')`, `sleep('250ms')`). NaN, a negative value, an unreadable string or more than about
+   * 24.8 days (what timers hold) throws at once, and the iteration fails at this line.
+   */
+  sleep(duration: DurationInput): Promise<void>;
   /** 1-based id of this virtual user. */
   userId: number;
   /** 0-based iteration counter of this virtual user. */

@@ -59,6 +59,13 @@ export class RunStopped extends Error {
 export const CANCELLED_AT_STOP = 'cancelled at stop';
 
 /**
+ * The failure kind of a request whose timeout came while it still waited behind its user's other
+ * requests on the connection: it never left, so it is a failure but not a request sent (the stats do
+ * not count it among requests; the target never saw it).
+ */
+export const TIMED_OUT_BEFORE_SENT = 'timed out before it was sent';
+
+/**
  * Default cap on a response body kept in memory: 4 MiB. Bodies beyond it are still read to the end
  * (timed and counted in bytes) but not kept, so 8 users reading 200 MB bodies stay within tens of MB.
  */
@@ -193,6 +200,8 @@ class InFlightRequest implements Dispatcher.DispatchHandler {
   private readonly owner: RequestOwner;
   private readonly resolve: (response: Response) => void;
   private controller: Dispatcher.DispatchController | undefined;
+  /** The connection this request waits on, to tell a timeout in the queue from one while connecting. */
+  queue: Client | undefined;
   private done = false;
   /**
    * The whole-request timer, started with the request and cleared when it settles. Ours, not undici's
@@ -256,7 +265,9 @@ class InFlightRequest implements Dispatcher.DispatchHandler {
   }
 
   timeout(): void {
-    this.settle('timeout');
+    // Not started, and its connection is up or busy with this user's other requests: it timed out in the queue.
+    const stats = this.controller === undefined ? this.queue?.stats : undefined;
+    this.settle(stats && (stats.running > 0 || stats.connected) ? TIMED_OUT_BEFORE_SENT : 'timeout');
     this.controller?.abort(new Error('timeout'));
   }
 
@@ -385,7 +396,7 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     const maxBodyBytes = requestOptions.maxBodyBytes ?? options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     return new Promise<LoadResponse>(resolve => {
       const inFlight = new InFlightRequest(owner, method, name, requestOptions.expect, traced, timeoutMs, maxBodyBytes, resolve);
-      connections.dispatch(url, { path: targets.requestPath(url), method, headers, body }, inFlight);
+      inFlight.queue = connections.dispatch(url, { path: targets.requestPath(url), method, headers, body }, inFlight);
     });
   };
 
@@ -443,13 +454,15 @@ class UserConnections {
     this.connect = timedConnector(timeoutMs);
   }
 
-  dispatch(url: URL, options: Omit<Dispatcher.DispatchOptions, 'origin'>, handler: Dispatcher.DispatchHandler): void {
+  /** Queues the request on the user's connection to its origin; returns that connection. */
+  dispatch(url: URL, options: Omit<Dispatcher.DispatchOptions, 'origin'>, handler: Dispatcher.DispatchHandler): Client {
     let client = this.clients.get(url.origin);
     if (!client) {
       client = new Client(url.origin, { connect: this.connect, keepAliveTimeout: 30_000, pipelining: 1 });
       this.clients.set(url.origin, client);
     }
     client.dispatch(options as Dispatcher.DispatchOptions, handler);
+    return client;
   }
 
   async close(): Promise<void> {
@@ -496,9 +509,37 @@ class TargetCache {
   }
 }
 
-/** Resolves a scenario path against the scenario's host; absolute URLs are used as they are. */
+/** An absolute URL: the scheme's `//` is what makes a request leave the scenario's host. */
+const ABSOLUTE_URL = /^https?:\/\//i;
+/** A scheme at the start (`localhost:8080/x`, `ftp:`): the URL parser would read it as a URL of its own. */
+const SCHEME = /^[a-z][a-z\d+.-]*:/i;
+/** What the URL parser drops from the start of its input (C0 controls and space). */
+const LEADING_IGNORED = /^[\u0000-\u0020]+/;
+
+/**
+ * Resolves a scenario path against the scenario's host, keeping the host's path prefix
+ * (host 'http://h/api' and '/users' give 'http://h/api/users'). A path is a path: one starting with
+ * `//` or `/\` stays on the host (the URL parser would read it as another host); only an absolute
+ * 'http://' or 'https://' URL goes elsewhere, as written.
+ */
 export function resolveUrl(base: URL, path: string, query?: RequestOptions['query']): URL {
-  const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(path.startsWith('/') ? base.pathname.replace(/\/$/, '') + path : path, base);
+  let url: URL;
+  if (ABSOLUTE_URL.test(path)) url = new URL(path);
+  else {
+    const relative = path.replace(LEADING_IGNORED, '');
+    if (SCHEME.test(relative)) {
+      throw new TypeError(`${JSON.stringify(path)} reads as a URL of its own (scheme '${relative.slice(0, relative.indexOf(':') + 1)}'): write '/${relative}' for a path on the host, or a full 'http://' URL`);
+    }
+    if (relative.startsWith('/') || relative.startsWith('\\')) {
+      // Spelled out after the host: whatever the path starts with, it cannot become an authority.
+      url = new URL(`${base.protocol}//${base.host}${base.pathname.replace(/\/$/, '')}${relative}`);
+      url.username = base.username;
+      url.password = base.password;
+    } else {
+      // No leading slash and no scheme: relative resolution keeps the host.
+      url = new URL(relative, base);
+    }
+  }
   if (query) for (const [k, v] of Object.entries(query)) url.searchParams.append(k, String(v));
   return url;
 }

@@ -12,6 +12,7 @@ import { loadScenarioFile, userLocation, type LoadedScenario } from '../scenario
 import type { Output } from '../outputs/output.ts';
 import { Runner, type StopReason } from './runner.ts';
 import { formatShard } from './shard.ts';
+import { describeThrown, safeInstanceOf } from './user-values.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import { parseThresholds } from '../stats/index.ts';
 import type { ScenarioOptions } from '../api/types.ts';
@@ -131,7 +132,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
   const stray = (error: unknown) => {
     const fault = internalFault(error, file);
     if (!fault) {
-      runner.stats.recordIterationError(error instanceof Error ? error.message : String(error), userLocation(error, file));
+      runner.stats.recordIterationError(describeThrown(error), safeUserLocation(error, file));
       return;
     }
     // Bounded: a fault that repeats (an output failing on every tick until the stop) is one report.
@@ -158,8 +159,17 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
  * Errors); otherwise Loadlens's own, returned as an InternalError.
  */
 export function internalFault(error: unknown, scenarioFile: string): InternalError | undefined {
-  if (!(error instanceof Error) || userLocation(error, scenarioFile) !== undefined) return undefined;
+  if (!safeInstanceOf(error, Error) || safeUserLocation(error, scenarioFile) !== undefined) return undefined;
   return { message: `${error.name}: ${error.message}`, stack: error.stack ?? `${error.name}: ${error.message}` };
+}
+
+/** `userLocation`, for a value that may throw when inspected (a Proxy): then it has none. */
+function safeUserLocation(error: unknown, file: string): string | undefined {
+  try {
+    return userLocation(error, file);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -52,6 +52,26 @@ export interface ScenarioOptions {
    * timed and counted, but the rest is discarded: its stats row counts it under "truncated bodies".
    */
   maxBodyBytes?: number;
+  /**
+   * Redirects each request follows (default 10, as k6; 0: a 3xx is the answer). Each hop is counted,
+   * timed and traced as a request of its own, in a row named by its path.
+   */
+  redirects?: number;
+  /**
+   * Largest response header section accepted, in bytes (default 65536; Node's own limit is 16384).
+   * A response with more fails as UND_ERR_HEADERS_OVERFLOW.
+   */
+  maxHeaderBytes?: number;
+  /**
+   * Accept any TLS certificate (self-signed, expired, another host's), as k6's option of the same
+   * name. For test environments only: the run's summary says that verification was off.
+   */
+  insecureSkipTLSVerify?: boolean;
+  /**
+   * A PEM file of CA certificates trusted besides Node's own (relative to the scenario file), for a
+   * target with a private CA. The NODE_EXTRA_CA_CERTS variable does the same for every Node program.
+   */
+  caFile?: string;
 }
 
 export interface RequestOptions {
@@ -71,6 +91,12 @@ export interface RequestOptions {
   expect?: number | number[];
   /** Bytes of this response's body kept in memory; default: the scenario's `maxBodyBytes` (4 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Redirects (301, 302, 303, 307, 308) followed for this request; default: the scenario's
+   * `redirects` (10). Each hop is a request of its own in the stats and the traces; `expect` and the
+   * returned response are the last hop's. 0: the 3xx itself is the response.
+   */
+  redirects?: number;
 }
 
 export interface ResponseTimings {

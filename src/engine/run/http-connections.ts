@@ -4,17 +4,51 @@
  * times DNS, TCP and TLS.
  */
 import type { Socket } from 'node:net';
+import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import type { RequestOptions } from '../api/types.ts';
 import { kConnectInfo, type TaggedSocket } from './http-request.ts';
 
 /**
+ * Default limit on a response's header section: 64 KiB, four times Node's 16 KiB, which real
+ * services exceed (large cookies, long CSP or link headers) and would fail as UND_ERR_HEADERS_OVERFLOW.
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
+
+/** What the connections of a run's users share: limits and TLS. */
+export interface ConnectionOptions {
+  /** Largest response header section accepted; default {@link DEFAULT_MAX_HEADER_BYTES}. */
+  maxHeaderBytes?: number;
+  /** Options for each TLS connection (built once per run by {@link tlsConnectOptions}). */
+  tls?: TlsConnectOptions;
+}
+
+export interface TlsConnectOptions {
+  rejectUnauthorized: boolean;
+  /** Node's root certificates plus the run's CA file, parsed once for every connection. */
+  secureContext?: tls.SecureContext;
+}
+
+/**
+ * A run's TLS options: certificates are verified against Node's roots (and NODE_EXTRA_CA_CERTS) plus
+ * `ca` (the PEM text of the run's CA file) when given; `insecureSkipVerify` turns verification off.
+ * Throws when `ca` holds no usable certificate.
+ */
+export function tlsConnectOptions(settings: { insecureSkipVerify: boolean; ca?: string }): TlsConnectOptions {
+  if (settings.ca === undefined) return { rejectUnauthorized: !settings.insecureSkipVerify };
+  if (!/-----BEGIN CERTIFICATE-----/.test(settings.ca)) throw new Error('holds no PEM certificate (-----BEGIN CERTIFICATE-----)');
+  // Node's default roots stay trusted: `ca` alone would replace them.
+  const secureContext = tls.createSecureContext({ ca: [...tls.rootCertificates, settings.ca] });
+  return { rejectUnauthorized: !settings.insecureSkipVerify, secureContext };
+}
+
+/**
  * Wraps undici's connector to time DNS, TCP and TLS on each new socket. undici publishes no DNS/TCP/TLS
  * events, so the phases come from the socket's own `lookup`, `connect` and `secureConnect` events.
  */
-function timedConnector(timeoutMs: number): buildConnector.connector {
-  const connect = buildConnector({ timeout: timeoutMs });
+function timedConnector(timeoutMs: number, tlsOptions: TlsConnectOptions | undefined): buildConnector.connector {
+  const connect = buildConnector({ timeout: timeoutMs, ...tlsOptions });
   return (options, callback) => {
     const startedAt = performance.now();
     let lookupAt = 0;
@@ -48,16 +82,18 @@ function timedConnector(timeoutMs: number): buildConnector.connector {
 export class UserConnections {
   private readonly clients = new Map<string, Client>();
   private readonly connect: buildConnector.connector;
+  private readonly maxHeaderSize: number;
 
-  constructor(timeoutMs: number) {
-    this.connect = timedConnector(timeoutMs);
+  constructor(timeoutMs: number, options: ConnectionOptions = {}) {
+    this.connect = timedConnector(timeoutMs, options.tls);
+    this.maxHeaderSize = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   }
 
   /** Queues the request on the user's connection to its origin; returns that connection. */
   dispatch(url: URL, options: Omit<Dispatcher.DispatchOptions, 'origin'>, handler: Dispatcher.DispatchHandler): Client {
     let client = this.clients.get(url.origin);
     if (!client) {
-      client = new Client(url.origin, { connect: this.connect, keepAliveTimeout: 30_000, pipelining: 1 });
+      client = new Client(url.origin, { connect: this.connect, keepAliveTimeout: 30_000, pipelining: 1, maxHeaderSize: this.maxHeaderSize });
       this.clients.set(url.origin, client);
     }
     client.dispatch(options as Dispatcher.DispatchOptions, handler);

@@ -83,6 +83,8 @@ export class Response implements LoadResponse, RequestSample {
   readonly bodyTruncated: boolean;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly traceId: string;
+  /** The `location` of a redirect that the client follows (see InFlightRequest.redirectsLeft). */
+  readonly redirectTo: string | undefined;
   /** The request's span, open until the user's checks have run. */
   readonly traced: TracedRequest | undefined;
   private readonly body: Buffer | Buffer[] | undefined;
@@ -99,7 +101,9 @@ export class Response implements LoadResponse, RequestSample {
     this.newConnection = connect !== undefined;
     this.bytes = request.bytes;
     this.status = networkError ? 0 : request.status;
-    this.error = networkError ?? statusFailure(request.status, request.expect);
+    // A redirect the client follows is a hop, judged as one (a 3xx is no failure); `expect` is for the last response.
+    this.error = networkError ?? statusFailure(request.status, request.redirectTo === undefined ? request.expect : undefined);
+    this.redirectTo = networkError ? undefined : request.redirectTo;
     this.bodyTruncated = request.bodyTruncated;
     this.ok = this.error === undefined;
     this.headers = request.headers;
@@ -161,6 +165,10 @@ export class InFlightRequest implements Dispatcher.DispatchHandler {
   /** Set when the body outgrew `maxBodyBytes`: later chunks are counted, not kept. */
   bodyTruncated = false;
   ttfbAt = 0;
+  /** Redirects the client may still follow after this request (0: a 3xx is the answer). */
+  redirectsLeft = 0;
+  /** Set at the response when it is a redirect the client will follow: its `location`. */
+  redirectTo: string | undefined;
   private readonly maxBodyBytes: number;
   private readonly owner: RequestOwner;
   private readonly resolve: (response: Response) => void;
@@ -201,6 +209,7 @@ export class InFlightRequest implements Dispatcher.DispatchHandler {
     this.ttfbAt = performance.now();
     this.status = statusCode;
     this.headers = headers;
+    if (this.redirectsLeft > 0 && REDIRECTS.has(statusCode) && typeof headers.location === 'string') this.redirectTo = headers.location;
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -267,6 +276,9 @@ export function errorKind(error: Error): string {
       return code;
   }
 }
+
+/** The statuses a client follows to their `location` (as browsers, k6 and Locust do). */
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 function statusFailure(status: number, expect: number | number[] | undefined): string | undefined {
   if (expect === undefined) return status >= 400 ? `HTTP ${status}` : undefined;

@@ -7,15 +7,18 @@
  * Hot path: a request allocates its handler, one timer, the body chunks and the Response (which is
  * also the stats sample); no I/O but the request.
  */
-import { parseDuration } from '../../shared/duration.ts';
+import { describeValue, parseDuration } from '../../shared/duration.ts';
 import type { ConnectTiming, RequestTracer, TracedRequest } from '../telemetry/types.ts';
 import type { HttpClient, LoadResponse, RequestOptions } from '../api/types.ts';
 import { DEFAULT_MAX_BODY_BYTES, InFlightRequest, RunStopped, type RequestOwner, type Response } from './http-request.ts';
-import { resolveUrl, TargetCache, UserConnections } from './http-connections.ts';
+import { resolveUrl, TargetCache, UserConnections, type ConnectionOptions } from './http-connections.ts';
 
 export type { ConnectTiming, RequestTracer, TracedRequest };
 export { CANCELLED_AT_STOP, DEFAULT_MAX_BODY_BYTES, errorKind, Response, RunStopped, TIMED_OUT_BEFORE_SENT } from './http-request.ts';
-export { resolveUrl } from './http-connections.ts';
+export { DEFAULT_MAX_HEADER_BYTES, resolveUrl, tlsConnectOptions, type ConnectionOptions } from './http-connections.ts';
+
+/** Redirects a request follows by default, as k6 and browsers do; `redirects: 0` returns the 3xx itself. */
+export const DEFAULT_REDIRECTS = 10;
 
 /** Called with every finished request, which is also its stats sample (the runner records it). */
 export type RequestSink = (response: Response) => void;
@@ -40,6 +43,10 @@ export interface HttpClientOptions {
   timeoutMs: number;
   /** Default cap on the bytes of a body kept in memory (see ScenarioOptions.maxBodyBytes); default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** Default number of redirects followed (see ScenarioOptions.redirects); default {@link DEFAULT_REDIRECTS}. */
+  redirects?: number;
+  /** The connections' limits and TLS (the same for every user of a run). */
+  connections?: ConnectionOptions;
   sink: RequestSink;
   tracer?: RequestTracer;
   rowLocations?: RowLocations;
@@ -65,7 +72,7 @@ export interface UserHttpClient extends HttpClient {
 /** Builds the `http` object of one virtual user. Call `close()` when the user stops. */
 export function createHttpClient(options: HttpClientOptions): UserHttpClient {
   const { baseUrl, userId, sink, tracer, rowLocations } = options;
-  const connections = new UserConnections(options.timeoutMs);
+  const connections = new UserConnections(options.timeoutMs, options.connections);
   const targets = new TargetCache(baseUrl);
   /** Completed requests whose spans are still open (bounded by the user's concurrency). */
   let openSpans: TracedRequest[] = [];
@@ -102,15 +109,53 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
       body = JSON.stringify(requestOptions.json);
       if (!Object.keys(headers).some(h => h.toLowerCase() === 'content-type')) headers = { ...headers, 'content-type': 'application/json' };
     }
-    endSpans();
-    const traced = tracer?.start(method, name, url, userId);
-    if (traced) headers = { ...headers, ...traced.headers };
     const timeoutMs = requestOptions.timeout === undefined ? options.timeoutMs : requestTimeout(requestOptions.timeout);
     const maxBodyBytes = requestOptions.maxBodyBytes ?? options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    return new Promise<LoadResponse>(resolve => {
-      const inFlight = new InFlightRequest(owner, method, name, requestOptions.expect, traced, timeoutMs, maxBodyBytes, resolve);
-      inFlight.queue = connections.dispatch(url, { path: targets.requestPath(url), method, headers, body }, inFlight);
+    const redirects = requestOptions.redirects === undefined ? options.redirects ?? DEFAULT_REDIRECTS : requestRedirects(requestOptions.redirects);
+    const { expect } = requestOptions;
+    const sent = send(method, name, url, headers, body, expect, timeoutMs, maxBodyBytes, redirects);
+    return redirects === 0 ? sent : sent.then(response => follow(response, method, url, headers, body, expect, timeoutMs, maxBodyBytes, redirects));
+  };
+
+  /** Sends one request (one hop of a redirect chain): its own span, timer and stats sample. */
+  const send = (method: string, name: string, url: URL, headers: Readonly<Record<string, string>>, body: string | Uint8Array | undefined,
+    expect: RequestOptions['expect'], timeoutMs: number, maxBodyBytes: number, redirectsLeft: number): Promise<Response> => {
+    endSpans();
+    const traced = tracer?.start(method, name, url, userId);
+    const sentHeaders = traced ? { ...headers, ...traced.headers } : headers;
+    return new Promise<Response>(resolve => {
+      const inFlight = new InFlightRequest(owner, method, name, expect, traced, timeoutMs, maxBodyBytes, resolve);
+      inFlight.redirectsLeft = redirectsLeft;
+      inFlight.queue = connections.dispatch(url, { path: targets.requestPath(url), method, headers: sentHeaders, body }, inFlight);
     });
+  };
+
+  /**
+   * Follows redirects, each hop a request of its own (counted, timed and traced, its row named by its
+   * path, as k6 does), up to `left` of them. 303, and 301/302 after a POST, continue as a GET without
+   * the body (as browsers do); 307/308 repeat the method and body. Credentials stay with their origin.
+   */
+  const follow = async (response: Response, method: string, url: URL, headers: Readonly<Record<string, string>>, body: string | Uint8Array | undefined,
+    expect: RequestOptions['expect'], timeoutMs: number, maxBodyBytes: number, left: number): Promise<Response> => {
+    while (response.redirectTo !== undefined && left > 0 && !owner.cancelled) {
+      let next: URL;
+      try {
+        next = new URL(response.redirectTo, url);
+      } catch {
+        break;
+      }
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') break;
+      if ((response.status === 303 && method !== 'HEAD') || ((response.status === 301 || response.status === 302) && method === 'POST')) {
+        method = 'GET';
+        body = undefined;
+        headers = withoutHeaders(headers, BODY_HEADERS);
+      }
+      if (next.origin !== url.origin) headers = withoutHeaders(headers, CREDENTIAL_HEADERS);
+      url = next;
+      left--;
+      response = await send(method, url.pathname, url, headers, body, expect, timeoutMs, maxBodyBytes, left);
+    }
+    return response;
   };
 
   return {
@@ -143,5 +188,21 @@ function requestTimeout(timeout: NonNullable<RequestOptions['timeout']>): number
   return ms;
 }
 
+/** A request's own `redirects`: a whole number from 0; anything else is an error at the request. */
+function requestRedirects(redirects: unknown): number {
+  if (typeof redirects === 'number' && Number.isInteger(redirects) && redirects >= 0) return redirects;
+  throw new RangeError(`redirects: must be a whole number of redirects to follow, 0 for none, got ${describeValue(redirects)}`);
+}
+
+/** Headers that describe a body, dropped when a redirect turns the request into a GET. */
+const BODY_HEADERS: ReadonlySet<string> = new Set(['content-type', 'content-length', 'content-encoding', 'transfer-encoding']);
+/** Headers that carry credentials, dropped when a redirect leaves their origin (as undici and browsers do). */
+const CREDENTIAL_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization']);
+
+function withoutHeaders(headers: Readonly<Record<string, string>>, names: ReadonlySet<string>): Readonly<Record<string, string>> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !names.has(name.toLowerCase())));
+}
+
 /** Headers of every request unless the scenario sets its own (shared, never mutated). */
+
 const DEFAULT_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'user-agent': 'loadlens' });

@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import type { RunReport, RunState, SourceLocation, StatsSnapshot, TelemetryCounts, ThresholdResult } from '../../shared/report.ts';
 import { redactUrlCredentials } from '../../shared/redact.ts';
 import { createHttpClient, Response, RunStopped, TIMED_OUT_BEFORE_SENT, type RequestTracer, type RowLocations } from './http.ts';
+import type { TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { evaluateThresholds, GROUP_METHOD, parseThresholds, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
@@ -49,6 +50,8 @@ export interface RunnerOptions {
   runId?: string;
   /** Called on each state change (the IPC output and tests listen). */
   onState?: (state: RunState) => void;
+  /** TLS of every connection, built once per run from `run.tls` (its CA file read): see tlsConnectOptions. */
+  tls?: TlsConnectOptions;
 }
 
 /**
@@ -74,10 +77,11 @@ class VirtualUser {
   readonly http: ReturnType<typeof createHttpClient>;
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
 
-  constructor(id: number, runner: Runner, baseUrl: URL, run: ResolvedRunOptions, tracer: RequestTracer | undefined) {
+  constructor(id: number, runner: Runner, baseUrl: URL, run: ResolvedRunOptions, tracer: RequestTracer | undefined, tls: TlsConnectOptions | undefined) {
     this.id = id;
     this.http = createHttpClient({
-      baseUrl, userId: id, timeoutMs: run.timeoutMs, maxBodyBytes: run.maxBodyBytes, tracer,
+      baseUrl, userId: id, timeoutMs: run.timeoutMs, maxBodyBytes: run.maxBodyBytes, redirects: run.redirects, tracer,
+      connections: { maxHeaderBytes: run.maxHeaderBytes, ...(tls ? { tls } : {}) },
       sink: response => runner.recordRequest(this, response),
       rowLocations: runner.rowLocations,
     });
@@ -257,7 +261,7 @@ export class Runner {
       stats: this.stats, runId: this.runId, scenario: this.options.scenario, file: this.options.file,
       startedAt: this.startedAt, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
       iterations: this.iterations, droppedIterations: this.droppedIterations,
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry, shard: run.shard,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry, shard: run.shard, insecureSkipTLSVerify: run.tls.insecureSkipVerify,
       locateThresholds: (parsed, results) => this.locatedThresholds(parsed, results),
     });
     // Every output gets the report even when one fails (a full disk): the failure is the caller's to show.
@@ -307,7 +311,7 @@ export class Runner {
   }
 
   private newUser(): VirtualUser {
-    const user = new VirtualUser(globalUserId(++this.usersCreated, this.options.run.shard), this, this.baseUrl, this.options.run, this.options.telemetry?.tracer);
+    const user = new VirtualUser(globalUserId(++this.usersCreated, this.options.run.shard), this, this.baseUrl, this.options.run, this.options.telemetry?.tracer, this.options.tls);
     this.users.add(user);
     return user;
   }
@@ -542,6 +546,8 @@ export interface ReportParts {
   telemetry: TelemetryCounts | undefined;
   /** Set when the run was one shard of a plan (`--shard i/N`). */
   shard?: Shard;
+  /** TLS certificates were not verified. */
+  insecureSkipTLSVerify?: boolean;
   /** Adds each threshold's place in the scenario (the runner knows them; a rebuilt report may not). */
   locateThresholds?: (parsed: ParsedThreshold[], results: ThresholdResult[]) => ThresholdResult[];
 }
@@ -566,6 +572,7 @@ export function buildReport(parts: ReportParts): RunReport {
     droppedIterations: parts.droppedIterations,
     cpuMs: parts.cpuMs,
     ...(parts.telemetry ? { telemetry: parts.telemetry } : {}),
+    ...(parts.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true as const } : {}),
     ...(parts.shard ? { shard: { index: parts.shard.index, count: parts.shard.count }, ...mergeable(parts) } : {}),
   };
 }

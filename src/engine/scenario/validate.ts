@@ -7,7 +7,7 @@ import type { Diagnostic } from '../../shared/report.ts';
 import { describeValue, formatDuration, tryParseDuration } from '../../shared/duration.ts';
 import { redactUrlCredentials } from '../../shared/redact.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../run/http.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REDIRECTS } from '../run/http.ts';
 import { parseShard, type Shard } from '../run/shard.ts';
 import { positionAt } from '../../shared/text-position.ts';
 import type { DurationInput, ScenarioDefinition, ScenarioOptions } from '../api/types.ts';
@@ -37,7 +37,7 @@ interface Problem {
 
 const OPTION_NAMES = [
   'host', 'users', 'spawnRate', 'runTime', 'stages', 'arrivalRate', 'maxUsers', 'wait', 'thresholds',
-  'onStart', 'onStop', 'gracefulStop', 'timeout', 'maxBodyBytes',
+  'onStart', 'onStop', 'gracefulStop', 'timeout', 'maxBodyBytes', 'redirects', 'maxHeaderBytes', 'insecureSkipTLSVerify', 'caFile',
 ] as const satisfies readonly (keyof ScenarioOptions)[];
 // Compile-time guard: a new field in ScenarioOptions must be added to OPTION_NAMES, or it would be reported as unknown.
 const _everyOptionListed: [Exclude<keyof ScenarioOptions, (typeof OPTION_NAMES)[number]>] extends [never] ? true : never = true;
@@ -46,6 +46,7 @@ const _everyOptionListed: [Exclude<keyof ScenarioOptions, (typeof OPTION_NAMES)[
 const OPTION_ALIASES: Record<string, string> = {
   vus: 'users', duration: 'runTime', hatchRate: 'spawnRate', rampUp: 'stages', baseUrl: 'host', baseURL: 'host',
   rate: 'arrivalRate', maxVUs: 'maxUsers', thinkTime: 'wait', waitTime: 'wait',
+  maxRedirects: 'redirects', insecureSkipTlsVerify: 'insecureSkipTLSVerify', ca: 'caFile', tlsCaFile: 'caFile',
 };
 const STAGE_FIELDS = ['duration', 'target'] as const;
 const STAGE_ALIASES: Record<string, string> = { users: 'target', vus: 'target', time: 'duration' };
@@ -117,6 +118,18 @@ function findProblems(options: unknown, hooks: ValidationHooks): Problem[] {
   if (o.thresholds !== undefined) checkThresholds(o.thresholds, hooks, report);
   if (o.maxBodyBytes !== undefined && !isPositiveInteger(o.maxBodyBytes)) {
     report(['maxBodyBytes'], `maxBodyBytes: must be a positive whole number of bytes, e.g. 16_000_000, got ${describeValue(o.maxBodyBytes)}`);
+  }
+  if (o.redirects !== undefined && !isNonNegativeInteger(o.redirects)) {
+    report(['redirects'], `redirects: must be a whole number of redirects to follow, 0 for none, got ${describeValue(o.redirects)}`);
+  }
+  if (o.maxHeaderBytes !== undefined && !isPositiveInteger(o.maxHeaderBytes)) {
+    report(['maxHeaderBytes'], `maxHeaderBytes: must be a positive whole number of bytes, e.g. 131072, got ${describeValue(o.maxHeaderBytes)}`);
+  }
+  if (o.insecureSkipTLSVerify !== undefined && typeof o.insecureSkipTLSVerify !== 'boolean') {
+    report(['insecureSkipTLSVerify'], `insecureSkipTLSVerify: must be true or false, got ${describeValue(o.insecureSkipTLSVerify)}`);
+  }
+  if (o.caFile !== undefined && (typeof o.caFile !== 'string' || o.caFile === '')) {
+    report(['caFile'], `caFile: must be the path of a PEM file of CA certificates, got ${describeValue(o.caFile)}`);
   }
   for (const hook of ['onStart', 'onStop'] as const) {
     if (o[hook] !== undefined && typeof o[hook] !== 'function') {
@@ -431,9 +444,20 @@ export interface ResolvedRunOptions {
   timeoutMs: number;
   /** Default cap on the bytes of a response body kept in memory (the rest is counted and discarded). */
   maxBodyBytes: number;
+  /** Default number of redirects a request follows. */
+  redirects: number;
+  /** Largest response header section accepted. */
+  maxHeaderBytes: number;
+  tls: ResolvedTls;
   thresholds: Readonly<Record<string, string>>;
   /** Set for `--shard i/N`: the load model stays the whole plan's, and the runner takes this shard's share of it. */
   shard?: Shard;
+}
+
+/** TLS of the run: `--insecure-skip-tls-verify` or the option; `--ca-file` (absolute) or the option (relative to the scenario file). */
+export interface ResolvedTls {
+  insecureSkipVerify: boolean;
+  caFile?: { path: string; option: 'caFile' | '--ca-file' };
 }
 
 /** The run cannot start: every problem, each naming the option or flag it is about. */
@@ -514,6 +538,12 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     timeoutMs: msOf(options.timeout ?? RUN_DEFAULTS.timeout),
     thresholds: { ...options.thresholds },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    redirects: options.redirects ?? DEFAULT_REDIRECTS,
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    tls: {
+      insecureSkipVerify: overrides.insecureSkipTLSVerify === true || options.insecureSkipTLSVerify === true,
+      ...(overrides.caFile ? { caFile: { path: overrides.caFile, option: '--ca-file' as const } } : options.caFile ? { caFile: { path: options.caFile, option: 'caFile' as const } } : {}),
+    },
     ...(shard ? { shard } : {}),
   };
 }

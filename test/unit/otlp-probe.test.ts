@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { classifyNetworkError, probeOtlpTraces } from '../../src/extension/otlp-probe.ts';
+import { classifyNetworkError, probeOtlpTraces } from '../../src/extension/otel/otlp-probe.ts';
 import { startOtlpReceiver } from '../../src/receiver/index.ts';
 
 async function serve(handler: http.RequestListener): Promise<{ url: string; seen: http.IncomingHttpHeaders[]; close: () => Promise<void> }> {

@@ -11,8 +11,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { displayUrl } from '../shared/otel-environment.ts';
-import { key, LENGTH_DELIMITED, ProtoWriter, VARINT, FIXED64 } from '../engine/telemetry/proto-writer.ts';
+import { displayUrl } from '../../shared/otel-environment.ts';
+import { key, LENGTH_DELIMITED, ProtoWriter, VARINT, FIXED64 } from '../../engine/telemetry/proto-writer.ts';
 
 /** What the probe found, from the user's side: each outcome says what to fix. */
 export type ProbeOutcome = 'ok' | 'dns' | 'refused' | 'tls' | 'unauthorized' | 'not-found' | 'timeout' | 'http-error' | 'network';

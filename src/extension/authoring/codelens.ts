@@ -32,7 +32,7 @@ class ScenarioCodeLensProvider implements vscode.CodeLensProvider {
   async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const otel = this.deps.otelEnabled();
     // Loaded on the first lens, not at activation: the locator's parser (TypeScript's) is large.
-    const { findScenarios } = await import('../shared/scenario-locator.ts');
+    const { findScenarios } = await import('../../shared/scenario-locator.ts');
     return findScenarios(document.getText()).flatMap(({ name, line }) => {
       const range = new vscode.Range(line, 0, line, 0);
       const args: ScenarioTarget = [document.uri, name];

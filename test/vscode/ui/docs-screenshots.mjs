@@ -52,58 +52,68 @@ export async function run() {
     setWorkspaceSettings(baseSettings());
     await setTheme('Default Light Modern');
     const editor = await openFile('shop.load.ts', 'export const shopper');
-    // More room for the pictures: no side bar.
-    await runCommand('View: Toggle Primary Side Bar Visibility');
+    // Room for the pictures: no primary side bar, no secondary one (Chat), no notification.
+    await runCommand('View: Close Primary Side Bar');
+    await page.locator('.part.auxiliarybar .codicon-close, .part.auxiliarybar [aria-label^="Hide"]').first().click({ timeout: 3000 }).catch(() => {});
+    await runCommand('Notifications: Clear All Notifications');
     const runLens = lens(editor, 'Run with OTel');
     await runLens.first().waitFor();
     await page.waitForTimeout(500);
     await runLens.first().click();
-    let panel = await resultsFrame();
+    const panel = await resultsFrame();
     await panel.locator('h2', { hasText: 'shopper' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 60_000 });
-    const receiver = await panel.locator('.otlp-receiver code').innerText().catch(() => 'none');
-    check('the embedded receiver listens where the example shop exports', receiver === `http://127.0.0.1:${ui.receiverPort}`, `panel ${receiver}, shop exports to port ${ui.receiverPort}`);
 
-    // The slowest request's trace, once the shop's spans are in it (the shop exports in batches).
+    // The slowest request's trace, once the shop's spans are in it (the shop exports them in batches to
+    // the embedded receiver, whose port this suite fixed at its start).
     await panel.locator('button[data-tab="slowest"]').click();
     await panel.locator('table.slowest a.trace').first().click();
     const trace = await traceFrame();
-    const services = trace && await poll(() => trace.evaluate(() => [...document.querySelectorAll('.span-row')].map(r => r.textContent ?? '')),
-      rows => rows.some(r => /SERVER/.test(r)), { timeoutMs: 15_000, everyMs: 250 });
-    check('the trace view shows the load test\'s CLIENT span and the shop\'s SERVER span in one trace',
-      services !== undefined && services.some(r => /CLIENT/.test(r)) && services.some(r => /SERVER/.test(r)), (services ?? []).join(' / ').replace(/\s+/g, ' ').slice(0, 200));
+    const rows = trace && await poll(() => trace.evaluate(() => [...document.querySelectorAll('.span-row')].map(r => r.textContent ?? '')),
+      shown => shown.some(r => /SERVER/.test(r)), { timeoutMs: 15_000, everyMs: 250 });
+    check('the trace view shows the load test\'s CLIENT span and the example shop\'s SERVER span in one trace',
+      rows !== undefined && rows.some(r => /CLIENT/.test(r)) && rows.some(r => /^shop.*SERVER/.test(r)), (rows ?? []).join(' / ').replace(/\s+/g, ' ').slice(0, 200));
 
-    for (const [theme, suffix] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']]) {
-      ({ frame: panel } = await setTheme(theme, panel, () => resultsFrame(60_000)));
-      await pictures(suffix, panel);
-    }
+    for (const [theme, suffix] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']]) await pictures(theme, suffix);
   } finally {
     await page.mouse.move(5, 5);
-    await runCommand('View: Toggle Primary Side Bar Visibility');
     await shop.stop();
   }
 }
 
-/** The three pictures in the current theme. */
-async function pictures(suffix, panel) {
+/** The three pictures in `theme`. The results panel's page must be showing for the theme change to be seen. */
+async function pictures(theme, suffix) {
   const { page } = ui;
-  const editorArea = async () => page.locator('.part.editor').first().boundingBox();
-  // 1. The results panel (Statistics) beside the scenario.
+  const editorArea = () => page.locator('.part.editor').first().boundingBox();
+  const maximized = async shoot => {
+    await runCommand('View: Toggle Maximize Editor Group');
+    await page.waitForTimeout(800);
+    try {
+      await shoot();
+    } finally {
+      await page.mouse.move(5, 5);
+      await runCommand('View: Toggle Maximize Editor Group');
+    }
+  };
+  // 1. The results panel (Statistics) beside the scenario. No window reload for a missed theme change:
+  // it would restart the extension host, and the receiver's traces with it.
   await page.locator('.tab', { hasText: 'Loadlens: shopper' }).first().click();
+  const { frame: panel, bodyClass } = await setTheme(theme, () => resultsFrame(2000), { reload: false });
+  check(`the results panel is in the ${theme} theme`, bodyClass.includes(suffix === 'light' ? 'vscode-light' : 'vscode-dark'), bodyClass);
   await panel.locator('button[data-tab="statistics"]').click();
   await page.waitForTimeout(500);
   await docsScreenshot(`results-panel-${suffix}`, { clip: await editorArea() });
-  // 2. The trace view.
+  // 2. The trace view, its editor group the whole width.
   await page.locator('.tab', { hasText: /^Trace / }).first().click();
-  await page.waitForTimeout(800);
-  await docsScreenshot(`trace-view-${suffix}`, { clip: await editorArea() });
-  // 3. The scenario's lines: CodeLens, numbers at the end of each request line, the hover on one.
+  const trace = await traceFrame(15_000);
+  check(`the trace view shows its spans again when its tab is shown (${suffix})`, trace !== undefined);
+  await maximized(async () => docsScreenshot(`trace-view-${suffix}`, { clip: await editorArea() }));
+  // 3. The scenario's lines (CodeLens, each request line's numbers, the hover on one), the whole width.
   await page.locator('.tab', { hasText: 'shop.load.ts' }).first().click();
-  const productLine = page.locator('.monaco-editor .view-line', { hasText: 'await http.get(`/product/' });
-  await page.mouse.move(5, 5);
-  await productLine.locator('span', { hasText: 'http' }).first().hover();
-  const hover = page.locator('.monaco-hover:visible');
-  const hoverText = await hover.first().innerText({ timeout: 10_000 }).catch(() => '');
-  check(`the request line's hover shows its numbers (${suffix})`, /\/product\/\{product_id\}/.test(hoverText), hoverText.replace(/\s+/g, ' ').slice(0, 160));
-  await docsScreenshot(`scenario-lines-${suffix}`, { clip: await editorArea() });
-  await page.mouse.move(5, 5);
+  await maximized(async () => {
+    const productLine = page.locator('.monaco-editor .view-line', { hasText: 'await http.get(`/product/' });
+    await productLine.locator('span', { hasText: 'http' }).first().hover();
+    const hoverText = await page.locator('.monaco-hover:visible', { hasText: 'GET /product/{product_id}' }).first().innerText({ timeout: 10_000 }).catch(() => '');
+    check(`the request line's hover shows its row (${suffix})`, /GET \/product\/\{product_id\}/.test(hoverText), hoverText.replace(/\s+/g, ' ').slice(0, 160));
+    await docsScreenshot(`scenario-lines-${suffix}`, { clip: await editorArea() });
+  });
 }

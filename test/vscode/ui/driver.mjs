@@ -197,31 +197,35 @@ export const traceFrame = (timeoutMs = 30_000) => findFrame(() => document.body?
 const themeClass = theme => theme.includes('Light') ? 'vscode-light' : theme.includes('High') ? 'vscode-high-contrast' : 'vscode-dark';
 
 /**
- * Switches the workbench's colour theme through the user settings and waits for `frame` (a webview page)
- * to follow; if the settings watcher missed the write, a window reload reads them afresh and `refind()`
- * finds the page again. Returns the frame to use from now on and its body class. With no frame, waits
- * for the workbench's own colours instead.
+ * Switches the workbench's colour theme through the user settings and waits for the webview page that
+ * `find()` finds (found again on every look: a page can be replaced as its tab is shown) to follow. If
+ * the settings watcher missed the write, a window reload reads them afresh (unless `reload` is false:
+ * a reload restarts the extension host, which forgets its receiver's traces). Returns the page last
+ * found and its body class. With no `find`, waits for the workbench's own colours instead.
  */
-export async function setTheme(theme, frame, refind) {
+export async function setTheme(theme, find, { reload = true } = {}) {
   const { page } = ui;
   const current = JSON.parse(readFileSync(ui.userSettings, 'utf8'));
   writeFileSync(ui.userSettings, JSON.stringify({ ...current, 'workbench.colorTheme': theme }, null, 2));
   const wanted = themeClass(theme);
-  if (frame === undefined) {
+  if (find === undefined) {
     const workbench = () => page.evaluate(() => document.querySelector('.monaco-workbench')?.className ?? '');
     // The workbench's own class: 'vs' (light), 'vs-dark' or 'hc-black'.
     const workbenchClass = { 'vscode-light': /(^| )vs( |$)/, 'vscode-dark': /(^| )vs-dark( |$)/, 'vscode-high-contrast': /(^| )hc-(black|light)( |$)/ }[wanted];
     const seen = await poll(workbench, kind => workbenchClass.test(kind), { timeoutMs: 10_000, everyMs: 250 });
     await page.waitForTimeout(800);
-    return { frame, bodyClass: seen };
+    return { frame: undefined, bodyClass: seen };
   }
-  const bodyClass = () => frame.evaluate(() => document.body.className).catch(() => '');
-  let seen = await poll(bodyClass, kind => kind.includes(wanted), { timeoutMs: 6000, everyMs: 250 });
-  if (!seen.includes(wanted)) {
+  let frame;
+  const look = async () => {
+    frame = await find();
+    return frame ? await frame.evaluate(() => document.body.className).catch(() => '') : '';
+  };
+  let seen = await poll(look, kind => kind.includes(wanted), { timeoutMs: 8000, everyMs: 250 });
+  if (!seen.includes(wanted) && reload) {
     await page.reload();
     await page.locator('.monaco-workbench').waitFor();
-    frame = await refind();
-    seen = await poll(bodyClass, kind => kind.includes(wanted), { timeoutMs: 10_000, everyMs: 250 });
+    seen = await poll(look, kind => kind.includes(wanted), { timeoutMs: 60_000, everyMs: 250 });
   }
   // The workbench repaints its own parts a moment after the webview has its new class.
   await page.waitForTimeout(800);

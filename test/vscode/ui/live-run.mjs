@@ -73,7 +73,7 @@ export async function run() {
 
   // The same finished panel in the three default themes.
   for (const [theme, file] of [['Default Light Modern', 'panel-light'], ['Default Dark Modern', 'panel-dark'], ['Default High Contrast', 'panel-high-contrast']]) {
-    const switched = await setTheme(theme, live, () => resultsFrame(60_000));
+    const switched = await setTheme(theme, () => resultsFrame(2000));
     live = switched.frame;
     await live.locator('button[data-tab="statistics"]').click();
     await screenshot(file);
@@ -84,7 +84,7 @@ export async function run() {
     check(`the panel follows the ${theme} theme`, switched.bodyClass.includes(wanted), switched.bodyClass);
   }
   await live.locator('button[data-tab="statistics"]').click();
-  ({ frame: live } = await setTheme('Default Dark Modern', live, () => resultsFrame(60_000)));
+  ({ frame: live } = await setTheme('Default Dark Modern', () => resultsFrame(2000)));
 
   // A window reload: the last run is shown again.
   const runId = await live.locator('.run-id code').textContent();

@@ -37,6 +37,7 @@ export async function run() {
   const scenarioTab = page.locator('.tab', { hasText: 'orders.load.ts' }).first();
   await scenarioTab.hover();
   await scenarioTab.locator('.tab-actions .action-label').first().click({ force: true });
+  await page.mouse.move(5, 5);
   await page.waitForTimeout(1000);
   let frame = await resultsFrame();
   const viewport = page.viewportSize();

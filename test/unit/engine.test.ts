@@ -183,7 +183,8 @@ export const interrupted = scenario({ host: '${target.url}', users: 3, runTime: 
     assert.equal(code, 0, stderr);
     const report = JSON.parse(readFileSync(reportFile, 'utf8')) as RunReport;
     assert.equal(report.stopReason, 'signal');
-    assert.ok(report.totals.requests > 50);
+    // It ran (how many requests a busy machine manages in 1.5 s is no concern here), and lost none.
+    assert.ok(report.totals.requests > 0);
     assert.equal(report.totals.requests, target.counts.get('GET /item'));
   } finally {
     await target.close();

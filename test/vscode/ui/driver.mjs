@@ -205,24 +205,30 @@ const themeClass = theme => theme.includes('Light') ? 'vscode-light' : theme.inc
  */
 export async function setTheme(theme, find, { reload = true } = {}) {
   const { page } = ui;
-  const current = JSON.parse(readFileSync(ui.userSettings, 'utf8'));
-  writeFileSync(ui.userSettings, JSON.stringify({ ...current, 'workbench.colorTheme': theme }, null, 2));
   const wanted = themeClass(theme);
+  // The workbench's own class: 'vs' (light), 'vs-dark' or 'hc-black'.
+  const workbenchClass = { 'vscode-light': /(^| )vs( |$)/, 'vscode-dark': /(^| )vs-dark( |$)/, 'vscode-high-contrast': /(^| )hc-(black|light)( |$)/ }[wanted];
+  let frame;
+  const look = find === undefined
+    ? () => page.evaluate(() => document.querySelector('.monaco-workbench')?.className ?? '')
+    : async () => {
+      frame = await find();
+      return frame ? await frame.evaluate(() => document.body.className).catch(() => '') : '';
+    };
+  const done = kind => (find === undefined ? workbenchClass.test(kind) : kind.includes(wanted));
+  // Written up to three times, each time a little differently (the indent): a watcher that missed one
+  // write sees a change in the next, where the same bytes again would not be one.
+  let seen = '';
+  for (let attempt = 0; attempt < 3 && !done(seen); attempt++) {
+    const current = JSON.parse(readFileSync(ui.userSettings, 'utf8'));
+    writeFileSync(ui.userSettings, JSON.stringify({ ...current, 'workbench.colorTheme': theme }, null, 2 + attempt));
+    seen = await poll(look, done, { timeoutMs: 4000, everyMs: 250 });
+  }
   if (find === undefined) {
-    const workbench = () => page.evaluate(() => document.querySelector('.monaco-workbench')?.className ?? '');
-    // The workbench's own class: 'vs' (light), 'vs-dark' or 'hc-black'.
-    const workbenchClass = { 'vscode-light': /(^| )vs( |$)/, 'vscode-dark': /(^| )vs-dark( |$)/, 'vscode-high-contrast': /(^| )hc-(black|light)( |$)/ }[wanted];
-    const seen = await poll(workbench, kind => workbenchClass.test(kind), { timeoutMs: 10_000, everyMs: 250 });
     await page.waitForTimeout(800);
     return { frame: undefined, bodyClass: seen };
   }
-  let frame;
-  const look = async () => {
-    frame = await find();
-    return frame ? await frame.evaluate(() => document.body.className).catch(() => '') : '';
-  };
-  let seen = await poll(look, kind => kind.includes(wanted), { timeoutMs: 8000, everyMs: 250 });
-  if (!seen.includes(wanted) && reload) {
+  if (!done(seen) && reload) {
     await page.reload();
     await page.locator('.monaco-workbench').waitFor();
     seen = await poll(look, kind => kind.includes(wanted), { timeoutMs: 60_000, everyMs: 250 });

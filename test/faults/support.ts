@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ENGINE_NODE_FLAGS } from '../../src/shared/engine-flags.ts';
 import type { RunReport } from '../../src/shared/report.ts';
+import { until as pollUntil } from '../support/poll.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const engine = process.env.LOADLENS_FAULTS_ENGINE ?? path.join(root, 'src/engine/main.ts');
@@ -103,20 +104,30 @@ export interface Target {
   url: string;
   /** Requests received (counted when their headers arrive). */
   received(): number;
+  /** TCP connections accepted. */
+  connections(): number;
+  /** The request lines' paths received, in order (the first 10,000). */
+  paths(): string[];
   close(): Promise<void>;
 }
 
 /** A loopback HTTP server; `handle` answers (or does not). Counts every request it receives. */
 export async function target(handle: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Target> {
   let received = 0;
+  let connections = 0;
+  const paths: string[] = [];
   const server = http.createServer((req, res) => {
     received++;
+    if (paths.length < 10_000) paths.push(req.url ?? '');
     handle(req, res);
   });
+  server.on('connection', () => connections++);
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received: () => received,
+    connections: () => connections,
+    paths: () => paths,
     close: () => new Promise<void>(resolve => {
       server.closeAllConnections();
       server.close(() => resolve());
@@ -124,13 +135,9 @@ export async function target(handle: (req: http.IncomingMessage, res: http.Serve
   };
 }
 
-/** Resolves once `condition` holds, polling every 20 ms; rejects after `ms`. */
+/** Resolves once `condition` holds (the tests' one polling helper, every 20 ms); rejects after `ms`. */
 export async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
+  await pollUntil(condition, what, { timeoutMs: ms, everyMs: 20 });
 }
 
 /** The aggregate row's count and the failures grouped by error. */

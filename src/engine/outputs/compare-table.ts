@@ -4,13 +4,15 @@
  * `formatMetricValue` and `formatChange` (src/shared/compare-format.ts), so the two read alike.
  */
 import { formatChange, formatMetricValue, VERDICT_TEXT } from '../../shared/compare-format.ts';
-import { METRIC_LABELS, type RunComparison } from '../../shared/compare.ts';
+import { METRIC_LABELS, partLabel, type RunComparison } from '../../shared/compare.ts';
 import { cellWidth, padCells, truncateCells } from './format.ts';
 
 /**
  * The comparison table: per row, one line per metric (p50, p95, p99, RPS, error rate) with the base
- * value, the new one, the change and the verdict; a row that only one run has says so. Then one line
- * naming the regressions, or saying there are none. No line is wider than `width` cells.
+ * value, the new one, the change and the verdict; a row that only one run has says so. Below a row,
+ * its breakdown parts that changed beyond the margins (or that only one run has), one line per
+ * self-time percentile. Then one line naming the regressions, or saying there are none. No line is
+ * wider than `width` cells.
  */
 export function formatComparison(comparison: RunComparison, width: number, color = false): string {
   const red = (text: string) => (color ? `\u001b[31m${text}\u001b[39m` : text);
@@ -27,6 +29,16 @@ export function formatComparison(comparison: RunComparison, width: number, color
     row.deltas.forEach((d, i) => {
       lines.push([i === 0 ? type : '', i === 0 ? name : '', METRIC_LABELS[d.metric], formatMetricValue(d.metric, d.base), formatMetricValue(d.metric, d.next), formatChange(d), VERDICT_TEXT[d.verdict]]);
     });
+    for (const part of row.parts ?? []) {
+      const label = `  · ${partLabel(part)}`;
+      if (part.presence !== 'both') {
+        lines.push(['', label, '', '', '', part.presence === 'base-only' ? 'only in base' : 'only in new', '']);
+        continue;
+      }
+      part.deltas.filter(d => d.verdict !== 'unchanged').forEach((d, i) => {
+        lines.push(['', i === 0 ? label : '', `self ${METRIC_LABELS[d.metric]}`, formatMetricValue(d.metric, d.base), formatMetricValue(d.metric, d.next), formatChange(d), VERDICT_TEXT[d.verdict]]);
+      });
+    }
   }
   const widths = header.map((h, c) => Math.max(cellWidth(h), ...lines.map(l => cellWidth(l[c] ?? ''))));
   const align: Array<'left' | 'right'> = ['left', 'left', 'left', 'right', 'right', 'right', 'left'];

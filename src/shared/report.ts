@@ -104,6 +104,10 @@ export interface ThresholdResult {
   actual: number;
   /** The line of this threshold's key in the scenario's options object, when found. */
   location?: SourceLocation;
+  /** The key as written in the scenario's `thresholds`, e.g. 'p95{name:/checkout}' (absent in older reports). */
+  key?: string;
+  /** The rows the metric reads (the key's `{method:…,name:…}`); absent: the aggregate of all requests. */
+  filter?: { method?: string; name?: string };
 }
 
 /** Telemetry export health, when the run exports telemetry. */

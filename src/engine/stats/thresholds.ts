@@ -144,17 +144,20 @@ export type ThresholdInput = Pick<RunReport, 'totals' | 'requests'>;
  * measured (a target that never answered, every request cancelled at the stop).
  */
 export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: ThresholdInput): ThresholdResult[] {
-  return parsed.map(threshold => {
-    const measured = measure(threshold, summary);
-    if (measured === undefined) {
-      return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
-    }
-    if (METRIC_KINDS[threshold.metric] !== 'count' || threshold.metric === 'rps') {
-      if (requestCount(threshold, summary) === 0) return { expression: `${threshold.expression} (no data: no request ${threshold.filter ? 'in the matching rows ' : ''}completed)`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
-    }
-    const actual = Math.round((threshold.unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
-    return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), metric: threshold.metric, unit: threshold.unit, actual };
-  });
+  // Each result names its key as written and the rows it read, so a test report can point at both.
+  return parsed.map(threshold => ({ ...evaluateThreshold(threshold, summary), key: threshold.key, ...(threshold.filter ? { filter: threshold.filter } : {}) }));
+}
+
+function evaluateThreshold(threshold: ParsedThreshold, summary: ThresholdInput): ThresholdResult {
+  const measured = measure(threshold, summary);
+  if (measured === undefined) {
+    return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
+  }
+  if (METRIC_KINDS[threshold.metric] !== 'count' || threshold.metric === 'rps') {
+    if (requestCount(threshold, summary) === 0) return { expression: `${threshold.expression} (no data: no request ${threshold.filter ? 'in the matching rows ' : ''}completed)`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
+  }
+  const actual = Math.round((threshold.unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
+  return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), metric: threshold.metric, unit: threshold.unit, actual };
 }
 
 /** Requests (or groups) behind a threshold: the aggregate's, or those of the rows its filter matches. */

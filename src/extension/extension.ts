@@ -25,6 +25,7 @@ import { buildTraceLink, TraceLinkSettingError, traceLinkTemplate, type TraceLin
 import { formatRunSummary, formatWhen, type RunSummary } from '../shared/history.ts';
 import { HISTORY_VIEW_ID, readReport, RunHistory, runFileOf, type HistoryNode } from './run-history.ts';
 import { COMPARE_VIEW_TYPE, CompareView, CompareViewSerializer } from './compare-view.ts';
+import * as testing from './testing/testing.ts';
 
 /** What `activate` returns: used by the integration tests to observe real runs. */
 export interface LoadlensApi {
@@ -49,6 +50,8 @@ export interface LoadlensApi {
   historyView: vscode.TreeView<HistoryNode>;
   /** The open comparison tabs. */
   compareViews(): CompareView[];
+  /** The Testing view's controller, items and results. */
+  testing: testing.TestingApi;
 }
 
 /** Why nothing runs in Restricted Mode (an untrusted folder). */
@@ -326,6 +329,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   };
 
   const lenses = codeLens.register({ otelEnabled: () => settings.otel.enabled });
+  // Cancelling a test run is the Stop button: the report is kept.
+  const tests = testing.register({ stopRun: () => runs.stop() });
   context.subscriptions.push(
     output,
     history,
@@ -342,6 +347,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     receiver,
     statusBar,
     ...lenses.disposables,
+    ...tests.disposables,
     ...otelCommands.register({ secrets: context.secrets, output, settings: () => settings, embeddedEndpoint: () => receiver.endpoint() }),
     ...scenarioDecorations.register(decorations, runs),
     ...diagnostics.register(checks),
@@ -385,7 +391,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   return {
     runs, receiver, checks, openTrace, panel: () => ResultsPanel.active, traceViews: () => TraceView.all, decorations,
     outputText: () => output.text(), globalStorage: context.globalStorageUri, exportReport,
-    history, historyView, compareViews: () => CompareView.all,
+    history, historyView, compareViews: () => CompareView.all, testing: tests.api,
   };
 }
 

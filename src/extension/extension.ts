@@ -330,7 +330,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
 
   const lenses = codeLens.register({ otelEnabled: () => settings.otel.enabled });
   // Cancelling a test run is the Stop button: the report is kept.
-  const tests = testing.register({ stopRun: () => runs.stop() });
+  const tests = testing.register({ runs });
   context.subscriptions.push(
     output,
     history,

@@ -266,20 +266,21 @@ export const throws = scenario({ users: 1 }, async ({ http }) => {
 });
 
 test('a run ended by force: exit 4 (as run), a JUnit error, and the next scenario still runs', async () => {
+  // The stuck limit is generous: it also bounds loading the file, which takes seconds on a busy machine.
   write('stuck/a-spin.load.ts', `import { scenario } from 'loadlens';
 
 export const spin = scenario({ users: 1, runTime: '2m', thresholds: { requests: '>= 1' } }, async ({ http, iteration }) => {
   if (iteration === 0) {
     await http.get('/ok');
     // Long enough for a stats message to carry the request, then a synchronous loop that never yields.
-    await new Promise(resolve => setTimeout(resolve, 3500));
+    await new Promise(resolve => setTimeout(resolve, 7000));
     for (;;) { /* stuck */ }
   }
 });
 `);
   write('stuck/b-after.load.ts', PASSING.replace("users: 1,", "users: 1, runTime: '1s',").replace("'>= 3'", "'>= 1'"));
   const junit = path.join(dir, 'stuck-junit.xml');
-  const { code, stdout, stderr } = await cli(path.join(dir, 'stuck'), ['-H', server.url, '--junit', junit], { LOADLENS_STUCK_AFTER_MS: '3000' });
+  const { code, stdout, stderr } = await cli(path.join(dir, 'stuck'), ['-H', server.url, '--junit', junit], { LOADLENS_STUCK_AFTER_MS: '6000' });
   assert.equal(code, 4, stderr);
   assert.match(stdout, /^!  a-spin\.load\.ts\s+spin\s.*aborted: the users stopped answering/m);
   assert.match(stdout, /^✓  b-after\.load\.ts\s+fast\s/m);

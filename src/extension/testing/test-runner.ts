@@ -9,7 +9,7 @@ import { matchThresholdResults } from '../../shared/scenario-thresholds.ts';
 import { runOutcome, thresholdEvidence, thresholdMessage } from '../../shared/test-verdict.ts';
 import { runTimeRange } from '../../shared/trace-link.ts';
 import { formatSummary } from '../../engine/outputs/terminal.ts';
-import type { RunOutcome } from '../run-controller.ts';
+import type { RunController, RunOutcome } from '../run-controller.ts';
 import type { TestTree } from './test-tree.ts';
 
 /** The three run profiles and the command each runs a scenario with (the CodeLens's commands). */
@@ -27,8 +27,8 @@ export interface RecordedResult {
 export interface TestRunnerDeps {
   tree: TestTree;
   controller: vscode.TestController;
-  /** Stops the current run as the results panel's Stop button does (its report is kept). */
-  stopRun: () => void;
+  /** The run controller: stopped as the results panel's Stop button does (its report is kept). */
+  runs: Pick<RunController, 'stop' | 'onMessage'>;
 }
 
 export class TestRunner {
@@ -64,8 +64,12 @@ export class TestRunner {
     const thresholds = [...scenario.children].map(([, item]) => item);
     this.mark(run, scenario, 'started');
     for (const item of thresholds) this.mark(run, item, 'started');
-    // Cancel = the Stop button: the engine stops gracefully and the report still comes back.
-    const cancelled = token.onCancellationRequested(() => this.deps.stopRun());
+    // Cancel = the Stop button: the engine stops gracefully and the report still comes back. A cancel
+    // before the engine has started its run (it reads no stop until then) stops it once it has.
+    const cancelled = token.onCancellationRequested(() => this.deps.runs.stop());
+    const startedLate = this.deps.runs.onMessage(message => {
+      if (message.kind === 'started' && token.isCancellationRequested) this.deps.runs.stop();
+    });
     let outcome: RunOutcome | undefined;
     try {
       outcome = await vscode.commands.executeCommand<RunOutcome | undefined>(COMMANDS[kind], data.uri, data.scenario);
@@ -73,6 +77,7 @@ export class TestRunner {
       outcome = { exitCode: null, problem: (error as Error).message };
     } finally {
       cancelled.dispose();
+      startedLate.dispose();
     }
     const report = outcome?.report;
     if (report) this.appendOutput(run, scenario, `${formatSummary(report, { width: 120, color: true })}\n`);

@@ -34,7 +34,9 @@ export class TestTree {
   fileItem(uri: vscode.Uri): vscode.TestItem {
     const existing = this.controller.items.get(uri.toString());
     if (existing) return existing;
-    const item = this.controller.createTestItem(uri.toString(), vscode.workspace.asRelativePath(uri, true), uri);
+    // The folder's name only when there are several (a multi-root workspace).
+    const label = vscode.workspace.asRelativePath(uri, (vscode.workspace.workspaceFolders?.length ?? 0) > 1);
+    const item = this.controller.createTestItem(uri.toString(), label, uri);
     item.canResolveChildren = true;
     this.data.set(item, { kind: 'file', uri });
     this.controller.items.add(item);

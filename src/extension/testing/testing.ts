@@ -3,15 +3,15 @@
 // created, edited, saved and deleted; three run profiles (Run, Run with OTel, Debug) that run the
 // scenarios one after another through the CodeLens's commands (test-runner.ts).
 import * as vscode from 'vscode';
-import { TestRunner, type ProfileKind } from './test-runner.ts';
+import { TestRunner, type ProfileKind, type TestRunnerDeps } from './test-runner.ts';
 import { isLoadFile, LOAD_FILE_GLOB, TestTree } from './test-tree.ts';
 
 /** Edits to an open load file are re-read this long after the last keystroke. */
 const EDIT_DEBOUNCE_MS = 300;
 
 export interface TestingDeps {
-  /** Stops the current run as the results panel's Stop button does. */
-  stopRun: () => void;
+  /** The CodeLens's run controller: a cancelled test run stops it as the Stop button does. */
+  runs: TestRunnerDeps['runs'];
 }
 
 /** What the integration tests reach: the controller, its items and what the runs reported. */
@@ -25,7 +25,7 @@ export interface TestingApi {
 export function register(deps: TestingDeps): { api: TestingApi; disposables: vscode.Disposable[] } {
   const controller = vscode.tests.createTestController('loadlens', 'Loadlens');
   const tree = new TestTree(controller);
-  const runner = new TestRunner({ tree, controller, stopRun: deps.stopRun });
+  const runner = new TestRunner({ tree, controller, runs: deps.runs });
 
   controller.resolveHandler = async item => {
     if (item) await tree.resolveFile(item);

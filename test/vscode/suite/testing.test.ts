@@ -169,8 +169,9 @@ export const endless = scenario({ host: '${url}', users: 1, runTime: '5m', wait:
     assert.deepEqual(outline(item), ['testing-cancel.load.ts', '  endless @3 (no thresholds: passes unless the run is aborted or an iteration throws)']);
     const tokens = new vscode.CancellationTokenSource();
     const started = Date.now();
+    counts.clear();
     const running = testing.profiles.run.runHandler(new vscode.TestRunRequest([item]), tokens.token);
-    await waitFor(() => runs.running && (counts.get('/ok') ?? 0) > 0, 'the run to start');
+    await waitFor(() => runs.running && (counts.get('/ok') ?? 0) > 0, 'the run\'s first requests', 30_000);
     tokens.cancel();
     await running;
     assert.ok(Date.now() - started < 30_000, `a 5-minute run stopped after ${Date.now() - started} ms`);

@@ -9,7 +9,7 @@ import { matchThresholdResults } from '../../shared/scenario-thresholds.ts';
 import { runOutcome, thresholdEvidence, thresholdMessage } from '../../shared/test-verdict.ts';
 import { runTimeRange } from '../../shared/trace-link.ts';
 import { formatSummary } from '../../engine/outputs/terminal.ts';
-import type { RunController, RunOutcome } from '../run-controller.ts';
+import type { RunController, RunOutcome } from '../run/run-controller.ts';
 import type { TestTree } from './test-tree.ts';
 
 /** The three run profiles and the command each runs a scenario with (the CodeLens's commands). */

@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 import { TestRunner, type ProfileKind, type TestRunnerDeps } from './test-runner.ts';
 import { isLoadFile, LOAD_FILE_GLOB, TestTree } from './test-tree.ts';
 
+export type { RecordedResult } from './test-runner.ts';
+
 /** Edits to an open load file are re-read this long after the last keystroke. */
 const EDIT_DEBOUNCE_MS = 300;
 
@@ -14,19 +16,18 @@ export interface TestingDeps {
   runs: TestRunnerDeps['runs'];
 }
 
-/** What the integration tests reach: the controller, its items and what the runs reported. */
-export interface TestingApi {
+/** The controller, its items and its profiles; what the runs reported (the integration tests read it). */
+export interface Testing extends vscode.Disposable {
   controller: vscode.TestController;
   tree: TestTree;
   runner: TestRunner;
   profiles: Record<ProfileKind, vscode.TestRunProfile>;
 }
 
-export function register(deps: TestingDeps): { api: TestingApi; disposables: vscode.Disposable[] } {
+export function createTesting(deps: TestingDeps): Testing {
   const controller = vscode.tests.createTestController('loadlens', 'Loadlens');
   const tree = new TestTree(controller);
   const runner = new TestRunner({ tree, controller, runs: deps.runs });
-
   controller.resolveHandler = async item => {
     if (item) await tree.resolveFile(item);
     else await tree.discoverFiles();
@@ -42,7 +43,12 @@ export function register(deps: TestingDeps): { api: TestingApi; disposables: vsc
     // One user, one iteration with the debugger attached, as the Debug lens: thresholds are not judged.
     debug: controller.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, handler('debug'), true),
   };
+  return { controller, tree, runner, profiles, dispose: () => controller.dispose() };
+}
 
+/** Keeps the items up to date: files created, changed on disk, deleted; open files as they are edited. */
+export function register(_context: vscode.ExtensionContext, testing: Testing): vscode.Disposable[] {
+  const { controller, tree } = testing;
   const pending = new Map<string, NodeJS.Timeout>();
   const fromDocument = (document: vscode.TextDocument, delay: number) => {
     if (!isLoadFile(document.uri)) return;
@@ -53,7 +59,7 @@ export function register(deps: TestingDeps): { api: TestingApi; disposables: vsc
       tree.update(document.uri, document.getText());
     }, delay));
   };
-  // A file on disk changed (a checkout, another editor): re-read it if its scenarios were listed and
+  // A file changed on disk (a checkout, another editor): re-read it if its scenarios were listed and
   // it is not open (an open one follows its editor's text).
   const fromDisk = (uri: vscode.Uri) => {
     if (!isLoadFile(uri)) return;
@@ -63,8 +69,10 @@ export function register(deps: TestingDeps): { api: TestingApi; disposables: vsc
     void tree.resolveFile(item);
   };
   const watcher = vscode.workspace.createFileSystemWatcher(LOAD_FILE_GLOB);
-  const disposables: vscode.Disposable[] = [
-    controller,
+  // Files already open at activation (the one that activated the extension).
+  for (const document of vscode.workspace.textDocuments) fromDocument(document, 0);
+  return [
+    testing,
     watcher,
     watcher.onDidCreate(uri => isLoadFile(uri) && tree.fileItem(uri)),
     watcher.onDidChange(fromDisk),
@@ -74,7 +82,4 @@ export function register(deps: TestingDeps): { api: TestingApi; disposables: vsc
     vscode.workspace.onDidSaveTextDocument(document => fromDocument(document, 0)),
     { dispose: () => pending.forEach(timer => clearTimeout(timer)) },
   ];
-  // Files already open at activation (the one that activated the extension).
-  for (const document of vscode.workspace.textDocuments) fromDocument(document, 0);
-  return { api: { controller, tree, runner, profiles }, disposables };
 }

@@ -16,9 +16,11 @@ import type { TestTree } from './test-tree.ts';
 export type ProfileKind = 'run' | 'otel' | 'debug';
 const COMMANDS: Record<ProfileKind, string> = { run: 'loadlens.run-scenario-plain', otel: 'loadlens.run-scenario', debug: 'loadlens.debug-scenario' };
 
+export type ResultState = 'started' | 'passed' | 'failed' | 'errored' | 'skipped';
+
 /** What an item was last marked, as given to VS Code (the integration tests read it). */
 export interface RecordedResult {
-  state: 'started' | 'passed' | 'failed' | 'errored' | 'skipped';
+  state: ResultState;
   /** Each message's text and its 1-based line, when it has a location. */
   messages: { text: string; line?: number; file?: string }[];
   durationMs?: number;
@@ -133,7 +135,7 @@ export class TestRunner {
     run.appendOutput(text.replace(/\r?\n/g, '\r\n'), undefined, item);
   }
 
-  private mark(run: vscode.TestRun, item: vscode.TestItem, state: RecordedResult['state'], messages: vscode.TestMessage[] = [], durationMs?: number): void {
+  private mark(run: vscode.TestRun, item: vscode.TestItem, state: ResultState, messages: vscode.TestMessage[] = [], durationMs?: number): void {
     switch (state) {
       case 'started': run.started(item); break;
       case 'passed': run.passed(item, durationMs); break;

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LoadlensApi } from '../../../src/extension/extension.ts';
 import type { RunOutcome } from '../../../src/extension/run/run-controller.ts';
-import type { ProbeResult } from '../../../src/shared/otlp-probe.ts';
+import type { ProbeResult } from '../../../src/extension/otel/otlp-probe.ts';
 import { startOtlpReceiver } from '../../../src/receiver/index.ts';
 
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;

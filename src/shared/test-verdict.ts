@@ -9,6 +9,25 @@ import type { FailureRow, RequestRow, RunReport, SlowRequest, ThresholdResult } 
 import { formatLatency } from './scenario-annotations.ts';
 import { formatPercent, formatThresholdActual } from './stats-table.ts';
 
+/**
+ * Which result is which written threshold (the Testing view's items): by key (a result names its key as
+ * written), else by line (reports without keys). Results no written threshold claims come back in
+ * `unmatched`: thresholds the text does not show, which still decide the scenario.
+ */
+export function matchThresholdResults<T extends { key: string; line: number }>(
+  written: readonly T[], results: readonly ThresholdResult[],
+): { matched: Map<T, ThresholdResult>; unmatched: ThresholdResult[] } {
+  const matched = new Map<T, ThresholdResult>();
+  const unmatched: ThresholdResult[] = [];
+  for (const result of results) {
+    // `line` is 0-based (an editor position), a result's location 1-based.
+    const item = written.find(w => !matched.has(w) && (result.key !== undefined ? w.key === result.key : result.location !== undefined && result.location.line === w.line + 1));
+    if (item) matched.set(item, result);
+    else unmatched.push(result);
+  }
+  return { matched, unmatched };
+}
+
 /** The name of the case every scenario has besides its thresholds. */
 export const RAN_TO_THE_END = 'ran to the end';
 

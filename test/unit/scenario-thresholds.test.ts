@@ -1,9 +1,9 @@
-// The thresholds the Testing view lists under a scenario, found in the text: keys as written, at their
+// The thresholds the Testing view lists under a scenario, found in the text by the locator: keys as written, at their
 // lines, in the order written; and how run results are matched back to them.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { findScenarios } from '../../src/shared/scenario-locator.ts';
-import { findThresholds, matchThresholdResults } from '../../src/shared/scenario-thresholds.ts';
+import { findScenarios, findThresholds } from '../../src/shared/scenario-locator.ts';
+import { matchThresholdResults } from '../../src/shared/test-verdict.ts';
 import type { ThresholdResult } from '../../src/shared/report.ts';
 
 /** Every scenario of `text` → its thresholds as `key condition @line` (1-based, as a reader counts). */

@@ -56,7 +56,7 @@ export function register(_context: vscode.ExtensionContext, testing: Testing): v
     clearTimeout(pending.get(key));
     pending.set(key, setTimeout(() => {
       pending.delete(key);
-      tree.update(document.uri, document.getText());
+      void tree.update(document.uri, document.getText());
     }, delay));
   };
   // A file changed on disk (a checkout, another editor): re-read it if its scenarios were listed and

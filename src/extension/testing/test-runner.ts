@@ -5,8 +5,7 @@
 import * as vscode from 'vscode';
 import type { Diagnostic, RunReport, ThresholdResult } from '../../shared/report.ts';
 import { openTraceCommandUri, OPEN_TRACE_COMMAND } from '../../shared/scenario-annotations.ts';
-import { matchThresholdResults } from '../../shared/scenario-thresholds.ts';
-import { runOutcome, thresholdEvidence, thresholdMessage } from '../../shared/test-verdict.ts';
+import { matchThresholdResults, runOutcome, thresholdEvidence, thresholdMessage } from '../../shared/test-verdict.ts';
 import { runTimeRange } from '../../shared/trace-link.ts';
 import { formatSummary } from '../../engine/outputs/terminal.ts';
 import type { RunController, RunOutcome } from '../run/run-controller.ts';

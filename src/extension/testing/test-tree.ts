@@ -1,8 +1,7 @@
 // The Testing view's items: workspace load files → their scenarios (the CodeLens's locator) → their
-// thresholds (each at its line). Built from the files' text alone: nothing runs to list them.
+// thresholds (each at its line). Built from the files' text alone: nothing runs to list them. The
+// locator (TypeScript's parser, large) is loaded on the first file read, as the CodeLens loads it.
 import * as vscode from 'vscode';
-import { findScenarios } from '../../shared/scenario-locator.ts';
-import { findThresholds } from '../../shared/scenario-thresholds.ts';
 import { NO_THRESHOLDS_RULE } from '../../shared/test-verdict.ts';
 
 export const LOAD_FILE_GLOB = '**/*.load.{ts,js,mjs}';
@@ -65,14 +64,15 @@ export class TestTree {
       item.error = `Cannot read this file: ${(error as Error).message}`;
       return;
     }
-    this.update(data.uri, text);
+    await this.update(data.uri, text);
   }
 
   /**
    * The file's scenarios and thresholds from `text`. Existing items are kept (same ids) and moved to
    * their new lines, so results and the tree's state survive edits.
    */
-  update(uri: vscode.Uri, text: string): vscode.TestItem {
+  async update(uri: vscode.Uri, text: string): Promise<vscode.TestItem> {
+    const { findScenarios, findThresholds } = await import('../../shared/scenario-locator.ts');
     const file = this.fileItem(uri);
     file.error = undefined;
     const scenarios = findScenarios(text).map(scenario => {

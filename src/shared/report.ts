@@ -5,6 +5,7 @@
  *
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
+import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
 
 /** A place in the user's scenario file: absolute path, 1-based line and column. */
 export interface SourceLocation {
@@ -47,6 +48,8 @@ export interface RequestRow {
   location?: SourceLocation;
   /** Responses whose body was longer than maxBodyBytes: read and counted, the rest discarded. Absent: none. */
   truncatedBodies?: number;
+  /** Where the row's time went across services, from the traces received (absent: none received). */
+  breakdown?: RequestBreakdown;
 }
 
 /** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */
@@ -106,8 +109,11 @@ export interface ThresholdResult {
   location?: SourceLocation;
   /** The key as written in the scenario's `thresholds`, e.g. 'p95{name:/checkout}' (absent in older reports). */
   key?: string;
-  /** The rows the metric reads (the key's `{method:…,name:…}`); absent: the aggregate of all requests. */
-  filter?: { method?: string; name?: string };
+  /**
+   * What the metric reads, from the key's `{…}`: request rows by `method` and `name`, or, with `span`
+   * or `service`, the durations of received spans. Absent: the aggregate of all requests.
+   */
+  filter?: { method?: string; name?: string; span?: string; service?: string };
 }
 
 /** Telemetry export health, when the run exports telemetry. */
@@ -236,6 +242,8 @@ export interface RunReport {
    * worker process was lost. Exit code 4 (see `reportExitCode`).
    */
   aborted?: AbortReason;
+  /** TLS certificates were not verified (`insecureSkipTLSVerify`): every summary of the run warns. */
+  insecureSkipTLSVerify?: true;
   /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
   stopReason: string;
   /** Scenario iterations completed (each run of the scenario function). */
@@ -260,6 +268,8 @@ export interface RunReport {
   workers?: WorkerSummary[];
   /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */
   parentCpuMs?: number;
+  /** What the breakdown of received spans (`requests[i].breakdown`) could not use: dropped, unparented, unmatched spans. */
+  breakdownCounts?: BreakdownCounts;
 }
 
 /** One worker process of a `--workers N` run, as its report lists it. */
@@ -302,3 +312,6 @@ export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>
   if (share < SATURATED_CPU) return undefined;
   return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
 }
+
+/** The summary's warning for a run that did not verify TLS certificates (terminal and HTML report). */
+export const INSECURE_TLS_WARNING = '⚠ TLS certificates were not verified (insecureSkipTLSVerify): the target may not be who it claims; for test environments only';

@@ -92,6 +92,8 @@ const LATENCY_METRICS = new Set(['p50', 'p90', 'p95', 'p99', 'avg', 'min', 'max'
 /** The request rows a threshold reads: those its filter matches, or every request row (its aggregate). */
 export function thresholdRows(report: Pick<RunReport, 'requests'>, threshold: Pick<ThresholdResult, 'filter'>): RequestRow[] {
   const filter = threshold.filter;
+  // A threshold on received spans (the application's own) reads no request row.
+  if (filter?.span !== undefined || filter?.service !== undefined) return [];
   return report.requests.filter(row =>
     row.method !== ''
     && (filter === undefined || ((filter.method === undefined || row.method.toUpperCase() === filter.method)
@@ -124,9 +126,14 @@ export function thresholdEvidence(report: RunReport, threshold: ThresholdResult)
 
   const lines: string[] = [];
   const { totals } = report;
-  lines.push(threshold.filter === undefined
-    ? `Reads all requests: ${totals.requests} · ${totals.failures} failed (${formatPercent(totals.failures, totals.requests)}) · p50 ${formatLatency(totals.p50)} · p95 ${formatLatency(totals.p95)} · p99 ${formatLatency(totals.p99)}`
-    : `Reads ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}${rows.length === 0 ? ' (no request row matches its filter)' : ''}`);
+  const filter = threshold.filter;
+  if (filter?.span !== undefined || filter?.service !== undefined) {
+    lines.push(`Reads the received spans of ${[filter.service && `service ${filter.service}`, filter.span && `span ${filter.span}`].filter(Boolean).join(', ')}`);
+  } else if (filter === undefined) {
+    lines.push(`Reads all requests: ${totals.requests} · ${totals.failures} failed (${formatPercent(totals.failures, totals.requests)}) · p50 ${formatLatency(totals.p50)} · p95 ${formatLatency(totals.p95)} · p99 ${formatLatency(totals.p99)}`);
+  } else {
+    lines.push(`Reads ${rows.length} ${rows.length === 1 ? 'row' : 'rows'}${rows.length === 0 ? ' (no request row matches its filter)' : ''}`);
+  }
   for (const row of listed) lines.push(`  ${describeRow(row)}`);
   if (rows.length > listed.length) lines.push(`  … ${rows.length - listed.length} more rows`);
   if (failures.length > 0) {

@@ -5,6 +5,7 @@
  *
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
+import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
 
 /** A place in the user's scenario file: absolute path, 1-based line and column. */
 export interface SourceLocation {
@@ -47,6 +48,8 @@ export interface RequestRow {
   location?: SourceLocation;
   /** Responses whose body was longer than maxBodyBytes: read and counted, the rest discarded. Absent: none. */
   truncatedBodies?: number;
+  /** Where the row's time went across services, from the traces received (absent: none received). */
+  breakdown?: RequestBreakdown;
 }
 
 /** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */
@@ -256,6 +259,8 @@ export interface RunReport {
   workers?: WorkerSummary[];
   /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */
   parentCpuMs?: number;
+  /** What the breakdown of received spans (`requests[i].breakdown`) could not use: dropped, unparented, unmatched spans. */
+  breakdownCounts?: BreakdownCounts;
 }
 
 /** One worker process of a `--workers N` run, as its report lists it. */

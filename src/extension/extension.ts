@@ -1,7 +1,7 @@
 // Activation only wires the parts together; each part owns its registrations.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunOverrides, RunRequest } from '../shared/protocol.ts';
+import type { RunOverrides, RunSpec } from '../shared/run.ts';
 import { durationProblem } from '../shared/settings.ts';
 import { MAX_WORKERS, parseWorkers, workersProblem, type WorkersSetting } from '../shared/workers.ts';
 import * as codeLens from './codelens.ts';
@@ -144,11 +144,11 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
    */
   const exportReport = async (report: RunReport, format: 'html' | 'json', target?: vscode.Uri): Promise<vscode.Uri | undefined> => {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const name = `${report.scenario}-${report.startedAt.replace(/[:.]/g, '-')}.${format}`;
+    const name = `${report.header.scenario}-${new Date(report.header.startedAt).toISOString().replace(/[:.]/g, '-')}.${format}`;
     const uri = target ?? await vscode.window.showSaveDialog({
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
       filters: format === 'html' ? { 'HTML report': ['html'] } : { 'JSON report': ['json'] },
-      title: `Export the ${format.toUpperCase()} report of ${report.scenario}`,
+      title: `Export the ${format.toUpperCase()} report of ${report.header.scenario}`,
     });
     if (!uri) return undefined;
     let traceLink: string | undefined;
@@ -195,7 +195,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
       return undefined;
     }
     await vscode.workspace.textDocuments.find(d => d.uri.toString() === file.toString())?.save();
-    const request: RunRequest = {
+    const request: RunSpec = {
       file: file.fsPath,
       scenario: target?.[1],
       otel: otel && settings.otel.enabled,

@@ -2,7 +2,7 @@
  * Scenario options: every problem at once, each at its place in the user's file (k6's `Validate()`),
  * and the run's resolved numbers once the options, the command line's flags and the defaults meet.
  */
-import type { RunOverrides } from '../../shared/protocol.ts';
+import type { RunOverrides } from '../../shared/run.ts';
 import type { Diagnostic } from '../../shared/report.ts';
 import { describeValue, formatDuration, tryParseDuration } from '../../shared/duration.ts';
 import { redactUrlCredentials } from '../../shared/redact.ts';

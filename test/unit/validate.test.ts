@@ -9,7 +9,7 @@ import {
   type ResolvedRunOptions,
   type ThresholdCheck,
 } from '../../src/engine/scenario/validate.ts';
-import type { RunOverrides } from '../../src/shared/protocol.ts';
+import type { RunOverrides } from '../../src/shared/run.ts';
 import type { ScenarioOptions } from '../../src/engine/api/types.ts';
 
 const CALL_SITE = { file: '/work/shop.load.ts', line: 3, column: 23 };

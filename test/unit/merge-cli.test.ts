@@ -95,7 +95,7 @@ test('each shard ran its share and, alone, breaches the whole run\'s threshold',
   assert.deepEqual(reports.map(r => [r.header.runId, r.header.shard, r.totals.requests, typeof r.encodedStats?.format]), [
     [RUN_ID, { index: 0, count: 3 }, 18, 'string'], [RUN_ID, { index: 1, count: 3 }, 18, 'string'],
   ]);
-  assert.match(shardRuns[2]!.stdout.trimEnd().split('\n').at(-1)!, /^\{"type":"report","report":\{"runId":"merge-test-7"/);
+  assert.match(shardRuns[2]!.stdout.trimEnd().split('\n').at(-1)!, /^\{"type":"report","report":\{"header":\{"runId":"merge-test-7"/);
   for (const report of reports) {
     const threshold = report.thresholds.find(t => t.expression === 'requests >= 54');
     assert.deepEqual([threshold?.ok, threshold?.actual], [false, 18], 'the shard\'s report shows its own share breaching it');

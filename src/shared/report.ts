@@ -6,6 +6,7 @@
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
 import type { RunHeader } from './run.ts';
+import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
 
 /** A place in the user's scenario file: absolute path, 1-based line and column. */
 export interface SourceLocation {
@@ -48,6 +49,8 @@ export interface RequestRow {
   location?: SourceLocation;
   /** Responses whose body was longer than maxBodyBytes: read and counted, the rest discarded. Absent: none. */
   truncatedBodies?: number;
+  /** Where the row's time went across services, from the traces received (absent: none received). */
+  breakdown?: RequestBreakdown;
 }
 
 /** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */
@@ -232,6 +235,8 @@ export interface RunReport {
    * worker process was lost. Exit code 4 (see `reportExitCode`).
    */
   aborted?: AbortReason;
+  /** TLS certificates were not verified (`insecureSkipTLSVerify`): every summary of the run warns. */
+  insecureSkipTLSVerify?: true;
   /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
   stopReason: string;
   /** Scenario iterations completed (each run of the scenario function). */
@@ -251,6 +256,8 @@ export interface RunReport {
   workers?: WorkerSummary[];
   /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */
   parentCpuMs?: number;
+  /** What the breakdown of received spans (`requests[i].breakdown`) could not use: dropped, unparented, unmatched spans. */
+  breakdownCounts?: BreakdownCounts;
 }
 
 /** One worker process of a `--workers N` run, as its report lists it. */
@@ -293,3 +300,6 @@ export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>
   if (share < SATURATED_CPU) return undefined;
   return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
 }
+
+/** The summary's warning for a run that did not verify TLS certificates (terminal and HTML report). */
+export const INSECURE_TLS_WARNING = '⚠ TLS certificates were not verified (insecureSkipTLSVerify): the target may not be who it claims; for test environments only';

@@ -13,7 +13,7 @@ import type { RunReport } from '../../shared/report.ts';
  */
 export async function saveRun(folder: string, report: RunReport, maxRunsPerScenario: number): Promise<{ file: string; pruned: string[] }> {
   await mkdir(folder, { recursive: true });
-  const file = path.join(folder, historyFileName(report));
+  const file = path.join(folder, historyFileName(report.header));
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(report, null, 2)}\n`);
   await rename(temporary, file);

@@ -162,7 +162,8 @@ export function compareRuns(base: RunReport, next: RunReport, limits: Regression
     if (b?.breakdown && n?.breakdown) comparison.parts = compareParts(b.breakdown.parts, n.breakdown.parts, limits);
     return comparison;
   });
-  const nextTotal = next.requests.find(r => r.method === '')?.count ?? 0;
+  const nextAggregate = next.requests.find(r => r.method === '');
+  const nextTotal = nextAggregate ? nextAggregate.count : next.requests.reduce((sum, r) => sum + (r.method === 'GROUP' ? 0 : r.count), 0);
   const regressions = [
     // A new run with no request proves nothing: it cannot pass a gate (two empty runs included).
     ...(nextTotal === 0 ? [NO_DATA_REGRESSION] : []),

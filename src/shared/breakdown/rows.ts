@@ -12,9 +12,9 @@
  * cause; `traceIdsPerCause` newest trace ids each. Span durations: `maxSpanKeys` (service, span,
  * kind) per row; spans of further keys are not kept for thresholds (counted).
  */
-import { newDetailHistogram, percentilesMs, type LatencyHistogram } from '../histogram.ts';
+import { decodeHistogram, encodeHistogram, newDetailHistogram, percentilesMs, type LatencyHistogram } from '../histogram.ts';
 import { criticalPath, partKindOf, rootCauseOf, spansOf, type RequestTree } from './critical-path.ts';
-import type { BreakdownPart, PartKind, RequestBreakdown, RootCause, SpanDurationStats, SpanFilter } from './types.ts';
+import type { BreakdownPart, EncodedBreakdownRow, PartKind, RequestBreakdown, RootCause, SpanDurationStats, SpanFilter } from './types.ts';
 
 export interface RowLimits {
   maxParts: number;
@@ -214,6 +214,72 @@ export class RowStats {
       .sort((a, b) => b.count - a.count)
       .map(cause => ({ service: cause.service, span: cause.span, message: cause.message, count: cause.count, traceIds: [...cause.traceIds] }));
     return { traces: this.traces, parts, rootCauses };
+  }
+
+  /** The row's state with its histograms encoded (HDR's compressed base64), for another process to `absorb`. */
+  encode(): EncodedBreakdownRow {
+    const part = (stats: PartStats) => ({ service: stats.service, span: stats.span, kind: stats.kind, totalUs: stats.totalUs, histogram: encodeHistogram(stats.histogram) });
+    return {
+      method: this.method, name: this.name, traces: this.traces, totalUs: this.totalUs,
+      parts: [...this.parts.values()].filter(stats => stats.histogram.totalCount > 0).map(part),
+      other: part(this.other),
+      rootCauses: this.toBreakdown().rootCauses,
+      durations: [...this.durations.values()].flat().filter(stats => stats.histogram.totalCount > 0)
+        .map(stats => ({ service: stats.service, span: stats.span, kind: stats.kind, histogram: encodeHistogram(stats.histogram) })),
+    };
+  }
+
+  /**
+   * Adds another process's state of the same row (a shard's, a worker's). Exact for counts, totals,
+   * shares, span durations and the parts both track; a part this row has no room for goes to its
+   * 'other' part, whose percentiles are then those of the parts pooled, not of their per-request sums
+   * (its share stays exact). Root causes add up by (service, span, message); their trace ids are the
+   * newest of this row's then the other's.
+   */
+  absorb(row: EncodedBreakdownRow): void {
+    this.traces += row.traces;
+    this.totalUs += row.totalUs;
+    const addInto = (into: PartStats, encoded: string, totalUs: number) => {
+      into.totalUs += totalUs;
+      const histogram = decodeHistogram(encoded);
+      if (histogram !== undefined) into.histogram.add(histogram);
+    };
+    for (const encoded of row.parts) {
+      let part = this.parts.get(encoded.service, encoded.span);
+      if (part === undefined && this.parts.size < this.limits.maxParts) {
+        part = { service: encoded.service, span: encoded.span, kind: encoded.kind, totalUs: 0, histogram: newDetailHistogram() };
+        this.parts.set(encoded.service, encoded.span, part);
+      }
+      addInto(part ?? this.other, encoded.histogram, encoded.totalUs);
+    }
+    if (row.other !== undefined) addInto(this.other, row.other.histogram, row.other.totalUs);
+    for (const cause of row.rootCauses) {
+      const key = cause.service === '' && cause.span === 'other' ? OTHER_CAUSE : `${cause.service}${SEP}${cause.span}${SEP}${cause.message}`;
+      let mine = this.causes.get(key);
+      if (mine === undefined && key !== OTHER_CAUSE && this.causes.size < this.limits.maxRootCauses) {
+        mine = { service: cause.service, span: cause.span, message: cause.message, count: 0, traceIds: [] };
+        this.causes.set(key, mine);
+      }
+      if (mine === undefined) {
+        mine = this.causes.get(OTHER_CAUSE) ?? { service: '', span: 'other', message: '', count: 0, traceIds: [] };
+        this.causes.set(OTHER_CAUSE, mine);
+      }
+      mine.count += cause.count;
+      mine.traceIds = [...mine.traceIds, ...cause.traceIds.filter(id => !mine.traceIds.includes(id))].slice(-this.limits.traceIdsPerCause);
+    }
+    for (const encoded of row.durations) {
+      let byKind = this.durations.get(encoded.service, encoded.span);
+      let stats = byKind?.[encoded.kind];
+      if (stats === undefined && this.durationKeys < this.limits.maxSpanKeys) {
+        stats = { service: encoded.service, span: encoded.span, kind: encoded.kind, histogram: newDetailHistogram() };
+        if (byKind === undefined) this.durations.set(encoded.service, encoded.span, byKind = []);
+        byKind[encoded.kind] = stats;
+        this.durationKeys++;
+      }
+      const histogram = decodeHistogram(encoded.histogram);
+      if (stats === undefined) this.durationsDropped += histogram?.totalCount ?? 0;
+      else if (histogram !== undefined) stats.histogram.add(histogram);
+    }
   }
 
   /** Adds this row's durations of the spans `filter` selects (its row fields are checked by the caller) into `into`. */

@@ -137,7 +137,7 @@ describe('loadlens test: a folder with a passing file and a file with a passing 
     // One after another: each run's report starts after the previous one ended.
     const timings = ['a-passing.load.fast', 'b-mixed.load.healthy', 'b-mixed.load.broken']
       .map(stem => JSON.parse(readFileSync(path.join(reports, `${stem}.json`), 'utf8')) as RunReport)
-      .map(r => [Date.parse(r.startedAt), Date.parse(r.endedAt)] as const);
+      .map(r => [r.header.startedAt, Date.parse(r.endedAt)] as const);
     for (let i = 1; i < timings.length; i++) assert.ok(timings[i]![0] >= timings[i - 1]![1], `run ${i} started before run ${i - 1} ended`);
   });
 
@@ -157,7 +157,7 @@ describe('loadlens test: a folder with a passing file and a file with a passing 
       'b-mixed.load.healthy.html', 'b-mixed.load.healthy.json',
     ]);
     const broken = JSON.parse(readFileSync(path.join(reports, 'b-mixed.load.broken.json'), 'utf8')) as RunReport;
-    assert.deepEqual([broken.scenario, broken.totals.requests, broken.totals.failures], ['broken', 3, 3]);
+    assert.deepEqual([broken.header.scenario, broken.totals.requests, broken.totals.failures], ['broken', 3, 3]);
   });
 
   test('the JUnit file is valid against the JUnit schema, a suite per file, a case per threshold and per scenario', async () => {

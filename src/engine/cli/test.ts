@@ -8,7 +8,7 @@
  */
 import { glob, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunOverrides } from '../../shared/protocol.ts';
+import type { RunOverrides } from '../../shared/run.ts';
 import { formatDiagnostic, type Diagnostic, type RunReport } from '../../shared/report.ts';
 import { RAN_TO_THE_END, runOutcome, scenarioPassed, thresholdEvidence, thresholdMessage } from '../../shared/test-verdict.ts';
 import { parseWorkers, workersProblem } from '../../shared/workers.ts';
@@ -147,10 +147,10 @@ export async function testCommand(args: string[]): Promise<number> {
         return [new TerminalOutput(stream, { traceLink, service, reportFiles }), ...reportOutputs(reportFiles, { traceLink, service })];
       };
       const result = await runUsers(
-        { file, scenario: name, overrides, otel: values.otel === true },
+        { file, scenario: name, overrides, otel: values.otel === true, workers },
         outputs,
         fault => process.stderr.write(`\n${describeInternalError(fault)}\n`),
-        { workers, onFirstSignal: signal => process.stderr.write(`\n${signal}: stopping this run; the scenarios after it will not run…\n`) },
+        { onFirstSignal: signal => process.stderr.write(`\n${signal}: stopping this run; the scenarios after it will not run…\n`) },
       );
       if (!result.ok) {
         const problem = [...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n');
@@ -311,7 +311,7 @@ function junitSuites(results: readonly FileResult[]): JUnitSuite[] {
         continue;
       }
       const outcome = runOutcome(report);
-      const where = `${shown} › ${result.scenario} (run ${report.runId}, stopped: ${report.stopReason})`;
+      const where = `${shown} › ${result.scenario} (run ${report.header.runId}, stopped: ${report.stopReason})`;
       const ran: JUnitCase = { name: RAN_TO_THE_END, classname, time: report.durationMs / 1000, systemOut: where };
       if (outcome.status === 'errored') ran.error = { message: outcome.message, type: 'aborted', text: outcome.details };
       else if (outcome.status === 'failed') ran.failure = { message: outcome.message, type: 'iteration-errors', text: outcome.details };
@@ -328,7 +328,7 @@ function junitSuites(results: readonly FileResult[]): JUnitSuite[] {
       }
     }
     const first = file.scenarios.find(s => s.report)?.report;
-    return { name: shown, file: shown, cases, ...(first ? { timestamp: first.startedAt } : {}) };
+    return { name: shown, file: shown, cases, ...(first ? { timestamp: new Date(first.header.startedAt).toISOString() } : {}) };
   });
 }
 

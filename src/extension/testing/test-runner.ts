@@ -159,7 +159,7 @@ export class TestRunner {
  */
 export function thresholdTestMessage(report: RunReport, result: ThresholdResult, item: vscode.TestItem): vscode.TestMessage {
   const evidence = thresholdEvidence(report, result);
-  const context = { runId: report.runId, ...runTimeRange(Date.parse(report.startedAt), Date.parse(report.endedAt), Date.parse(report.endedAt)) };
+  const context = { runId: report.header.runId, ...runTimeRange(report.header.startedAt, Date.parse(report.endedAt), Date.parse(report.endedAt)) };
   const links = evidence.traceIds.map(traceId => `[${traceId}](${openTraceCommandUri({ traceId, ...context })})`);
   const markdown = new vscode.MarkdownString(`**${escapeMarkdown(thresholdMessage(result))}**\n\n`);
   markdown.appendCodeblock(evidence.text, 'text');

@@ -127,7 +127,7 @@ export const failing = scenario({
     assert.equal(message.file, file());
     assert.match(message.text, new RegExp(`GET /broken {2}${counts.get('/broken')} requests · ${counts.get('/broken')} failed \\(100%\\)`));
     // Links that open the newest failing traces: the trace ids of the failed requests the report kept.
-    const report = panel()!.posted.filter((m): m is Extract<HostToView, { kind: 'finished' }> => m.kind === 'finished').map(m => m.report).find(r => r.scenario === 'failing')!;
+    const report = panel()!.posted.filter((m): m is Extract<HostToView, { kind: 'finished' }> => m.kind === 'finished').map(m => m.report).find(r => r.header.scenario === 'failing')!;
     const traceIds = report.failures.flatMap(f => f.traceIds);
     assert.ok(traceIds.length > 0, 'the failures kept their trace ids');
     for (const traceId of traceIds.slice(-3)) assert.ok(message.text.includes(`[${traceId}](command:loadlens.open-trace?`), `a link to ${traceId}`);

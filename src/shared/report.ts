@@ -5,6 +5,7 @@
  *
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
+import type { ReceiverSummary } from './receiver-summary.ts';
 
 /** A place in the user's scenario file: absolute path, 1-based line and column. */
 export interface SourceLocation {
@@ -256,6 +257,11 @@ export interface RunReport {
   workers?: WorkerSummary[];
   /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */
   parentCpuMs?: number;
+  /**
+   * What the run's own OTLP receiver got (`loadlens run --receiver`, the editor's embedded receiver):
+   * spans received and late, the wait for them, spans the breakdown could not use, what was forwarded.
+   */
+  receiver?: ReceiverSummary;
 }
 
 /** One worker process of a `--workers N` run, as its report lists it. */

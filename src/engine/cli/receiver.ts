@@ -57,15 +57,16 @@ export class RunReceiver {
   /** Listens on 127.0.0.1:`port`; rejects with the server's error (EADDRINUSE, EACCES). */
   static async start(options: RunReceiverOptions, consumer: SpanConsumer): Promise<RunReceiver> {
     const forwarder = options.forward === undefined ? undefined : new Forwarder({ url: options.forward });
-    let self: RunReceiver | undefined;
+    // The receiver calls back into the RunReceiver made from it: spans only come once it listens.
+    const made: { self?: RunReceiver } = {};
     const receiver = await startOtlpReceiver({
       port: options.port,
       host: '127.0.0.1',
       forward: forwarder,
-      onSpans: spans => self?.take(spans),
+      onSpans: spans => made.self?.take(spans),
     });
-    self = new RunReceiver(receiver, forwarder, consumer, options);
-    return self;
+    made.self = new RunReceiver(receiver, forwarder, consumer, options);
+    return made.self;
   }
 
   private take(spans: readonly ReceivedSpan[]): void {

@@ -78,7 +78,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const decorations = new scenarioDecorations.ScenarioDecorations();
   const receiver = new EmbeddedReceiver(
     output,
-    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024) }),
+    () => ({ port: settings.otel.receiverPort, budgetBytes: Math.round(settings.otel.receiverBudgetMB * 1024 * 1024), forward: settings.otel.forward }),
     path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
   );
   const copy = (text: string): void => {

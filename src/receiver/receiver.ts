@@ -39,7 +39,7 @@ export interface OtlpReceiverOptions {
    */
   onSpans?: (spans: readonly ReceivedSpan[]) => void;
   /** Passes every accepted request (any signal) on, unchanged, to the user's platform. */
-  forward?: Forwarder;
+  forward?: Pick<Forwarder, 'offer'>;
 }
 
 /** Requests by outcome, and what they carried. */

@@ -2,8 +2,9 @@
  * What a run's own OTLP receiver (`loadlens run --receiver`, the editor's embedded receiver) got, in
  * the report (`RunReport.receiver`) and in the words the terminal, the HTML report and the panel show:
  * spans received, those that came late (after the load ended), the wait for them, the spans the
- * breakdown could not use, and what was forwarded to the user's platform.
+ * breakdown could not use (`RunReport.breakdownCounts`), and what was forwarded to the user's platform.
  */
+import type { BreakdownCounts } from './breakdown/types.ts';
 
 /** What the forwarder did (`--forward URL`, `loadlens.otel.forward`). */
 export interface ForwardCounts {
@@ -34,22 +35,23 @@ export interface ReceiverSummary {
   /** How long the run waited for late spans, ms. */
   waitedMs: number;
   waitEnded: LateSpanWaitEnd;
-  /** Spans the breakdown could not use: beyond its bounds (too many traces or spans in flight at once). */
-  spansDropped: number;
-  /** Spans whose parent never arrived: attributed to their trace's request at its top level, never lost. */
-  spansUnparented: number;
   forward?: ForwardCounts;
 }
 
-/** The summary's lines, e.g. "spans: 4,812 received (312 after the load, waited 2.3 s until 2 s quiet) · 3 unparented". */
-export function describeReceiver(summary: ReceiverSummary): string[] {
+/**
+ * The summary's lines, e.g. "spans: 4,812 received at http://127.0.0.1:4318, 312 after the load
+ * (waited 2.3 s: none came for the quiet period) · 3 unparented (their parent span never arrived)".
+ */
+export function describeReceiver(summary: ReceiverSummary, counts?: BreakdownCounts): string[] {
   const count = (n: number) => n.toLocaleString('en-US');
   const waited = summary.waitEnded === 'off'
     ? ''
     : `, ${count(summary.lateSpans)} after the load (waited ${(summary.waitedMs / 1000).toFixed(1)} s: ${WAIT_ENDS[summary.waitEnded]})`;
-  const lost = [
-    summary.spansDropped > 0 ? `${count(summary.spansDropped)} dropped by the breakdown's bounds` : '',
-    summary.spansUnparented > 0 ? `${count(summary.spansUnparented)} unparented (their parent span never arrived)` : '',
+  const lost = counts === undefined ? [] : [
+    counts.spansDropped > 0 ? `${count(counts.spansDropped)} dropped by the breakdown's bounds` : '',
+    counts.spansUnparented > 0 ? `${count(counts.spansUnparented)} unparented (their parent span never arrived)` : '',
+    counts.spansUnmatched > 0 ? `${count(counts.spansUnmatched)} in traces of no request of this run` : '',
+    counts.requestsDropped > 0 ? `${count(counts.requestsDropped)} requests beyond the breakdown's rows` : '',
   ].filter(Boolean);
   const lines = [`spans: ${count(summary.spansReceived)} received at ${summary.url}${waited}${lost.length > 0 ? ` · ${lost.join(' · ')}` : ''}`];
   const forward = summary.forward;

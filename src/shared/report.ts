@@ -6,6 +6,7 @@
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
 import type { ReceiverSummary } from './receiver-summary.ts';
+import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
 
 /** A place in the user's scenario file: absolute path, 1-based line and column. */
 export interface SourceLocation {
@@ -48,6 +49,8 @@ export interface RequestRow {
   location?: SourceLocation;
   /** Responses whose body was longer than maxBodyBytes: read and counted, the rest discarded. Absent: none. */
   truncatedBodies?: number;
+  /** Where the row's time went across services, from the traces received (absent: none received). */
+  breakdown?: RequestBreakdown;
 }
 
 /** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */
@@ -262,6 +265,8 @@ export interface RunReport {
    * spans received and late, the wait for them, spans the breakdown could not use, what was forwarded.
    */
   receiver?: ReceiverSummary;
+  /** What the breakdown of received spans (`requests[i].breakdown`) could not use: dropped, unparented, unmatched spans. */
+  breakdownCounts?: BreakdownCounts;
 }
 
 /** One worker process of a `--workers N` run, as its report lists it. */

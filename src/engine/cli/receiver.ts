@@ -24,8 +24,8 @@ export interface RunReceiverOptions {
 /** What consumes every received span: the breakdown's aggregator. */
 export interface SpanConsumer {
   add(spans: readonly ReceivedSpan[]): void;
-  /** Adds what it learned to the report: each row's breakdown, the span thresholds. */
-  finish(report: RunReport): { spansDropped: number; spansUnparented: number };
+  /** Adds what it learned to the report: each row's breakdown, what it could not use, the span thresholds. */
+  finish(report: RunReport): void;
 }
 
 /** How often the wait looks at the clock. */
@@ -115,21 +115,19 @@ export class RunReceiver {
   finishReport(report: RunReport, say: (line: string) => void): Promise<void> {
     this.finishing ??= (async () => {
       await this.waitForLateSpans(say);
-      const { spansDropped, spansUnparented } = this.consumer.finish(report);
-      report.receiver = this.summary(spansDropped, spansUnparented);
+      this.consumer.finish(report);
+      report.receiver = this.summary();
     })();
     return this.finishing;
   }
 
-  summary(spansDropped = 0, spansUnparented = 0): ReceiverSummary {
+  summary(): ReceiverSummary {
     return {
       url: this.url,
       spansReceived: this.spansReceived,
       lateSpans: this.wait.lateSpans,
       waitedMs: Math.round(this.wait.waitedMs),
       waitEnded: this.wait.ended,
-      spansDropped,
-      spansUnparented,
       ...(this.forwarder ? { forward: this.forwarder.stats() } : {}),
     };
   }

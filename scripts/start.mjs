@@ -29,7 +29,8 @@ console.log(`inventory on ${inventory.url}, example shop on ${shop.url}\n`);
 
 const reportJson = path.join(root, 'reports/shopper.json');
 const args = [...ENGINE_NODE_FLAGS, path.join(root, 'dist/engine.js'), 'run', path.join(root, 'examples/shop.load.ts'), '--scenario', 'shopper', '--otel',
-  '--receiver', String(port), '--forward', platform.url,
+  // The services export every 500 ms: 2 s without a span means they have sent everything.
+  '--receiver', String(port), '--forward', platform.url, '--span-quiet', '2s',
   '--host', shop.url, '--users', '20', '--spawn-rate', '5', '--run-time', '20s',
   '--report', path.join(root, 'reports/shopper.html'), '--report', reportJson, ...process.argv.slice(2)];
 const engineEnv = { ...process.env };

@@ -8,8 +8,13 @@ import { EXIT } from './common.ts';
 import { RunReceiver, type RunReceiverOptions } from './receiver.ts';
 import { breakdownConsumer } from './breakdown-feed.ts';
 
-export const DEFAULT_SPAN_QUIET_MS = 2000;
-export const DEFAULT_SPAN_WAIT_MS = 10_000;
+/**
+ * Longer than the 5 s batch delay OpenTelemetry SDKs use by default (OTEL_BSP_SCHEDULE_DELAY): each
+ * service's last batch comes up to that long after the load, and services export independently, so a
+ * shorter quiet period may end the wait between two services' batches.
+ */
+export const DEFAULT_SPAN_QUIET_MS = 6000;
+export const DEFAULT_SPAN_WAIT_MS = 15_000;
 
 export const RECEIVER_USAGE = `  --receiver PORT     start an OTLP/HTTP receiver on 127.0.0.1:PORT (0: a free port; its URL is
                       printed) for your application's OTEL_EXPORTER_OTLP_ENDPOINT: every span it gets
@@ -17,7 +22,9 @@ export const RECEIVER_USAGE = `  --receiver PORT     start an OTLP/HTTP receiver
                       with --otel and no OTEL_EXPORTER_OTLP_*ENDPOINT set, Loadlens's spans go there too
   --forward URL       with --receiver: pass everything received on, unchanged (headers included),
                       to your platform's OTLP/HTTP endpoint, e.g. http://127.0.0.1:4318
-  --span-quiet T      after the load, wait for late spans until none came for T (default ${formatDuration(DEFAULT_SPAN_QUIET_MS)}) ...
+  --span-quiet T      after the load, wait for late spans (applications export in batches) until
+                      none came for T (default ${formatDuration(DEFAULT_SPAN_QUIET_MS)}: longer than the SDKs' default 5 s batch
+                      delay; shorter when your services set a shorter OTEL_BSP_SCHEDULE_DELAY) ...
   --span-wait T       ... but at most T (default ${formatDuration(DEFAULT_SPAN_WAIT_MS)}; 0: no wait); Ctrl+C ends the wait at once`;
 
 interface ReceiverFlags {

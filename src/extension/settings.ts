@@ -18,3 +18,42 @@ export function onSettingsChanged(listener: (read: { settings: LoadlensSettings;
     if (event.affectsConfiguration('loadlens')) listener(readSettings());
   });
 }
+
+/**
+ * The settings in force: read at activation, replaced whenever a `loadlens.*` setting changes. Rejected
+ * values are reported in the output channel and, the first of them, in a warning.
+ */
+export class LiveSettings implements vscode.Disposable {
+  private value: LoadlensSettings;
+  private readonly output: vscode.OutputChannel;
+  private readonly changed = new vscode.EventEmitter<LoadlensSettings>();
+  /** Fires after `current` changed. */
+  readonly onDidChange = this.changed.event;
+  private readonly watch: vscode.Disposable;
+
+  constructor(output: vscode.OutputChannel) {
+    this.output = output;
+    const initial = readSettings();
+    this.value = initial.settings;
+    this.report(initial.problems);
+    this.watch = onSettingsChanged(next => {
+      this.value = next.settings;
+      this.report(next.problems);
+      this.changed.fire(next.settings);
+    });
+  }
+
+  get current(): LoadlensSettings {
+    return this.value;
+  }
+
+  private report(problems: SettingProblem[]): void {
+    for (const p of problems) this.output.appendLine(`[settings] ${p.message}`);
+    if (problems.length > 0) void vscode.window.showWarningMessage(`Loadlens: ${problems[0]!.message}`);
+  }
+
+  dispose(): void {
+    this.watch.dispose();
+    this.changed.dispose();
+  }
+}

@@ -40,3 +40,9 @@ export function webviewPage(webview: vscode.Webview, extensionUri: vscode.Uri, p
 </body>
 </html>`;
 }
+
+/** Puts `text` on the clipboard and says so in the status bar (the pages' copy buttons). */
+export function copyToClipboard(text: string): void {
+  void vscode.env.clipboard.writeText(text);
+  void vscode.window.setStatusBarMessage(`Loadlens: copied ${text}`, 3000);
+}

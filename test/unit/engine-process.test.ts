@@ -4,7 +4,7 @@ import { fork, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { earlyExitMessage, engineEnded, nodeRuntimeProblem, OutputTail, startFailureMessage } from '../../src/extension/engine-process.ts';
+import { earlyExitMessage, engineEnded, nodeRuntimeProblem, OutputTail, startFailureMessage } from '../../src/extension/run/engine-process.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'loadlens-engine-process-'));
 const script = path.join(dir, 'exit-3.cjs');

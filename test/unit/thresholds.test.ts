@@ -9,7 +9,7 @@ import { renderHtmlReport } from '../../src/engine/outputs/report-html.ts';
 import type { RequestRow } from '../../src/shared/report.ts';
 
 const METRICS = 'p50, p90, p95, p99, avg, min, max, errorRate, rps, requests, failures';
-const FILTERS = '{name:NAME}, {method:METHOD} or {method:METHOD,name:NAME}';
+const FILTERS = '{name:NAME}, {method:METHOD}, {span:SPAN}, {service:SERVICE} or several of them comma-separated, e.g. {method:GET,name:/checkout}';
 const UNREADABLE = "write a comparator (<, <=, >, >=, ==) then a non-negative number and a unit (ms, s, %), e.g. '< 300ms'";
 
 describe('parseThresholds accepts', () => {

@@ -24,6 +24,17 @@ module.exports = scenario({ users: 2, wait: constant(1) }, async ({ http }) => {
 });
 `;
 
+// The seed's own check, as a new user writes it: json() is any (as fetch's Response.json()), not unknown.
+const SEED_SCENARIO = `import { scenario } from 'loadlens';
+
+export const checkout = scenario({ host: 'http://127.0.0.1:8080' }, async ({ http, check }) => {
+  const res = await http.post('/checkout/confirm', { json: {} });
+  check(res, { 'order id returned': r => typeof r.json().orderId === 'string' });
+  const typed: string | undefined = res.json<{ orderId?: string }>().orderId;
+  void typed;
+});
+`;
+
 /** 1-based line and offset of the first `needle` in `text`, plus `delta` characters. */
 function at(text: string, needle: string, delta = 0): { line: number; offset: number } {
   const index = text.indexOf(needle);
@@ -38,10 +49,12 @@ describe('types with no install (tsserver + the Loadlens plugin)', () => {
     ts: path.join(folder, 'shopper.load.ts'),
     js: path.join(folder, 'browse.load.js'),
     cjs: path.join(folder, 'cart.load.cjs'),
+    seed: path.join(folder, 'checkout.load.ts'),
   };
   writeFileSync(files.ts, EXAMPLE);
   writeFileSync(files.js, JS_SCENARIO);
   writeFileSync(files.cjs, CJS_SCENARIO);
+  writeFileSync(files.seed, SEED_SCENARIO);
   let server: TsServer;
 
   before(async () => {

@@ -28,8 +28,8 @@ import type { EncodedTimeline, TimelinePoint } from './timeline.ts';
 // The folder's one entry point: the rest of the engine imports statistics from here only.
 export { OVERFLOW_ERROR, OVERFLOW_METHOD, OVERFLOW_NAME } from './failures.ts';
 export { newDurationHistogram, percentilesMs } from './histogram.ts';
-export { evaluateThresholds, parseThresholds } from './thresholds.ts';
-export type { ParsedThreshold, ThresholdInput } from './thresholds.ts';
+export { evaluateThresholds, parseThresholds, spanFilterOf } from './thresholds.ts';
+export type { ParsedThreshold, ThresholdFilter, ThresholdInput } from './thresholds.ts';
 
 /** One finished HTTP request as the engine's HTTP client measured it. */
 export interface RequestSample {

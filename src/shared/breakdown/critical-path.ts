@@ -14,17 +14,18 @@
  * arrived is attached to the request it overlaps most in time (the nearest one when it overlaps
  * none) and counted as unparented.
  */
+import {
+  ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL, ATTR_SERVICE_NAME,
+} from '@opentelemetry/semantic-conventions';
 import type { PartKind } from './types.ts';
 import type { AttributeValue, ReceivedSpan } from '../../receiver/types.ts';
 
 const KIND_SERVER = 2;
 const KIND_CLIENT = 3;
-const ATTR_REQUEST_NAME = 'loadlens.request.name';
-const ATTR_METHOD = 'http.request.method';
-const ATTR_METHOD_ORIGINAL = 'http.request.method.original';
-const ATTR_RUN_ID = 'loadlens.run.id';
-const ATTR_SERVICE_NAME = 'service.name';
-const ATTR_ERROR_TYPE = 'error.type';
+// The engine's own names (src/engine/telemetry/attributes.ts, which shared code cannot import): the
+// request's row, and the run (on the resource).
+const ATTR_LOADLENS_REQUEST_NAME = 'loadlens.request.name';
+const ATTR_LOADLENS_RUN_ID = 'loadlens.run.id';
 
 /** What the breakdown keeps of a received span (a few hundred bytes less than the span). */
 export interface SlimSpan {
@@ -59,7 +60,7 @@ export function slimSpan(span: ReceivedSpan): SlimSpan {
   let message = '';
   if (error) {
     const exception = span.events.find(event => event.name === 'exception');
-    message = span.status.message || text(exception?.attributes['exception.message']) || text(span.attributes[ATTR_ERROR_TYPE]) || '';
+    message = span.status.message || text(exception?.attributes[ATTR_EXCEPTION_MESSAGE]) || text(span.attributes[ATTR_ERROR_TYPE]) || '';
   }
   const slim: SlimSpan = {
     spanId: span.spanId,
@@ -72,10 +73,10 @@ export function slimSpan(span: ReceivedSpan): SlimSpan {
     error,
     message,
   };
-  const requestName = text(span.attributes[ATTR_REQUEST_NAME]);
+  const requestName = text(span.attributes[ATTR_LOADLENS_REQUEST_NAME]);
   if (span.kind === KIND_CLIENT && requestName !== undefined) {
-    const method = text(span.attributes[ATTR_METHOD_ORIGINAL]) ?? text(span.attributes[ATTR_METHOD]) ?? '';
-    slim.request = { method, name: requestName, runId: text(span.resource[ATTR_RUN_ID]) ?? '' };
+    const method = text(span.attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL]) ?? text(span.attributes[ATTR_HTTP_REQUEST_METHOD]) ?? '';
+    slim.request = { method, name: requestName, runId: text(span.resource[ATTR_LOADLENS_RUN_ID]) ?? '' };
   }
   return slim;
 }

@@ -8,9 +8,9 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { CompareView } from '../../../src/extension/compare-view.ts';
+import type { CompareView } from '../../../src/extension/compare/compare-view.ts';
 import type { LoadlensApi } from '../../../src/extension/extension.ts';
-import type { RunOutcome } from '../../../src/extension/run-controller.ts';
+import type { RunOutcome } from '../../../src/extension/run/run-controller.ts';
 import { formatRunSummary, summarizeRun } from '../../../src/shared/history.ts';
 import type { HostToCompareView, HostToView } from '../../../src/shared/protocol.ts';
 

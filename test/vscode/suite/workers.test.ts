@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LoadlensApi } from '../../../src/extension/extension.ts';
-import type { RunOutcome } from '../../../src/extension/run-controller.ts';
+import type { RunOutcome } from '../../../src/extension/run/run-controller.ts';
 import type { HostToView } from '../../../src/shared/protocol.ts';
 
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;

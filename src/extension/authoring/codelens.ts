@@ -1,7 +1,7 @@
 // CodeLens above each scenario: ▶ Run with OTel · Run · Options… · Debug (a thin layer over findScenarios).
 // With loadlens.otel.enabled off, no lens promises OTel: Run · Options… · Debug.
 import * as vscode from 'vscode';
-import { findScenarios } from '../shared/scenario-locator.ts';
+import { findScenarios } from '../../shared/scenario-locator.ts';
 
 export const SCENARIO_FILES: vscode.DocumentSelector = [
   { scheme: 'file', pattern: '**/*.load.{ts,js,mjs}' },

@@ -1,7 +1,7 @@
 // Status bar item while a run is live: users · RPS · failures; click to stop.
 import * as vscode from 'vscode';
-import type { EngineToHost } from '../shared/protocol.ts';
-import { EXIT } from '../shared/report.ts';
+import type { EngineToHost } from '../../shared/protocol.ts';
+import { EXIT } from '../../shared/report.ts';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(vscode.StatusBarAlignment.Left, 10);

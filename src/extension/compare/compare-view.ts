@@ -3,10 +3,10 @@
 // `data-view="compare"`); the numbers come from src/shared/compare.ts, the rule `loadlens compare` uses.
 // Restored when VS Code reloads (the page keeps the two files in its state).
 import * as vscode from 'vscode';
-import { webviewOptions, webviewPage } from './webview-page.ts';
-import { comparableReports, compareRuns } from '../shared/compare.ts';
-import { assertNever, type CompareViewToHost, type HostToCompareView } from '../shared/protocol.ts';
-import { readReport } from './run-history.ts';
+import { webviewOptions, webviewPage } from '../webview-page.ts';
+import { comparableReports, compareRuns } from '../../shared/compare.ts';
+import { assertNever, type CompareViewToHost, type HostToCompareView } from '../../shared/protocol.ts';
+import { readReport } from '../history/run-history.ts';
 
 export const COMPARE_VIEW_TYPE = 'loadlens.compare';
 

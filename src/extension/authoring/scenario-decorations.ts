@@ -5,10 +5,10 @@
 // puts them in the editor.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EngineToHost } from '../shared/protocol.ts';
-import type { FailureRow, RequestRow, ThresholdResult } from '../shared/report.ts';
-import { hoverMarkdown, lineAnnotations, OPEN_TRACE_COMMAND, scenarioProblems, type LineAnnotation } from '../shared/scenario-annotations.ts';
-import { runTimeRange, type TraceLinkTarget } from '../shared/trace-link.ts';
+import type { EngineToHost } from '../../shared/protocol.ts';
+import type { FailureRow, RequestRow, ThresholdResult } from '../../shared/report.ts';
+import { hoverMarkdown, lineAnnotations, OPEN_TRACE_COMMAND, scenarioProblems, type LineAnnotation } from '../../shared/scenario-annotations.ts';
+import { runTimeRange, type TraceLinkTarget } from '../../shared/trace-link.ts';
 
 /** The scenario files the hover serves (the extension's own file types). */
 const SCENARIO_FILES: vscode.DocumentSelector = [{ scheme: 'file', pattern: '**/*.load.{ts,js,mjs}' }];

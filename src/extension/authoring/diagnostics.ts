@@ -1,12 +1,13 @@
-// Problems as you type: `loadlens check FILE --json` (the engine's own validation, in a child process,
-// never in the extension host) on open and on save of a scenario file, debounced, into the Problems
-// panel at the exact line and column, with a quick fix for "did you mean 'x'?".
+// Problems when a scenario file is opened or saved (not on every keystroke: the check evaluates the
+// file's top level, so it reads what is on disk): `loadlens check FILE --json` (the engine's own
+// validation, in a child process, never in the extension host), debounced, into the Problems panel at
+// the exact line and column, with a quick fix for "did you mean 'x'?".
 import { execFile, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ENGINE_NODE_FLAGS } from '../shared/engine-flags.ts';
-import type { CheckDiagnostic, CheckReport } from '../shared/protocol.ts';
-import type { Diagnostic as LoadlensDiagnostic } from '../shared/report.ts';
+import { ENGINE_NODE_FLAGS } from '../../shared/engine-flags.ts';
+import type { CheckDiagnostic, CheckReport } from '../../shared/protocol.ts';
+import type { Diagnostic as LoadlensDiagnostic } from '../../shared/report.ts';
 
 /** Saves in a row within this time are checked once. */
 const DEBOUNCE_MS = 300;

@@ -2,10 +2,10 @@
 // never settings.json) and "Test OTel Connection" (one probe span, said plainly). Header values are
 // never shown, logged or returned: only their names.
 import * as vscode from 'vscode';
-import { destinationOf, displayUrl, signalUrl } from '../shared/otel-environment.ts';
-import { parseOtlpHeaders } from '../shared/otlp-headers.ts';
-import { probeOtlpTraces, type ProbeResult } from '../shared/otlp-probe.ts';
-import type { LoadlensSettings } from '../shared/settings.ts';
+import { destinationOf, displayUrl, signalUrl } from '../../shared/otel-environment.ts';
+import { parseOtlpHeaders } from '../../shared/otlp-headers.ts';
+import { probeOtlpTraces, type ProbeResult } from '../../shared/otlp-probe.ts';
+import type { LoadlensSettings } from '../../shared/settings.ts';
 
 /** The SecretStorage key of the stored OTEL_EXPORTER_OTLP_HEADERS value. */
 export const OTLP_HEADERS_SECRET = 'loadlens.otlpHeaders';

@@ -2,10 +2,10 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertNever, type EngineToHost, type HostToEngine, type RunRequest } from '../shared/protocol.ts';
-import { formatDiagnostic, type RunReport } from '../shared/report.ts';
-import { ENGINE_NODE_FLAGS } from '../shared/engine-flags.ts';
-import type { LoadlensSettings } from '../shared/settings.ts';
+import { assertNever, type EngineToHost, type HostToEngine, type RunRequest } from '../../shared/protocol.ts';
+import { formatDiagnostic, type RunReport } from '../../shared/report.ts';
+import { ENGINE_NODE_FLAGS } from '../../shared/engine-flags.ts';
+import type { LoadlensSettings } from '../../shared/settings.ts';
 import { earlyExitMessage, engineEnded, nodeRuntimeProblem, OutputTail, startFailureMessage } from './engine-process.ts';
 
 /** How often the watchdog pings, and how long the engine may stay silent before it is killed. */

@@ -2,7 +2,7 @@
 // workspace root) and opens it with the first request's path selected.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { scenarioFileName, scenarioNameProblem, scenarioTemplate } from '../shared/scenario-template.ts';
+import { scenarioFileName, scenarioNameProblem, scenarioTemplate } from '../../shared/scenario-template.ts';
 
 /** Where the new file goes: the active file's folder, else the first workspace folder. */
 function targetFolder(): vscode.Uri | undefined {

@@ -4,10 +4,10 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parseRunReport } from '../shared/compare.ts';
-import { formatRunSummary, formatThresholdVerdict, formatWhen, listRuns, saveRun, type RunSummary } from '../shared/history.ts';
-import type { RunReport } from '../shared/report.ts';
-import type { LoadlensSettings } from '../shared/settings.ts';
+import { parseRunReport } from '../../shared/compare.ts';
+import { formatRunSummary, formatThresholdVerdict, formatWhen, listRuns, saveRun, type RunSummary } from '../../shared/history.ts';
+import type { RunReport } from '../../shared/report.ts';
+import type { LoadlensSettings } from '../../shared/settings.ts';
 
 export const HISTORY_VIEW_ID = 'loadlens.history';
 

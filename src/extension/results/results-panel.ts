@@ -1,10 +1,10 @@
 // The results panel: one webview showing the current (or last) run. Restored when VS Code reloads.
 import * as vscode from 'vscode';
-import { webviewOptions, webviewPage } from './webview-page.ts';
-import { applyHostMessage, emptyPanelState, type PanelState, type RunStarted } from '../shared/panel-model.ts';
-import { assertNever, type EngineToHost, type HostToView, type ViewToHost } from '../shared/protocol.ts';
-import type { RunReport, SourceLocation } from '../shared/report.ts';
-import type { TraceLinkTarget } from '../shared/trace-link.ts';
+import { webviewOptions, webviewPage } from '../webview-page.ts';
+import { applyHostMessage, emptyPanelState, type PanelState, type RunStarted } from '../../shared/panel-model.ts';
+import { assertNever, type EngineToHost, type HostToView, type ViewToHost } from '../../shared/protocol.ts';
+import type { RunReport, SourceLocation } from '../../shared/report.ts';
+import type { TraceLinkTarget } from '../../shared/trace-link.ts';
 
 export const VIEW_TYPE = 'loadlens.results';
 

@@ -2,10 +2,10 @@
 // receiver holds for it, across services. It reuses the results panel's bundle (dist/webview.js picks
 // the view by `data-view`) and updates as late spans arrive. Restored when VS Code reloads.
 import * as vscode from 'vscode';
-import { webviewOptions, webviewPage } from './webview-page.ts';
-import { assertNever, type HostToView, type ViewToHost } from '../shared/protocol.ts';
-import type { TraceLinkPreset, TraceLinkTarget } from '../shared/trace-link.ts';
-import type { EmbeddedReceiver } from './embedded-receiver.ts';
+import { webviewOptions, webviewPage } from '../webview-page.ts';
+import { assertNever, type HostToView, type ViewToHost } from '../../shared/protocol.ts';
+import type { TraceLinkPreset, TraceLinkTarget } from '../../shared/trace-link.ts';
+import type { EmbeddedReceiver } from '../otel/embedded-receiver.ts';
 
 export const TRACE_VIEW_TYPE = 'loadlens.trace';
 

@@ -83,7 +83,7 @@ before(async () => {
 import { scenario, constant } from 'loadlens';
 export const mix = scenario({
   host: '${shop!.url}', wait: constant(0.01),
-  thresholds: { /*SPAN_THRESHOLDS*/ },
+  thresholds: { 'p50{span:db.query SELECT stock}': '< 2000ms', 'p95{service:inventory}': '< 5000ms' },
 }, async ({ http }) => {
   await http.get('/product/42', { name: '/product/{id}' });
   await http.post('/checkout/confirm');

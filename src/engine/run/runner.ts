@@ -13,7 +13,7 @@ import { redactUrlCredentials } from '../../shared/redact.ts';
 import { createHttpClient, Response, RunStopped, type RequestTracer, type RowLocations } from './http.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
-import { evaluateThresholds, GROUP_METHOD, parseThresholds, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
+import { evaluateThresholds, GROUP_METHOD, parseThresholds, spanFilterOf, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
 import type { LoadModel, ResolvedRunOptions } from '../scenario/validate.ts';
 import { globalUserId, shareOf, type Shard } from './shard.ts';
@@ -551,6 +551,9 @@ export function buildReport(parts: ReportParts): RunReport {
     droppedIterations: parts.droppedIterations,
     cpuMs: parts.cpuMs,
     ...(parts.telemetry ? { telemetry: parts.telemetry } : {}),
+    // Thresholds on spans are judged again by whoever received the spans (`loadlens run --receiver`,
+    // the editor): they need them as written.
+    ...(parsed.thresholds.some(t => spanFilterOf(t) !== undefined) ? { thresholdsWritten: { ...parts.thresholds } } : {}),
     ...(parts.shard ? { shard: { index: parts.shard.index, count: parts.shard.count }, ...mergeable(parts) } : {}),
   };
 }

@@ -12,10 +12,12 @@
  *           loopback target: the engine's whole cost per request, with that telemetry (the
  *           better of two runs).
  * Modes: none | tracing (every request) | sampled-10% (traceidratio 0.1) | metrics (traces exporter
- * none: ids and traceparent still made) | sdk-span (the tracer row only: the SDK's Span +
+ * none: ids and traceparent still made) | collector-down (tracing every request to a closed port: a
+ * request must cost no more than with a collector that answers; moved here from a timed unit test) | sdk-span (the tracer row only: the SDK's Span +
  * BatchSpanProcessor + OTLP exporter per request, for comparison).
  */
 import { spawn } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { SpanKind, context, defaultTextMapSetter, propagation, trace } from '@opentelemetry/api';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -52,12 +54,23 @@ const CHUNK = 256;
 const USERS = 16;
 const URL_OF_REQUEST = new URL('http://127.0.0.1:8080/product/42');
 
-type Mode = 'none' | 'tracing' | 'sampled-10%' | 'metrics' | 'sdk-span';
+type Mode = 'none' | 'tracing' | 'sampled-10%' | 'metrics' | 'collector-down' | 'sdk-span';
 const MODE_ENV: Record<Exclude<Mode, 'none' | 'sdk-span'>, Record<string, string>> = {
   tracing: {},
   'sampled-10%': { OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' },
   metrics: { OTEL_TRACES_EXPORTER: 'none' },
+  // The SDK's transport retries a refused connection until this timeout: short, as in the unit test it replaces.
+  'collector-down': { OTEL_EXPORTER_OTLP_TIMEOUT: '300' },
 };
+/** A loopback port nobody listens on (bound, then closed): the collector-down mode's endpoint. */
+async function closedPortUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>(resolve => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+const deadCollectorUrl = await closedPortUrl();
 
 async function cpuPerRequest(requests: number, run: () => Promise<void>): Promise<number> {
   const before = process.cpuUsage();
@@ -70,7 +83,7 @@ function telemetryFor(mode: Mode, sinkUrl: string): Telemetry | undefined {
   if (mode === 'none' || mode === 'sdk-span') return undefined;
   return startTelemetry({
     runId: 'bench', scenario: 'bench', file: 'bench.load.ts', activeUsers: () => USERS,
-    env: { OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl, OTEL_BSP_MAX_QUEUE_SIZE: '16384', OTEL_METRIC_EXPORT_INTERVAL: '1000', ...MODE_ENV[mode] },
+    env: { OTEL_EXPORTER_OTLP_ENDPOINT: mode === 'collector-down' ? deadCollectorUrl : sinkUrl, OTEL_BSP_MAX_QUEUE_SIZE: '16384', OTEL_METRIC_EXPORT_INTERVAL: '1000', ...MODE_ENV[mode] },
   });
 }
 
@@ -143,7 +156,7 @@ const sinkUrl = `http://127.0.0.1:${sinkPort}`;
 // Warm the engine's path, the target and the sink before anything is measured.
 await engineLoop(requests / 4, targetUrl, undefined);
 
-const modes: Mode[] = ['none', 'tracing', 'sampled-10%', 'metrics', 'sdk-span'];
+const modes: Mode[] = ['none', 'tracing', 'sampled-10%', 'metrics', 'collector-down', 'sdk-span'];
 const rows: { mode: Mode; tracer: number; engine: number | undefined; counts: string }[] = [];
 for (const mode of modes) {
   // A short run first, so the JIT compiled each path before it is measured.
@@ -173,9 +186,9 @@ child.disconnect();
 
 const engineAlone = rows[0]!.engine!;
 console.log(`CPU per request, ${requests} requests per row (ns); ratio = engine CPU with telemetry / engine CPU without:`);
-console.log(`  ${'mode'.padEnd(12)} ${'tracer'.padStart(7)} ${'engine'.padStart(7)}  ratio  export counts (engine run)`);
+console.log(`  ${'mode'.padEnd(14)} ${'tracer'.padStart(7)} ${'engine'.padStart(7)}  ratio  export counts (engine run)`);
 for (const row of rows) {
   const engine = row.engine === undefined ? '' : row.engine.toFixed(0);
   const ratio = row.engine === undefined ? '' : (row.engine / engineAlone).toFixed(2);
-  console.log(`  ${row.mode.padEnd(12)} ${row.tracer.toFixed(0).padStart(7)} ${engine.padStart(7)}  ${ratio.padStart(5)}  ${row.counts}`);
+  console.log(`  ${row.mode.padEnd(14)} ${row.tracer.toFixed(0).padStart(7)} ${engine.padStart(7)}  ${ratio.padStart(5)}  ${row.counts}`);
 }

@@ -48,6 +48,10 @@ mkdirSync(pluginDir, { recursive: true });
 for (const [name, text] of Object.entries(pluginPackage('../../dist/typescript-plugin.js'))) writeFileSync(path.join(pluginDir, name), text);
 
 const out = path.join(root, targetIndex > 0 ? `loadlens-${target}-${version}.vsix` : `loadlens-${version}.vsix`);
-execFileSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--out', out], { cwd: stage, stdio: 'inherit' });
+// The README (the Marketplace page) links docs/*.md and shows docs/images/*.png by relative paths; vsce
+// rewrites them to absolute URLs from the repository's address (it guesses them only for GitHub/GitLab).
+const repository = String(manifest.repository?.url ?? manifest.repository ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
+const baseUrls = repository ? ['--baseContentUrl', `${repository}/blob/HEAD`, '--baseImagesUrl', `${repository}/raw/HEAD`] : [];
+execFileSync(process.execPath, [path.join(root, 'node_modules/@vscode/vsce/vsce'), 'package', '--target', target, '--out', out, ...baseUrls], { cwd: stage, stdio: 'inherit' });
 if (!existsSync(out)) throw new Error(`vsce did not write ${out}`);
 console.log(`${path.basename(out)}: ${(statSync(out).size / 1024 / 1024).toFixed(1)} MB`);

@@ -229,18 +229,26 @@ function statsTable(model: PanelModel): TemplateResult {
   <p class="note">${table.rate === 'current' ? 'RPS: requests per second over the last ~10 s.' : 'RPS: the average over the whole run.'} TTFB: time to first byte. Connect: DNS + TCP + TLS, over the requests that opened a connection. Click a column to sort.</p>`;
 }
 
+// The trace ids are what a user opens these two tabs for, so they come first: a narrow panel (500 px)
+// scrolls the other columns, never the ids, out of sight. Several ids of one failure wrap onto lines.
 function failuresTable(rows: FailureRow[]): TemplateResult {
   if (rows.length === 0) return html`<p class="none">No failures.</p>`;
-  return html`<table class="failures"><thead><tr><th>Method</th><th>Name</th><th>Error</th><th class="num">Count</th><th>Traces (newest first)</th></tr></thead>
-    <tbody>${repeat(rows, f => `${f.method} ${f.name} ${f.error}`, f => html`<tr><td>${f.method}</td><td class="name">${f.name}</td><td class="error">${f.error}</td><td class="num bad">${f.count}</td>
-      <td>${repeat([...f.traceIds].reverse(), id => id, traceLink)}</td></tr>`)}</tbody></table>`;
+  return html`<table class="failures"><thead><tr><th>Traces (newest first)</th><th class="num">Count</th><th>Request</th><th>Error</th></tr></thead>
+    <tbody>${repeat(rows, f => `${f.method} ${f.name} ${f.error}`, f => html`<tr>
+      <td class="traces"><div class="trace-ids">${repeat([...f.traceIds].reverse(), id => id, traceLink)}</div></td>
+      <td class="num bad">${f.count}</td><td class="name">${requestLabel(f.method, f.name)}</td><td class="error">${f.error}</td></tr>`)}</tbody></table>`;
 }
 
 function slowestTable(rows: SlowRequest[]): TemplateResult {
   if (rows.length === 0) return html`<p class="none">No requests yet.</p>`;
-  return html`<table class="slowest"><thead><tr><th>Method</th><th>Name</th><th class="num">Duration</th><th class="num">Status</th><th>Trace</th></tr></thead>
-    <tbody>${repeat(rows, s => `${s.traceId ?? ''}${s.at}${s.name}`, s => html`<tr><td>${s.method}</td><td class="name">${s.name}</td><td class="num">${formatMs(s.durationMs)}</td>
-      <td class="num ${s.status >= 400 || s.status === 0 ? 'bad' : ''}">${s.status || 'no response'}</td><td>${s.traceId ? traceLink(s.traceId) : '–'}</td></tr>`)}</tbody></table>`;
+  return html`<table class="slowest"><thead><tr><th>Trace</th><th class="num">Duration</th><th class="num">Status</th><th>Request</th></tr></thead>
+    <tbody>${repeat(rows, s => `${s.traceId ?? ''}${s.at}${s.name}`, s => html`<tr><td class="traces">${s.traceId ? traceLink(s.traceId) : '–'}</td><td class="num">${formatMs(s.durationMs)}</td>
+      <td class="num ${s.status >= 400 || s.status === 0 ? 'bad' : ''}">${s.status || 'no response'}</td><td class="name">${requestLabel(s.method, s.name)}</td></tr>`)}</tbody></table>`;
+}
+
+/** 'GET /product/{id}' (the row's method and name in one column, as the HTML report's "Request"). */
+function requestLabel(method: string, name: string): string {
+  return method ? `${method} ${name}` : name;
 }
 
 function iterationErrors(model: PanelModel): TemplateResult {
@@ -272,8 +280,12 @@ function thresholds(model: PanelModel): TemplateResult {
  * button that always copies the whole id.
  */
 function traceLink(traceId: string): TemplateResult {
-  return html`<span class="trace-id"><a href="#" class="trace" data-trace-id=${traceId} title="Open trace ${traceId}">${traceId.slice(0, 12)}…</a><button class="copy" data-copy=${traceId} title="Copy trace id ${traceId}" aria-label="Copy trace id ${traceId}">⧉</button></span>`;
+  return html`<span class="trace-id"><a href="#" class="trace" data-trace-id=${traceId} title="Open trace ${traceId}">${traceId.slice(0, 12)}…</a><button class="copy" data-copy=${traceId} title="Copy trace id ${traceId}" aria-label="Copy trace id ${traceId}">${COPY_ICON}</button></span>`;
 }
+
+/** Two overlapping sheets, drawn (not a font glyph: '⧉' is missing from many fonts and shows as a box). */
+const COPY_ICON = html`<svg class="icon" viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="1.3">
+  <rect x="5.5" y="5.5" width="8" height="8" rx="1"/><path d="M10.5 3.5v-1a1 1 0 0 0-1-1h-6a1 1 0 0 0-1 1v6a1 1 0 0 0 1 1h1"/></svg>`;
 
 /** What a click on `traceId` opens: the trace, searched for over this run's time range (padded). */
 function traceTarget(traceId: string): TraceLinkTarget {

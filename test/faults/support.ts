@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ENGINE_NODE_FLAGS } from '../../src/shared/engine-flags.ts';
 import type { RunReport } from '../../src/shared/report.ts';
+import { until as pollUntil } from '../support/poll.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 export const engine = process.env.LOADLENS_FAULTS_ENGINE ?? path.join(root, 'src/engine/main.ts');
@@ -124,13 +125,9 @@ export async function target(handle: (req: http.IncomingMessage, res: http.Serve
   };
 }
 
-/** Resolves once `condition` holds, polling every 20 ms; rejects after `ms`. */
+/** Resolves once `condition` holds (the tests' one polling helper, every 20 ms); rejects after `ms`. */
 export async function until(condition: () => boolean, ms: number, what: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 20));
-  }
+  await pollUntil(condition, what, { timeoutMs: ms, everyMs: 20 });
 }
 
 /** The aggregate row's count and the failures grouped by error. */

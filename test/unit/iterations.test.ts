@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { runSession } from '../../src/engine/run/session.ts';
-import { ITERATIONS_RUN_TIME_CAP_MS, resolveRunOptions, RunOptionsError } from '../../src/engine/scenario/validate.ts';
+import { ITERATIONS_RUN_TIME_CAP_MS, resolveRunOptions, RunOptionsError } from '../../src/engine/scenario/run-options.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'loadlens-iterations-'));

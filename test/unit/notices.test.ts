@@ -28,6 +28,8 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
     // The scenario API's types and the TypeScript server plugin that serves them (no third-party code).
     'dist/loadlens.d.ts',
     'dist/receiver-worker.js', 'dist/receiver-worker.js.LEGAL.txt',
+    // The scenario-file reader on TypeScript's parser, loaded on first use by the extension and the engine.
+    'dist/scenario-locator.js', 'dist/scenario-locator.js.LEGAL.txt',
     'dist/typescript-plugin.js',
     'dist/webview.css',
     'dist/webview.js', 'dist/webview.js.LEGAL.txt',
@@ -49,4 +51,5 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
   assert.match(section('@opentelemetry/sdk-trace'), /--- LICENSE: the same text as @opentelemetry\/api \S+'s above/);
   assert.match(section('protobufjs'), /\(BSD-3-Clause\)\nin dist\/receiver-worker\.js\n/);
   assert.match(section('string-width'), /\(MIT\)/);
+  assert.match(notices, /\ntypescript \S+ \(Apache-2\.0\)\nin dist\/scenario-locator\.js\n/);
 });

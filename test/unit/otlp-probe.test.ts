@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { classifyNetworkError, probeOtlpTraces } from '../../src/shared/otlp-probe.ts';
+import { classifyNetworkError, probeOtlpTraces } from '../../src/extension/otel/otlp-probe.ts';
 import { startOtlpReceiver } from '../../src/receiver/index.ts';
 
 async function serve(handler: http.RequestListener): Promise<{ url: string; seen: http.IncomingHttpHeaders[]; close: () => Promise<void> }> {
@@ -36,6 +36,13 @@ test('probe: a real receiver accepts the span: OK with the round trip, and the s
     assert.equal(span!.traceId, result.traceId);
     assert.equal(span!.name, 'loadlens connection test');
     assert.equal(span!.resource['service.name'], 'probe-service');
+    // Every field the probe writes, as the receiver decodes it from the engine's ProtoWriter's bytes.
+    assert.match(span!.spanId, /^[0-9a-f]{16}$/);
+    assert.equal(span!.kindName, 'INTERNAL');
+    assert.deepEqual(span!.scope, { name: 'loadlens', version: '' });
+    assert.deepEqual(span!.attributes, { 'loadlens.probe': 'true' });
+    assert.equal(BigInt(span!.endTimeUnixNano) - BigInt(span!.startTimeUnixNano), 1_000_000n);
+    assert.ok(Math.abs(Number(BigInt(span!.startTimeUnixNano) / 1_000_000n) - Date.now()) < 60_000, 'start is now, in ns');
     assert.ok(!result.message.includes(TOKEN));
   } finally {
     await receiver.close();

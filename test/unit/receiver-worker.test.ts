@@ -11,6 +11,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { startReceiverWorker, type ReceiverWorker } from '../../src/receiver/index.ts';
 import { EngineBatches } from '../support/engine-batches.ts';
+import { poll } from '../support/poll.ts';
 
 const workerFile = path.join(import.meta.dirname, '../../src/receiver/worker.ts');
 
@@ -63,7 +64,7 @@ test('receiver worker: decodes the SDK exporter\'s OTLP/protobuf and answers tra
   assert.equal(failed.resource['service.name'], 'shop');
   assert.deepEqual(await receiver.trace('0123456789abcdef0123456789abcdef'), []);
 
-  for (let i = 0; i < 40 && !updates.flat().includes(traceId); i++) await new Promise(resolve => setTimeout(resolve, 50));
+  await poll(() => updates.flat().includes(traceId), Boolean, { timeoutMs: 2000 });
   assert.ok(updates.flat().includes(traceId), `updates: ${JSON.stringify(updates)}`);
   subscription.dispose();
   const stats = await receiver.stats();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { withDefaults } from '../../src/engine/run/session.ts';
-import { resolveRunOptions } from '../../src/engine/scenario/validate.ts';
+import { resolveRunOptions } from '../../src/engine/scenario/run-options.ts';
 import { RUN_DEFAULTS } from '../../src/shared/run-defaults.ts';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings.ts';
 

@@ -132,6 +132,19 @@ const cases: Case[] = [
     ],
     expected: [['smoke', 2, 2], ['sanity', 2, 2]],
   },
+  {
+    title: 'module.exports = { ... }: each property is a scenario, by its key',
+    file: 'object.load.js',
+    lines: [
+      "const { scenario } = require('loadlens');",
+      `const smoke = scenario({ users: 1 }, ${FN});`,
+      'module.exports = {',
+      `  home: scenario({ users: 1 }, ${FN}),`,
+      '  smoke,',
+      '};',
+    ],
+    expected: [['smoke', 2, 2], ['home', 4, 4]],
+  },
 ];
 
 describe('the locator and the loader agree on where scenarios are', () => {

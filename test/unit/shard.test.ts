@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { arrivalsDue, stagesTarget, targetUsers, usersWanted } from '../../src/engine/run/runner.ts';
 import { globalUserId, parseShard, runIdProblem, shareOf, type Shard } from '../../src/engine/run/shard.ts';
 import { runSession } from '../../src/engine/run/session.ts';
-import { resolveRunOptions, RunOptionsError, type LoadModel } from '../../src/engine/scenario/validate.ts';
+import { resolveRunOptions, RunOptionsError, type LoadModel } from '../../src/engine/scenario/run-options.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const shardsOf = (count: number): Shard[] => Array.from({ length: count }, (_, index) => ({ index, count }));

@@ -1,14 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { between, constant, constantPacing } from '../../src/engine/api/index.ts';
-import {
-  locateOption,
-  resolveRunOptions,
-  RunOptionsError,
-  validateScenarioOptions,
-  type ResolvedRunOptions,
-  type ThresholdCheck,
-} from '../../src/engine/scenario/validate.ts';
+import type { ThresholdCheck } from '../../src/engine/scenario/option-problems.ts';
+import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../../src/engine/scenario/run-options.ts';
+import { validateScenarioOptions } from '../../src/engine/scenario/validate.ts';
+import { locateOption } from '../../src/shared/scenario-locator.ts';
 import type { RunOverrides } from '../../src/shared/protocol.ts';
 import type { ScenarioOptions } from '../../src/engine/api/types.ts';
 

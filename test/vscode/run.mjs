@@ -2,7 +2,7 @@
 //   default                          code-server (bundled VS Code) driven by headless Chromium, offline
 //   LOADLENS_TEST_HOST=electron      desktop VS Code through @vscode/test-electron (downloads VS Code,
 //                                    or uses LOADLENS_VSCODE_EXECUTABLE)
-// Ends with "N passed, N failed" and a non-zero exit on any failure, crash or timeout of the host.
+// Ends with "vscode: N passed, N failed, N skipped" and a non-zero exit on any failure, crash or timeout of the host.
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -35,10 +35,10 @@ if (process.env.LOADLENS_TEST_HOST === 'electron') {
 }
 
 // The suite writes its own tally from inside the host; a crash or timeout leaves none.
-let passed = 0, failed = 0;
-if (existsSync(resultFile)) ({ passed, failed } = JSON.parse(readFileSync(resultFile, 'utf8')));
+let passed = 0, failed = 0, skipped = 0;
+if (existsSync(resultFile)) ({ passed, failed, skipped = 0 } = JSON.parse(readFileSync(resultFile, 'utf8')));
 if (code !== 0 && failed === 0) failed = 1;
-console.log(`vscode: ${passed} passed, ${failed} failed`);
+console.log(`vscode: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(code === 0 && failed === 0 ? 0 : 1);
 
 async function runInCodeServer() {

@@ -12,7 +12,7 @@ import { loadScenarioFile, type LoadedScenario } from '../scenario/loader.ts';
 import { checkThreshold } from '../run/session.ts';
 import { bundleFileName, bundleScenario } from './bundle.ts';
 import { flagsProblem, k8sOptionsProblem, k8sYaml, type K8sRunOptions, type RunFlags } from './manifest.ts';
-import { resolveRunOptions, RunOptionsError } from '../scenario/validate.ts';
+import { resolveRunOptions, RunOptionsError } from '../scenario/run-options.ts';
 
 /** The command's flags as typed (the CLI's parser gives strings). */
 export interface K8sRequest {

@@ -15,7 +15,7 @@ import type { Telemetry } from '../telemetry/types.ts';
 import type { Output, RunInfo } from '../outputs/output.ts';
 import { evaluateThresholds, GROUP_METHOD, parseThresholds, spanFilterOf, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
-import type { LoadModel, ResolvedRunOptions } from '../scenario/validate.ts';
+import type { LoadModel, ResolvedRunOptions } from '../scenario/run-options.ts';
 import { globalUserId, shareOf, type Shard } from './shard.ts';
 
 /** Why a run stopped, as the report says it. */

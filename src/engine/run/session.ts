@@ -15,7 +15,7 @@ import { formatShard } from './shard.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import { parseThresholds } from '../stats/index.ts';
 import type { ScenarioOptions } from '../api/types.ts';
-import { locateOption, resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../scenario/validate.ts';
+import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../scenario/run-options.ts';
 
 /**
  * What to run, as plain data: it travels unchanged to the users thread (`workerData`) and to the
@@ -228,6 +228,8 @@ async function thresholdLocations(thresholds: Readonly<Record<string, unknown>> 
   if (keys.length === 0 || !callSite) return located;
   const text = await readFile(callSite.file, 'utf8').catch(() => undefined);
   if (text === undefined) return located;
+  // Loaded here, not at the top: the locator's parser is large and only a run with thresholds needs it.
+  const { locateOption } = await import('../../shared/scenario-locator.ts');
   for (const key of keys) {
     const at = locateOption(text, callSite, ['thresholds', key]);
     // The deepest part found: only the key itself is the threshold's line, not the `thresholds` key.

@@ -13,7 +13,7 @@ import type { Output, RunInfo } from '../outputs/output.ts';
 import type { Runner } from './runner.ts';
 import { runSession } from './session.ts';
 import type { EncodedStats } from '../stats/index.ts';
-import type { ResolvedRunOptions } from '../scenario/validate.ts';
+import type { ResolvedRunOptions } from '../scenario/run-options.ts';
 import type { CoordinatorToUsers, UsersToCoordinator, UsersWorkerData } from './users-protocol.ts';
 
 /** Hands the runner's output calls to the coordinator, which holds the real outputs. */

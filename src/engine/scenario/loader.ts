@@ -16,7 +16,8 @@ import type { BuildFailure, BuildResult, Message, Plugin } from 'esbuild';
 import type { Diagnostic } from '../../shared/report.ts';
 import * as api from '../api/index.ts';
 import type { ScenarioDefinition } from '../api/types.ts';
-import { validateScenarioOptions, type SourceLocation, type ValidationHooks } from './validate.ts';
+import { findProblems, type ValidationHooks } from './option-problems.ts';
+import type { SourceLocation } from './validate.ts';
 
 /** One exported scenario. Its name is `exportName` ('default' for a default export). */
 export interface LoadedScenario {
@@ -86,12 +87,16 @@ export async function loadScenarioFile(file: string, options: LoadOptions = {}):
     if (typeof definition.fn !== 'function') {
       diagnostics.push({ ...location, message: `scenario '${exportName}': the second argument must be the function each virtual user runs, e.g. async ({ http }) => { ... }` });
     }
+    const problems = findProblems(definition.options, options);
+    if (problems.length === 0) continue;
     let text = texts.get(location.file);
     if (text === undefined) {
       text = await readFile(location.file, 'utf8').catch(() => '');
       texts.set(location.file, text);
     }
-    diagnostics.push(...validateScenarioOptions(definition.options, location, text, options));
+    // Only a problem needs placing in the file: validate.ts reads it with the locator's (large) parser.
+    const { placeProblems } = await import('./validate.ts');
+    diagnostics.push(...placeProblems(problems, location, text));
   }
   return diagnostics.length > 0 ? failed(diagnostics) : { ok: true, scenarios, warnings, sources };
 }

@@ -1,7 +1,6 @@
 // CodeLens above each scenario: ▶ Run with OTel · Run · Options… · Debug (a thin layer over findScenarios).
 // With loadlens.otel.enabled off, no lens promises OTel: Run · Options… · Debug.
 import * as vscode from 'vscode';
-import { findScenarios } from '../../shared/scenario-locator.ts';
 
 export const SCENARIO_FILES: vscode.DocumentSelector = [
   { scheme: 'file', pattern: '**/*.load.{ts,js,mjs}' },
@@ -30,8 +29,10 @@ class ScenarioCodeLensProvider implements vscode.CodeLensProvider {
     this.changed.fire();
   }
 
-  provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
+  async provideCodeLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
     const otel = this.deps.otelEnabled();
+    // Loaded on the first lens, not at activation: the locator's parser (TypeScript's) is large.
+    const { findScenarios } = await import('../../shared/scenario-locator.ts');
     return findScenarios(document.getText()).flatMap(({ name, line }) => {
       const range = new vscode.Range(line, 0, line, 0);
       const args: ScenarioTarget = [document.uri, name];

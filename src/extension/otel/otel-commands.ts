@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { destinationOf, displayUrl, signalUrl } from '../../shared/otel-environment.ts';
 import { parseOtlpHeaders } from '../../shared/otlp-headers.ts';
-import { probeOtlpTraces, type ProbeResult } from '../../shared/otlp-probe.ts';
+import { probeOtlpTraces, type ProbeResult } from './otlp-probe.ts';
 import type { LoadlensSettings } from '../../shared/settings.ts';
 
 /** The SecretStorage key of the stored OTEL_EXPORTER_OTLP_HEADERS value. */

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { until } from '../../support/poll.ts';
 
 const EXTENSION_ID = 'loadlens.loadlens';
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
@@ -19,7 +20,7 @@ suite('activation', () => {
     await vscode.window.showTextDocument(doc);
     const extension = vscode.extensions.getExtension(EXTENSION_ID);
     assert.ok(extension, `${EXTENSION_ID} is not installed in the host`);
-    await waitFor(() => extension.isActive, 'the extension to activate');
+    await until(() => extension.isActive, 'the extension to activate', { timeoutMs: 20_000, everyMs: 100 });
     const commands = await vscode.commands.getCommands(true);
     for (const id of ['loadlens.run-scenario', 'loadlens.run-scenario-plain', 'loadlens.run-with-options', 'loadlens.stop-run', 'loadlens.show-results']) {
       assert.ok(commands.includes(id), `command ${id} is not registered`);
@@ -28,10 +29,10 @@ suite('activation', () => {
 
   test('CodeLenses sit above each scenario (Run with OTel, Run, Options…, Debug), naming it', async () => {
     const uri = vscode.Uri.file(path.join(workspace(), 'checkout.load.ts'));
-    const lenses = await waitFor(async () => {
+    const lenses = await until(async () => {
       const found = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
       return found.length >= 8 ? found : undefined;
-    }, 'eight CodeLenses');
+    }, 'eight CodeLenses', { timeoutMs: 20_000, everyMs: 100 });
     const ours = lenses.filter(l => l.command?.command.startsWith('loadlens.'));
     assert.deepEqual(ours.map(l => [l.range.start.line, l.command!.title, l.command!.arguments![1]]), [
       [2, '▶ Run with OTel', 'browse'], [2, 'Run', 'browse'], [2, 'Options…', 'browse'], [2, 'Debug', 'browse'],
@@ -39,13 +40,3 @@ suite('activation', () => {
     ]);
   });
 });
-
-async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 20_000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 100));
-  }
-}

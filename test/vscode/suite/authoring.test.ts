@@ -6,21 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LoadlensApi } from '../../../src/extension/extension.ts';
+import { until } from '../../support/poll.ts';
 
 const EXTENSION_ID = 'loadlens.loadlens';
 
 async function api(): Promise<LoadlensApi> {
   return vscode.extensions.getExtension<LoadlensApi>(EXTENSION_ID)!.activate();
-}
-
-async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs: number): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise(resolve => setTimeout(resolve, 250));
-  }
 }
 
 const describe = (d: vscode.Diagnostic) => `${d.range.start.line + 1}:${d.range.start.character + 1} [${d.source}] ${d.message}`;
@@ -65,20 +56,20 @@ suite('writing scenarios', () => {
     const exampleDoc = await vscode.workspace.openTextDocument(example);
     await vscode.window.showTextDocument(exampleDoc, { preview: false });
 
-    const controlProblems = await waitFor(() => {
+    const controlProblems = await until(() => {
       const found = vscode.languages.getDiagnostics(controlDoc.uri).filter(d => d.source === 'ts');
       return found.length > 0 ? found : undefined;
-    }, 'the TS server to check the control file', 180_000);
+    }, 'the TS server to check the control file', { timeoutMs: 180_000, everyMs: 250 });
     // 'gett' is misspelt: TypeScript knows HttpClient, so the types resolved.
     assert.deepEqual(controlProblems.map(describe), ["4:14 [ts] Property 'gett' does not exist on type 'HttpClient'. Did you mean 'get'?"]);
 
     const text = exampleDoc.getText();
     const at = exampleDoc.positionAt(text.indexOf('scenario({') + 2);
-    const hover = await waitFor(async () => {
+    const hover = await until(async () => {
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', exampleDoc.uri, at);
       const shown = hovers.flatMap(h => h.contents.map(c => (typeof c === 'string' ? c : c.value))).join('\n');
       return shown.includes('Defines a scenario') ? shown : undefined;
-    }, 'the hover on scenario( to show its doc comment', 60_000);
+    }, 'the hover on scenario( to show its doc comment', { timeoutMs: 60_000, everyMs: 250 });
     assert.match(hover, /scenario\(options: ScenarioOptions, fn: UserFunction\): ScenarioDefinition/);
 
     const completions = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', exampleDoc.uri, exampleDoc.positionAt(text.indexOf('http.post') + 5));
@@ -116,10 +107,10 @@ suite('writing scenarios', () => {
     const loadlens = await api();
     const doc = await vscode.workspace.openTextDocument(file);
     await vscode.window.showTextDocument(doc);
-    const problems = await waitFor(() => {
+    const problems = await until(() => {
       const found = vscode.languages.getDiagnostics(doc.uri).filter(d => d.source === 'loadlens');
       return found.length > 0 ? found : undefined;
-    }, 'loadlens check to report the typo', 90_000);
+    }, 'loadlens check to report the typo', { timeoutMs: 90_000, everyMs: 250 });
     assert.deepEqual(problems.map(d => [d.range.start.line, d.range.start.character, d.range.end.character, d.severity, d.message]), [
       [5, 2, 11, vscode.DiagnosticSeverity.Error, "unknown option 'spawnrate': did you mean 'spawnRate'?"],
     ]);
@@ -131,7 +122,7 @@ suite('writing scenarios', () => {
     assert.ok(await vscode.workspace.applyEdit(fix.edit));
     assert.equal(doc.lineAt(5).text, '  spawnRate: 2,');
     await doc.save();
-    await waitFor(() => vscode.languages.getDiagnostics(doc.uri).filter(d => d.source === 'loadlens').length === 0, 'the Problem to clear after the fix is saved', 60_000);
+    await until(() => vscode.languages.getDiagnostics(doc.uri).filter(d => d.source === 'loadlens').length === 0, 'the Problem to clear after the fix is saved', { timeoutMs: 60_000, everyMs: 250 });
     assert.equal(loadlens.runs.running, false, 'still nothing ran');
   });
 
@@ -150,10 +141,10 @@ suite('writing scenarios', () => {
     assert.equal(editor.document.getText(editor.selection), '/');
     assert.match(readFileSync(created.fsPath, 'utf8'), /^export const checkoutFlow = scenario\(\{$/m);
 
-    const lenses = await waitFor(async () => {
+    const lenses = await until(async () => {
       const found = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', created);
       return found.length >= 3 ? found : undefined;
-    }, 'the CodeLens above the new scenario', 20_000);
+    }, 'the CodeLens above the new scenario', { timeoutMs: 20_000, everyMs: 250 });
     assert.deepEqual(lenses.map(l => [l.range.start.line, l.command?.arguments?.[1]]).slice(0, 1), [[3, 'checkoutFlow']]);
 
     // A name that cannot be an export, or a file that exists, creates nothing.

@@ -13,6 +13,7 @@ import type { LoadlensApi } from '../../../src/extension/extension.ts';
 import type { RunOutcome } from '../../../src/extension/run/run-controller.ts';
 import type { EngineToHost, HostToView } from '../../../src/shared/protocol.ts';
 import type { TraceLinkTarget } from '../../../src/shared/trace-link.ts';
+import { poll } from '../../support/poll.ts';
 
 async function api(): Promise<LoadlensApi> {
   return vscode.extensions.getExtension<LoadlensApi>('loadlens.loadlens')!.activate();
@@ -107,12 +108,8 @@ suite('the run on the scenario\'s lines', () => {
     await vscode.commands.executeCommand('loadlens.open-trace', target);
     const view = loadlens.traceViews().find(v => v.target.traceId === newest);
     assert.ok(view, 'a trace view for the linked trace');
-    const deadline = Date.now() + 10_000;
-    let trace: Extract<HostToView, { kind: 'trace' }> | undefined;
-    while (Date.now() < deadline && !trace?.spans.length) {
-      await new Promise(resolve => setTimeout(resolve, 100));
-      trace = view.posted.filter((m): m is Extract<HostToView, { kind: 'trace' }> => m.kind === 'trace').at(-1);
-    }
+    const trace = await poll(() => view.posted.filter((m): m is Extract<HostToView, { kind: 'trace' }> => m.kind === 'trace').at(-1),
+      last => Boolean(last?.spans.length), { timeoutMs: 10_000, everyMs: 100 });
     const client = trace?.spans.find(s => s.kindName === 'CLIENT');
     assert.equal(client?.traceId, newest);
     assert.equal(client?.attributes['http.response.status_code'], 500);

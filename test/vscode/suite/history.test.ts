@@ -13,16 +13,9 @@ import type { LoadlensApi } from '../../../src/extension/extension.ts';
 import type { RunOutcome } from '../../../src/extension/run/run-controller.ts';
 import { formatRunSummary, summarizeRun } from '../../../src/shared/history.ts';
 import type { HostToCompareView, HostToView } from '../../../src/shared/protocol.ts';
+import { until } from '../../support/poll.ts';
 
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
-
-async function until<T>(read: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise(resolve => setTimeout(resolve, 50))) {
-    const value = read();
-    if (value !== undefined) return value;
-  }
-  throw new Error(`no ${what} within ${timeoutMs} ms`);
-}
 
 suite('run history and comparison', () => {
   let server: http.Server;
@@ -103,7 +96,7 @@ export const browse = scenario({ host: 'http://127.0.0.1:9', users: 2, runTime: 
     // Compare: the 60 ms run against the 5 ms one.
     const view = await vscode.commands.executeCommand<CompareView>('loadlens.compare-runs', secondFile, path.join(runsFolder(), files[1]!));
     assert.ok(view, 'the comparison tab opened');
-    const message = await until(() => view.posted.find((m): m is Extract<HostToCompareView, { kind: 'comparison' }> => m.kind === 'comparison'), 15_000, 'comparison posted to the page');
+    const message = await until(() => view.posted.find((m): m is Extract<HostToCompareView, { kind: 'comparison' }> => m.kind === 'comparison'), 'comparison posted to the page', { timeoutMs: 15_000 });
     const row = message.comparison.rows.find(r => r.method === 'GET' && r.name === '/product/{id}')!;
     const p95 = row.deltas.find(d => d.metric === 'p95')!;
     assert.equal(p95.base, second.requests.find(r => r.name === '/product/{id}')!.p95);

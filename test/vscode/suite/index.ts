@@ -18,7 +18,7 @@ export function run(): Promise<void> {
   return new Promise((resolve, reject) => {
     const runner = mocha.run(failures => {
       const out = process.env.LOADLENS_TEST_RESULT_FILE;
-      if (out) fs.writeFileSync(out, JSON.stringify({ passed: runner.stats?.passes ?? 0, failed: failures }));
+      if (out) fs.writeFileSync(out, JSON.stringify({ passed: runner.stats?.passes ?? 0, failed: failures, skipped: runner.stats?.pending ?? 0 }));
       if (failures > 0) reject(new Error(`${failures} test(s) failed`));
       else resolve();
     });

@@ -10,8 +10,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LoadlensApi } from '../../../src/extension/extension.ts';
 import type { RunOutcome } from '../../../src/extension/run/run-controller.ts';
-import type { ProbeResult } from '../../../src/shared/otlp-probe.ts';
+import type { ProbeResult } from '../../../src/extension/otel/otlp-probe.ts';
 import { startOtlpReceiver } from '../../../src/receiver/index.ts';
+import { poll } from '../../support/poll.ts';
 
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 const api = () => vscode.extensions.getExtension<LoadlensApi>('loadlens.loadlens')!.activate();
@@ -142,12 +143,7 @@ suite('OTel configuration in the editor', () => {
     try {
       await config().update('otel.enabled', false, vscode.ConfigurationTarget.Workspace);
       // The provider refreshes on the settings change; the editor asks again.
-      const deadline = Date.now() + 10_000;
-      let now = await firstLens();
-      while (now.startsWith('▶ Run with OTel') && Date.now() < deadline) {
-        await new Promise(resolve => setTimeout(resolve, 100));
-        now = await firstLens();
-      }
+      await poll(firstLens, now => !now.startsWith('▶ Run with OTel'), { timeoutMs: 10_000, everyMs: 100 });
       assert.equal((await titles()).slice(0, 3).join(' | '), '▶ Run | Options… | Debug');
       assert.equal((await titles()).includes('▶ Run with OTel'), false);
     } finally {

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { LoadlensApi } from '../../../src/extension/extension.ts';
 import type { RunOutcome } from '../../../src/extension/run/run-controller.ts';
 import { startOtlpReceiver } from '../../../src/receiver/index.ts';
+import { poll } from '../../support/poll.ts';
 
 const workspace = () => vscode.workspace.workspaceFolders![0]!.uri.fsPath;
 
@@ -39,7 +40,7 @@ suite('running with OTel from the editor', () => {
       const traceId = report.slowest.find(s => s.traceId)!.traceId!;
       assert.equal((await api.receiver.trace(traceId)).find(s => s.kindName === 'CLIENT')?.traceId, traceId);
       // The worker tells the extension which traces got spans (batched, a few times a second).
-      for (let i = 0; i < 40 && !updated.has(traceId); i++) await new Promise(resolve => setTimeout(resolve, 50));
+      await poll(() => updated.has(traceId), Boolean, { timeoutMs: 2000 });
       assert.ok(updated.has(traceId), `onTracesUpdated named ${updated.size} traces, not ${traceId}`);
       // A free port by default (not 4318, which the user's own collector may hold), shown in the panel.
       assert.notEqual(receiver.port, 4318);

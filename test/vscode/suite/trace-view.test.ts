@@ -6,16 +6,9 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LoadlensApi } from '../../../src/extension/extension.ts';
 import type { HostToView } from '../../../src/shared/protocol.ts';
+import { until } from '../../support/poll.ts';
 
 type TraceMessage = Extract<HostToView, { kind: 'trace' }>;
-
-async function until<T>(read: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise(resolve => setTimeout(resolve, 50))) {
-    const value = read();
-    if (value !== undefined) return value;
-  }
-  throw new Error(`no ${what} within ${timeoutMs} ms`);
-}
 
 suite('the trace view', () => {
   test('opened before its spans arrive, it shows none, then every late span as it comes, nested under its parent', async () => {
@@ -25,9 +18,9 @@ suite('the trace view', () => {
     const [serverId, internalId] = [randomBytes(8).toString('hex'), randomBytes(8).toString('hex')];
 
     await vscode.commands.executeCommand('loadlens.open-trace', { traceId });
-    const view = await until(() => loadlens.traceViews().find(v => v.target.traceId === traceId), 5000, 'trace view');
+    const view = await until(() => loadlens.traceViews().find(v => v.target.traceId === traceId), 'trace view', { timeoutMs: 5000 });
     const traces = () => view.posted.filter((m): m is TraceMessage => m.kind === 'trace');
-    const first = await until(() => traces()[0], 10_000, "the view's first trace message");
+    const first = await until(() => traces()[0], "the view's first trace message", { timeoutMs: 10_000 });
     assert.deepEqual([first.spans, first.receiving], [[], true], 'nothing yet, the receiver runs: the page says it waits for spans');
     assert.equal(first.platform, undefined, 'no platform configured: no "Open in platform"');
 
@@ -43,11 +36,11 @@ suite('the trace view', () => {
       assert.equal(response.status, 200);
     };
     await post([span(serverId, '', 2, 'GET /late', 0, 30)]);
-    const second = await until(() => traces().find(m => m.spans.length === 1), 5000, 'an update with the SERVER span');
+    const second = await until(() => traces().find(m => m.spans.length === 1), 'an update with the SERVER span', { timeoutMs: 5000 });
     assert.deepEqual(second.spans.map(s => [s.kindName, s.name, s.resource['service.name']]), [['SERVER', 'GET /late', 'late-app']]);
 
     await post([span(internalId, serverId, 1, 'load', 5, 25)]);
-    const third = await until(() => traces().find(m => m.spans.length === 2), 5000, 'an update with the INTERNAL span');
+    const third = await until(() => traces().find(m => m.spans.length === 2), 'an update with the INTERNAL span', { timeoutMs: 5000 });
     assert.deepEqual(third.spans.map(s => [s.spanId, s.parentSpanId]), [[serverId, ''], [internalId, serverId]]);
 
     // Opening the same trace again reveals the same tab.

@@ -1,7 +1,8 @@
 /**
  * "Loadlens: Test OTel Connection": one probe span, OTLP/protobuf over HTTP(S), POSTed to the traces
- * endpoint with the configured headers, and what happened in words a user can act on. Pure Node (no
- * `vscode`): the tests run it against loopback servers they start.
+ * endpoint with the configured headers, and what happened in words a user can act on. It runs in the
+ * extension host (it does I/O, so it is not in src/shared) but is plain Node, no `vscode`: the tests run
+ * it against loopback servers they start.
  *
  * Header values are secrets: no result message contains one.
  */
@@ -10,7 +11,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import { displayUrl } from './otel-environment.ts';
+import { displayUrl } from '../../shared/otel-environment.ts';
+import { key, LENGTH_DELIMITED, ProtoWriter, VARINT, FIXED64 } from '../../engine/telemetry/proto-writer.ts';
 
 /** What the probe found, from the user's side: each outcome says what to fix. */
 export type ProbeOutcome = 'ok' | 'dns' | 'refused' | 'tls' | 'unauthorized' | 'not-found' | 'timeout' | 'http-error' | 'network';
@@ -142,40 +144,49 @@ export async function probeOtlpTraces(options: ProbeOptions): Promise<ProbeResul
   });
 }
 
-// A minimal protobuf writer for one ExportTraceServiceRequest (opentelemetry-proto field numbers):
-// enough for one span, so the probe needs neither the engine's encoder nor protobufjs.
-const varint = (value: number): number[] => {
-  const bytes: number[] = [];
-  while (value > 127) {
-    bytes.push((value & 127) | 128);
-    value = Math.floor(value / 128);
-  }
-  bytes.push(value);
-  return bytes;
-};
-const field = (number: number, payload: Uint8Array): Buffer => Buffer.concat([Buffer.from([(number << 3) | 2, ...varint(payload.length)]), payload]);
-const text = (number: number, value: string) => field(number, Buffer.from(value, 'utf8'));
-const fixed64 = (number: number, nanos: bigint) => {
-  const bytes = Buffer.alloc(9);
-  bytes[0] = (number << 3) | 1;
-  bytes.writeBigUInt64LE(nanos, 1);
-  return bytes;
-};
-const stringAttribute = (number: number, key: string, value: string) => field(number, Buffer.concat([text(1, key), field(2, text(1, value))]));
-
-/** ExportTraceServiceRequest { resource_spans { resource, scope_spans { scope, spans: [one INTERNAL span] } } }. */
+/**
+ * ExportTraceServiceRequest { resource_spans { resource, scope_spans { scope, spans: [one INTERNAL span] } } }
+ * (opentelemetry-proto field numbers), written with the engine's ProtoWriter.
+ */
 export function encodeProbeSpan(traceId: Buffer, spanId: Buffer, serviceName: string, nowMs: number): Buffer {
-  const start = BigInt(nowMs) * 1_000_000n;
-  const span = Buffer.concat([
-    field(1, traceId), // trace_id
-    field(2, spanId), // span_id
-    text(5, 'loadlens connection test'), // name
-    Buffer.from([(6 << 3) | 0, 1]), // kind: INTERNAL
-    fixed64(7, start), // start_time_unix_nano
-    fixed64(8, start + 1_000_000n), // end_time_unix_nano
-    stringAttribute(9, 'loadlens.probe', 'true'),
-  ]);
-  const resource = stringAttribute(1, ATTR_SERVICE_NAME, serviceName);
-  const scopeSpans = Buffer.concat([field(1, text(1, 'loadlens')), field(2, span)]);
-  return field(1, Buffer.concat([field(1, resource), field(2, scopeSpans)]));
+  const writer = new ProtoWriter(256);
+  const message = (field: number, body: () => void) => {
+    writer.byte(key(field, LENGTH_DELIMITED));
+    const mark = writer.begin();
+    body();
+    writer.end(mark);
+  };
+  const text = (field: number, value: string) => {
+    writer.byte(key(field, LENGTH_DELIMITED));
+    writer.string(value);
+  };
+  const bytes = (field: number, value: Buffer) => {
+    writer.byte(key(field, LENGTH_DELIMITED));
+    writer.varint(value.length);
+    writer.raw(value);
+  };
+  // KeyValue { key, value: AnyValue { string_value } }
+  const stringAttribute = (field: number, name: string, value: string) => message(field, () => {
+    text(1, name);
+    message(2, () => text(1, value));
+  });
+  message(1, () => { // resource_spans
+    message(1, () => stringAttribute(1, ATTR_SERVICE_NAME, serviceName)); // resource { attributes }
+    message(2, () => { // scope_spans
+      message(1, () => text(1, 'loadlens')); // scope { name }
+      message(2, () => { // spans
+        bytes(1, traceId); // trace_id
+        bytes(2, spanId); // span_id
+        text(5, 'loadlens connection test'); // name
+        writer.byte(key(6, VARINT)); // kind: INTERNAL
+        writer.byte(1);
+        writer.byte(key(7, FIXED64)); // start_time_unix_nano
+        writer.epochNanos(nowMs);
+        writer.byte(key(8, FIXED64)); // end_time_unix_nano
+        writer.epochNanos(nowMs + 1);
+        stringAttribute(9, 'loadlens.probe', 'true');
+      });
+    });
+  });
+  return writer.finish();
 }

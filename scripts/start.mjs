@@ -23,8 +23,8 @@ const port = await freePort();
 const endpoint = `http://127.0.0.1:${port}`;
 console.log(`The run's OTLP receiver will be on ${endpoint}; it forwards to a stand-in platform on ${platform.url}`);
 
-const inventory = await startService('inventory', 'examples/shop/inventory-main.ts', ['--db-latency-ms', '15', '--slow-db-ms', '150', '--error-rate', '0.005']);
-const shop = await startService('shop', 'examples/shop/main.ts', ['--latency-ms', '20', '--jitter-ms', '30', '--error-rate', '0.01', '--inventory', inventory.url]);
+const inventory = await startService('inventory', 'examples/shop/inventory-main.ts', ['--db-latency-ms', '30', '--slow-db-ms', '150', '--error-rate', '0.005']);
+const shop = await startService('shop', 'examples/shop/main.ts', ['--latency-ms', '10', '--jitter-ms', '20', '--error-rate', '0.01', '--inventory', inventory.url]);
 console.log(`inventory on ${inventory.url}, example shop on ${shop.url}\n`);
 
 const reportJson = path.join(root, 'reports/shopper.json');

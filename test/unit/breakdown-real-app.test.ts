@@ -129,6 +129,18 @@ const part = (r: RequestRow, service: string, span: string): BreakdownPart => {
 const durationMs = (span: ReceivedSpan) => Number(BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)) / 1e6;
 const startUs = (span: ReceivedSpan) => Number(BigInt(span.startTimeUnixNano) / 1000n);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)]!;
+/**
+ * The knob is a floor (a timer may fire late, by much on a busy machine): the spans' own durations are
+ * what the breakdown must match. HDR histograms keep 2 significant digits (≤ 1 % high); the median of an
+ * even sample may differ from the histogram's p50 by one neighbour.
+ */
+function assertMatchesSpans(partP50: number, durations: number[], what: string): void {
+  const medianMs = median(durations);
+  assert.ok(partP50 >= DB_MS + Math.min(0, SKEW_MS) - 1, `${what}: p50 ${partP50} ms, the knob says at least ${DB_MS} ms`);
+  assert.ok(Math.abs(partP50 - medianMs) <= medianMs * 0.02 + 1, `${what}: p50 ${partP50} ms vs the received spans' median ${medianMs.toFixed(2)} ms`);
+}
+/** The db spans of a row's traces, by name. */
+const dbDurations = (rowName: string, span: string) => spansOfRow(rowName).filter(s => s.name === span).map(durationMs);
 /** The spans the platform got for the requests of one row (their traces). */
 function spansOfRow(name: string): ReceivedSpan[] {
   const all = platform.spans();
@@ -149,12 +161,11 @@ test('known delay: the db.query part of /product/{id} is the 40 ms the inventory
   assert.equal(product.breakdown?.traces, product.count, 'every request broken down');
   const db = part(product, 'inventory', 'db.query SELECT stock');
   assert.equal(db.kind, 'client');
-  const received = spansOfRow('/product/{id}').filter(s => s.name === 'db.query SELECT stock').map(durationMs);
+  const received = dbDurations('/product/{id}', 'db.query SELECT stock');
   assert.equal(received.length, product.count, 'one db span per request');
   const medianMs = median(received);
-  // HDR histograms with 2 significant digits: at most 1 % high, and the median of a sample of 24.
-  assert.ok(db.selfMs.p50 >= DB_MS && db.selfMs.p50 <= DB_MS + 10, `p50 ${db.selfMs.p50} ms, the knob says ${DB_MS} ms`);
-  assert.ok(Math.abs(db.selfMs.p50 - medianMs) <= medianMs * 0.02 + 0.5, `p50 ${db.selfMs.p50} ms vs the received spans' median ${medianMs.toFixed(2)} ms`);
+  assert.ok(db.selfMs.p50 >= DB_MS, `p50 ${db.selfMs.p50} ms, the knob says at least ${DB_MS} ms`);
+  assertMatchesSpans(db.selfMs.p50, received, 'db.query SELECT stock');
   const shares = product.breakdown!.parts.reduce((sum, p) => sum + p.share, 0);
   assert.ok(Math.abs(shares - 1) < 0.005, `shares add up to ${shares}`);
   // The row's time is the requests' time: the db part's share is its time over the row's total.
@@ -176,8 +187,10 @@ test('concurrent children: two parallel 40 ms reserves count once on the checkou
     const [a, b] = pair as [ReceivedSpan, ReceivedSpan];
     if (startUs(a) < Number(BigInt(b.endTimeUnixNano) / 1000n) && startUs(b) < Number(BigInt(a.endTimeUnixNano) / 1000n)) overlapping++;
   }
-  assert.ok(overlapping >= checkout.count * 0.8, `${overlapping} of ${checkout.count} checkouts ran their reserves at once`);
-  assert.ok(update.selfMs.p50 >= DB_MS && update.selfMs.p50 < DB_MS * 1.5, `the UPDATE part p50 is ${update.selfMs.p50} ms: one 40 ms query, not two`);
+  assert.ok(overlapping >= checkout.count / 2, `${overlapping} of ${checkout.count} checkouts ran their reserves at once`);
+  // Both queries' time added up is at least 80 ms a checkout; the critical path holds about one of them.
+  const bothMs = median([...byTrace.values()].map(pair => durationMs(pair[0]!) + durationMs(pair[1]!)));
+  assert.ok(update.selfMs.p50 >= DB_MS && update.selfMs.p50 < bothMs * 0.75, `the UPDATE part p50 is ${update.selfMs.p50} ms: about one query, not both (${bothMs.toFixed(1)} ms together)`);
   const shares = checkout.breakdown!.parts.reduce((sum, p) => sum + p.share, 0);
   assert.ok(Math.abs(shares - 1) < 0.005, `shares add up to ${shares}`);
   console.log(`measured: /checkout/confirm p50 ${checkout.p50} ms; UPDATE part p50 ${update.selfMs.p50} ms over two parallel queries (${overlapping}/${checkout.count} overlapping)`);
@@ -194,7 +207,8 @@ test('clock offsets and late spans: an inventory 5 ms behind, exporting every 3 
   assert.ok(early > 0, `some inventory SERVER spans start before their parent (${early} of ${servers.length})`);
   const db = part(skewed, 'inventory', 'db.query SELECT stock');
   // Clamped to its parent's window, a child loses at most the skew.
-  assert.ok(db.selfMs.p50 >= DB_MS + SKEW_MS - 1 && db.selfMs.p50 <= DB_MS + 10, `p50 ${db.selfMs.p50} ms`);
+  const durations = dbDurations('skewed /product/{id}', 'db.query SELECT stock');
+  assert.ok(db.selfMs.p50 >= median(durations) + SKEW_MS - 1.5 && db.selfMs.p50 <= median(durations) * 1.02 + 1, `p50 ${db.selfMs.p50} ms vs the spans' median ${median(durations).toFixed(2)} ms`);
   const shares = skewed.breakdown!.parts.reduce((sum, p) => sum + p.share, 0);
   assert.ok(Math.abs(shares - 1) < 0.005, `shares add up to ${shares}`);
   for (const p of skewed.breakdown!.parts) assert.ok(p.selfMs.p50 >= 0 && p.share >= 0, `${p.service} ${p.span}: ${JSON.stringify(p.selfMs)}`);
@@ -208,7 +222,7 @@ test('missing parents: the inventory\'s spans under a shop whose spans never arr
   assert.equal(orphan.breakdown?.traces, orphan.count);
   assert.ok(report.breakdownCounts!.spansUnparented >= orphan.count, `unparented ${report.breakdownCounts!.spansUnparented}, at least one per orphan request (${orphan.count})`);
   const db = part(orphan, 'inventory', 'db.query SELECT stock');
-  assert.ok(db.selfMs.p50 >= DB_MS && db.selfMs.p50 <= DB_MS + 10, `p50 ${db.selfMs.p50} ms`);
+  assertMatchesSpans(db.selfMs.p50, dbDurations('orphan /product/{id}', 'db.query SELECT stock'), 'orphan db.query SELECT stock');
   assert.equal(orphan.breakdown!.parts.some(p => p.service === 'silent-shop'), false);
   const shares = orphan.breakdown!.parts.reduce((sum, p) => sum + p.share, 0);
   assert.ok(Math.abs(shares - 1) < 0.005, `shares add up to ${shares}`);
@@ -220,7 +234,8 @@ test('the summary shows each row\'s top part; the span thresholds read the recei
   assert.match(run.stdout, /\/product\/\{id\} +p95 [\d.]+ m?s · \d+(\.\d)? % in /);
   const [stock, inventory] = report.thresholds;
   assert.equal(stock?.ok, true, JSON.stringify(stock));
-  assert.ok(stock!.actual >= DB_MS && stock!.actual < DB_MS + 15, `p50 of every db.query SELECT stock span: ${stock!.actual}`);
+  const all = platform.spans().filter(s => s.name === 'db.query SELECT stock').map(durationMs);
+  assertMatchesSpans(stock!.actual, all, 'p50{span:db.query SELECT stock}');
   assert.equal(inventory?.ok, true, JSON.stringify(inventory));
 });
 

@@ -2,11 +2,11 @@
  * The flags of `loadlens run` for the run's own OTLP receiver: `--receiver PORT`, `--forward URL`,
  * `--span-quiet`, `--span-wait`; checked before the run, and the receiver started from them.
  */
-import { forwardUrlProblem } from '../../receiver/index.ts';
+import { forwardUrlProblem } from '../../receiver/forward.ts';
 import { formatDuration, tryParseDuration } from '../../shared/duration.ts';
 import { EXIT } from './common.ts';
-import { RunReceiver, type RunReceiverOptions } from './receiver.ts';
-import { breakdownConsumer } from './breakdown-feed.ts';
+// Types only: the receiver (its decoder, the breakdown) is loaded when a run asks for it.
+import type { RunReceiver, RunReceiverOptions } from './receiver.ts';
 
 /**
  * Longer than the 5 s batch delay OpenTelemetry SDKs use by default (OTEL_BSP_SCHEDULE_DELAY): each
@@ -68,6 +68,7 @@ export function receiverOptions(values: ReceiverFlags): RunReceiverOptions | und
  * exit code once the problem is printed when it cannot listen.
  */
 export async function startRunReceiver(options: RunReceiverOptions, otel: boolean): Promise<RunReceiver | number> {
+  const [{ RunReceiver }, { breakdownConsumer }] = await Promise.all([import('./receiver.ts'), import('./breakdown-feed.ts')]);
   let receiver: RunReceiver;
   try {
     receiver = await RunReceiver.start(options, breakdownConsumer());

@@ -5,7 +5,12 @@
  * The rule respects noise: a change counts only when it is beyond a relative margin AND an absolute
  * one. A p95 going from 2.1 ms to 2.6 ms is +24 % but 0.5 ms is noise on any machine; a p95 going from
  * 800 ms to 806 ms is 6 ms but 0.75 %. Either alone would flag one of them; both together flag neither.
+ *
+ * When both runs have a row's breakdown (issue 16), its parts are compared by the same rule: each
+ * (service, span) part's self-time p50, p95 and p99 with the latency margins. A part's regression
+ * names it: 'GET /slowdb: inventory db.query SELECT stock p50 +24.8 ms'.
  */
+import type { BreakdownPart, PartKind } from './breakdown/types.ts';
 import type { RequestRow, RunReport } from './report.ts';
 
 /** The numbers compared per row. Latencies and error rate: higher is worse; RPS: lower is worse. */
@@ -47,6 +52,20 @@ export interface MetricDelta {
   verdict: Verdict;
 }
 
+/** The part metrics compared: the self-time percentiles of `BreakdownPart.selfMs`, with the rows' latency margins. */
+export const COMPARED_PART_METRICS = ['p50', 'p95', 'p99'] as const satisfies readonly ComparedMetric[];
+
+/** One breakdown part of a row in both runs, matched by service and span name. */
+export interface PartComparison {
+  service: string;
+  span: string;
+  kind: PartKind;
+  /** 'both' when both runs' breakdowns have the part; else the run that has it (no deltas then). */
+  presence: 'both' | 'base-only' | 'next-only';
+  /** Self-time p50, p95 and p99 (ms); empty unless `presence` is 'both'. */
+  deltas: MetricDelta[];
+}
+
 /** One stats row of both runs, matched by method and name. */
 export interface RowComparison {
   method: string;
@@ -56,6 +75,11 @@ export interface RowComparison {
   baseCount: number;
   nextCount: number;
   deltas: MetricDelta[];
+  /**
+   * The row's breakdown parts, when both runs have a breakdown of it: the new run's parts in its
+   * order, then those only the base has. The 'other' part is not compared (what it holds differs).
+   */
+  parts?: PartComparison[];
 }
 
 export interface RunComparison {
@@ -64,7 +88,10 @@ export interface RunComparison {
   next: { runId: string; startedAt: string; file: string };
   /** Request rows first (in the new run's order, then rows only the base has), the aggregate last. */
   rows: RowComparison[];
-  /** Every metric judged a regression, as 'GET /product p95' labels; empty when none. */
+  /**
+   * Every metric judged a regression, as 'GET /product p95' labels, then every part's, as
+   * 'GET /slowdb: inventory db.query SELECT stock p50 +24.8 ms'; empty when none.
+   */
   regressions: string[];
   limits: RegressionLimits;
 }
@@ -127,15 +154,57 @@ export function compareRuns(base: RunReport, next: RunReport, limits: Regression
         };
       })
       : [];
-    return { method: row.method, name: row.name, presence, baseCount: b?.count ?? 0, nextCount: n?.count ?? 0, deltas };
+    const comparison: RowComparison = { method: row.method, name: row.name, presence, baseCount: b?.count ?? 0, nextCount: n?.count ?? 0, deltas };
+    if (b?.breakdown && n?.breakdown) comparison.parts = compareParts(b.breakdown.parts, n.breakdown.parts, limits);
+    return comparison;
   });
-  const regressions = rows.flatMap(r => r.deltas.filter(d => d.verdict === 'regression').map(d => `${rowLabel(r)} ${METRIC_LABELS[d.metric]}`));
+  const regressions = [
+    ...rows.flatMap(r => r.deltas.filter(d => d.verdict === 'regression').map(d => `${rowLabel(r)} ${METRIC_LABELS[d.metric]}`)),
+    ...rows.flatMap(r => (r.parts ?? []).flatMap(part => part.deltas.filter(d => d.verdict === 'regression').map(d => partRegressionLabel(r, part, d)))),
+  ];
   return {
     scenario: next.scenario,
     base: { runId: base.runId, startedAt: base.startedAt, file: base.file },
     next: { runId: next.runId, startedAt: next.startedAt, file: next.file },
     rows, regressions, limits,
   };
+}
+
+const partKey = (part: Pick<BreakdownPart, 'service' | 'span'>) => `${part.service}\u0000${part.span}`;
+
+/** A part as the user reads it: 'inventory db.query SELECT stock', 'loadlens network'. */
+export function partLabel(part: Pick<BreakdownPart, 'service' | 'span'>): string {
+  return part.service === '' ? part.span : `${part.service} ${part.span}`;
+}
+
+/** 'GET /slowdb: inventory db.query SELECT stock p50 +24.8 ms' */
+export function partRegressionLabel(row: Pick<RequestRow, 'method' | 'name'>, part: Pick<BreakdownPart, 'service' | 'span'>, delta: MetricDelta): string {
+  const change = `${delta.delta >= 0 ? '+' : '−'}${Math.abs(delta.delta).toFixed(1)} ms`;
+  return `${rowLabel(row)}: ${partLabel(part)} ${METRIC_LABELS[delta.metric]} ${change}`;
+}
+
+/** Parts of one row in both runs, by (service, span), compared with the latency margins. */
+function compareParts(base: readonly BreakdownPart[], next: readonly BreakdownPart[], limits: RegressionLimits): PartComparison[] {
+  const compared = (parts: readonly BreakdownPart[]) => parts.filter(part => part.kind !== 'other');
+  const baseParts = new Map(compared(base).map(part => [partKey(part), part]));
+  const nextParts = new Map(compared(next).map(part => [partKey(part), part]));
+  const ordered = [...nextParts.values(), ...[...baseParts.values()].filter(part => !nextParts.has(partKey(part)))];
+  return ordered.map((part): PartComparison => {
+    const b = baseParts.get(partKey(part));
+    const n = nextParts.get(partKey(part));
+    const deltas = b && n
+      ? COMPARED_PART_METRICS.map((metric): MetricDelta => {
+        const baseValue = b.selfMs[metric];
+        const nextValue = n.selfMs[metric];
+        return {
+          metric, base: baseValue, next: nextValue, delta: nextValue - baseValue,
+          ...(baseValue === 0 ? {} : { relative: (nextValue - baseValue) / baseValue }),
+          verdict: judge(baseValue, nextValue, limits[metric], true),
+        };
+      })
+      : [];
+    return { service: part.service, span: part.span, kind: part.kind, presence: b && n ? 'both' : b ? 'base-only' : 'next-only', deltas };
+  });
 }
 
 /** Column headings of the compared metrics. */

@@ -33,6 +33,10 @@ export interface RunOverrides {
   iterations?: number | string;
   /** `--shard i/N` (0-based): run shard i's share of the plan; N shards add up to exactly the whole. */
   shard?: string;
+  /** `--insecure-skip-tls-verify`: accept any TLS certificate (the summary says so). */
+  insecureSkipTLSVerify?: boolean;
+  /** `--ca-file PATH` (absolute): PEM CA certificates trusted besides Node's; wins over the scenario's `caFile`. */
+  caFile?: string;
 }
 
 /**

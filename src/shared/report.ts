@@ -236,6 +236,8 @@ export interface RunReport {
    * worker process was lost. Exit code 4 (see `reportExitCode`).
    */
   aborted?: AbortReason;
+  /** TLS certificates were not verified (`insecureSkipTLSVerify`): every summary of the run warns. */
+  insecureSkipTLSVerify?: true;
   /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
   stopReason: string;
   /** Scenario iterations completed (each run of the scenario function). */
@@ -309,3 +311,6 @@ export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>
   if (share < SATURATED_CPU) return undefined;
   return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
 }
+
+/** The summary's warning for a run that did not verify TLS certificates (terminal and HTML report). */
+export const INSECURE_TLS_WARNING = '⚠ TLS certificates were not verified (insecureSkipTLSVerify): the target may not be who it claims; for test environments only';

@@ -168,3 +168,27 @@ test('withBreakdowns: request rows get theirs; the aggregate row and rows withou
   assert.deepEqual(Object.keys(rows[0]!.breakdown!), ['traces', 'parts', 'rootCauses']);
   assert.deepEqual(Object.keys(rows[0]!.breakdown!.parts[0]!), ['service', 'span', 'kind', 'selfMs', 'share']);
 });
+
+test('encode and absorb: two shards\' states add up to what one aggregator of all the spans computes', () => {
+  const whole = new BreakdownAggregator();
+  const shards = [new BreakdownAggregator(), new BreakdownAggregator()];
+  for (let i = 1; i <= 400; i++) {
+    const spans = slowdb(i, 1 + (i % 97), { fail: i % 10 === 0 });
+    whole.add(spans, 0);
+    shards[i % 2]!.add(spans, 0);
+  }
+  whole.flush();
+  for (const shard of shards) shard.flush();
+  const merged = new BreakdownAggregator();
+  // Through JSON, as a shard's report carries it.
+  for (const shard of shards) merged.absorb(JSON.parse(JSON.stringify(shard.encode())));
+  const expected = whole.breakdownOf('GET', '/slowdb')!;
+  const got = merged.breakdownOf('GET', '/slowdb')!;
+  assert.equal(got.traces, 400);
+  assert.deepEqual(got.parts.map(p => [p.service, p.span, p.kind, p.selfMs]), expected.parts.map(p => [p.service, p.span, p.kind, p.selfMs]));
+  got.parts.forEach((p, i) => assert.ok(Math.abs(p.share - expected.parts[i]!.share) < 1e-12));
+  assert.deepEqual(got.rootCauses.map(c => [c.service, c.span, c.message, c.count, c.traceIds.length]), [['inventory', 'db.query SELECT stock', 'stock table locked', 40, 5]]);
+  assert.deepEqual(merged.spanDurations({ span: 'db.query SELECT stock' }), whole.spanDurations({ span: 'db.query SELECT stock' }));
+  assert.deepEqual(merged.counts(), whole.counts());
+  assert.throws(() => merged.absorb({ ...shards[0]!.encode(), format: 'other' as 'loadlens-breakdown-1' }), /format 'other'/);
+});

@@ -4,6 +4,7 @@
  */
 import inspector from 'node:inspector';
 import os from 'node:os';
+import path from 'node:path';
 import type { RunOverrides } from '../../shared/protocol.ts';
 import { formatDiagnostic } from '../../shared/report.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
@@ -64,6 +65,11 @@ ${RECEIVER_USAGE}
   --shard i/N         run shard i (0-based) of N: its share of the users, spawn rate, stages and
                       arrivals, so N shards started anywhere add up to exactly the plan
                       (default: $LOADLENS_SHARD); merge their JSON reports with loadlens merge
+  --insecure-skip-tls-verify
+                      accept any TLS certificate (self-signed, expired, another host's); the
+                      summary warns. For test environments only
+  --ca-file PATH      a PEM file of CA certificates trusted besides Node's own (NODE_EXTRA_CA_CERTS
+                      does the same for every Node program)
   --run-id ID         the run id every span, metric and report carries (default: $LOADLENS_RUN_ID,
                       else a new UUID); give all shards of one plan the same one
   -h, --help          show this help
@@ -104,6 +110,8 @@ export async function runCommand(args: string[]): Promise<number> {
     forward: { type: 'string' },
     'span-quiet': { type: 'string' },
     'span-wait': { type: 'string' },
+    'insecure-skip-tls-verify': { type: 'boolean' },
+    'ca-file': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, { count: 1, what: 'one scenario file' }, USAGE);
   if (typeof parsed === 'number') return parsed;
@@ -120,6 +128,8 @@ export async function runCommand(args: string[]): Promise<number> {
     ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
+    ...(values['insecure-skip-tls-verify'] ? { insecureSkipTLSVerify: true } : {}),
+    ...(values['ca-file'] ? { caFile: path.resolve(values['ca-file']) } : {}),
   };
   // A flag wins over its variable (the variables are for containers: a Job's pod template sets them).
   const shardText = values.shard ?? (process.env.LOADLENS_SHARD || undefined);

@@ -4,7 +4,7 @@
  * the final table, failures and slow requests with their trace ids, thresholds and telemetry health.
  */
 import { styleText } from 'node:util';
-import { describeLostSpans, generatorWarning, type RequestRow, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
+import { describeLostSpans, generatorWarning, type RequestRow, type RunReport, type StatsSnapshot, INSECURE_TLS_WARNING } from '../../shared/report.ts';
 import type { Output, RunInfo } from './output.ts';
 import {
   cellWidth, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual,
@@ -245,6 +245,7 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
   for (const worker of report.workers ?? []) if (worker.lost !== undefined) out.push(style.red(describeLostWorker({ ...worker, lost: worker.lost })));
   const warning = generatorWarning(report);
   if (warning) out.push(style.yellow(warning));
+  if (report.insecureSkipTLSVerify) out.push(style.yellow(INSECURE_TLS_WARNING));
   out.push('');
   const table = reportTable(report);
   out.push(formatStatsTable([...table.rows, table.aggregate], options.width, { color: options.color ?? false, rate: 'run-average' }));

@@ -129,6 +129,7 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
   // A shard ended by force is part of the whole run: the merge says so (exit 4), as that shard did.
   const aborted = shards.find(s => s.report.aborted)?.report.aborted;
   if (aborted) report.aborted = aborted;
+  if (shards.some(s => s.report.insecureSkipTLSVerify)) report.insecureSkipTLSVerify = true;
   return { report, warnings };
 }
 

@@ -12,6 +12,8 @@ import { loadScenarioFile, userLocation, type LoadedScenario } from '../scenario
 import type { Output } from '../outputs/output.ts';
 import { Runner, type StopReason } from './runner.ts';
 import { formatShard } from './shard.ts';
+import { describeThrown, safeInstanceOf } from './user-values.ts';
+import { tlsConnectOptions, type TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import { parseThresholds } from '../stats/index.ts';
 import type { ScenarioOptions } from '../api/types.ts';
@@ -97,6 +99,12 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     return { ok: false, diagnostics: [{ ...at, message: `scenario '${picked.exportName}' has no host: set host in its options or pass --host http://127.0.0.1:8080` }], problems: [] };
   }
 
+  const tls = await runTls(run, file);
+  if ('problem' in tls) {
+    const at = picked.location ?? { file, line: 1, column: 1 };
+    return { ok: false, diagnostics: [{ ...at, message: tls.problem }], problems: [] };
+  }
+
   const runId = request.runId ?? randomUUID();
   // The active-users gauge reads the runner, which needs the telemetry first.
   const started: { runner?: Runner } = {};
@@ -120,6 +128,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     locate: error => userLocation(error, file),
     thresholdLocations: await thresholdLocations(picked.definition.options.thresholds, picked.location),
     onState: request.onState,
+    tls: tls.options,
   });
   started.runner = runner;
   request.onRunner?.(runner);
@@ -131,7 +140,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
   const stray = (error: unknown) => {
     const fault = internalFault(error, file);
     if (!fault) {
-      runner.stats.recordIterationError(error instanceof Error ? error.message : String(error), userLocation(error, file));
+      runner.stats.recordIterationError(describeThrown(error), safeUserLocation(error, file));
       return;
     }
     // Bounded: a fault that repeats (an output failing on every tick until the stop) is one report.
@@ -158,8 +167,35 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
  * Errors); otherwise Loadlens's own, returned as an InternalError.
  */
 export function internalFault(error: unknown, scenarioFile: string): InternalError | undefined {
-  if (!(error instanceof Error) || userLocation(error, scenarioFile) !== undefined) return undefined;
+  if (!safeInstanceOf(error, Error) || safeUserLocation(error, scenarioFile) !== undefined) return undefined;
   return { message: `${error.name}: ${error.message}`, stack: error.stack ?? `${error.name}: ${error.message}` };
+}
+
+/** The run's TLS options, its CA file read (relative to the scenario's folder), or what is wrong with it. */
+async function runTls(run: ResolvedRunOptions, scenarioFile: string): Promise<{ options: TlsConnectOptions } | { problem: string }> {
+  const { caFile, insecureSkipVerify } = run.tls;
+  if (!caFile) return { options: tlsConnectOptions({ insecureSkipVerify }) };
+  const where = path.resolve(path.dirname(scenarioFile), caFile.path);
+  let ca: string;
+  try {
+    ca = await readFile(where, 'utf8');
+  } catch (error) {
+    return { problem: `${caFile.option}: cannot read '${where}': ${(error as NodeJS.ErrnoException).code ?? describeThrown(error)}` };
+  }
+  try {
+    return { options: tlsConnectOptions({ insecureSkipVerify, ca }) };
+  } catch (error) {
+    return { problem: `${caFile.option}: '${where}' ${describeThrown(error)}` };
+  }
+}
+
+/** `userLocation`, for a value that may throw when inspected (a Proxy): then it has none. */
+function safeUserLocation(error: unknown, file: string): string | undefined {
+  try {
+    return userLocation(error, file);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

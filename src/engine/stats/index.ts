@@ -190,6 +190,14 @@ export class Stats {
   }
 
   /**
+   * A request that failed before it was sent (it timed out in its user's queue): listed among the
+   * failures under its kind, but not counted as a request, since the target never saw it.
+   */
+  recordUnsent(sample: RequestSample): void {
+    this.failures.add(sample.method, sample.name, sample.error ?? 'not sent', sample.traceId, sample.startedAt);
+  }
+
+  /**
    * A check failed after the request was already recorded as a success: count it as failed (the count
    * of requests is unchanged). Call it once per request, only for requests recorded without `error`,
    * so that failures ≤ requests holds.

@@ -23,7 +23,7 @@ import { newDetailHistogram } from '../histogram.ts';
 import type { ReceivedSpan } from '../../receiver/types.ts';
 import { slimSpan, splitTrace, type SlimSpan } from './critical-path.ts';
 import { durationStats, RowStats, type Contribution, type RowLimits } from './rows.ts';
-import type { BreakdownCounts, RequestBreakdown, SpanDurationStats, SpanFilter } from './types.ts';
+import type { BreakdownCounts, EncodedBreakdown, RequestBreakdown, SpanDurationStats, SpanFilter } from './types.ts';
 
 export interface BreakdownOptions {
   /** Only requests of this run (`loadlens.run.id` of the request span's resource); any run when absent. */
@@ -70,6 +70,8 @@ interface HeldTrace {
   /** Spans arrived since it was computed. */
   dirty: boolean;
 }
+
+const ENCODED_FORMAT = 'loadlens-breakdown-1';
 
 /** The key of a request row, as report rows are matched: method, a space, name. */
 export function rowKey(method: string, name: string): string {
@@ -177,6 +179,34 @@ export class BreakdownAggregator {
       row.addDurations(filter, pooled);
     }
     return durationStats(pooled);
+  }
+
+  /**
+   * The state computed so far with its histograms encoded (traces still held are not in it: `flush`
+   * first at the end of a run). Plain JSON.
+   */
+  encode(): EncodedBreakdown {
+    return { format: ENCODED_FORMAT, rows: [...this.rows.values()].filter(row => row.traces > 0).map(row => row.encode()), counts: this.counts() };
+  }
+
+  /**
+   * Adds another aggregator's encoded state (a shard's, a worker's): counts, totals and span
+   * durations add up exactly; see `RowStats.absorb` for parts beyond the limits and root causes.
+   * Throws on another format. Merging two states: a new aggregator absorbing both.
+   */
+  absorb(encoded: EncodedBreakdown): void {
+    if (encoded.format !== ENCODED_FORMAT) throw new Error(`breakdown state of format '${String(encoded.format)}', expected '${ENCODED_FORMAT}'`);
+    for (const row of encoded.rows) {
+      const key = rowKey(row.method, row.name);
+      let mine = this.rows.get(key);
+      if (mine === undefined) {
+        if (this.rows.size >= this.options.maxRows) { this.tally.requestsDropped += row.traces; continue; }
+        mine = new RowStats(row.method, row.name, this.limits);
+        this.rows.set(key, mine);
+      }
+      mine.absorb(row);
+    }
+    for (const [name, value] of Object.entries(encoded.counts) as [keyof BreakdownCounts, number][]) this.tally[name] += value;
   }
 
   private compute(trace: HeldTrace): void {

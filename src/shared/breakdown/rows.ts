@@ -12,9 +12,9 @@
  * cause; `traceIdsPerCause` newest trace ids each. Span durations: `maxSpanKeys` (service, span,
  * kind) per row; spans of further keys are not kept for thresholds (counted).
  */
-import { newDetailHistogram, percentilesMs, type LatencyHistogram } from '../histogram.ts';
+import { decodeHistogram, encodeHistogram, newDetailHistogram, percentilesMs, type LatencyHistogram } from '../histogram.ts';
 import { criticalPath, partKindOf, rootCauseOf, spansOf, type RequestTree } from './critical-path.ts';
-import type { BreakdownPart, PartKind, RequestBreakdown, RootCause, SpanDurationStats, SpanFilter } from './types.ts';
+import type { BreakdownPart, EncodedBreakdownRow, PartKind, RequestBreakdown, RootCause, SpanDurationStats, SpanFilter } from './types.ts';
 
 export interface RowLimits {
   maxParts: number;
@@ -65,16 +65,39 @@ const KIND_SERVER = 2;
 /** The key of the cause that holds failures beyond `maxRootCauses` distinct ones (no real key starts with SEP). */
 const OTHER_CAUSE = `${SEP}other`;
 
+/** A map keyed by two strings, without building a key string per lookup. */
+class PairMap<V> {
+  private readonly outer = new Map<string, Map<string, V>>();
+  size = 0;
+
+  get(first: string, second: string): V | undefined {
+    return this.outer.get(first)?.get(second);
+  }
+
+  set(first: string, second: string, value: V): void {
+    let inner = this.outer.get(first);
+    if (inner === undefined) this.outer.set(first, (inner = new Map()));
+    if (!inner.has(second)) this.size++;
+    inner.set(second, value);
+  }
+
+  *values(): IterableIterator<V> {
+    for (const inner of this.outer.values()) yield* inner.values();
+  }
+}
+
 /** The statistics of one request row (method, name). */
 export class RowStats {
   readonly method: string;
   readonly name: string;
   traces = 0;
   totalUs = 0;
-  readonly parts = new Map<string, PartStats>();
+  readonly parts = new PairMap<PartStats>();
   readonly other: PartStats = { service: '', span: 'other', kind: 'other', totalUs: 0, histogram: newDetailHistogram() };
   readonly causes = new Map<string, CauseStats>();
-  readonly durations = new Map<string, DurationStats>();
+  /** By service, span name, then kind (OTLP's wire number, as an index). */
+  readonly durations = new PairMap<DurationStats[]>();
+  private durationKeys = 0;
   /** Spans whose (service, span, kind) found no room among `maxSpanKeys`. */
   durationsDropped = 0;
   private readonly limits: RowLimits;
@@ -87,15 +110,15 @@ export class RowStats {
 
   /** Analyses one request (its critical path, root cause and span durations) and adds it. */
   add(tree: RequestTree, traceId: string): Contribution {
-    const bySelf = new Map<string, { service: string; span: string; kind: PartKind; us: number }>();
+    // A request has few parts: a list searched by value beats building string keys (measured: a
+    // Map lookup by a concatenated key costs several µs, by the span's own strings a fraction).
+    const bySelf: { service: string; span: string; kind: PartKind; us: number }[] = [];
     for (const segment of criticalPath(tree)) {
-      const kind = partKindOf(segment.span.kind, segment.network);
       const service = segment.span.service;
       const span = segment.network ? 'network' : segment.span.name;
-      const key = `${service}${SEP}${span}`;
-      const entry = bySelf.get(key);
+      const entry = bySelf.find(e => e.span === span && e.service === service);
       if (entry) entry.us += segment.selfUs;
-      else bySelf.set(key, { service, span, kind, us: segment.selfUs });
+      else bySelf.push({ service, span, kind: partKindOf(segment.span.kind, segment.network), us: segment.selfUs });
     }
     const contribution: Contribution = {
       row: this, traceId, durationUs: Math.max(0, tree.root.endUs - tree.root.startUs), parts: [], otherUs: -1,
@@ -103,11 +126,11 @@ export class RowStats {
     };
     let otherUs = 0;
     let hasOther = false;
-    for (const [key, entry] of [...bySelf].sort((a, b) => b[1].us - a[1].us)) {
-      let part = this.parts.get(key);
+    for (const entry of bySelf.sort((a, b) => b.us - a.us)) {
+      let part = this.parts.get(entry.service, entry.span);
       if (part === undefined && this.parts.size < this.limits.maxParts) {
         part = { service: entry.service, span: entry.span, kind: entry.kind, totalUs: 0, histogram: newDetailHistogram() };
-        this.parts.set(key, part);
+        this.parts.set(entry.service, entry.span, part);
       }
       if (part === undefined) { otherUs += entry.us; hasOther = true; }
       else contribution.parts.push({ part, us: entry.us });
@@ -130,11 +153,13 @@ export class RowStats {
     }
 
     for (const span of spansOf(tree)) {
-      const key = `${span.service}${SEP}${span.name}${SEP}${span.kind}`;
-      let stats = this.durations.get(key);
-      if (stats === undefined && this.durations.size < this.limits.maxSpanKeys) {
+      let byKind = this.durations.get(span.service, span.name);
+      let stats = byKind?.[span.kind];
+      if (stats === undefined && this.durationKeys < this.limits.maxSpanKeys) {
         stats = { service: span.service, span: span.name, kind: span.kind, histogram: newDetailHistogram() };
-        this.durations.set(key, stats);
+        if (byKind === undefined) this.durations.set(span.service, span.name, byKind = []);
+        byKind[span.kind] = stats;
+        this.durationKeys++;
       }
       if (stats === undefined) this.durationsDropped++;
       else contribution.durations.push({ stats, us: Math.max(0, span.endUs - span.startUs) });
@@ -191,9 +216,75 @@ export class RowStats {
     return { traces: this.traces, parts, rootCauses };
   }
 
+  /** The row's state with its histograms encoded (HDR's compressed base64), for another process to `absorb`. */
+  encode(): EncodedBreakdownRow {
+    const part = (stats: PartStats) => ({ service: stats.service, span: stats.span, kind: stats.kind, totalUs: stats.totalUs, histogram: encodeHistogram(stats.histogram) });
+    return {
+      method: this.method, name: this.name, traces: this.traces, totalUs: this.totalUs,
+      parts: [...this.parts.values()].filter(stats => stats.histogram.totalCount > 0).map(part),
+      other: part(this.other),
+      rootCauses: this.toBreakdown().rootCauses,
+      durations: [...this.durations.values()].flat().filter(stats => stats.histogram.totalCount > 0)
+        .map(stats => ({ service: stats.service, span: stats.span, kind: stats.kind, histogram: encodeHistogram(stats.histogram) })),
+    };
+  }
+
+  /**
+   * Adds another process's state of the same row (a shard's, a worker's). Exact for counts, totals,
+   * shares, span durations and the parts both track; a part this row has no room for goes to its
+   * 'other' part, whose percentiles are then those of the parts pooled, not of their per-request sums
+   * (its share stays exact). Root causes add up by (service, span, message); their trace ids are the
+   * newest of this row's then the other's.
+   */
+  absorb(row: EncodedBreakdownRow): void {
+    this.traces += row.traces;
+    this.totalUs += row.totalUs;
+    const addInto = (into: PartStats, encoded: string, totalUs: number) => {
+      into.totalUs += totalUs;
+      const histogram = decodeHistogram(encoded);
+      if (histogram !== undefined) into.histogram.add(histogram);
+    };
+    for (const encoded of row.parts) {
+      let part = this.parts.get(encoded.service, encoded.span);
+      if (part === undefined && this.parts.size < this.limits.maxParts) {
+        part = { service: encoded.service, span: encoded.span, kind: encoded.kind, totalUs: 0, histogram: newDetailHistogram() };
+        this.parts.set(encoded.service, encoded.span, part);
+      }
+      addInto(part ?? this.other, encoded.histogram, encoded.totalUs);
+    }
+    if (row.other !== undefined) addInto(this.other, row.other.histogram, row.other.totalUs);
+    for (const cause of row.rootCauses) {
+      const key = cause.service === '' && cause.span === 'other' ? OTHER_CAUSE : `${cause.service}${SEP}${cause.span}${SEP}${cause.message}`;
+      let mine = this.causes.get(key);
+      if (mine === undefined && key !== OTHER_CAUSE && this.causes.size < this.limits.maxRootCauses) {
+        mine = { service: cause.service, span: cause.span, message: cause.message, count: 0, traceIds: [] };
+        this.causes.set(key, mine);
+      }
+      if (mine === undefined) {
+        mine = this.causes.get(OTHER_CAUSE) ?? { service: '', span: 'other', message: '', count: 0, traceIds: [] };
+        this.causes.set(OTHER_CAUSE, mine);
+      }
+      mine.count += cause.count;
+      mine.traceIds = [...mine.traceIds, ...cause.traceIds.filter(id => !mine.traceIds.includes(id))].slice(-this.limits.traceIdsPerCause);
+    }
+    for (const encoded of row.durations) {
+      let byKind = this.durations.get(encoded.service, encoded.span);
+      let stats = byKind?.[encoded.kind];
+      if (stats === undefined && this.durationKeys < this.limits.maxSpanKeys) {
+        stats = { service: encoded.service, span: encoded.span, kind: encoded.kind, histogram: newDetailHistogram() };
+        if (byKind === undefined) this.durations.set(encoded.service, encoded.span, byKind = []);
+        byKind[encoded.kind] = stats;
+        this.durationKeys++;
+      }
+      const histogram = decodeHistogram(encoded.histogram);
+      if (stats === undefined) this.durationsDropped += histogram?.totalCount ?? 0;
+      else if (histogram !== undefined) stats.histogram.add(histogram);
+    }
+  }
+
   /** Adds this row's durations of the spans `filter` selects (its row fields are checked by the caller) into `into`. */
   addDurations(filter: SpanFilter, into: LatencyHistogram): void {
-    for (const stats of this.durations.values()) {
+    for (const stats of [...this.durations.values()].flat()) {
       const matches = filter.span !== undefined
         ? stats.span === filter.span && (filter.service === undefined || stats.service === filter.service)
         : filter.service !== undefined && stats.service === filter.service && stats.kind === KIND_SERVER;

@@ -105,3 +105,36 @@ export interface SpanDurationStats {
 
 /** What span thresholds read: filled by the breakdown aggregator (`BreakdownAggregator.spanDurations`). */
 export type SpanDurationSource = (filter: SpanFilter) => SpanDurationStats | undefined;
+
+/**
+ * A breakdown's state with its HDR histograms encoded (compressed base64), so that another process
+ * adds it up exactly (`BreakdownAggregator.absorb`): a shard's or a worker's, as `loadlens merge`
+ * adds their stats. Opaque to readers of reports.
+ */
+export interface EncodedBreakdown {
+  format: 'loadlens-breakdown-1';
+  rows: EncodedBreakdownRow[];
+  counts: BreakdownCounts;
+}
+
+export interface EncodedBreakdownRow {
+  method: string;
+  name: string;
+  traces: number;
+  /** The row's requests' durations added up, µs. */
+  totalUs: number;
+  parts: EncodedPart[];
+  other?: EncodedPart;
+  rootCauses: RootCause[];
+  /** Span durations per (service, span, kind: OTLP's wire number), for span thresholds. */
+  durations: { service: string; span: string; kind: number; histogram: string }[];
+}
+
+export interface EncodedPart {
+  service: string;
+  span: string;
+  kind: PartKind;
+  totalUs: number;
+  /** Self times per request, µs, HDR compressed base64 ('' when empty). */
+  histogram: string;
+}

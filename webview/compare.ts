@@ -38,8 +38,8 @@ function render(message: Extract<HostToCompareView, { kind: 'comparison' }>): vo
   const { comparison: c, base, next } = message;
   const runLine = (label: string, report: RunReport, file: string) => el('div', { class: 'run' },
     el('span', { class: 'label' }, label),
-    el('a', { href: '#', 'data-open-run': file, title: `Open this run in the results panel\n${file}` }, new Date(report.startedAt).toLocaleString()),
-    el('span', { class: 'run-id' }, report.runId),
+    el('a', { href: '#', 'data-open-run': file, title: `Open this run in the results panel\n${file}` }, new Date(report.header.startedAt).toLocaleString()),
+    el('span', { class: 'run-id' }, report.header.runId),
     el('span', { class: 'detail' }, `${report.totals.requests} requests in ${Math.round(report.durationMs / 1000)} s`));
   const verdict = c.regressions.length > 0
     ? el('p', { id: 'verdict', class: 'verdict bad' }, `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}: ${c.regressions.join(', ')}`)

@@ -12,6 +12,7 @@
  */
 import type { BreakdownPart, PartKind } from './breakdown/types.ts';
 import type { RequestRow, RunReport } from './report.ts';
+import type { RunHeader } from './run.ts';
 
 /** The numbers compared per row. Latencies and error rate: higher is worse; RPS: lower is worse. */
 export const COMPARED_METRICS = ['p50', 'p95', 'p99', 'rps', 'errorRate'] as const;
@@ -124,6 +125,9 @@ export function metricOf(row: RequestRow, metric: ComparedMetric, durationMs: nu
 
 const rowKey = (row: Pick<RequestRow, 'method' | 'name'>) => `${row.method} ${row.name}`;
 
+/** The regression of a new run that completed no request: no data, not an improvement. */
+export const NO_DATA_REGRESSION = 'no data: the new run completed no request';
+
 /** A row as the user reads it: 'GET /product/{id}', or 'Aggregated' for the aggregate row. */
 export function rowLabel(row: Pick<RequestRow, 'method' | 'name'>): string {
   return row.method === '' ? 'Aggregated' : `${row.method} ${row.name}`;
@@ -150,7 +154,8 @@ export function compareRuns(base: RunReport, next: RunReport, limits: Regression
         return {
           metric, base: baseValue, next: nextValue, delta: nextValue - baseValue,
           ...(baseValue === 0 ? {} : { relative: (nextValue - baseValue) / baseValue }),
-          verdict: judge(baseValue, nextValue, limits[metric], metric !== 'rps'),
+          // A side with no request has no latency or error rate: no data is neither better nor worse.
+          verdict: metric !== 'rps' && (b.count === 0 || n.count === 0) ? 'unchanged' : judge(baseValue, nextValue, limits[metric], metric !== 'rps'),
         };
       })
       : [];
@@ -158,14 +163,18 @@ export function compareRuns(base: RunReport, next: RunReport, limits: Regression
     if (b?.breakdown && n?.breakdown) comparison.parts = compareParts(b.breakdown.parts, n.breakdown.parts, limits);
     return comparison;
   });
+  const nextAggregate = next.requests.find(r => r.method === '');
+  const nextTotal = nextAggregate ? nextAggregate.count : next.requests.reduce((sum, r) => sum + (r.method === 'GROUP' ? 0 : r.count), 0);
   const regressions = [
+    // A new run with no request proves nothing: it cannot pass a gate (two empty runs included).
+    ...(nextTotal === 0 ? [NO_DATA_REGRESSION] : []),
     ...rows.flatMap(r => r.deltas.filter(d => d.verdict === 'regression').map(d => `${rowLabel(r)} ${METRIC_LABELS[d.metric]}`)),
     ...rows.flatMap(r => (r.parts ?? []).flatMap(part => part.deltas.filter(d => d.verdict === 'regression').map(d => partRegressionLabel(r, part, d)))),
   ];
   return {
-    scenario: next.scenario,
-    base: { runId: base.runId, startedAt: base.startedAt, file: base.file },
-    next: { runId: next.runId, startedAt: next.startedAt, file: next.file },
+    scenario: next.header.scenario,
+    base: comparedRun(base),
+    next: comparedRun(next),
     rows, regressions, limits,
   };
 }
@@ -274,13 +283,47 @@ function reportLine(line: string): { report: unknown } | undefined {
 export function runReportFrom(value: unknown, file: string): RunReport {
   const problem = reportShapeProblem(value);
   if (problem) throw new ReportFileError(`${file}: not a Loadlens run report (${problem})`);
-  return value as RunReport;
+  return withHeader(value as Record<string, unknown>);
+}
+
+/**
+ * A report as this Loadlens writes it. Reports saved before `RunReport.header` existed name the run at
+ * their top level (`runId`, `scenario`, `file`, `startedAt` as ISO text, `shard`): their header is made
+ * from those, with what they never recorded (the host, the planned run time) as a past run shows it.
+ */
+function withHeader(report: Record<string, unknown>): RunReport {
+  if (typeof report.header === 'object' && report.header !== null) return report as unknown as RunReport;
+  const { runId, scenario, file, startedAt, shard, ...rest } = report as Record<string, unknown> & LegacyReportHead;
+  const legacy = rest as unknown as Omit<RunReport, 'header'>;
+  const header: RunHeader = {
+    runId, scenario, file: file ?? '', startedAt: Date.parse(startedAt),
+    targetUsers: Math.max(0, ...legacy.timeline.map(p => p.users)), runTimeMs: legacy.durationMs, host: '',
+    otel: legacy.telemetry !== undefined,
+    ...(shard ? { shard } : {}),
+    ...(legacy.workers && legacy.workers.length > 1 ? { workers: legacy.workers.length } : {}),
+  };
+  return { header, ...legacy };
+}
+
+/** The top-level fields of a report saved before `RunReport.header`. */
+interface LegacyReportHead {
+  runId: string;
+  scenario: string;
+  file?: string;
+  startedAt: string;
+  shard?: { index: number; count: number };
 }
 
 function reportShapeProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected a JSON object';
   const report = value as Record<string, unknown>;
-  for (const key of ['runId', 'scenario', 'startedAt'] as const) if (typeof report[key] !== 'string') return `'${key}' is missing or not a string`;
+  const header = report.header as Record<string, unknown> | undefined;
+  if (typeof header === 'object' && header !== null) {
+    for (const key of ['runId', 'scenario'] as const) if (typeof header[key] !== 'string') return `'header.${key}' is missing or not a string`;
+    if (typeof header.startedAt !== 'number') return "'header.startedAt' is missing or not a number";
+  } else {
+    for (const key of ['runId', 'scenario', 'startedAt'] as const) if (typeof report[key] !== 'string') return `'${key}' is missing or not a string`;
+  }
   if (typeof report.durationMs !== 'number') return "'durationMs' is missing or not a number";
   if (typeof report.totals !== 'object' || report.totals === null) return "'totals' is missing";
   if (!Array.isArray(report.requests)) return "'requests' is missing or not a list";
@@ -295,10 +338,15 @@ function reportShapeProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A compared run as the comparison names it (its start as ISO text, as reports used to write it). */
+function comparedRun({ header }: RunReport): { runId: string; startedAt: string; file: string } {
+  return { runId: header.runId, startedAt: new Date(header.startedAt).toISOString(), file: header.file };
+}
+
 /** Why two reports cannot be compared (different scenarios), naming both files; undefined when they can. */
 export function comparableReports(base: RunReport, baseFile: string, next: RunReport, nextFile: string): string | undefined {
-  if (base.scenario !== next.scenario) {
-    return `${baseFile} is a run of scenario '${base.scenario}' but ${nextFile} is of '${next.scenario}': compare two runs of the same scenario`;
+  if (base.header.scenario !== next.header.scenario) {
+    return `${baseFile} is a run of scenario '${base.header.scenario}' but ${nextFile} is of '${next.header.scenario}': compare two runs of the same scenario`;
   }
   return undefined;
 }

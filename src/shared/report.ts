@@ -6,6 +6,7 @@
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
 import type { ReceiverSummary } from './receiver-summary.ts';
+import type { RunHeader } from './run.ts';
 import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
 
 /** A place in the user's scenario file: absolute path, 1-based line and column. */
@@ -108,6 +109,13 @@ export interface ThresholdResult {
   actual: number;
   /** The line of this threshold's key in the scenario's options object, when found. */
   location?: SourceLocation;
+  /** The key as written in the scenario's `thresholds`, e.g. 'p95{name:/checkout}' (absent in older reports). */
+  key?: string;
+  /**
+   * What the metric reads, from the key's `{…}`: request rows by `method` and `name`, or, with `span`
+   * or `service`, the durations of received spans. Absent: the aggregate of all requests.
+   */
+  filter?: { method?: string; name?: string; span?: string; service?: string };
 }
 
 /** Telemetry export health, when the run exports telemetry. */
@@ -199,15 +207,14 @@ export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 
  */
 export function reportExitCode(report: RunReport): number {
   if (report.aborted) return EXIT.aborted;
-  if (report.shard) return EXIT.passed;
+  if (report.header.shard) return EXIT.passed;
   return report.thresholds.every(t => t.ok) ? EXIT.passed : EXIT.thresholdFailed;
 }
 
 export interface RunReport {
-  runId: string;
-  scenario: string;
-  file: string;
-  startedAt: string;
+  /** The run as it started (its id, scenario, file, start, plan, host, shard, workers). */
+  header: RunHeader;
+  /** ISO 8601: when the load ended (before the telemetry flush). */
   endedAt: string;
   durationMs: number;
   totals: { requests: number; failures: number; rps: number; p50: number; p90: number; p95: number; p99: number; avg: number; min: number; max: number };
@@ -249,11 +256,6 @@ export interface RunReport {
    * it tells whether the load generator itself was the bottleneck (near 100 % of one core).
    */
   cpuMs?: number;
-  /**
-   * Set when the run was one shard of a plan (`loadlens run --shard i/N`, a pod of `loadlens k8s`):
-   * its counts are that shard's share; `loadlens merge` makes the whole run from all N.
-   */
-  shard?: { index: number; count: number };
   /**
    * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then the busiest
    * worker's (as for merged shards), so `cpuMs` against `durationMs` still tells whether one process

@@ -5,7 +5,7 @@ import type { ThresholdCheck } from '../../src/engine/scenario/option-problems.t
 import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../../src/engine/scenario/run-options.ts';
 import { validateScenarioOptions } from '../../src/engine/scenario/validate.ts';
 import { locateOption } from '../../src/shared/scenario-locator.ts';
-import type { RunOverrides } from '../../src/shared/protocol.ts';
+import type { RunOverrides } from '../../src/shared/run.ts';
 import type { ScenarioOptions } from '../../src/engine/api/types.ts';
 
 const CALL_SITE = { file: '/work/shop.load.ts', line: 3, column: 23 };

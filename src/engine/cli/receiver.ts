@@ -8,7 +8,8 @@
 import { Forwarder, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../../receiver/index.ts';
 import type { LateSpanWaitEnd, ReceiverSummary } from '../../shared/receiver-summary.ts';
 import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
-import type { Output, RunInfo } from '../outputs/output.ts';
+import type { RunHeader } from '../../shared/run.ts';
+import type { Output } from '../outputs/output.ts';
 
 export interface RunReceiverOptions {
   /** 0: a free port. */
@@ -157,8 +158,8 @@ class FinishingOutput implements Output {
     this.finish = finish;
   }
 
-  start(run: RunInfo): void {
-    this.inner.start(run);
+  start(header: RunHeader): void {
+    this.inner.start(header);
   }
 
   add(snapshot: StatsSnapshot): void {

@@ -5,7 +5,7 @@
 import inspector from 'node:inspector';
 import os from 'node:os';
 import path from 'node:path';
-import type { RunOverrides } from '../../shared/protocol.ts';
+import type { RunOverrides, RunSpec } from '../../shared/run.ts';
 import { formatDiagnostic } from '../../shared/report.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
 import { NdjsonOutput } from '../outputs/ndjson.ts';
@@ -13,9 +13,9 @@ import type { Output } from '../outputs/output.ts';
 import { TerminalOutput } from '../outputs/terminal.ts';
 import type { Runner } from '../run/runner.ts';
 import { runSession, stopOnSignals, type InternalError } from '../run/session.ts';
-import { Coordinator, type CoordinatedResult, type CoordinatorOptions } from '../run/coordinator.ts';
+import { Coordinator, type CoordinatedResult } from '../run/coordinator.ts';
 import { ENGINE_NODE_FLAGS } from '../../shared/engine-flags.ts';
-import { parseWorkers, resolveWorkers, workersProblem, type WorkersSetting } from '../../shared/workers.ts';
+import { parseWorkers, resolveWorkers, workersProblem } from '../../shared/workers.ts';
 import { WorkerProcesses } from '../run/workers.ts';
 import { formatShard, parseShard, runIdProblem } from '../run/shard.ts';
 import { EXIT, describeInternalError, exitCodeOf, parseCommand, reportFilesOption, reportOutputs, traceLinkOption } from './common.ts';
@@ -25,6 +25,7 @@ import { MERGE_USAGE } from './merge.ts';
 
 export const USAGE = `Usage: loadlens run FILE [options]
        loadlens check FILE [--json]
+       loadlens test [FILES|DIRS|GLOBS…] [options]   (every scenario as a test, one after another; see loadlens test --help)
        loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]   (see loadlens compare --help)
        loadlens merge SHARD.json… [--report PATH] [--json]                      (see loadlens merge --help)
        loadlens k8s FILE --shards N [options]   (a Kubernetes Job for a distributed run; see loadlens k8s --help)
@@ -179,11 +180,11 @@ export async function runCommand(args: string[]): Promise<number> {
     // Past the load, a Ctrl+C only ends the wait for late spans (the receiver says so).
     if (!values.json && !receiver?.waiting) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now, a third time to skip the telemetry flush)…\n`);
   };
-  const session = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true, ...(runId ? { runId } : {}) };
+  const spec: RunSpec = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true, workers, ...(runId ? { runId } : {}) };
   let result: UsersResult;
   try {
-    result = await runUsers(session, outputs, onInternalError, {
-      workers, onFirstSignal, onWorkerLost: message => process.stderr.write(`\nloadlens: ${message}\n`),
+    result = await runUsers(spec, outputs, onInternalError, {
+      onFirstSignal, onWorkerLost: message => process.stderr.write(`\nloadlens: ${message}\n`),
     });
   } finally {
     await receiver?.close();
@@ -214,10 +215,8 @@ export function heapLimitFromEnv(): number | undefined {
 /** The result of a run, whichever thread ran the users. */
 export type UsersResult = CoordinatedResult;
 
-/** How runUsers runs the users, besides the session and its outputs. */
+/** How runUsers runs the users, besides the run and its outputs. */
 export interface RunUsersOptions {
-  /** Worker processes (`--workers`); 1 (the default): the users run in this process's worker thread. */
-  workers?: WorkersSetting;
   onFirstSignal?: (signal: string) => void;
   /** Receives a function that stops the run (the extension's stop message). */
   onStopper?: (stop: () => void) => void;
@@ -235,32 +234,32 @@ export function workerExecArgv(): string[] {
 }
 
 /**
- * Runs the session's users in a worker thread (see coordinator.ts), or in N worker processes with
- * `workers` > 1 (see run/workers.ts), the signals escalating: first stop, second cancel, third cut the
- * telemetry flush, fourth end at once.
+ * Runs the users of `spec` in a worker thread (see coordinator.ts), or in N worker processes with
+ * `spec.workers` > 1 (see run/workers.ts), the signals escalating: first stop, second cancel, third cut
+ * the telemetry flush, fourth end at once.
  */
 export async function runUsers(
-  session: CoordinatorOptions['session'],
+  spec: RunSpec,
   outputs: () => Output[],
   onInternalError: (fault: InternalError) => void,
-  { workers = RUN_DEFAULTS.workers, onFirstSignal, onStopper, onWorkerLost }: RunUsersOptions = {},
+  { onFirstSignal, onStopper, onWorkerLost }: RunUsersOptions = {},
 ): Promise<UsersResult> {
-  const processes = resolveWorkers(workers, os.availableParallelism());
+  const processes = resolveWorkers(spec.workers ?? RUN_DEFAULTS.workers, os.availableParallelism());
   if (processes === 1 && usersInProcess()) {
     let runner: Runner | undefined;
     const removeSignals = stopOnSignals(() => runner, onFirstSignal);
     onStopper?.(() => runner?.stop('stop-requested'));
     try {
-      const result = await runSession({ ...session, outputs, onRunner: r => (runner = r), onInternalError });
+      const result = await runSession({ ...spec, outputs, onRunner: r => (runner = r), onInternalError });
       return result.ok ? { ok: true, report: result.report, internalErrors: result.internalErrors, outputErrors: result.runner.outputErrors } : result;
     } finally {
       removeSignals();
     }
   }
   const coordinator = processes > 1
-    ? new WorkerProcesses({ session, count: processes, entry: process.argv[1]!, execArgv: workerExecArgv(), outputs, onInternalError, onWorkerLost })
+    ? new WorkerProcesses({ session: spec, count: processes, entry: process.argv[1]!, execArgv: workerExecArgv(), outputs, onInternalError, onWorkerLost })
     : new Coordinator({
-      session, outputs, onInternalError, workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(),
+      session: spec, outputs, onInternalError, workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(),
       stuckAfterMs: Number(process.env.LOADLENS_STUCK_AFTER_MS) || undefined,
     });
   onStopper?.(() => coordinator.stop('stop-requested'));

@@ -13,7 +13,8 @@ import { redactUrlCredentials } from '../../shared/redact.ts';
 import { createHttpClient, Response, RunStopped, TIMED_OUT_BEFORE_SENT, type RequestTracer, type RowLocations } from './http.ts';
 import type { TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
-import type { Output, RunInfo } from '../outputs/output.ts';
+import type { Output } from '../outputs/output.ts';
+import type { RunHeader } from '../../shared/run.ts';
 import { evaluateThresholds, GROUP_METHOD, parseThresholds, spanFilterOf, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
 import type { LoadModel, ResolvedRunOptions } from '../scenario/run-options.ts';
@@ -213,12 +214,12 @@ export class Runner {
     this.startedAt = Date.now();
     this.startedAtPerf = performance.now();
     const cpuAtStart = process.cpuUsage();
-    const info: RunInfo = {
+    const header: RunHeader = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
       targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
-      ...(run.shard ? { shard: run.shard } : {}),
+      ...(run.shard ? { shard: { index: run.shard.index, count: run.shard.count } } : {}),
     };
-    for (const output of outputs) output.start(info);
+    for (const output of outputs) output.start(header);
     this.transition('spawning');
 
     const scheduler = setInterval(() => this.schedule(), SCHEDULER_TICK_MS);
@@ -258,10 +259,9 @@ export class Runner {
       : undefined;
 
     const report = buildReport({
-      stats: this.stats, runId: this.runId, scenario: this.options.scenario, file: this.options.file,
-      startedAt: this.startedAt, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
+      stats: this.stats, header, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
       iterations: this.iterations, droppedIterations: this.droppedIterations,
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry, shard: run.shard, insecureSkipTLSVerify: run.tls.insecureSkipVerify,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry, insecureSkipTLSVerify: run.tls.insecureSkipVerify,
       locateThresholds: (parsed, results) => this.locatedThresholds(parsed, results),
     });
     // Every output gets the report even when one fails (a full disk): the failure is the caller's to show.
@@ -532,11 +532,9 @@ export class Runner {
 /** What a report is made of; `stats` may be the runner's own or one rebuilt from the last encoded stats a worker sent. */
 export interface ReportParts {
   stats: Stats;
-  runId: string;
-  scenario: string;
-  file: string;
+  /** The run as it started; a shard's report (`header.shard`) carries what a merge needs. */
+  header: RunHeader;
   /** Epoch ms. */
-  startedAt: number;
   endedAt: number;
   thresholds: Readonly<Record<string, string>>;
   stopReason: StopReason;
@@ -544,8 +542,6 @@ export interface ReportParts {
   droppedIterations: number;
   cpuMs: number;
   telemetry: TelemetryCounts | undefined;
-  /** Set when the run was one shard of a plan (`--shard i/N`). */
-  shard?: Shard;
   /** TLS certificates were not verified. */
   insecureSkipTLSVerify?: boolean;
   /** Adds each threshold's place in the scenario (the runner knows them; a rebuilt report may not). */
@@ -554,15 +550,13 @@ export interface ReportParts {
 
 /** The run's report: the stats' summary, the thresholds evaluated on it, and the run's facts. */
 export function buildReport(parts: ReportParts): RunReport {
-  const summary = parts.stats.summary(parts.endedAt - parts.startedAt);
+  const { header } = parts;
+  const summary = parts.stats.summary(parts.endedAt - header.startedAt);
   const parsed = parseThresholds({ ...parts.thresholds });
   return {
-    runId: parts.runId,
-    scenario: parts.scenario,
-    file: parts.file,
-    startedAt: new Date(parts.startedAt).toISOString(),
+    header,
     endedAt: new Date(parts.endedAt).toISOString(),
-    durationMs: parts.endedAt - parts.startedAt,
+    durationMs: parts.endedAt - header.startedAt,
     ...summary,
     thresholds: parts.locateThresholds
       ? parts.locateThresholds(parsed.thresholds, evaluateThresholds(parsed.thresholds, summary))
@@ -576,7 +570,7 @@ export function buildReport(parts: ReportParts): RunReport {
     // the editor): they need them as written.
     ...(parsed.thresholds.some(t => spanFilterOf(t) !== undefined) ? { thresholdsWritten: { ...parts.thresholds } } : {}),
     ...(parts.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true as const } : {}),
-    ...(parts.shard ? { shard: { index: parts.shard.index, count: parts.shard.count }, ...mergeable(parts) } : {}),
+    ...(header.shard ? mergeable(parts) : {}),
   };
 }
 

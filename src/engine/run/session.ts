@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunDefaults, RunOverrides } from '../../shared/protocol.ts';
+import type { RunDefaults, RunSpec } from '../../shared/run.ts';
 import type { Diagnostic, RunReport, RunState, SourceLocation } from '../../shared/report.ts';
 import { loadScenarioFile, userLocation, type LoadedScenario } from '../scenario/loader.ts';
 import type { Output } from '../outputs/output.ts';
@@ -18,29 +18,6 @@ import type { Telemetry } from '../telemetry/types.ts';
 import { parseThresholds } from '../stats/index.ts';
 import type { ScenarioOptions } from '../api/types.ts';
 import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../scenario/run-options.ts';
-
-/**
- * What to run, as plain data: it travels unchanged to the users thread (`workerData`) and to the
- * worker processes of `--workers` (IPC), so every hop names the same fields once.
- */
-export interface RunSpec {
-  file: string;
-  /** Export name; default: the only scenario in the file (an error when there are several). */
-  scenario?: string;
-  /** CLI flags (as typed) or the editor's Options…: they win over the scenario's options. A shard is `overrides.shard`. */
-  overrides: RunOverrides;
-  /** Fill-ins for options the scenario leaves unset (the editor's `loadlens.run.*` settings). */
-  defaults?: RunDefaults;
-  /** Export a span per request and metrics, configured by the OTEL_* variables (`--otel`). */
-  otel?: boolean;
-  /** `service.name` unless OTEL_SERVICE_NAME says otherwise (the editor's setting). */
-  serviceName?: string;
-  /**
-   * The run id (`--run-id`): the same in every shard of one plan, so their spans, metrics and reports
-   * join up; already validated (`runIdProblem`). Default: a new UUID.
-   */
-  runId?: string;
-}
 
 /** A run in this thread: what to run, and where its numbers and its runner go. */
 export interface SessionRequest extends RunSpec {

@@ -1,7 +1,7 @@
 /**
  * The run's resolved numbers, once a scenario's options, the command line's flags and the defaults meet.
  */
-import type { RunOverrides } from '../../shared/protocol.ts';
+import type { RunOverrides } from '../../shared/run.ts';
 import { describeValue, formatDuration, tryParseDuration } from '../../shared/duration.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REDIRECTS } from '../run/http.ts';

@@ -54,8 +54,11 @@ export async function run() {
     // settings for certain, and a theme switch after the run would need one too, which would restart
     // the extension host and lose the receiver's traces.
     for (const [theme, suffix] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']]) {
-      await pickCommand('View: Close All Editor Groups');
       const workbenchClass = await reloadWithTheme(theme);
+      // What the reload restored (the last panel, trace view, output) closed: the run opens its own.
+      await page.waitForTimeout(1500);
+      await pickCommand('View: Close All Editor Groups');
+      await runCommand('View: Show Explorer');
       check(`the workbench is in the ${theme} theme`, workbenchClass.includes(suffix === 'light' ? 'vs' : 'vs-dark') && (suffix === 'dark' || !workbenchClass.includes('vs-dark')), workbenchClass);
       await runAndPicture(suffix);
     }
@@ -93,7 +96,6 @@ async function runAndPicture(suffix) {
     rows !== undefined && rows.some(r => /CLIENT/.test(r)) && rows.some(r => /^shop.*SERVER/.test(r)), (rows ?? []).join(' / ').replace(/\s+/g, ' ').slice(0, 200));
   await pictures(suffix);
   await page.mouse.move(5, 5);
-  await runCommand('View: Show Explorer');
 }
 
 /** The three pictures: the results panel beside the scenario, the trace view, the scenario's lines. */

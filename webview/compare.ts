@@ -3,7 +3,7 @@
 // src/shared/compare.ts (the same as `loadlens compare`); below, the two runs' charts overlaid on one
 // time axis (seconds since each run's start). It renders what the extension posts (HostToCompareView).
 import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip } from 'chart.js';
-import { COMPARED_METRICS, METRIC_LABELS, rowLabel, type RunComparison } from '../src/shared/compare.ts';
+import { COMPARED_METRICS, COMPARED_PART_METRICS, METRIC_LABELS, partLabel, rowLabel, type RowComparison, type RunComparison } from '../src/shared/compare.ts';
 import type { CompareViewToHost, HostToCompareView } from '../src/shared/protocol.ts';
 import type { IntervalPoint, RunReport } from '../src/shared/report.ts';
 import { formatChange, formatMetricValue } from '../src/engine/outputs/compare-table.ts';
@@ -38,8 +38,8 @@ function render(message: Extract<HostToCompareView, { kind: 'comparison' }>): vo
   const { comparison: c, base, next } = message;
   const runLine = (label: string, report: RunReport, file: string) => el('div', { class: 'run' },
     el('span', { class: 'label' }, label),
-    el('a', { href: '#', 'data-open-run': file, title: `Open this run in the results panel\n${file}` }, new Date(report.startedAt).toLocaleString()),
-    el('span', { class: 'run-id' }, report.runId),
+    el('a', { href: '#', 'data-open-run': file, title: `Open this run in the results panel\n${file}` }, new Date(report.header.startedAt).toLocaleString()),
+    el('span', { class: 'run-id' }, report.header.runId),
     el('span', { class: 'detail' }, `${report.totals.requests} requests in ${Math.round(report.durationMs / 1000)} s`));
   const verdict = c.regressions.length > 0
     ? el('p', { id: 'verdict', class: 'verdict bad' }, `${c.regressions.length} regression${c.regressions.length === 1 ? '' : 's'}: ${c.regressions.join(', ')}`)
@@ -55,14 +55,39 @@ function render(message: Extract<HostToCompareView, { kind: 'comparison' }>): vo
         : row.deltas.map(d => el('td', { class: `delta ${d.verdict}`, 'data-metric': d.metric, title: d.verdict === 'regression' ? 'Worse beyond both margins (see the rule below)' : '' },
           el('div', { class: 'values' }, `${formatMetricValue(d.metric, d.base)} → ${formatMetricValue(d.metric, d.next)}`),
           el('div', { class: 'change' }, formatChange(d), d.verdict === 'regression' ? el('span', { class: 'mark' }, ' ▲ regression') : d.verdict === 'improvement' ? el('span', { class: 'mark' }, ' ▼ improved') : '')));
-      return el('tr', { class: row.method === '' ? 'total' : '', 'data-row': rowLabel(row) },
-        el('td', {}, row.method), el('td', { class: 'name', title: row.name }, row.method === '' ? 'Aggregated' : row.name), ...cells);
-    })));
+      return [
+        el('tr', { class: row.method === '' ? 'total' : '', 'data-row': rowLabel(row) },
+          el('td', {}, row.method), el('td', { class: 'name', title: row.name }, row.method === '' ? 'Aggregated' : row.name), ...cells),
+        ...partRows(row),
+      ];
+    }).flat()));
   const chartsSection = el('div', { class: 'charts' }, canvas('compare-latency'), canvas('compare-rps'));
   // A narrow tab scrolls the table sideways rather than cutting its right-most columns off.
   app.replaceChildren(header, verdict, el('div', { class: 'table-scroll' }, table), chartsSection, rule(c));
   for (const chart of charts) chart.destroy();
   charts = drawCharts(base, next);
+}
+
+/**
+ * Under a row, its breakdown parts that changed beyond the margins or that one run lacks (issue 16):
+ * self-time p50, p95 and p99 by the rows' rule; unchanged parts are left out, as in `loadlens compare`.
+ */
+function partRows(row: RowComparison): HTMLElement[] {
+  const rest = COMPARED_METRICS.length - COMPARED_PART_METRICS.length;
+  return (row.parts ?? [])
+    .filter(part => part.presence !== 'both' || part.deltas.some(d => d.verdict !== 'unchanged'))
+    .map(part => {
+      const cells = part.presence !== 'both'
+        ? [el('td', { class: 'absent', colspan: String(COMPARED_METRICS.length) }, part.presence === 'base-only' ? 'only in the base run' : 'only in the new run')]
+        : [
+          ...part.deltas.map(d => el('td', { class: `delta ${d.verdict}`, 'data-metric': d.metric, title: `Self time on the critical path, ${METRIC_LABELS[d.metric]}` },
+            el('div', { class: 'values' }, `${formatMetricValue(d.metric, d.base)} → ${formatMetricValue(d.metric, d.next)}`),
+            el('div', { class: 'change' }, formatChange(d), d.verdict === 'regression' ? el('span', { class: 'mark' }, ' ▲ regression') : d.verdict === 'improvement' ? el('span', { class: 'mark' }, ' ▼ improved') : ''))),
+          el('td', { colspan: String(rest) }),
+        ];
+      return el('tr', { class: 'part', 'data-part': `${rowLabel(row)}: ${partLabel(part)}` },
+        el('td', {}), el('td', { class: 'name', title: `${partLabel(part)} (${part.kind}): its self time in ${rowLabel(row)}` }, `· ${partLabel(part)}`), ...cells);
+    });
 }
 
 /** The rule in words, with the margins used. */
@@ -73,7 +98,8 @@ function rule(c: RunComparison): HTMLElement {
     'A change is a regression when it is worse beyond a relative AND an absolute margin, so noise on fast requests or tiny shifts on slow ones are not flagged: ',
     `p50/p95/p99 higher by more than ${pct(l.p95.relative)} and ${l.p95.absolute} ms; `,
     `RPS lower by more than ${pct(l.rps.relative)} and ${l.rps.absolute}/s; `,
-    `error rate higher by more than ${pct(l.errorRate.relative)} and ${l.errorRate.absolute} percentage points.`);
+    `error rate higher by more than ${pct(l.errorRate.relative)} and ${l.errorRate.absolute} percentage points. `,
+    'Where both runs received the application\'s spans, each part of a row (a service\'s span, or the network) is compared too: its self time\'s p50/p95/p99 by the latency margins; the parts that changed are listed under their row.');
 }
 
 function drawCharts(base: RunReport, next: RunReport): Array<Chart<'line', Array<{ x: number; y: number }>>> {

@@ -45,7 +45,8 @@ interface SavedState {
 }
 
 const saved = vscode.getState() as Partial<SavedState> | undefined;
-let state: PanelState = saved?.run ?? emptyPanelState();
+// A page saved by a Loadlens before RunHeader (a run without `header`) starts empty; the extension replays the run.
+let state: PanelState = saved?.run?.run && !saved.run.run.header ? emptyPanelState() : saved?.run ?? emptyPanelState();
 let choices: PageChoices = saved?.choices ?? { tab: 'statistics' };
 const app = document.getElementById('app')!;
 // The extension's HTML holds a placeholder for pages that never run this script; Lit renders into an
@@ -55,10 +56,10 @@ app.replaceChildren();
 window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   const message = event.data;
   if (message.kind === 'trace') return; // for the trace view (webview/trace-view.ts)
-  const previousRun = state.run?.runId;
+  const previousRun = state.run?.header.runId;
   const lostBefore = lostWorkers(state);
   state = applyHostMessage(state, message);
-  if (state.run?.runId !== previousRun && message.kind === 'run-started') resetCharts();
+  if (state.run?.header.runId !== previousRun && message.kind === 'run-started') resetCharts();
   // A worker process just lost is news to show now, not within the second.
   if (lostWorkers(state) > lostBefore) renderAtOnce();
   else scheduleRender();
@@ -289,7 +290,7 @@ const COPY_ICON = html`<svg class="icon" viewBox="0 0 16 16" width="12" height="
 
 /** What a click on `traceId` opens: the trace, searched for over this run's time range (padded). */
 function traceTarget(traceId: string): TraceLinkTarget {
-  const run = state.run;
+  const run = state.run?.header;
   if (!run) return { traceId };
   const endedAt = state.report ? Date.parse(state.report.endedAt) : undefined;
   return { traceId, runId: run.runId, ...runTimeRange(run.startedAt, endedAt, Date.now()) };
@@ -327,7 +328,7 @@ function resetCharts(): void {
 }
 
 function updateCharts(points: IntervalPoint[]): void {
-  const start = state.run?.startedAt ?? points[0]?.t ?? 0;
+  const start = state.run?.header.startedAt ?? points[0]?.t ?? 0;
   const labels = points.map(p => formatElapsed(p.t - start));
   for (const spec of CHARTS) {
     const canvas = document.getElementById(spec.id) as HTMLCanvasElement | null;

@@ -11,7 +11,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
 import { countLogRecords, decodeMetrics, decodeTraces, OtlpDecodeError, type OtlpEncoding } from './decode.ts';
-import { otlpTypes } from './otlp-proto.ts';
+import { encodeRpcStatus } from './otlp-proto.ts';
 import { MetricStore, TraceStore } from './trace-store.ts';
 import type { ReceivedMetric, ReceivedSpan } from './types.ts';
 
@@ -72,7 +72,6 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   const metricStore = options.metricStore ?? new MetricStore();
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const counts: ReceiverCounts = { traceRequests: 0, metricRequests: 0, logRequests: 0, logRecords: 0, rejectedRequests: 0 };
-  otlpTypes(); // parse the schema now rather than inside the first request
 
   const server = createServer((request, response) => {
     handle(request, response).catch(error => {
@@ -213,8 +212,7 @@ function contentTypeOf(encoding: OtlpEncoding): string {
 /** A google.rpc.Status (code 3, INVALID_ARGUMENT) in the request's encoding, as OTLP/HTTP asks for a 400. */
 function statusBody(encoding: OtlpEncoding, message: string): [string, Uint8Array] {
   if (encoding === 'json') return [contentTypeOf(encoding), Buffer.from(JSON.stringify({ code: 3, message }))];
-  const rpcStatus = otlpTypes().rpcStatus;
-  return [contentTypeOf(encoding), rpcStatus.encode(rpcStatus.create({ code: 3, message })).finish()];
+  return [contentTypeOf(encoding), encodeRpcStatus(3, message)];
 }
 
 function reply(response: ServerResponse, status: number, contentType: string, body: Uint8Array): void {

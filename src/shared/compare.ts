@@ -5,8 +5,14 @@
  * The rule respects noise: a change counts only when it is beyond a relative margin AND an absolute
  * one. A p95 going from 2.1 ms to 2.6 ms is +24 % but 0.5 ms is noise on any machine; a p95 going from
  * 800 ms to 806 ms is 6 ms but 0.75 %. Either alone would flag one of them; both together flag neither.
+ *
+ * When both runs have a row's breakdown (issue 16), its parts are compared by the same rule: each
+ * (service, span) part's self-time p50, p95 and p99 with the latency margins. A part's regression
+ * names it: 'GET /slowdb: inventory db.query SELECT stock p50 +24.8 ms'.
  */
+import type { BreakdownPart, PartKind } from './breakdown/types.ts';
 import type { RequestRow, RunReport } from './report.ts';
+import type { RunHeader } from './run.ts';
 
 /** The numbers compared per row. Latencies and error rate: higher is worse; RPS: lower is worse. */
 export const COMPARED_METRICS = ['p50', 'p95', 'p99', 'rps', 'errorRate'] as const;
@@ -47,6 +53,20 @@ export interface MetricDelta {
   verdict: Verdict;
 }
 
+/** The part metrics compared: the self-time percentiles of `BreakdownPart.selfMs`, with the rows' latency margins. */
+export const COMPARED_PART_METRICS = ['p50', 'p95', 'p99'] as const satisfies readonly ComparedMetric[];
+
+/** One breakdown part of a row in both runs, matched by service and span name. */
+export interface PartComparison {
+  service: string;
+  span: string;
+  kind: PartKind;
+  /** 'both' when both runs' breakdowns have the part; else the run that has it (no deltas then). */
+  presence: 'both' | 'base-only' | 'next-only';
+  /** Self-time p50, p95 and p99 (ms); empty unless `presence` is 'both'. */
+  deltas: MetricDelta[];
+}
+
 /** One stats row of both runs, matched by method and name. */
 export interface RowComparison {
   method: string;
@@ -56,6 +76,11 @@ export interface RowComparison {
   baseCount: number;
   nextCount: number;
   deltas: MetricDelta[];
+  /**
+   * The row's breakdown parts, when both runs have a breakdown of it: the new run's parts in its
+   * order, then those only the base has. The 'other' part is not compared (what it holds differs).
+   */
+  parts?: PartComparison[];
 }
 
 export interface RunComparison {
@@ -64,7 +89,10 @@ export interface RunComparison {
   next: { runId: string; startedAt: string; file: string };
   /** Request rows first (in the new run's order, then rows only the base has), the aggregate last. */
   rows: RowComparison[];
-  /** Every metric judged a regression, as 'GET /product p95' labels; empty when none. */
+  /**
+   * Every metric judged a regression, as 'GET /product p95' labels, then every part's, as
+   * 'GET /slowdb: inventory db.query SELECT stock p50 +24.8 ms'; empty when none.
+   */
   regressions: string[];
   limits: RegressionLimits;
 }
@@ -127,15 +155,57 @@ export function compareRuns(base: RunReport, next: RunReport, limits: Regression
         };
       })
       : [];
-    return { method: row.method, name: row.name, presence, baseCount: b?.count ?? 0, nextCount: n?.count ?? 0, deltas };
+    const comparison: RowComparison = { method: row.method, name: row.name, presence, baseCount: b?.count ?? 0, nextCount: n?.count ?? 0, deltas };
+    if (b?.breakdown && n?.breakdown) comparison.parts = compareParts(b.breakdown.parts, n.breakdown.parts, limits);
+    return comparison;
   });
-  const regressions = rows.flatMap(r => r.deltas.filter(d => d.verdict === 'regression').map(d => `${rowLabel(r)} ${METRIC_LABELS[d.metric]}`));
+  const regressions = [
+    ...rows.flatMap(r => r.deltas.filter(d => d.verdict === 'regression').map(d => `${rowLabel(r)} ${METRIC_LABELS[d.metric]}`)),
+    ...rows.flatMap(r => (r.parts ?? []).flatMap(part => part.deltas.filter(d => d.verdict === 'regression').map(d => partRegressionLabel(r, part, d)))),
+  ];
   return {
-    scenario: next.scenario,
-    base: { runId: base.runId, startedAt: base.startedAt, file: base.file },
-    next: { runId: next.runId, startedAt: next.startedAt, file: next.file },
+    scenario: next.header.scenario,
+    base: comparedRun(base),
+    next: comparedRun(next),
     rows, regressions, limits,
   };
+}
+
+const partKey = (part: Pick<BreakdownPart, 'service' | 'span'>) => `${part.service}\u0000${part.span}`;
+
+/** A part as the user reads it: 'inventory db.query SELECT stock', 'loadlens network'. */
+export function partLabel(part: Pick<BreakdownPart, 'service' | 'span'>): string {
+  return part.service === '' ? part.span : `${part.service} ${part.span}`;
+}
+
+/** 'GET /slowdb: inventory db.query SELECT stock p50 +24.8 ms' */
+export function partRegressionLabel(row: Pick<RequestRow, 'method' | 'name'>, part: Pick<BreakdownPart, 'service' | 'span'>, delta: MetricDelta): string {
+  const change = `${delta.delta >= 0 ? '+' : '−'}${Math.abs(delta.delta).toFixed(1)} ms`;
+  return `${rowLabel(row)}: ${partLabel(part)} ${METRIC_LABELS[delta.metric]} ${change}`;
+}
+
+/** Parts of one row in both runs, by (service, span), compared with the latency margins. */
+function compareParts(base: readonly BreakdownPart[], next: readonly BreakdownPart[], limits: RegressionLimits): PartComparison[] {
+  const compared = (parts: readonly BreakdownPart[]) => parts.filter(part => part.kind !== 'other');
+  const baseParts = new Map(compared(base).map(part => [partKey(part), part]));
+  const nextParts = new Map(compared(next).map(part => [partKey(part), part]));
+  const ordered = [...nextParts.values(), ...[...baseParts.values()].filter(part => !nextParts.has(partKey(part)))];
+  return ordered.map((part): PartComparison => {
+    const b = baseParts.get(partKey(part));
+    const n = nextParts.get(partKey(part));
+    const deltas = b && n
+      ? COMPARED_PART_METRICS.map((metric): MetricDelta => {
+        const baseValue = b.selfMs[metric];
+        const nextValue = n.selfMs[metric];
+        return {
+          metric, base: baseValue, next: nextValue, delta: nextValue - baseValue,
+          ...(baseValue === 0 ? {} : { relative: (nextValue - baseValue) / baseValue }),
+          verdict: judge(baseValue, nextValue, limits[metric], true),
+        };
+      })
+      : [];
+    return { service: part.service, span: part.span, kind: part.kind, presence: b && n ? 'both' : b ? 'base-only' : 'next-only', deltas };
+  });
 }
 
 /** Column headings of the compared metrics. */
@@ -205,13 +275,47 @@ function reportLine(line: string): { report: unknown } | undefined {
 export function runReportFrom(value: unknown, file: string): RunReport {
   const problem = reportShapeProblem(value);
   if (problem) throw new ReportFileError(`${file}: not a Loadlens run report (${problem})`);
-  return value as RunReport;
+  return withHeader(value as Record<string, unknown>);
+}
+
+/**
+ * A report as this Loadlens writes it. Reports saved before `RunReport.header` existed name the run at
+ * their top level (`runId`, `scenario`, `file`, `startedAt` as ISO text, `shard`): their header is made
+ * from those, with what they never recorded (the host, the planned run time) as a past run shows it.
+ */
+function withHeader(report: Record<string, unknown>): RunReport {
+  if (typeof report.header === 'object' && report.header !== null) return report as unknown as RunReport;
+  const { runId, scenario, file, startedAt, shard, ...rest } = report as Record<string, unknown> & LegacyReportHead;
+  const legacy = rest as unknown as Omit<RunReport, 'header'>;
+  const header: RunHeader = {
+    runId, scenario, file: file ?? '', startedAt: Date.parse(startedAt),
+    targetUsers: Math.max(0, ...legacy.timeline.map(p => p.users)), runTimeMs: legacy.durationMs, host: '',
+    otel: legacy.telemetry !== undefined,
+    ...(shard ? { shard } : {}),
+    ...(legacy.workers && legacy.workers.length > 1 ? { workers: legacy.workers.length } : {}),
+  };
+  return { header, ...legacy };
+}
+
+/** The top-level fields of a report saved before `RunReport.header`. */
+interface LegacyReportHead {
+  runId: string;
+  scenario: string;
+  file?: string;
+  startedAt: string;
+  shard?: { index: number; count: number };
 }
 
 function reportShapeProblem(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected a JSON object';
   const report = value as Record<string, unknown>;
-  for (const key of ['runId', 'scenario', 'startedAt'] as const) if (typeof report[key] !== 'string') return `'${key}' is missing or not a string`;
+  const header = report.header as Record<string, unknown> | undefined;
+  if (typeof header === 'object' && header !== null) {
+    for (const key of ['runId', 'scenario'] as const) if (typeof header[key] !== 'string') return `'header.${key}' is missing or not a string`;
+    if (typeof header.startedAt !== 'number') return "'header.startedAt' is missing or not a number";
+  } else {
+    for (const key of ['runId', 'scenario', 'startedAt'] as const) if (typeof report[key] !== 'string') return `'${key}' is missing or not a string`;
+  }
   if (typeof report.durationMs !== 'number') return "'durationMs' is missing or not a number";
   if (typeof report.totals !== 'object' || report.totals === null) return "'totals' is missing";
   if (!Array.isArray(report.requests)) return "'requests' is missing or not a list";
@@ -226,10 +330,15 @@ function reportShapeProblem(value: unknown): string | undefined {
   return undefined;
 }
 
+/** A compared run as the comparison names it (its start as ISO text, as reports used to write it). */
+function comparedRun({ header }: RunReport): { runId: string; startedAt: string; file: string } {
+  return { runId: header.runId, startedAt: new Date(header.startedAt).toISOString(), file: header.file };
+}
+
 /** Why two reports cannot be compared (different scenarios), naming both files; undefined when they can. */
 export function comparableReports(base: RunReport, baseFile: string, next: RunReport, nextFile: string): string | undefined {
-  if (base.scenario !== next.scenario) {
-    return `${baseFile} is a run of scenario '${base.scenario}' but ${nextFile} is of '${next.scenario}': compare two runs of the same scenario`;
+  if (base.header.scenario !== next.header.scenario) {
+    return `${baseFile} is a run of scenario '${base.header.scenario}' but ${nextFile} is of '${next.header.scenario}': compare two runs of the same scenario`;
   }
   return undefined;
 }

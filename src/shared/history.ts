@@ -12,6 +12,7 @@ import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promise
 import path from 'node:path';
 import { parseRunReport } from './compare.ts';
 import type { RunReport } from './report.ts';
+import type { RunHeader } from './run.ts';
 
 /** The defaults of `loadlens.history.folder` and `loadlens.history.maxRunsPerScenario`. */
 export const HISTORY_DEFAULTS = Object.freeze({ folder: '.loadlens/runs', maxRunsPerScenario: 20 });
@@ -24,11 +25,11 @@ export function scenarioSlug(scenario: string): string {
   return (slug || 'scenario').slice(0, 60);
 }
 
-/** The history file name of a report (see the module comment). */
-export function historyFileName(report: Pick<RunReport, 'startedAt' | 'scenario' | 'runId'>): string {
-  const started = new Date(report.startedAt);
+/** The history file name of a report, from its header (see the module comment). */
+export function historyFileName(header: Pick<RunHeader, 'startedAt' | 'scenario' | 'runId'>): string {
+  const started = new Date(header.startedAt);
   const stamp = Number.isNaN(started.getTime()) ? '00000000T000000000Z' : started.toISOString().replace(/[-:]/g, '').replace('.', '');
-  return `${stamp}_${scenarioSlug(report.scenario)}_${report.runId.replace(/[^A-Za-z0-9-]/g, '-')}.json`;
+  return `${stamp}_${scenarioSlug(header.scenario)}_${header.runId.replace(/[^A-Za-z0-9-]/g, '-')}.json`;
 }
 
 /** What a history file's name says: when the run started (ISO), its scenario's slug, its run id. */
@@ -75,7 +76,7 @@ export function filesToPrune(files: readonly string[], keep: number): string[] {
  */
 export async function saveRun(folder: string, report: RunReport, maxRunsPerScenario: number): Promise<{ file: string; pruned: string[] }> {
   await mkdir(folder, { recursive: true });
-  const file = path.join(folder, historyFileName(report));
+  const file = path.join(folder, historyFileName(report.header));
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(report, null, 2)}\n`);
   await rename(temporary, file);
@@ -106,8 +107,9 @@ export interface RunSummary {
 /** The summary of a report saved at `file`. */
 export function summarizeRun(report: RunReport, file: string): RunSummary {
   const { requests, failures, rps, p95 } = report.totals;
+  const { header } = report;
   return {
-    file, runId: report.runId, scenario: report.scenario, scenarioFile: report.file, startedAt: report.startedAt, durationMs: report.durationMs,
+    file, runId: header.runId, scenario: header.scenario, scenarioFile: header.file, startedAt: new Date(header.startedAt).toISOString(), durationMs: report.durationMs,
     passed: report.thresholds.every(t => t.ok), thresholds: report.thresholds.length,
     requests, rps, p95, errorRate: requests > 0 ? (failures / requests) * 100 : 0,
   };

@@ -5,6 +5,7 @@
  * `node --test` checks it against the terminal and the HTML report.
  */
 import { assertNever, type HostToView } from './protocol.ts';
+import type { RunHeader } from './run.ts';
 import type { Diagnostic, FailureRow, IntervalPoint, RunReport, SlowRequest, SourceLocation, StatsSnapshot, TelemetryCounts } from './report.ts';
 import { formatClock, formatMs, formatPercent, formatRate, formatThresholdActual, liveStatsTable, reportStatsTable, type StatsTable } from './stats-table.ts';
 import { describeLostWorker, describeWorkers, formatCount, workerName } from './workers.ts';
@@ -163,7 +164,7 @@ export interface WorkerView {
  * The workers strip, or undefined for a one-process run: from the report once there is one (CPU and
  * memory per worker), else from the latest snapshot (users per worker), else just how many there are.
  */
-export function workersView(run: Pick<RunStarted, 'workers'>, snapshot: Pick<StatsSnapshot, 'workers'> | undefined, report: Pick<RunReport, 'workers'> | undefined): WorkersView | undefined {
+export function workersView(run: Pick<RunHeader, 'workers'>, snapshot: Pick<StatsSnapshot, 'workers'> | undefined, report: Pick<RunReport, 'workers'> | undefined): WorkersView | undefined {
   const finished = report?.workers;
   const live = snapshot?.workers;
   const count = finished?.length ?? live?.length ?? run.workers ?? 0;
@@ -202,8 +203,8 @@ export function parseWhere(where: string | undefined): SourceLocation | undefine
  * HTML report do. `now` only matters for a run with no snapshot yet.
  */
 export function panelModel(state: PanelState, now = Date.now()): PanelModel | undefined {
-  const run = state.run;
-  if (!run) return undefined;
+  if (!state.run) return undefined;
+  const { header: run, otlpReceiver } = state.run;
   const { report, snapshot } = state;
   const finished = report !== undefined;
   const table = report ? reportStatsTable(report) : liveStatsTable(snapshot ?? { requests: [], totals: emptyTotals() });
@@ -239,7 +240,7 @@ export function panelModel(state: PanelState, now = Date.now()): PanelModel | un
     }),
     thresholds: (report?.thresholds ?? []).map(t => ({ expression: t.expression, ok: t.ok, actual: formatThresholdActual(t), ...(t.location ? { location: t.location } : {}) })),
     ...(report?.telemetry ?? snapshot?.telemetry ? { telemetry: (report?.telemetry ?? snapshot?.telemetry)! } : {}),
-    ...(run.otlpReceiver === undefined ? {} : { otlpReceiver: run.otlpReceiver }),
+    ...(otlpReceiver === undefined ? {} : { otlpReceiver }),
     ...(workers ? { workers } : {}),
   };
 }

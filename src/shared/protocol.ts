@@ -7,63 +7,14 @@ import type { TraceStoreStats } from '../receiver/trace-store.ts';
 import type { ReceivedSpan } from '../receiver/types.ts';
 import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './report.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
-import type { DurationInput } from './duration.ts';
 import type { RunComparison } from './compare.ts';
-import type { WorkersSetting } from './workers.ts';
-
-/**
- * What a run is asked for from outside the scenario file: CLI flags (as typed) and the CodeLens's
- * "Options…". They win over the scenario's own options; the engine validates them and names the flag
- * in its message ("--users: must be a positive integer, got 'abc'").
- */
-export interface RunOverrides {
-  /** `--users`: a fixed number of users (the closed model), even for a scenario with stages or an arrival rate. */
-  users?: number | string;
-  /** `--spawn-rate`: users started per second. */
-  spawnRate?: number | string;
-  /** `--run-time`, e.g. '10m'; also cuts or extends stages. */
-  runTime?: DurationInput;
-  /** `--host`; '' means none. */
-  host?: string;
-  /**
-   * `--iterations`: each virtual user runs the scenario this many times and leaves; the run ends when
-   * all have (the editor's Debug lens: one user, one iteration). Only for a fixed number of users.
-   */
-  iterations?: number | string;
-  /** `--shard i/N` (0-based): run shard i's share of the plan; N shards add up to exactly the whole. */
-  shard?: string;
-}
-
-/**
- * Fill-ins for the options a scenario leaves unset (the editor's `loadlens.run.*` settings): values of
- * the scenario's own options, already validated by the settings reader, so they never win.
- */
-export interface RunDefaults {
-  users?: number;
-  spawnRate?: number;
-  runTime?: string;
-  host?: string;
-}
-
-/** What the extension asks the forked engine to run. */
-export interface RunRequest {
-  file: string;
-  scenario?: string;
-  overrides: RunOverrides;
-  defaults?: RunDefaults;
-  /** Export spans and metrics (configured by the OTEL_* variables of the engine's environment). */
-  otel: boolean;
-  /** `service.name` unless OTEL_SERVICE_NAME says otherwise. */
-  serviceName?: string;
-  /** Worker processes (`loadlens.run.workers`), merged into one run; absent: 1. */
-  workers?: WorkersSetting;
-}
+import type { RunHeader, RunSpec } from './run.ts';
 
 export type EngineToHost =
   /** engine → extension: the child is up and waits for `start`. */
   | { kind: 'ready'; pid: number; engineVersion: string }
-  /** engine → extension: the scenario loaded and the run began; `workers`: its worker processes (`--workers N`, N > 1), absent for one. */
-  | { kind: 'started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; workers?: number }
+  /** engine → extension: the scenario loaded and the run began. */
+  | { kind: 'started'; header: RunHeader }
   /** engine → extension: live numbers, at most once a second. */
   | { kind: 'stats'; snapshot: StatsSnapshot }
   /** engine → extension: the scenario, the options or the OTEL_* configuration are invalid; the run did not start. */
@@ -79,7 +30,7 @@ export type EngineToHost =
 
 export type HostToEngine =
   /** extension → engine: load the file and run this scenario. */
-  | { kind: 'start'; request: RunRequest }
+  | { kind: 'start'; request: RunSpec }
   /** extension → engine: stop the run gracefully (in-flight requests get the grace period, then the report). */
   | { kind: 'stop' }
   /** extension → engine: are you alive? */
@@ -87,11 +38,11 @@ export type HostToEngine =
 
 export type HostToView =
   /**
-   * extension → webview: a run started (resets the panel). `otlpReceiver`: the embedded receiver's URL
-   * when the run exports to it, so the user can point the application there too. `workers`: the run's
-   * worker processes when it has more than one (the header names them before their first numbers).
+   * extension → webview: a run started (resets the panel), or a past run's report is shown (its own
+   * header). `otlpReceiver`: the embedded receiver's URL when the run exports to it, so the user can
+   * point the application there too.
    */
-  | { kind: 'run-started'; runId: string; scenario: string; file: string; startedAt: number; targetUsers: number; runTimeMs: number; host: string; otlpReceiver?: string; workers?: number }
+  | { kind: 'run-started'; header: RunHeader; otlpReceiver?: string }
   /** extension → webview: live numbers. */
   | { kind: 'stats'; snapshot: StatsSnapshot }
   /**

@@ -5,6 +5,8 @@
  *
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
+import type { RunHeader } from './run.ts';
+import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
 
 /** A place in the user's scenario file: absolute path, 1-based line and column. */
 export interface SourceLocation {
@@ -47,6 +49,8 @@ export interface RequestRow {
   location?: SourceLocation;
   /** Responses whose body was longer than maxBodyBytes: read and counted, the rest discarded. Absent: none. */
   truncatedBodies?: number;
+  /** Where the row's time went across services, from the traces received (absent: none received). */
+  breakdown?: RequestBreakdown;
 }
 
 /** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */
@@ -195,15 +199,14 @@ export const EXIT = { passed: 0, thresholdFailed: 1, invalid: 2, internalError: 
  */
 export function reportExitCode(report: RunReport): number {
   if (report.aborted) return EXIT.aborted;
-  if (report.shard) return EXIT.passed;
+  if (report.header.shard) return EXIT.passed;
   return report.thresholds.every(t => t.ok) ? EXIT.passed : EXIT.thresholdFailed;
 }
 
 export interface RunReport {
-  runId: string;
-  scenario: string;
-  file: string;
-  startedAt: string;
+  /** The run as it started (its id, scenario, file, start, plan, host, shard, workers). */
+  header: RunHeader;
+  /** ISO 8601: when the load ended (before the telemetry flush). */
   endedAt: string;
   durationMs: number;
   totals: { requests: number; failures: number; rps: number; p50: number; p90: number; p95: number; p99: number; avg: number; min: number; max: number };
@@ -232,6 +235,8 @@ export interface RunReport {
    * worker process was lost. Exit code 4 (see `reportExitCode`).
    */
   aborted?: AbortReason;
+  /** TLS certificates were not verified (`insecureSkipTLSVerify`): every summary of the run warns. */
+  insecureSkipTLSVerify?: true;
   /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
   stopReason: string;
   /** Scenario iterations completed (each run of the scenario function). */
@@ -244,11 +249,6 @@ export interface RunReport {
    */
   cpuMs?: number;
   /**
-   * Set when the run was one shard of a plan (`loadlens run --shard i/N`, a pod of `loadlens k8s`):
-   * its counts are that shard's share; `loadlens merge` makes the whole run from all N.
-   */
-  shard?: { index: number; count: number };
-  /**
    * `--workers N`: one entry per worker process, in shard order. `cpuMs` above is then the busiest
    * worker's (as for merged shards), so `cpuMs` against `durationMs` still tells whether one process
    * was near a whole core.
@@ -256,6 +256,8 @@ export interface RunReport {
   workers?: WorkerSummary[];
   /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */
   parentCpuMs?: number;
+  /** What the breakdown of received spans (`requests[i].breakdown`) could not use: dropped, unparented, unmatched spans. */
+  breakdownCounts?: BreakdownCounts;
 }
 
 /** One worker process of a `--workers N` run, as its report lists it. */
@@ -298,3 +300,6 @@ export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>
   if (share < SATURATED_CPU) return undefined;
   return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;
 }
+
+/** The summary's warning for a run that did not verify TLS certificates (terminal and HTML report). */
+export const INSECURE_TLS_WARNING = '⚠ TLS certificates were not verified (insecureSkipTLSVerify): the target may not be who it claims; for test environments only';

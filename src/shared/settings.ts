@@ -4,7 +4,7 @@
  */
 import { tryParseDuration } from './duration.ts';
 import { HISTORY_DEFAULTS } from './history.ts';
-import type { RunDefaults } from './protocol.ts';
+import type { RunDefaults } from './run.ts';
 import { RUN_DEFAULTS } from './run-defaults.ts';
 import { parseWorkers, workersProblem, type WorkersSetting } from './workers.ts';
 import { DEFAULT_TRACE_LINK_SETTINGS, TRACE_LINK_PRESETS, traceLinkProblems, type TraceLinkPreset, type TraceLinkSettings } from './trace-link.ts';

@@ -104,20 +104,30 @@ export interface Target {
   url: string;
   /** Requests received (counted when their headers arrive). */
   received(): number;
+  /** TCP connections accepted. */
+  connections(): number;
+  /** The request lines' paths received, in order (the first 10,000). */
+  paths(): string[];
   close(): Promise<void>;
 }
 
 /** A loopback HTTP server; `handle` answers (or does not). Counts every request it receives. */
 export async function target(handle: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<Target> {
   let received = 0;
+  let connections = 0;
+  const paths: string[] = [];
   const server = http.createServer((req, res) => {
     received++;
+    if (paths.length < 10_000) paths.push(req.url ?? '');
     handle(req, res);
   });
+  server.on('connection', () => connections++);
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received: () => received,
+    connections: () => connections,
+    paths: () => paths,
     close: () => new Promise<void>(resolve => {
       server.closeAllConnections();
       server.close(() => resolve());

@@ -68,8 +68,8 @@ export const other = scenario({ host: '${url}', users: 1, runTime: '300ms' }, as
     const row = comparison.rows.find(r => r.name === '/product/{id}')!;
     const delta = row.deltas.find(d => d.metric === 'p95')!;
     assert.deepEqual([delta.base, delta.next, delta.verdict], [p95(fastReport), p95(slowReport), 'regression']);
-    assert.equal(comparison.base.runId, fastReport.runId);
-    assert.equal(comparison.next.runId, slowReport.runId);
+    assert.equal(comparison.base.runId, fastReport.header.runId);
+    assert.equal(comparison.next.runId, slowReport.header.runId);
 
     // Margins wide enough for a 12× slowdown: the gate passes. (The RPS drop is allowed too.)
     const lenient = await loadlens(['compare', fast, slow, '--max-regression', 'p50=5000%,p95=5000%,p99=5000%,rps=100%']);

@@ -42,7 +42,7 @@ const row = (method: string, name: string, over: Partial<RequestRow>): RequestRo
   connectAvg: 1, connects: 1, currentRps: 10, currentFailuresPerSec: 0, statusClasses: { '2xx': 100 }, ...over,
 });
 const report = (runId: string, requests: RequestRow[], durationMs = 10_000): RunReport => ({
-  ...shopReport, runId, scenario: 'shopper', durationMs, requests,
+  ...shopReport, header: { ...shopReport.header, runId, scenario: 'shopper' }, durationMs, requests,
 });
 
 describe('compareRuns', () => {
@@ -126,17 +126,30 @@ describe('parseRunReport', () => {
     test(`rejects ${name}, naming the file`, () => assert.throws(() => parseRunReport(text, 'runs/a.json'), (e: Error) => e instanceof ReportFileError && message.test(e.message)));
   }
   test('accepts the output of loadlens run --json: its last line is the report', () => {
-    const stream = [JSON.stringify({ type: 'snapshot', snapshot: { runId: shopReport.runId } }), JSON.stringify({ type: 'report', report: shopReport }), ''].join('\n');
-    assert.equal(parseRunReport(stream, 'ci.log').runId, shopReport.runId);
+    const stream = [JSON.stringify({ type: 'snapshot', snapshot: { runId: shopReport.header.runId } }), JSON.stringify({ type: 'report', report: shopReport }), ''].join('\n');
+    assert.equal(parseRunReport(stream, 'ci.log').header.runId, shopReport.header.runId);
     assert.deepEqual(parseRunReport(JSON.stringify({ type: 'report', report: shopReport }), 'line.json').totals, shopReport.totals);
     // Cut before the report: the last line is a snapshot, and the message is about the file as a whole.
     assert.throws(() => parseRunReport(stream.split('\n')[0]! + '\n{"type":"snapsh', 'ci.log'), (e: Error) => e instanceof ReportFileError && /^ci\.log: not valid JSON/.test(e.message));
   });
+  test('reads a report saved before RunReport.header: its header is made from its top-level fields', () => {
+    const { header, ...rest } = shopReport;
+    const legacy = { ...rest, runId: header.runId, scenario: header.scenario, file: header.file, startedAt: new Date(header.startedAt).toISOString(), shard: { index: 1, count: 3 } };
+    const read = parseRunReport(JSON.stringify(legacy), 'runs/old.json');
+    assert.deepEqual(read.header, {
+      runId: header.runId, scenario: 'shopper', file: 'examples/shop.load.ts', startedAt: header.startedAt,
+      // Never recorded by an old report: its peak users, its duration and no host, as a past run was shown.
+      targetUsers: Math.max(...shopReport.timeline.map(p => p.users)), runTimeMs: 60_000, host: '', otel: true, shard: { index: 1, count: 3 },
+    });
+    assert.equal('runId' in read, false, 'no second copy of the header at the top level');
+    assert.deepEqual(read.totals, shopReport.totals);
+    assert.deepEqual(compareRuns(read, shopReport).base, { runId: header.runId, startedAt: '2025-06-12T09:30:00.000Z', file: 'examples/shop.load.ts' });
+  });
   test('accepts a report and refuses two scenarios', () => {
     const parsed = parseRunReport(good, 'a.json');
-    assert.equal(parsed.runId, shopReport.runId);
+    assert.equal(parsed.header.runId, shopReport.header.runId);
     assert.equal(comparableReports(parsed, 'a.json', parsed, 'b.json'), undefined);
-    assert.equal(comparableReports(parsed, 'a.json', { ...parsed, scenario: 'browse' }, 'b.json'),
+    assert.equal(comparableReports(parsed, 'a.json', { ...parsed, header: { ...parsed.header, scenario: 'browse' } }, 'b.json'),
       "a.json is a run of scenario 'shopper' but b.json is of 'browse': compare two runs of the same scenario");
   });
 });

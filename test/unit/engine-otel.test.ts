@@ -72,7 +72,7 @@ export const traced = scenario({ host: '${app.url}', users: 3, runTime: '1500ms'
       assert.equal(byId.get(parentId!)?.traceId, traceId, header);
     }
     assert.equal(app.baggage.size, 1);
-    assert.equal([...app.baggage][0], `loadlens.run.id=${report.runId}`);
+    assert.equal([...app.baggage][0], `loadlens.run.id=${report.header.runId}`);
     const item = clients.find(s => s.name === 'GET /items/{id}')!;
     assert.equal(item.attributes['loadlens.request.name'], '/items/{id}');
     assert.equal(item.attributes['http.response.status_code'], 200);
@@ -81,7 +81,7 @@ export const traced = scenario({ host: '${app.url}', users: 3, runTime: '1500ms'
     assert.equal(clients.find(s => s.name === 'GET /broken')!.attributes['error.type'], '500');
     assert.equal(item.resource['service.name'], 'checkout-load');
     assert.equal(item.resource['deployment.environment'], 'test');
-    assert.equal(item.resource['loadlens.run.id'], report.runId);
+    assert.equal(item.resource['loadlens.run.id'], report.header.runId);
     // Failures carry the trace ids of their requests.
     const failure = report.failures.find(f => f.name === '/broken')!;
     assert.ok(failure.traceIds.length > 0 && failure.traceIds.every(id => clients.some(s => s.traceId === id && s.name === 'GET /broken')));

@@ -155,7 +155,7 @@ export const timing = scenario({ host: '${target.url}', users: 10, spawnRate: 5,
     // engine's own clock; 200 ms of slack, one user, for the users thread starting its clock a moment earlier).
     const load = { kind: 'closed', users: 10, spawnRate: 5 } as const;
     for (const point of report.timeline) {
-      assert.ok(point.users <= usersWanted(load, point.t - Date.parse(report.startedAt) + 200, undefined), `${point.users} users at +${point.t - Date.parse(report.startedAt)} ms`);
+      assert.ok(point.users <= usersWanted(load, point.t - report.header.startedAt + 200, undefined), `${point.users} users at +${point.t - report.header.startedAt} ms`);
     }
   } finally {
     await target.close();

@@ -11,20 +11,20 @@ import {
 import type { RunReport } from '../../src/shared/report.ts';
 import { shopReport } from '../fixtures/snapshots/shop-run.ts';
 
-const at = (scenario: string, startedAt: string, runId: string, over: Partial<RunReport> = {}): RunReport => ({ ...shopReport, scenario, startedAt, runId, ...over });
+const at = (scenario: string, startedAt: string, runId: string, over: Partial<RunReport> = {}): RunReport => ({ ...shopReport, header: { ...shopReport.header, scenario, startedAt: Date.parse(startedAt), runId }, ...over });
 
 describe('history file names', () => {
   test('start (UTC) + scenario + run id; sortable; read back', () => {
-    const name = historyFileName(at('shopper', '2026-11-29T06:38:58.123Z', '8c574873-0d48-4294-a251-0c6c7266ad7d'));
+    const name = historyFileName(at('shopper', '2026-11-29T06:38:58.123Z', '8c574873-0d48-4294-a251-0c6c7266ad7d').header);
     assert.equal(name, '20261129T063858123Z_shopper_8c574873-0d48-4294-a251-0c6c7266ad7d.json');
     assert.deepEqual(parseHistoryFileName(name), {
       file: name, startedAt: '2026-11-29T06:38:58.123Z', slug: 'shopper', runId: '8c574873-0d48-4294-a251-0c6c7266ad7d',
     });
-    const earlier = historyFileName(at('shopper', '2026-11-29T06:38:57.999Z', 'b'));
-    const later = historyFileName(at('shopper', '2026-11-30T00:00:00.000Z', 'a'));
+    const earlier = historyFileName(at('shopper', '2026-11-29T06:38:57.999Z', 'b').header);
+    const later = historyFileName(at('shopper', '2026-11-30T00:00:00.000Z', 'a').header);
     assert.deepEqual([later, name, earlier].sort(), [earlier, name, later]);
     // Same millisecond, different runs: different files.
-    assert.notEqual(historyFileName(at('shopper', '2026-11-29T06:38:58.123Z', 'run-1')), historyFileName(at('shopper', '2026-11-29T06:38:58.123Z', 'run-2')));
+    assert.notEqual(historyFileName(at('shopper', '2026-11-29T06:38:58.123Z', 'run-1').header), historyFileName(at('shopper', '2026-11-29T06:38:58.123Z', 'run-2').header));
   });
   const slugs: Array<[string, string]> = [['shopper', 'shopper'], ['shop & "friends"', 'shop-friends'], ['../../etc', 'etc'], ['a_b', 'a-b'], ['', 'scenario']];
   for (const [scenario, slug] of slugs) test(`scenario '${scenario}' → '${slug}'`, () => assert.equal(scenarioSlug(scenario), slug));
@@ -60,7 +60,7 @@ describe('pruning', () => {
       'notes.json',
     ]);
     const back = JSON.parse(await readFile(saved[4]!, 'utf8')) as RunReport;
-    assert.equal(back.runId, 'run-4');
+    assert.equal(back.header.runId, 'run-4');
     assert.equal(back.totals.requests, shopReport.totals.requests);
 
     await writeFile(path.join(folder, '20261129T070000000Z_shopper_broken.json'), '{"runId": "br');

@@ -533,7 +533,7 @@ describe('the pods, run here', () => {
       return reportFile;
     });
     const reports = lastLines.map(line => (JSON.parse(line) as { type: string; report: RunReport }));
-    assert.deepEqual(reports.map(r => [r.type, r.report.runId, r.report.shard]), Array.from({ length: shards }, (_, index) => ['report', 'local-run-1', { index, count: shards }]));
+    assert.deepEqual(reports.map(r => [r.type, r.report.header.runId, r.report.header.shard]), Array.from({ length: shards }, (_, index) => ['report', 'local-run-1', { index, count: shards }]));
     assert.ok((received.get('/a') ?? 0) > 0);
     const summed = new Map<string, number>();
     for (const { report } of reports) for (const row of report.requests.filter(r => r.method === 'GET')) summed.set(row.name, (summed.get(row.name) ?? 0) + row.count);
@@ -554,7 +554,7 @@ describe('the pods, run here', () => {
     const merged = await cli(['merge', ...files, '--report', mergedFile]);
     assert.equal(merged.code, 0, merged.stderr);
     const report = JSON.parse(readFileSync(mergedFile, 'utf8')) as RunReport;
-    assert.equal(report.runId, 'local-run-1');
+    assert.equal(report.header.runId, 'local-run-1');
     assert.equal(report.mergedShards, shards);
     assert.equal(merged.stderr, '', 'no shard missing');
     const counts = Object.fromEntries(report.requests.filter(r => r.method === 'GET').map(r => [r.name, r.count]));

@@ -92,10 +92,10 @@ test('each shard ran its share and, alone, breaches the whole run\'s threshold',
   // Each shard's `requests >= 54` fails on its share (18), shown in its report, yet exits 0: only the merge decides.
   assert.deepEqual(shardRuns.map(run => run.code), [0, 0, 0], shardRuns.map(run => run.stderr).join('\n'));
   const reports = [readFileSync(shardFiles[0]!, 'utf8'), readFileSync(shardFiles[1]!, 'utf8')].map(text => JSON.parse(text) as RunReport);
-  assert.deepEqual(reports.map(r => [r.runId, r.shard, r.totals.requests, typeof r.encodedStats?.format]), [
+  assert.deepEqual(reports.map(r => [r.header.runId, r.header.shard, r.totals.requests, typeof r.encodedStats?.format]), [
     [RUN_ID, { index: 0, count: 3 }, 18, 'string'], [RUN_ID, { index: 1, count: 3 }, 18, 'string'],
   ]);
-  assert.match(shardRuns[2]!.stdout.trimEnd().split('\n').at(-1)!, /^\{"type":"report","report":\{"runId":"merge-test-7"/);
+  assert.match(shardRuns[2]!.stdout.trimEnd().split('\n').at(-1)!, /^\{"type":"report","report":\{"header":\{"runId":"merge-test-7"/);
   for (const report of reports) {
     const threshold = report.thresholds.find(t => t.expression === 'requests >= 54');
     assert.deepEqual([threshold?.ok, threshold?.actual], [false, 18], 'the shard\'s report shows its own share breaching it');
@@ -116,7 +116,7 @@ test('loadlens merge: per-row counts are what the server received; thresholds ho
   assert.deepEqual(rows, { 'GET /broken': [18, 18], 'POST /cart/add': [18, 0], 'GET /product/{id}': [18, 0] });
   assert.deepEqual([report.totals.requests, report.totals.failures], [54, 18]);
   assert.deepEqual(report.thresholds.map(t => [t.expression, t.ok, t.actual]), [['requests >= 54', true, 54], ['failures{name:/broken} == 18', true, 18]]);
-  assert.deepEqual([report.runId, report.scenario, report.mergedShards, report.iterations, report.shard, report.encodedStats], [RUN_ID, 'shopper', 3, 18, undefined, undefined]);
+  assert.deepEqual([report.header.runId, report.header.scenario, report.mergedShards, report.iterations, report.header.shard, report.encodedStats], [RUN_ID, 'shopper', 3, 18, undefined, undefined]);
   assert.deepEqual(report.failures.map(f => [f.method, f.name, f.error, f.count]), [['GET', '/broken', 'HTTP 500', 18]]);
 
   // The summary `loadlens run` prints, for the whole run.

@@ -69,12 +69,16 @@ interface ShardRun {
 function shardReport(stats: Stats, index: number, count: number, run: ShardRun = {}): RunReport {
   const startedAt = RUN_START + (run.offsetMs ?? 0);
   const report = buildReport({
-    stats, runId: run.runId ?? 'run-42', scenario: run.scenario ?? 'shopper', file: '/scenarios/shop.load.ts',
-    startedAt, endedAt: startedAt + (run.seconds ?? 10) * 1000, thresholds: run.thresholds ?? {}, stopReason: 'run-time',
+    stats,
+    header: {
+      runId: run.runId ?? 'run-42', scenario: run.scenario ?? 'shopper', file: '/scenarios/shop.load.ts', startedAt,
+      targetUsers: 10, runTimeMs: 10_000, host: 'http://127.0.0.1:8080', otel: false, shard: { index, count },
+    },
+    endedAt: startedAt + (run.seconds ?? 10) * 1000, thresholds: run.thresholds ?? {}, stopReason: 'run-time',
     iterations: 10, droppedIterations: 0, cpuMs: 1000 + index, telemetry: undefined,
   });
   const withShard: RunReport = {
-    ...report, shard: { index, count },
+    ...report,
     encodedStats: stats.encode(), thresholdsWritten: { ...(run.thresholds ?? {}) },
   };
   return JSON.parse(JSON.stringify(withShard)) as RunReport;
@@ -210,13 +214,14 @@ describe('mergeShardReports', () => {
   it('spans the run from the first shard start to the last shard end, with rates over that span', () => {
     const { report } = mergeShardReports(files(threeShards()));
     // Shards start 0, 300 and 600 ms in and run 3 s each.
-    assert.equal(report.startedAt, new Date(RUN_START).toISOString());
+    assert.equal(report.header.startedAt, RUN_START);
+    assert.equal(report.header.targetUsers, 30, "the shards' users add up");
     assert.equal(report.endedAt, new Date(RUN_START + 3600).toISOString());
     assert.equal(report.durationMs, 3600);
     assert.equal(report.totals.rps, 250);
     assert.equal(report.iterations, 30);
     assert.equal(report.cpuMs, 1002);
-    assert.equal(report.shard, undefined);
+    assert.equal(report.header.shard, undefined);
     assert.equal(report.encodedStats, undefined);
   });
 
@@ -265,7 +270,7 @@ describe('mergeShardReports', () => {
     },
     {
       title: 'a whole run, not a shard',
-      reports: () => { const r = threeShards(); delete r[0]!.shard; return r; },
+      reports: () => { const r = threeShards(); delete r[0]!.header.shard; return r; },
       message: "shard0.json: not the report of a shard (run 'run-42' ran the whole plan): merge takes the reports of 'loadlens run --shard i/N'",
     },
     {

@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunInfo } from '../../src/engine/outputs/output.ts';
+import type { RunHeader } from '../../src/shared/run.ts';
 import type { RunReport, StatsSnapshot } from '../../src/shared/report.ts';
 import {
   cellWidth, formatBytes, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual, truncateCells,
@@ -22,7 +22,7 @@ import {
 const JAEGER = 'http://127.0.0.1:16686/trace/{traceId}';
 const ESC = '\u001b';
 
-const runInfo: RunInfo = {
+const runHeader: RunHeader = {
   runId: RUN_ID, scenario: 'shopper', file: 'examples/shop.load.ts', startedAt: RUN_START,
   targetUsers: 50, runTimeMs: 60_000, host: 'http://127.0.0.1:8080', otel: true,
 };
@@ -324,7 +324,7 @@ describe('TerminalOutput', () => {
   test('on a TTY redraws the live view in place, then replaces it with the summary', async () => {
     const terminal = new FakeTerminal({ isTTY: true, columns: 120, rows: 40 });
     const output = new TerminalOutput(terminal, { env: {} });
-    output.start(runInfo);
+    output.start(runHeader);
     output.add(snapshotAt(41_000));
     output.add(snapshotAt(42_000));
     await output.stop(shopReport);
@@ -348,7 +348,7 @@ describe('TerminalOutput', () => {
   test('on a TTY fits the frame to a narrow, short terminal', () => {
     const terminal = new FakeTerminal({ isTTY: true, columns: 60, rows: 10 });
     const output = new TerminalOutput(terminal, { color: false });
-    output.start(runInfo);
+    output.start(runHeader);
     output.add(shopSnapshot);
     const frame = terminal.writes[1] ?? '';
     const visible = frame.replace(/\u001b\[[?\d;]*[A-Za-z]/g, '').split('\n').slice(0, -1);
@@ -360,7 +360,7 @@ describe('TerminalOutput', () => {
   test('respects NO_COLOR on a TTY: cursor movement but no colors', () => {
     const terminal = new FakeTerminal({ isTTY: true, columns: 120, rows: 40 });
     const output = new TerminalOutput(terminal, { env: { NO_COLOR: '1' } });
-    output.start(runInfo);
+    output.start(runHeader);
     output.add(shopSnapshot);
     output.add(shopSnapshot);
     const written = terminal.writes.join('');
@@ -371,7 +371,7 @@ describe('TerminalOutput', () => {
   test('on a pipe writes no escape codes and a progress line every 10 s of run time', async () => {
     const log = new FakeTerminal({ isTTY: false });
     const output = new TerminalOutput(log, { traceLink: JAEGER, reportFiles: ['reports/shop.html'] });
-    output.start(runInfo);
+    output.start(runHeader);
     for (let second = 1; second <= 25; second++) output.add(snapshotAt(second * 1000));
     await output.stop(shopReport);
 
@@ -396,7 +396,7 @@ describe('NdjsonOutput', () => {
       },
     });
     const output = new NdjsonOutput(sink, { end: true });
-    output.start(runInfo);
+    output.start(runHeader);
     const snapshots = [snapshotAt(1000), snapshotAt(2000)];
     for (const snapshot of snapshots) output.add(snapshot);
     await output.stop(shopReport);
@@ -415,7 +415,7 @@ describe('NdjsonOutput', () => {
   test('leaves a shared stream open by default', async () => {
     const sink = new FakeTerminal({ isTTY: false });
     const output = new NdjsonOutput(sink);
-    output.start(runInfo);
+    output.start(runHeader);
     await output.stop(shopReport);
     assert.equal(sink.writableEnded, false);
     assert.equal(sink.writes.length, 1);
@@ -424,7 +424,7 @@ describe('NdjsonOutput', () => {
   test('a failing stream neither crashes the run nor hides the error: stop rejects with it', async () => {
     const broken = new Writable({ write(_chunk, _encoding, callback) { callback(new Error('EPIPE: reader went away')); } });
     const output = new NdjsonOutput(broken);
-    output.start(runInfo);
+    output.start(runHeader);
     output.add(shopSnapshot);
     await new Promise((resolve) => setImmediate(resolve));
     output.add(shopSnapshot);
@@ -438,7 +438,7 @@ describe('report files', () => {
     try {
       const path = join(root, 'reports', 'nightly', 'shop.json');
       const output = new JsonReportOutput(path);
-      output.start(runInfo);
+      output.start(runHeader);
       output.add(shopSnapshot);
       await output.stop(shopReport);
       assert.deepEqual(JSON.parse(await readFile(path, 'utf8')), shopReport);
@@ -525,7 +525,7 @@ describe('renderHtmlReport', () => {
 
   test('links every trace id with the run id and the service filled in', () => {
     const page = renderHtmlReport(shopReport, { traceLink: 'https://traces.example/{traceId}?run={runId}&service={service}', service: 'shop-load' });
-    assert.ok(page.includes(`href="https://traces.example/${TRACE.slow1}?run=${shopReport.runId}&amp;service=shop-load"`));
+    assert.ok(page.includes(`href="https://traces.example/${TRACE.slow1}?run=${shopReport.header.runId}&amp;service=shop-load"`));
   });
 
   test('follows the reader\'s light or dark theme', () => {

@@ -162,8 +162,8 @@ export const shopper = scenario({ host: '${target.url}', users: 5, spawnRate: 10
       return result.report;
     }));
     assert.deepEqual(reports.map(r => r.requests.find(row => row.name === '/product')?.count ?? 0), [4, 4, 2]);
-    assert.deepEqual(reports.map(r => r.shard), [{ index: 0, count: 3 }, { index: 1, count: 3 }, { index: 2, count: 3 }]);
-    assert.deepEqual(reports.map(r => r.runId), ['nightly-7', 'nightly-7', 'nightly-7']);
+    assert.deepEqual(reports.map(r => r.header.shard), [{ index: 0, count: 3 }, { index: 1, count: 3 }, { index: 2, count: 3 }]);
+    assert.deepEqual(reports.map(r => r.header.runId), ['nightly-7', 'nightly-7', 'nightly-7']);
     assert.equal(target.counts.get('/product'), 10);
     assert.equal(target.counts.get('/cart/add'), 10);
     assert.deepEqual([...target.users].sort(), ['1', '2', '3', '4', '5']);

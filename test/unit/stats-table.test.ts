@@ -13,7 +13,7 @@ import { liveStatsTable, sortRows, type StatsTable } from '../../src/shared/stat
 import { RUN_ID, RUN_START, shopReport, shopSnapshot } from '../fixtures/snapshots/shop-run.ts';
 
 const runStarted: Extract<HostToView, { kind: 'run-started' }> = {
-  kind: 'run-started', runId: RUN_ID, scenario: 'shopper', file: 'examples/shop.load.ts', startedAt: RUN_START, targetUsers: 50, runTimeMs: 60_000, host: 'http://127.0.0.1:8080',
+  kind: 'run-started', header: { runId: RUN_ID, scenario: 'shopper', file: 'examples/shop.load.ts', startedAt: RUN_START, targetUsers: 50, runTimeMs: 60_000, host: 'http://127.0.0.1:8080', otel: true },
 };
 
 function finishedPanel(report: RunReport, exitCode = 1): PanelState {

@@ -9,7 +9,7 @@ import { renderHtmlReport } from '../../src/engine/outputs/report-html.ts';
 import type { RequestRow } from '../../src/shared/report.ts';
 
 const METRICS = 'p50, p90, p95, p99, avg, min, max, errorRate, rps, requests, failures';
-const FILTERS = '{name:NAME}, {method:METHOD} or {method:METHOD,name:NAME}';
+const FILTERS = '{name:NAME}, {method:METHOD}, {span:SPAN}, {service:SERVICE} or several of them comma-separated, e.g. {method:GET,name:/checkout}';
 const UNREADABLE = "write a comparator (<, <=, >, >=, ==) then a non-negative number and a unit (ms, s, %), e.g. '< 300ms'";
 
 describe('parseThresholds accepts', () => {
@@ -195,7 +195,8 @@ function escape(text: string): string {
 }
 
 const emptyReport: RunReport = {
-  runId: 'r', scenario: 's', file: 'f.load.ts', startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T00:00:10.000Z', durationMs: 10_000,
+  header: { runId: 'r', scenario: 's', file: 'f.load.ts', startedAt: Date.parse('2026-01-01T00:00:00.000Z'), targetUsers: 1, runTimeMs: 10_000, host: '', otel: false },
+  endedAt: '2026-01-01T00:00:10.000Z', durationMs: 10_000,
   totals: { requests: 0, failures: 0, rps: 0, p50: 0, p90: 0, p95: 0, p99: 0, avg: 0, min: 0, max: 0 },
   requests: [], failures: [], slowest: [], iterationErrors: [], thresholds: [], timeline: [], stopReason: 'run-time',
 };

@@ -5,7 +5,7 @@ import type { ThresholdCheck } from '../../src/engine/scenario/option-problems.t
 import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../../src/engine/scenario/run-options.ts';
 import { validateScenarioOptions } from '../../src/engine/scenario/validate.ts';
 import { locateOption } from '../../src/shared/scenario-locator.ts';
-import type { RunOverrides } from '../../src/shared/protocol.ts';
+import type { RunOverrides } from '../../src/shared/run.ts';
 import type { ScenarioOptions } from '../../src/engine/api/types.ts';
 
 const CALL_SITE = { file: '/work/shop.load.ts', line: 3, column: 23 };
@@ -32,7 +32,7 @@ describe('validateScenarioOptions: what is wrong', () => {
     ["k6's name for users", { vus: 10 }, ["unknown option 'vus': did you mean 'users'?"]],
     ["k6's name for the run time", { duration: '1m' }, ["unknown option 'duration': did you mean 'runTime'?"]],
     ['an option nothing is close to', { colour: 'red' }, [
-      "unknown option 'colour': the options are host, users, spawnRate, runTime, stages, arrivalRate, maxUsers, wait, thresholds, onStart, onStop, gracefulStop, timeout, maxBodyBytes",
+      "unknown option 'colour': the options are host, users, spawnRate, runTime, stages, arrivalRate, maxUsers, wait, thresholds, onStart, onStop, gracefulStop, timeout, maxBodyBytes, redirects, maxHeaderBytes, insecureSkipTLSVerify, caFile",
     ]],
     ['users not an integer', { users: 1.5 }, ['users: must be a positive integer, got 1.5']],
     ['users as text', { users: '10' }, ["users: must be a positive integer, got '10'"]],
@@ -138,7 +138,7 @@ describe('validateScenarioOptions: where it is', () => {
   test('each diagnostic sits at its property, sorted by position', () => {
     const at = validateScenarioOptions(options, CALL_SITE, source).map(d => `${d.line}:${d.column}: ${d.message}`);
     assert.deepEqual(at, [
-      "5:3: unknown option 'note': the options are host, users, spawnRate, runTime, stages, arrivalRate, maxUsers, wait, thresholds, onStart, onStop, gracefulStop, timeout, maxBodyBytes",
+      "5:3: unknown option 'note': the options are host, users, spawnRate, runTime, stages, arrivalRate, maxUsers, wait, thresholds, onStart, onStop, gracefulStop, timeout, maxBodyBytes, redirects, maxHeaderBytes, insecureSkipTLSVerify, caFile",
       '8:23: stages[1].target: must be an integer >= 0, got -5',
       "11:5: thresholds['p99{name:/checkout}']: must be a condition string such as '< 300ms', got 300",
       '13:3: wait: between(3, 1): the minimum is above the maximum',
@@ -187,6 +187,9 @@ describe('resolveRunOptions', () => {
     timeoutMs: 30_000,
     thresholds: {},
     maxBodyBytes: 4 * 1024 * 1024,
+    redirects: 10,
+    maxHeaderBytes: 64 * 1024,
+    tls: { insecureSkipVerify: false },
   };
   const stages = [{ duration: '1m', target: 10 }, { duration: '30s', target: 0 }];
   const cases: [title: string, options: ScenarioOptions, overrides: RunOverrides, expected: Partial<ResolvedRunOptions>][] = [

@@ -13,7 +13,7 @@ import { describeLostWorker, describeWorkerEnd, describeWorkers, formatCount, wo
 import { RUN_ID, RUN_START, shopReport, shopSnapshot } from '../fixtures/snapshots/shop-run.ts';
 
 const runStarted: Extract<HostToView, { kind: 'run-started' }> = {
-  kind: 'run-started', runId: RUN_ID, scenario: 'shopper', file: 'examples/shop.load.ts', startedAt: RUN_START, targetUsers: 50, runTimeMs: 60_000, host: 'http://127.0.0.1:8080', workers: 2,
+  kind: 'run-started', header: { runId: RUN_ID, scenario: 'shopper', file: 'examples/shop.load.ts', startedAt: RUN_START, targetUsers: 50, runTimeMs: 60_000, host: 'http://127.0.0.1:8080', otel: true, workers: 2 },
 };
 
 // The fixture's run (6112 requests, 50 users) split over two workers: 3000 + 3112, 25 users each.
@@ -59,7 +59,7 @@ describe('the panel\'s workers strip', () => {
     assert.deepEqual(workersView({ workers: 2 }, undefined, undefined), { title: '2 workers', lost: 0, workers: [] });
     assert.equal(workersView({}, shopSnapshot, undefined), undefined);
     assert.equal(workersView({ workers: 1 }, undefined, undefined), undefined);
-    assert.equal(panelModel(applyHostMessage(emptyPanelState(), { ...runStarted, workers: undefined } as HostToView))!.workers, undefined);
+    assert.equal(panelModel(applyHostMessage(emptyPanelState(), { ...runStarted, header: { ...runStarted.header, workers: undefined } } as HostToView))!.workers, undefined);
   });
 
   test('live: each worker\'s users and requests, which add up to the panel\'s total', () => {
@@ -91,9 +91,9 @@ describe('the panel\'s workers strip', () => {
     const finished = panelModel(applyHostMessage(live, { kind: 'finished', report: workersReport, exitCode: 0 }))!;
     const texts = ['worker 1 (pid 4101): 3,000 requests · CPU 41.2 s · peak 82 MB', 'worker 2 (pid 4102): 3,112 requests · CPU 38.9 s · peak 79 MB'];
     assert.deepEqual(finished.workers!.workers.map(w => w.text), texts);
-    // A past run: the panel hears run-started without a count (the extension's showReport sends the
-    // report's), then the report: the strip comes from the report alone.
-    const past = applyHostMessage(applyHostMessage(emptyPanelState(), { ...runStarted, workers: undefined } as HostToView), { kind: 'finished', report: workersReport, exitCode: 0 });
+    // A past run whose header has no count (a report saved before RunReport.header), then the report:
+    // the strip comes from the report alone.
+    const past = applyHostMessage(applyHostMessage(emptyPanelState(), { ...runStarted, header: { ...runStarted.header, workers: undefined } } as HostToView), { kind: 'finished', report: workersReport, exitCode: 0 });
     assert.deepEqual(panelModel(past)!.workers!.workers.map(w => w.text), texts);
     const lost = panelModel(applyHostMessage(live, { kind: 'finished', report: { ...workersReport, workers: lostWorkers }, exitCode: 0 }))!;
     assert.deepEqual(lost.workers!.workers.map(w => w.text), [texts[0], 'worker 2 (pid 4102) was killed by SIGKILL: its 5,120 requests are kept']);

@@ -82,12 +82,12 @@ export const split = scenario({ host: '${url}', users: 5, spawnRate: 100, runTim
     assert.deepEqual(report.iterationErrors, []);
     // Thresholds judge the whole run (its count), not one worker's.
     assert.deepEqual(report.thresholds.map(t => [t.expression, t.ok, t.actual]), [['requests > 10', true, received]]);
-    assert.equal(report.shard, undefined, 'the merged run is the whole plan');
+    assert.equal(report.header.shard, undefined, 'the merged run is the whole plan');
 
     // Live: one run id, users summed over the workers (3 + 2), counts that only grow, percentiles within the run's range.
     const snapshots = lines.flatMap(l => (l.type === 'snapshot' ? [l.snapshot] : []));
     assert.ok(snapshots.length >= 2, `${snapshots.length} snapshots`);
-    assert.deepEqual([...new Set(snapshots.map(s => s.runId))], [report.runId]);
+    assert.deepEqual([...new Set(snapshots.map(s => s.runId))], [report.header.runId]);
     assert.ok(snapshots.some(s => s.users === 5 && s.targetUsers === 5), JSON.stringify(snapshots.map(s => [s.users, s.targetUsers])));
     snapshots.slice(1).forEach((s, i) => assert.ok(s.totals.count >= snapshots[i]!.totals.count, 'counts never go back'));
     const busy = snapshots.filter(s => s.totals.count > 0).at(-1)!;

@@ -52,6 +52,26 @@ export interface ScenarioOptions {
    * timed and counted, but the rest is discarded: its stats row counts it under "truncated bodies".
    */
   maxBodyBytes?: number;
+  /**
+   * Redirects each request follows (default 10, as k6; 0: a 3xx is the answer). Each hop is counted,
+   * timed and traced as a request of its own, in a row named by its path.
+   */
+  redirects?: number;
+  /**
+   * Largest response header section accepted, in bytes (default 65536; Node's own limit is 16384).
+   * A response with more fails as UND_ERR_HEADERS_OVERFLOW.
+   */
+  maxHeaderBytes?: number;
+  /**
+   * Accept any TLS certificate (self-signed, expired, another host's), as k6's option of the same
+   * name. For test environments only: the run's summary says that verification was off.
+   */
+  insecureSkipTLSVerify?: boolean;
+  /**
+   * A PEM file of CA certificates trusted besides Node's own (relative to the scenario file), for a
+   * target with a private CA. The NODE_EXTRA_CA_CERTS variable does the same for every Node program.
+   */
+  caFile?: string;
 }
 
 export interface RequestOptions {
@@ -71,6 +91,12 @@ export interface RequestOptions {
   expect?: number | number[];
   /** Bytes of this response's body kept in memory; default: the scenario's `maxBodyBytes` (4 MiB). */
   maxBodyBytes?: number;
+  /**
+   * Redirects (301, 302, 303, 307, 308) followed for this request; default: the scenario's
+   * `redirects` (10). Each hop is a request of its own in the stats and the traces; `expect` and the
+   * returned response are the last hop's. 0: the 3xx itself is the response.
+   */
+  redirects?: number;
 }
 
 export interface ResponseTimings {
@@ -126,7 +152,12 @@ export interface UserContext {
   check<T extends LoadResponse>(response: T, checks: Checks<T>): boolean;
   /** A business transaction: its own stats row ('GROUP', name) covering everything inside. */
   group<R>(name: string, fn: () => Promise<R>): Promise<R>;
-  sleep(seconds: number): Promise<void>;
+  /**
+   * Pauses this user: a number of seconds (`sleep(1.5)`) or a duration as the options take it
+   * (`sleep('1s')`, `sleep('250ms')`). NaN, a negative value, an unreadable string or more than about
+   * 24.8 days (what timers hold) throws at once, and the iteration fails at this line.
+   */
+  sleep(duration: DurationInput): Promise<void>;
   /** 1-based id of this virtual user. */
   userId: number;
   /** 0-based iteration counter of this virtual user. */

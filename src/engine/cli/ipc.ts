@@ -3,7 +3,6 @@
  * (src/shared/protocol.ts), the run itself as `loadlens run` does it.
  */
 import { assertNever, type EngineToHost, type HostToEngine } from '../../shared/protocol.ts';
-import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
 import { IpcOutput } from '../outputs/ipc.ts';
 import { ENGINE_VERSION, EXIT, describeInternalError } from './common.ts';
 import { exitCodeFor, runUsers } from './run.ts';
@@ -29,13 +28,11 @@ export function ipcCommand(): Promise<number> {
         case 'start': {
           if (started) break;
           started = true;
-          const { request } = message;
           const result = await runUsers(
-            { file: request.file, scenario: request.scenario, overrides: request.overrides, defaults: request.defaults, otel: request.otel, serviceName: request.serviceName },
+            message.request,
             () => [new IpcOutput(send)],
             fault => send({ kind: 'internal-error', message: describeInternalError(fault) }),
             {
-              workers: request.workers ?? RUN_DEFAULTS.workers,
               onStopper: stopper => (stop = stopper),
               onWorkerLost: message => send({ kind: 'log', level: 'warn', message: `loadlens: ${message}` }),
             },

@@ -4,7 +4,8 @@
  */
 import inspector from 'node:inspector';
 import os from 'node:os';
-import type { RunOverrides } from '../../shared/protocol.ts';
+import path from 'node:path';
+import type { RunOverrides, RunSpec } from '../../shared/run.ts';
 import { formatDiagnostic } from '../../shared/report.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
 import { NdjsonOutput } from '../outputs/ndjson.ts';
@@ -12,9 +13,9 @@ import type { Output } from '../outputs/output.ts';
 import { TerminalOutput } from '../outputs/terminal.ts';
 import type { Runner } from '../run/runner.ts';
 import { runSession, stopOnSignals, type InternalError } from '../run/session.ts';
-import { Coordinator, type CoordinatedResult, type CoordinatorOptions } from '../run/coordinator.ts';
+import { Coordinator, type CoordinatedResult } from '../run/coordinator.ts';
 import { ENGINE_NODE_FLAGS } from '../../shared/engine-flags.ts';
-import { parseWorkers, resolveWorkers, workersProblem, type WorkersSetting } from '../../shared/workers.ts';
+import { parseWorkers, resolveWorkers, workersProblem } from '../../shared/workers.ts';
 import { WorkerProcesses } from '../run/workers.ts';
 import { formatShard, parseShard, runIdProblem } from '../run/shard.ts';
 import { EXIT, describeInternalError, exitCodeOf, parseCommand, reportFilesOption, reportOutputs, traceLinkOption } from './common.ts';
@@ -62,6 +63,11 @@ Options:
   --shard i/N         run shard i (0-based) of N: its share of the users, spawn rate, stages and
                       arrivals, so N shards started anywhere add up to exactly the plan
                       (default: $LOADLENS_SHARD); merge their JSON reports with loadlens merge
+  --insecure-skip-tls-verify
+                      accept any TLS certificate (self-signed, expired, another host's); the
+                      summary warns. For test environments only
+  --ca-file PATH      a PEM file of CA certificates trusted besides Node's own (NODE_EXTRA_CA_CERTS
+                      does the same for every Node program)
   --run-id ID         the run id every span, metric and report carries (default: $LOADLENS_RUN_ID,
                       else a new UUID); give all shards of one plan the same one
   -h, --help          show this help
@@ -98,6 +104,8 @@ export async function runCommand(args: string[]): Promise<number> {
     otel: { type: 'boolean' },
     shard: { type: 'string' },
     'run-id': { type: 'string' },
+    'insecure-skip-tls-verify': { type: 'boolean' },
+    'ca-file': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   }, { count: 1, what: 'one scenario file' }, USAGE);
   if (typeof parsed === 'number') return parsed;
@@ -114,6 +122,8 @@ export async function runCommand(args: string[]): Promise<number> {
     ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
     ...(values.host !== undefined ? { host: values.host } : {}),
     ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
+    ...(values['insecure-skip-tls-verify'] ? { insecureSkipTLSVerify: true } : {}),
+    ...(values['ca-file'] ? { caFile: path.resolve(values['ca-file']) } : {}),
   };
   // A flag wins over its variable (the variables are for containers: a Job's pod template sets them).
   const shardText = values.shard ?? (process.env.LOADLENS_SHARD || undefined);
@@ -157,9 +167,9 @@ export async function runCommand(args: string[]): Promise<number> {
   const onFirstSignal = (signal: string) => {
     if (!values.json) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now, a third time to skip the telemetry flush)…\n`);
   };
-  const session = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true, ...(runId ? { runId } : {}) };
-  const result = await runUsers(session, outputs, onInternalError, {
-    workers, onFirstSignal, onWorkerLost: message => process.stderr.write(`\nloadlens: ${message}\n`),
+  const spec: RunSpec = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true, workers, ...(runId ? { runId } : {}) };
+  const result = await runUsers(spec, outputs, onInternalError, {
+    onFirstSignal, onWorkerLost: message => process.stderr.write(`\nloadlens: ${message}\n`),
   });
   if (!result.ok) {
     process.stderr.write(`${[...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n')}\n`);
@@ -187,10 +197,8 @@ export function heapLimitFromEnv(): number | undefined {
 /** The result of a run, whichever thread ran the users. */
 export type UsersResult = CoordinatedResult;
 
-/** How runUsers runs the users, besides the session and its outputs. */
+/** How runUsers runs the users, besides the run and its outputs. */
 export interface RunUsersOptions {
-  /** Worker processes (`--workers`); 1 (the default): the users run in this process's worker thread. */
-  workers?: WorkersSetting;
   onFirstSignal?: (signal: string) => void;
   /** Receives a function that stops the run (the extension's stop message). */
   onStopper?: (stop: () => void) => void;
@@ -208,32 +216,32 @@ export function workerExecArgv(): string[] {
 }
 
 /**
- * Runs the session's users in a worker thread (see coordinator.ts), or in N worker processes with
- * `workers` > 1 (see run/workers.ts), the signals escalating: first stop, second cancel, third cut the
- * telemetry flush, fourth end at once.
+ * Runs the users of `spec` in a worker thread (see coordinator.ts), or in N worker processes with
+ * `spec.workers` > 1 (see run/workers.ts), the signals escalating: first stop, second cancel, third cut
+ * the telemetry flush, fourth end at once.
  */
 export async function runUsers(
-  session: CoordinatorOptions['session'],
+  spec: RunSpec,
   outputs: () => Output[],
   onInternalError: (fault: InternalError) => void,
-  { workers = RUN_DEFAULTS.workers, onFirstSignal, onStopper, onWorkerLost }: RunUsersOptions = {},
+  { onFirstSignal, onStopper, onWorkerLost }: RunUsersOptions = {},
 ): Promise<UsersResult> {
-  const processes = resolveWorkers(workers, os.availableParallelism());
+  const processes = resolveWorkers(spec.workers ?? RUN_DEFAULTS.workers, os.availableParallelism());
   if (processes === 1 && usersInProcess()) {
     let runner: Runner | undefined;
     const removeSignals = stopOnSignals(() => runner, onFirstSignal);
     onStopper?.(() => runner?.stop('stop-requested'));
     try {
-      const result = await runSession({ ...session, outputs, onRunner: r => (runner = r), onInternalError });
+      const result = await runSession({ ...spec, outputs, onRunner: r => (runner = r), onInternalError });
       return result.ok ? { ok: true, report: result.report, internalErrors: result.internalErrors, outputErrors: result.runner.outputErrors } : result;
     } finally {
       removeSignals();
     }
   }
   const coordinator = processes > 1
-    ? new WorkerProcesses({ session, count: processes, entry: process.argv[1]!, execArgv: workerExecArgv(), outputs, onInternalError, onWorkerLost })
+    ? new WorkerProcesses({ session: spec, count: processes, entry: process.argv[1]!, execArgv: workerExecArgv(), outputs, onInternalError, onWorkerLost })
     : new Coordinator({
-      session, outputs, onInternalError, workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(),
+      session: spec, outputs, onInternalError, workerFile: process.argv[1]!, heapLimitMb: heapLimitFromEnv(),
       stuckAfterMs: Number(process.env.LOADLENS_STUCK_AFTER_MS) || undefined,
     });
   onStopper?.(() => coordinator.stop('stop-requested'));

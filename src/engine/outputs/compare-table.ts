@@ -3,7 +3,7 @@
  * terminal table's formatting (format.ts). The comparison tab formats its cells with the same
  * `formatMetricValue` and `formatChange`, so the two read alike.
  */
-import { METRIC_LABELS, type ComparedMetric, type MetricDelta, type RunComparison } from '../../shared/compare.ts';
+import { METRIC_LABELS, partLabel, type ComparedMetric, type MetricDelta, type RunComparison } from '../../shared/compare.ts';
 import { cellWidth, formatMs, formatRate, padCells, truncateCells } from './format.ts';
 
 /** A metric's value as the stats table shows it: 'ms'/'s' for latencies, '/s' for RPS, '%' for the error rate. */
@@ -37,8 +37,10 @@ export const VERDICT_TEXT = { regression: 'REGRESSION', improvement: 'improved',
 
 /**
  * The comparison table: per row, one line per metric (p50, p95, p99, RPS, error rate) with the base
- * value, the new one, the change and the verdict; a row that only one run has says so. Then one line
- * naming the regressions, or saying there are none. No line is wider than `width` cells.
+ * value, the new one, the change and the verdict; a row that only one run has says so. Below a row,
+ * its breakdown parts that changed beyond the margins (or that only one run has), one line per
+ * self-time percentile. Then one line naming the regressions, or saying there are none. No line is
+ * wider than `width` cells.
  */
 export function formatComparison(comparison: RunComparison, width: number, color = false): string {
   const red = (text: string) => (color ? `\u001b[31m${text}\u001b[39m` : text);
@@ -55,6 +57,16 @@ export function formatComparison(comparison: RunComparison, width: number, color
     row.deltas.forEach((d, i) => {
       lines.push([i === 0 ? type : '', i === 0 ? name : '', METRIC_LABELS[d.metric], formatMetricValue(d.metric, d.base), formatMetricValue(d.metric, d.next), formatChange(d), VERDICT_TEXT[d.verdict]]);
     });
+    for (const part of row.parts ?? []) {
+      const label = `  · ${partLabel(part)}`;
+      if (part.presence !== 'both') {
+        lines.push(['', label, '', '', '', part.presence === 'base-only' ? 'only in base' : 'only in new', '']);
+        continue;
+      }
+      part.deltas.filter(d => d.verdict !== 'unchanged').forEach((d, i) => {
+        lines.push(['', i === 0 ? label : '', `self ${METRIC_LABELS[d.metric]}`, formatMetricValue(d.metric, d.base), formatMetricValue(d.metric, d.next), formatChange(d), VERDICT_TEXT[d.verdict]]);
+      });
+    }
   }
   const widths = header.map((h, c) => Math.max(cellWidth(h), ...lines.map(l => cellWidth(l[c] ?? ''))));
   const align: Array<'left' | 'right'> = ['left', 'left', 'left', 'right', 'right', 'right', 'left'];

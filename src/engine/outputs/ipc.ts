@@ -1,6 +1,7 @@
 import type { EngineToHost } from '../../shared/protocol.ts';
 import { reportExitCode, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
-import type { Output, RunInfo } from './output.ts';
+import type { RunHeader } from '../../shared/run.ts';
+import type { Output } from './output.ts';
 
 /**
  * Streams the run to the extension over the child's IPC channel: `started`, one `stats` a second (the
@@ -14,8 +15,8 @@ export class IpcOutput implements Output {
     this.#send = send;
   }
 
-  start(run: RunInfo): void {
-    this.#send({ kind: 'started', runId: run.runId, scenario: run.scenario, file: run.file, startedAt: run.startedAt, targetUsers: run.targetUsers, runTimeMs: run.runTimeMs, host: run.host, ...(run.workers !== undefined && run.workers > 1 ? { workers: run.workers } : {}) });
+  start(header: RunHeader): void {
+    this.#send({ kind: 'started', header });
   }
 
   add(snapshot: StatsSnapshot): void {

@@ -2,7 +2,8 @@
  * NDJSON output (`--json`): one JSON object per line, for jq, log shippers and other programs.
  */
 import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
-import type { Output, RunInfo } from './output.ts';
+import type { RunHeader } from '../../shared/run.ts';
+import type { Output } from './output.ts';
 
 /** One line of the NDJSON stream: a snapshot per `add`, then exactly one report as the last line. */
 export type NdjsonLine =
@@ -35,7 +36,7 @@ export class NdjsonOutput implements Output {
     this.#end = options.end ?? false;
   }
 
-  start(_run: RunInfo): void {
+  start(_header: RunHeader): void {
     // Without a listener a failing stream (EPIPE, disk full) would throw from an 'error' event and end the run.
     this.#stream.on('error', this.#onError);
   }

@@ -7,7 +7,8 @@ import type {
   FailureRow, IterationError, RunReport, SlowRequest, StatsSnapshot, ThresholdResult,
 } from '../../shared/report.ts';
 import { describeLostSpans } from '../../shared/report.ts';
-import type { Output, RunInfo } from './output.ts';
+import type { RunHeader } from '../../shared/run.ts';
+import type { Output } from './output.ts';
 import { formatClock, formatMs, formatPercent, formatRate, formatThresholdActual } from './format.ts';
 import { describeStopReason, traceLinker } from './report-view.ts';
 import { reportStatsTable, type StatsTableRow } from '../../shared/stats-table.ts';
@@ -33,7 +34,7 @@ export class HtmlReportOutput implements Output {
     this.#options = options;
   }
 
-  start(_run: RunInfo): void {}
+  start(_header: RunHeader): void {}
 
   add(_snapshot: StatsSnapshot): void {}
 
@@ -49,8 +50,9 @@ export class HtmlReportOutput implements Output {
  */
 export function renderHtmlReport(report: RunReport, options: HtmlReportOptions = {}): string {
   const link = traceLinker(report, options.traceLink, options.service);
-  const startedMs = Date.parse(report.startedAt);
+  const startedMs = report.header.startedAt;
   const runStart = Number.isFinite(startedMs) ? startedMs : (report.timeline[0]?.t ?? 0) - 1000;
+  const startedIso = Number.isFinite(startedMs) ? new Date(startedMs).toISOString() : '';
   const at = (epochMs: number) => formatClock(epochMs - runStart);
   const trace = (traceId: string) => {
     // Only an http(s) page is a link, judged as the browser parses an href: a template (or a malformed
@@ -69,8 +71,8 @@ export function renderHtmlReport(report: RunReport, options: HtmlReportOptions =
       : `<span class="badge ok">✓ all ${report.thresholds.length} thresholds passed</span>`;
 
   const body = [
-    `<header><h1>${escapeHtml(report.scenario)} ${verdict}</h1>`,
-    `<p class="meta"><code>${escapeHtml(report.file)}</code> · ${escapeHtml(report.startedAt)} · ${formatClock(report.durationMs)} · ${escapeHtml(describeStopReason(report.stopReason))} · run <code>${escapeHtml(report.runId)}</code>${report.workers !== undefined ? ` · ${describeWorkers(report.workers)}` : report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`}</p></header>`,
+    `<header><h1>${escapeHtml(report.header.scenario)} ${verdict}</h1>`,
+    `<p class="meta"><code>${escapeHtml(report.header.file)}</code> · ${escapeHtml(startedIso)} · ${formatClock(report.durationMs)} · ${escapeHtml(describeStopReason(report.stopReason))} · run <code>${escapeHtml(report.header.runId)}</code>${report.workers !== undefined ? ` · ${describeWorkers(report.workers)}` : report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`}</p></header>`,
     cards(report),
     charts(report, runStart),
     section('Requests', statsTable(report)),
@@ -89,7 +91,7 @@ export function renderHtmlReport(report: RunReport, options: HtmlReportOptions =
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<title>${escapeHtml(`${report.scenario} · Loadlens report · ${report.startedAt}`)}</title>
+<title>${escapeHtml(`${report.header.scenario} · Loadlens report · ${startedIso}`)}</title>
 <style>${STYLE}</style>
 </head>
 <body>

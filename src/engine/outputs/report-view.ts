@@ -16,8 +16,8 @@ export { reportRows as reportTable, type ReportRows as ReportTable } from '../..
 export function traceLinker(report: RunReport, template: string | undefined, service?: string): ((traceId: string) => string) | undefined {
   if (!template) return undefined;
   const endedAt = Date.parse(report.endedAt);
-  const range = Number.isFinite(endedAt) ? runTimeRange(Date.parse(report.startedAt), endedAt, endedAt) : {};
-  return (traceId) => buildTraceLink(template, { traceId, ...range, runId: report.runId, ...(service === undefined ? {} : { service }) });
+  const range = Number.isFinite(endedAt) ? runTimeRange(report.header.startedAt, endedAt, endedAt) : {};
+  return (traceId) => buildTraceLink(template, { traceId, ...range, runId: report.header.runId, ...(service === undefined ? {} : { service }) });
 }
 
 /** Why a run stopped, in words (shared with the panel). */

@@ -7,7 +7,8 @@ import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
-import type { Output, RunInfo } from './output.ts';
+import type { RunHeader } from '../../shared/run.ts';
+import type { Output } from './output.ts';
 
 /**
  * Write `content` to `path` by writing a temporary file in the same directory and renaming it over
@@ -79,7 +80,7 @@ export class JsonReportOutput implements Output {
     this.path = path;
   }
 
-  start(_run: RunInfo): void {}
+  start(_header: RunHeader): void {}
 
   add(_snapshot: StatsSnapshot): void {}
 

@@ -4,8 +4,9 @@
  * the final table, failures and slow requests with their trace ids, thresholds and telemetry health.
  */
 import { styleText } from 'node:util';
-import { describeLostSpans, generatorWarning, type RequestRow, type RunReport, type StatsSnapshot } from '../../shared/report.ts';
-import type { Output, RunInfo } from './output.ts';
+import { describeLostSpans, generatorWarning, type RequestRow, type RunReport, type StatsSnapshot, INSECURE_TLS_WARNING } from '../../shared/report.ts';
+import type { RunHeader } from '../../shared/run.ts';
+import type { Output } from './output.ts';
 import {
   cellWidth, formatClock, formatMs, formatPercent, formatRate, formatThresholdActual,
   padCells, singleLine, truncateCells,
@@ -230,7 +231,7 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
   const merged = report.workers !== undefined
     ? ` · ${describeWorkers(report.workers)}`
     : report.mergedShards === undefined ? '' : ` · ${report.mergedShards} ${report.mergedShards === 1 ? 'shard' : 'shards'} merged`;
-  out.push(style.bold(`${singleLine(report.scenario)} finished after ${formatClock(report.durationMs)} (${describeStopReason(report.stopReason)})`) + ` · ${singleLine(report.file)}${merged}`);
+  out.push(style.bold(`${singleLine(report.header.scenario)} finished after ${formatClock(report.durationMs)} (${describeStopReason(report.stopReason)})`) + ` · ${singleLine(report.header.file)}${merged}`);
   const failureText = `${totals.failures} ${totals.failures === 1 ? 'failure' : 'failures'} (${formatPercent(totals.failures, totals.requests)})`;
   out.push([
     `${totals.requests} requests`,
@@ -244,6 +245,7 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
   for (const worker of report.workers ?? []) if (worker.lost !== undefined) out.push(style.red(describeLostWorker({ ...worker, lost: worker.lost })));
   const warning = generatorWarning(report);
   if (warning) out.push(style.yellow(warning));
+  if (report.insecureSkipTLSVerify) out.push(style.yellow(INSECURE_TLS_WARNING));
   out.push('');
   const table = reportTable(report);
   out.push(formatStatsTable([...table.rows, table.aggregate], options.width, { color: options.color ?? false, rate: 'run-average' }));
@@ -306,7 +308,7 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
     const breached = report.thresholds.filter((t) => !t.ok).length;
     out.push('', style.bold('Thresholds') + (breached > 0 ? ` ${style.red(`(${breached} breached)`)}` : ''));
     // A shard's numbers are its share: only the merged run's thresholds decide (its exit code is 0 for these).
-    if (report.shard) out.push(style.dim(`  on this shard's share only (${report.shard.index}/${report.shard.count}); loadlens merge evaluates them on the whole run and decides`));
+    if (report.header.shard) out.push(style.dim(`  on this shard's share only (${report.header.shard.index}/${report.header.shard.count}); loadlens merge evaluates them on the whole run and decides`));
     for (const threshold of report.thresholds) {
       const mark = threshold.ok ? style.green('✓') : style.red('✗');
       out.push(`  ${mark} ${singleLine(threshold.expression)}  ${style.dim('actual')} ${formatThresholdActual(threshold)}`);
@@ -379,7 +381,7 @@ export class TerminalOutput implements Output {
   readonly #color: boolean;
   readonly #hyperlinks: boolean;
   readonly #options: TerminalOutputOptions;
-  #run: RunInfo | undefined;
+  #run: RunHeader | undefined;
   /** Height of the live frame on screen, for the next redraw to move back over. */
   #liveLines = 0;
   #lastProgressElapsedMs = 0;
@@ -393,7 +395,7 @@ export class TerminalOutput implements Output {
     this.#options = options;
   }
 
-  start(run: RunInfo): void {
+  start(run: RunHeader): void {
     this.#run = run;
     const style = paint(this.#color);
     const runTime = run.runTimeMs > 0 ? ` for ${formatClock(run.runTimeMs)}` : '';

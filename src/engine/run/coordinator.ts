@@ -18,9 +18,10 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { AbortReason, Diagnostic, IterationError, RunReport, TelemetryCounts } from '../../shared/report.ts';
-import type { Output, RunInfo } from '../outputs/output.ts';
+import type { Output } from '../outputs/output.ts';
+import type { RunHeader, RunSpec } from '../../shared/run.ts';
 import { buildReport, type StopReason } from './runner.ts';
-import type { InternalError, RunSpec } from './session.ts';
+import type { InternalError } from './session.ts';
 import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { CoordinatorToUsers, UsersToCoordinator, UsersWorkerData } from './users-protocol.ts';
 
@@ -64,7 +65,7 @@ export class Coordinator {
   private readonly options: CoordinatorOptions;
   private worker: Worker | undefined;
   private outputs: Output[] = [];
-  private info: RunInfo | undefined;
+  private header: RunHeader | undefined;
   private thresholds: Record<string, string> = {};
   private gracefulStopMs = 0;
   private last: Extract<UsersToCoordinator, { kind: 'heartbeat' }> | undefined;
@@ -164,12 +165,12 @@ export class Coordinator {
         if (message.stats) this.options.onUsersStats?.({ ...message, stats: message.stats });
         break;
       case 'start':
-        this.info = message.info;
+        this.header = message.header;
         this.thresholds = message.thresholds;
         this.gracefulStopMs = message.gracefulStopMs;
         this.options.onUsersStarted?.(message);
         this.outputs = this.options.outputs();
-        for (const output of this.outputs) output.start(message.info);
+        for (const output of this.outputs) output.start(message.header);
         break;
       case 'snapshot':
         if (message.snapshot.telemetry) this.lastTelemetry = message.snapshot.telemetry;
@@ -196,7 +197,7 @@ export class Coordinator {
     if (this.settled) return;
     this.settled = true;
     await this.worker?.terminate();
-    if (!this.info) {
+    if (!this.header) {
       const problem = reason === 'out-of-memory' || reason === 'users-stuck'
         ? `loadlens: the scenario file did not finish loading: ${why.replace(/: the users were stopped.*$/, '')}`
         : `loadlens: ${why.replace(/: this report has.*$/, '')}; the run had not started`;
@@ -206,11 +207,10 @@ export class Coordinator {
     const stats = new Stats();
     if (this.last?.stats) stats.merge(this.last.stats);
     const report = buildReport({
-      stats, runId: this.info.runId, scenario: this.info.scenario, file: this.info.file,
-      startedAt: this.info.startedAt, endedAt: Date.now(), thresholds: this.thresholds,
+      stats, header: this.header, endedAt: Date.now(), thresholds: this.thresholds,
       stopReason: reason === 'users-stuck' || reason === 'out-of-memory' ? reason : this.stopReason ?? 'error',
       iterations: this.last?.iterations ?? 0, droppedIterations: this.last?.droppedIterations ?? 0,
-      cpuMs: this.last?.cpuMs ?? 0, telemetry: this.lastTelemetry, shard: this.info.shard,
+      cpuMs: this.last?.cpuMs ?? 0, telemetry: this.lastTelemetry,
     });
     const note: IterationError = { message: why, count: 1 };
     report.iterationErrors = [note, ...report.iterationErrors];

@@ -14,6 +14,7 @@
  */
 import { ReportFileError, runReportFrom } from '../../shared/compare.ts';
 import type { IterationError, RunReport, TelemetryCounts, ThresholdResult } from '../../shared/report.ts';
+import type { RunHeader } from '../../shared/run.ts';
 import { evaluateThresholds, parseThresholds, Stats, type EncodedStats } from '../stats/index.ts';
 
 /** A shard's report and the file it was read from (named in every error about it). */
@@ -48,11 +49,12 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
   const { count } = first.shard;
   const seen = new Map<number, string>();
   for (const { file, report, shard } of shards) {
-    if (report.runId !== first.report.runId) {
-      throw new MergeError(`${file} is of run '${report.runId}' but ${first.file} is of run '${first.report.runId}': merge the shards of one run (started with the same --run-id)`);
+    const { header } = report;
+    if (header.runId !== first.report.header.runId) {
+      throw new MergeError(`${file} is of run '${header.runId}' but ${first.file} is of run '${first.report.header.runId}': merge the shards of one run (started with the same --run-id)`);
     }
-    if (report.scenario !== first.report.scenario) {
-      throw new MergeError(`${file} is a run of scenario '${report.scenario}' but ${first.file} is of '${first.report.scenario}'`);
+    if (header.scenario !== first.report.header.scenario) {
+      throw new MergeError(`${file} is a run of scenario '${header.scenario}' but ${first.file} is of '${first.report.header.scenario}'`);
     }
     if (shard.count !== count) {
       throw new MergeError(`${file} is shard ${label(shard)} but ${first.file} is shard ${label(first.shard)}: the shards of one run all have the same number of shards`);
@@ -83,7 +85,7 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
       throw new MergeError(`${file}: its encoded stats cannot be read (${(error as Error).message})`);
     }
   }
-  const startedAt = Math.min(...shards.map(s => Date.parse(s.report.startedAt)));
+  const startedAt = Math.min(...shards.map(s => s.report.header.startedAt));
   const endedAt = Math.max(...shards.map(s => Date.parse(s.report.endedAt)));
   const durationMs = Math.max(0, endedAt - startedAt);
   // Requests per second over the whole run: the shards ran side by side.
@@ -106,11 +108,11 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
   const stopReason = shards.find(s => !PLANNED_STOPS.has(s.report.stopReason))?.report.stopReason ?? first.report.stopReason;
   const telemetry = sumTelemetry(shards.map(s => s.report.telemetry));
   const cpu = shards.map(s => s.report.cpuMs).filter((ms): ms is number => ms !== undefined);
+  // The whole run's header: the first shard's, from the earliest start, with every shard's users.
+  const { shard: _shard, ...firstHeader } = first.report.header;
+  const header: RunHeader = { ...firstHeader, startedAt, targetUsers: sum(shards.map(s => s.report.header.targetUsers)) };
   const report: RunReport = {
-    runId: first.report.runId,
-    scenario: first.report.scenario,
-    file: first.report.file,
-    startedAt: new Date(startedAt).toISOString(),
+    header,
     endedAt: new Date(endedAt).toISOString(),
     durationMs,
     ...summary,
@@ -127,6 +129,7 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
   // A shard ended by force is part of the whole run: the merge says so (exit 4), as that shard did.
   const aborted = shards.find(s => s.report.aborted)?.report.aborted;
   if (aborted) report.aborted = aborted;
+  if (shards.some(s => s.report.insecureSkipTLSVerify)) report.insecureSkipTLSVerify = true;
   return { report, warnings };
 }
 
@@ -176,9 +179,9 @@ function listed(names: string[]): string {
 }
 
 function shardOf({ file, report }: ShardReportFile): { index: number; count: number } {
-  const shard = report.shard;
+  const shard = report.header.shard;
   if (shard === undefined) {
-    throw new MergeError(`${file}: not the report of a shard (run '${report.runId}' ran the whole plan): merge takes the reports of 'loadlens run --shard i/N'`);
+    throw new MergeError(`${file}: not the report of a shard (run '${report.header.runId}' ran the whole plan): merge takes the reports of 'loadlens run --shard i/N'`);
   }
   if (!Number.isInteger(shard.count) || shard.count < 1 || !Number.isInteger(shard.index) || shard.index < 0 || shard.index >= shard.count) {
     throw new MergeError(`${file}: 'shard' must be a 0-based index below a count, got ${JSON.stringify(shard)}`);
@@ -190,7 +193,7 @@ function shardOf({ file, report }: ShardReportFile): { index: number; count: num
 function encodedStatsOf({ file, report }: ShardReportFile): EncodedStats {
   const encoded = report.encodedStats as Partial<EncodedStats> | undefined;
   if (encoded === undefined || encoded === null) {
-    throw new MergeError(`${file}: shard ${label(report.shard!)} has no encoded stats ('encodedStats'): write shard reports with --report FILE.json or --json from a Loadlens that has 'merge'`);
+    throw new MergeError(`${file}: shard ${label(report.header.shard!)} has no encoded stats ('encodedStats'): write shard reports with --report FILE.json or --json from a Loadlens that has 'merge'`);
   }
   if (encoded.format !== STATS_FORMAT) {
     throw new MergeError(`${file}: its encoded stats are of format '${String(encoded.format)}', this Loadlens reads '${STATS_FORMAT}'`);

@@ -10,13 +10,16 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { RunReport, RunState, SourceLocation, StatsSnapshot, TelemetryCounts, ThresholdResult } from '../../shared/report.ts';
 import { redactUrlCredentials } from '../../shared/redact.ts';
-import { createHttpClient, Response, RunStopped, type RequestTracer, type RowLocations } from './http.ts';
+import { createHttpClient, Response, RunStopped, TIMED_OUT_BEFORE_SENT, type RequestTracer, type RowLocations } from './http.ts';
+import type { TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
-import type { Output, RunInfo } from '../outputs/output.ts';
+import type { Output } from '../outputs/output.ts';
+import type { RunHeader } from '../../shared/run.ts';
 import { evaluateThresholds, GROUP_METHOD, parseThresholds, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
 import type { LoadModel, ResolvedRunOptions } from '../scenario/run-options.ts';
 import { globalUserId, shareOf, type Shard } from './shard.ts';
+import { describeThrown, safeInstanceOf, sleepMs } from './user-values.ts';
 
 /** Why a run stopped, as the report says it. */
 export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
@@ -48,6 +51,8 @@ export interface RunnerOptions {
   runId?: string;
   /** Called on each state change (the IPC output and tests listen). */
   onState?: (state: RunState) => void;
+  /** TLS of every connection, built once per run from `run.tls` (its CA file read): see tlsConnectOptions. */
+  tls?: TlsConnectOptions;
 }
 
 /**
@@ -73,10 +78,11 @@ class VirtualUser {
   readonly http: ReturnType<typeof createHttpClient>;
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | undefined;
 
-  constructor(id: number, runner: Runner, baseUrl: URL, run: ResolvedRunOptions, tracer: RequestTracer | undefined) {
+  constructor(id: number, runner: Runner, baseUrl: URL, run: ResolvedRunOptions, tracer: RequestTracer | undefined, tls: TlsConnectOptions | undefined) {
     this.id = id;
     this.http = createHttpClient({
-      baseUrl, userId: id, timeoutMs: run.timeoutMs, maxBodyBytes: run.maxBodyBytes, tracer,
+      baseUrl, userId: id, timeoutMs: run.timeoutMs, maxBodyBytes: run.maxBodyBytes, redirects: run.redirects, tracer,
+      connections: { maxHeaderBytes: run.maxHeaderBytes, ...(tls ? { tls } : {}) },
       sink: response => runner.recordRequest(this, response),
       rowLocations: runner.rowLocations,
     });
@@ -87,7 +93,8 @@ class VirtualUser {
       vars: {},
       check: (response, checks) => runner.check(this, response, checks),
       group: (name, fn) => runner.group(this, name, fn),
-      sleep: seconds => this.sleep(seconds * 1000),
+      // Seconds or a duration string, as the options take them; a bad one throws here, at the user's line.
+      sleep: duration => this.sleep(sleepMs(duration)),
     };
   }
 
@@ -207,12 +214,12 @@ export class Runner {
     this.startedAt = Date.now();
     this.startedAtPerf = performance.now();
     const cpuAtStart = process.cpuUsage();
-    const info: RunInfo = {
+    const header: RunHeader = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
       targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
-      ...(run.shard ? { shard: run.shard } : {}),
+      ...(run.shard ? { shard: { index: run.shard.index, count: run.shard.count } } : {}),
     };
-    for (const output of outputs) output.start(info);
+    for (const output of outputs) output.start(header);
     this.transition('spawning');
 
     const scheduler = setInterval(() => this.schedule(), SCHEDULER_TICK_MS);
@@ -252,10 +259,9 @@ export class Runner {
       : undefined;
 
     const report = buildReport({
-      stats: this.stats, runId: this.runId, scenario: this.options.scenario, file: this.options.file,
-      startedAt: this.startedAt, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
+      stats: this.stats, header, endedAt, thresholds: run.thresholds, stopReason: this.stopReason,
       iterations: this.iterations, droppedIterations: this.droppedIterations,
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry, shard: run.shard,
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000), telemetry, insecureSkipTLSVerify: run.tls.insecureSkipVerify,
       locateThresholds: (parsed, results) => this.locatedThresholds(parsed, results),
     });
     // Every output gets the report even when one fails (a full disk): the failure is the caller's to show.
@@ -305,7 +311,7 @@ export class Runner {
   }
 
   private newUser(): VirtualUser {
-    const user = new VirtualUser(globalUserId(++this.usersCreated, this.options.run.shard), this, this.baseUrl, this.options.run, this.options.telemetry?.tracer);
+    const user = new VirtualUser(globalUserId(++this.usersCreated, this.options.run.shard), this, this.baseUrl, this.options.run, this.options.telemetry?.tracer, this.options.tls);
     this.users.add(user);
     return user;
   }
@@ -322,9 +328,18 @@ export class Runner {
 
   private async closedLoop(user: VirtualUser): Promise<void> {
     const { definition } = this.options;
-    const { wait } = this.options.run;
-    if (!(await this.hook(user, definition.options.onStart))) return;
-    const { iterations } = this.options.run;
+    // The user's connections are closed however its loop ends (an onStart that failed, an engine fault).
+    try {
+      if (await this.hook(user, definition.options.onStart)) await this.closedIterations(user);
+    } finally {
+      await user.http.close();
+    }
+  }
+
+  /** A closed-model user's iterations, waits between them, and its onStop. */
+  private async closedIterations(user: VirtualUser): Promise<void> {
+    const { definition } = this.options;
+    const { wait, iterations } = this.options.run;
     while (!user.retiring) {
       const startedAt = performance.now();
       const failed = await this.iterate(user);
@@ -343,11 +358,10 @@ export class Runner {
           case 'constantPacing': await user.sleep(wait.ms - (performance.now() - startedAt)); break;
         }
       } catch (error) {
-        if (!(error instanceof RunStopped)) throw error;
+        if (!safeInstanceOf(error, RunStopped)) throw error;
       }
     }
     if (!this.cancelling) await this.hook(user, definition.options.onStop);
-    await user.http.close();
   }
 
 
@@ -399,7 +413,7 @@ export class Runner {
       await this.options.definition.fn(user.context);
     } catch (error) {
       failed = true;
-      if (!(error instanceof RunStopped) && !this.cancelling) this.recordIterationError(error);
+      if (!safeInstanceOf(error, RunStopped) && !this.cancelling) this.recordIterationError(error);
     }
     user.http.endSpans();
     this.iterations++;
@@ -414,20 +428,25 @@ export class Runner {
       await hook(user.context);
       return true;
     } catch (error) {
-      if (!(error instanceof RunStopped) && !this.cancelling) this.recordIterationError(error);
+      if (!safeInstanceOf(error, RunStopped) && !this.cancelling) this.recordIterationError(error);
       return false;
     }
   }
 
+  /** Never throws, whatever scenario code threw (a value whose String() throws included). */
   private recordIterationError(error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
-    this.stats.recordIterationError(message, this.options.locate?.(error));
+    let where: string | undefined;
+    try {
+      where = this.options.locate?.(error);
+    } catch { /* a value that cannot be inspected has no location */ }
+    this.stats.recordIterationError(describeThrown(error), where);
   }
 
   /** The HTTP client's sink: every finished request, those cancelled at the stop included ('cancelled at stop'). */
   recordRequest(user: VirtualUser, sample: RequestSample): void {
     if (sample.error !== undefined) user.failures++;
-    this.stats.record(sample);
+    if (sample.error === TIMED_OUT_BEFORE_SENT) this.stats.recordUnsent(sample);
+    else this.stats.record(sample);
   }
 
   check<T extends LoadResponse>(user: VirtualUser, response: T, checks: Record<string, (value: T) => boolean>): boolean {
@@ -438,7 +457,7 @@ export class Runner {
         ok = predicate(response) === true;
       } catch (error) {
         ok = false;
-        failedCheck ??= `check '${name}' threw: ${error instanceof Error ? error.message : String(error)}`;
+        failedCheck ??= `check '${name}' threw: ${describeThrown(error)}`;
       }
       if (!ok) failedCheck ??= `check '${name}' failed`;
     }
@@ -479,9 +498,9 @@ export class Runner {
       thrown = error;
       throw error;
     } finally {
-      if (!(thrown instanceof RunStopped) && !(this.cancelling && thrown)) {
+      if (!safeInstanceOf(thrown, RunStopped) && !(this.cancelling && thrown !== undefined)) {
         const failed = thrown !== undefined || user.failures > failuresBefore;
-        const error = thrown instanceof Error ? thrown.message : thrown !== undefined ? String(thrown) : undefined;
+        const error = thrown !== undefined ? describeThrown(thrown) : undefined;
         this.stats.recordGroup(name, performance.now() - startedAt, failed, error);
       }
     }
@@ -513,11 +532,9 @@ export class Runner {
 /** What a report is made of; `stats` may be the runner's own or one rebuilt from the last encoded stats a worker sent. */
 export interface ReportParts {
   stats: Stats;
-  runId: string;
-  scenario: string;
-  file: string;
+  /** The run as it started; a shard's report (`header.shard`) carries what a merge needs. */
+  header: RunHeader;
   /** Epoch ms. */
-  startedAt: number;
   endedAt: number;
   thresholds: Readonly<Record<string, string>>;
   stopReason: StopReason;
@@ -525,23 +542,21 @@ export interface ReportParts {
   droppedIterations: number;
   cpuMs: number;
   telemetry: TelemetryCounts | undefined;
-  /** Set when the run was one shard of a plan (`--shard i/N`). */
-  shard?: Shard;
+  /** TLS certificates were not verified. */
+  insecureSkipTLSVerify?: boolean;
   /** Adds each threshold's place in the scenario (the runner knows them; a rebuilt report may not). */
   locateThresholds?: (parsed: ParsedThreshold[], results: ThresholdResult[]) => ThresholdResult[];
 }
 
 /** The run's report: the stats' summary, the thresholds evaluated on it, and the run's facts. */
 export function buildReport(parts: ReportParts): RunReport {
-  const summary = parts.stats.summary(parts.endedAt - parts.startedAt);
+  const { header } = parts;
+  const summary = parts.stats.summary(parts.endedAt - header.startedAt);
   const parsed = parseThresholds({ ...parts.thresholds });
   return {
-    runId: parts.runId,
-    scenario: parts.scenario,
-    file: parts.file,
-    startedAt: new Date(parts.startedAt).toISOString(),
+    header,
     endedAt: new Date(parts.endedAt).toISOString(),
-    durationMs: parts.endedAt - parts.startedAt,
+    durationMs: parts.endedAt - header.startedAt,
     ...summary,
     thresholds: parts.locateThresholds
       ? parts.locateThresholds(parsed.thresholds, evaluateThresholds(parsed.thresholds, summary))
@@ -551,7 +566,8 @@ export function buildReport(parts: ReportParts): RunReport {
     droppedIterations: parts.droppedIterations,
     cpuMs: parts.cpuMs,
     ...(parts.telemetry ? { telemetry: parts.telemetry } : {}),
-    ...(parts.shard ? { shard: { index: parts.shard.index, count: parts.shard.count }, ...mergeable(parts) } : {}),
+    ...(parts.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true as const } : {}),
+    ...(header.shard ? mergeable(parts) : {}),
   };
 }
 

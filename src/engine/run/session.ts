@@ -6,39 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunDefaults, RunOverrides } from '../../shared/protocol.ts';
+import type { RunDefaults, RunSpec } from '../../shared/run.ts';
 import type { Diagnostic, RunReport, RunState, SourceLocation } from '../../shared/report.ts';
 import { loadScenarioFile, userLocation, type LoadedScenario } from '../scenario/loader.ts';
 import type { Output } from '../outputs/output.ts';
 import { Runner, type StopReason } from './runner.ts';
 import { formatShard } from './shard.ts';
+import { describeThrown, safeInstanceOf } from './user-values.ts';
+import { tlsConnectOptions, type TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import { parseThresholds } from '../stats/index.ts';
 import type { ScenarioOptions } from '../api/types.ts';
 import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../scenario/run-options.ts';
-
-/**
- * What to run, as plain data: it travels unchanged to the users thread (`workerData`) and to the
- * worker processes of `--workers` (IPC), so every hop names the same fields once.
- */
-export interface RunSpec {
-  file: string;
-  /** Export name; default: the only scenario in the file (an error when there are several). */
-  scenario?: string;
-  /** CLI flags (as typed) or the editor's Options…: they win over the scenario's options. A shard is `overrides.shard`. */
-  overrides: RunOverrides;
-  /** Fill-ins for options the scenario leaves unset (the editor's `loadlens.run.*` settings). */
-  defaults?: RunDefaults;
-  /** Export a span per request and metrics, configured by the OTEL_* variables (`--otel`). */
-  otel?: boolean;
-  /** `service.name` unless OTEL_SERVICE_NAME says otherwise (the editor's setting). */
-  serviceName?: string;
-  /**
-   * The run id (`--run-id`): the same in every shard of one plan, so their spans, metrics and reports
-   * join up; already validated (`runIdProblem`). Default: a new UUID.
-   */
-  runId?: string;
-}
 
 /** A run in this thread: what to run, and where its numbers and its runner go. */
 export interface SessionRequest extends RunSpec {
@@ -97,6 +76,12 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     return { ok: false, diagnostics: [{ ...at, message: `scenario '${picked.exportName}' has no host: set host in its options or pass --host http://127.0.0.1:8080` }], problems: [] };
   }
 
+  const tls = await runTls(run, file);
+  if ('problem' in tls) {
+    const at = picked.location ?? { file, line: 1, column: 1 };
+    return { ok: false, diagnostics: [{ ...at, message: tls.problem }], problems: [] };
+  }
+
   const runId = request.runId ?? randomUUID();
   // The active-users gauge reads the runner, which needs the telemetry first.
   const started: { runner?: Runner } = {};
@@ -120,6 +105,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     locate: error => userLocation(error, file),
     thresholdLocations: await thresholdLocations(picked.definition.options.thresholds, picked.location),
     onState: request.onState,
+    tls: tls.options,
   });
   started.runner = runner;
   request.onRunner?.(runner);
@@ -131,7 +117,7 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
   const stray = (error: unknown) => {
     const fault = internalFault(error, file);
     if (!fault) {
-      runner.stats.recordIterationError(error instanceof Error ? error.message : String(error), userLocation(error, file));
+      runner.stats.recordIterationError(describeThrown(error), safeUserLocation(error, file));
       return;
     }
     // Bounded: a fault that repeats (an output failing on every tick until the stop) is one report.
@@ -158,8 +144,35 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
  * Errors); otherwise Loadlens's own, returned as an InternalError.
  */
 export function internalFault(error: unknown, scenarioFile: string): InternalError | undefined {
-  if (!(error instanceof Error) || userLocation(error, scenarioFile) !== undefined) return undefined;
+  if (!safeInstanceOf(error, Error) || safeUserLocation(error, scenarioFile) !== undefined) return undefined;
   return { message: `${error.name}: ${error.message}`, stack: error.stack ?? `${error.name}: ${error.message}` };
+}
+
+/** The run's TLS options, its CA file read (relative to the scenario's folder), or what is wrong with it. */
+async function runTls(run: ResolvedRunOptions, scenarioFile: string): Promise<{ options: TlsConnectOptions } | { problem: string }> {
+  const { caFile, insecureSkipVerify } = run.tls;
+  if (!caFile) return { options: tlsConnectOptions({ insecureSkipVerify }) };
+  const where = path.resolve(path.dirname(scenarioFile), caFile.path);
+  let ca: string;
+  try {
+    ca = await readFile(where, 'utf8');
+  } catch (error) {
+    return { problem: `${caFile.option}: cannot read '${where}': ${(error as NodeJS.ErrnoException).code ?? describeThrown(error)}` };
+  }
+  try {
+    return { options: tlsConnectOptions({ insecureSkipVerify, ca }) };
+  } catch (error) {
+    return { problem: `${caFile.option}: '${where}' ${describeThrown(error)}` };
+  }
+}
+
+/** `userLocation`, for a value that may throw when inspected (a Proxy): then it has none. */
+function safeUserLocation(error: unknown, file: string): string | undefined {
+  try {
+    return userLocation(error, file);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

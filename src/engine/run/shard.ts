@@ -13,11 +13,9 @@
  * - shard 0 takes the remainder first, so a plan smaller than N still runs.
  */
 
-/** One shard of a run: `index` of `count`, 0 ≤ index < count (0-based, like JOB_COMPLETION_INDEX). */
-export interface Shard {
-  readonly index: number;
-  readonly count: number;
-}
+import type { Shard } from '../../shared/run.ts';
+
+export type { Shard };
 
 /** The largest number of shards: far beyond any machine or Job, small enough to catch a typo. */
 export const MAX_SHARDS = 10_000;

@@ -6,8 +6,8 @@
  * the webview.
  */
 import type { Diagnostic, RunReport, StatsSnapshot, TelemetryCounts } from '../../shared/report.ts';
-import type { RunInfo } from '../outputs/output.ts';
-import type { InternalError, RunSpec } from './session.ts';
+import type { RunHeader, RunSpec } from '../../shared/run.ts';
+import type { InternalError } from './session.ts';
 import type { EncodedStats } from '../stats/index.ts';
 
 /** `workerData` of the users worker: what to run, all of it structured-cloneable. */
@@ -22,7 +22,7 @@ export type UsersToCoordinator =
   /** Alive, with everything measured so far: what the coordinator reports if the worker gets stuck. */
   | { kind: 'heartbeat'; stats?: EncodedStats; iterations: number; droppedIterations: number; telemetry?: TelemetryCounts; cpuMs: number }
   /** The runner started: the outputs start (relayed Output.start). */
-  | { kind: 'start'; info: RunInfo; thresholds: Record<string, string>; gracefulStopMs: number }
+  | { kind: 'start'; header: RunHeader; thresholds: Record<string, string>; gracefulStopMs: number }
   /** A snapshot for the outputs, about once a second (relayed Output.add). */
   | { kind: 'snapshot'; snapshot: StatsSnapshot }
   /** An exception from Loadlens's own code reached the worker (the run stops; its report is still written). */

@@ -9,7 +9,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { RunReport, StatsSnapshot } from '../../shared/report.ts';
-import type { Output, RunInfo } from '../outputs/output.ts';
+import type { RunHeader } from '../../shared/run.ts';
+import type { Output } from '../outputs/output.ts';
 import type { Runner } from './runner.ts';
 import { runSession } from './session.ts';
 import type { EncodedStats } from '../stats/index.ts';
@@ -26,8 +27,8 @@ class RelayOutput implements Output {
     this.#run = run;
   }
 
-  start(info: RunInfo): void {
-    this.#post({ kind: 'start', info, thresholds: { ...this.#run.thresholds }, gracefulStopMs: this.#run.gracefulStopMs });
+  start(header: RunHeader): void {
+    this.#post({ kind: 'start', header, thresholds: { ...this.#run.thresholds }, gracefulStopMs: this.#run.gracefulStopMs });
   }
 
   add(snapshot: StatsSnapshot): void {

@@ -12,7 +12,8 @@
  */
 import type { StatsSnapshot, TelemetryCounts } from '../../shared/report.ts';
 import type { RunState } from '../../shared/report.ts';
-import type { Output, RunInfo } from '../outputs/output.ts';
+import type { RunHeader } from '../../shared/run.ts';
+import type { Output } from '../outputs/output.ts';
 import { assertNever } from '../../shared/protocol.ts';
 import { Coordinator } from './coordinator.ts';
 import type { ParentToWorker, WorkerProgress, WorkerToParent } from './workers-protocol.ts';
@@ -36,7 +37,7 @@ class ProgressOutput implements Output {
     this.#onSnapshot = onSnapshot;
   }
 
-  start(_run: RunInfo): void {}
+  start(_header: RunHeader): void {}
 
   add(snapshot: StatsSnapshot): void {
     this.users = snapshot.users;
@@ -91,7 +92,7 @@ export function runWorkerProcess(options: WorkerProcessOptions): Promise<number>
             workerFile: options.workerFile, heapLimitMb: options.heapLimitMb, stuckAfterMs: options.stuckAfterMs,
             outputs: () => [progress],
             onInternalError: fault => void send({ kind: 'internal-error', fault }),
-            onUsersStarted: start => void send({ kind: 'started', info: start.info, thresholds: start.thresholds, gracefulStopMs: start.gracefulStopMs }),
+            onUsersStarted: start => void send({ kind: 'started', header: start.header, thresholds: start.thresholds, gracefulStopMs: start.gracefulStopMs }),
             onUsersStats: beat => {
               counted = { iterations: beat.iterations, droppedIterations: beat.droppedIterations, cpuMs: beat.cpuMs };
               void send({ kind: 'stats', stats: beat.stats, progress: current() });

@@ -7,18 +7,10 @@
  * All of it is plain JSON: the channel is Node's IPC with JSON serialization.
  */
 import type { Diagnostic, RunReport, RunState, TelemetryCounts } from '../../shared/report.ts';
-import type { RunInfo } from '../outputs/output.ts';
+import type { RunHeader, RunSpec } from '../../shared/run.ts';
 import type { EncodedStats } from '../stats/index.ts';
 import type { AbortReason } from './coordinator.ts';
-import type { InternalError, RunSpec } from './session.ts';
-
-/**
- * What one worker process runs: the parent's run, its `overrides.shard` this worker's share of the plan
- * ('i/N', 0-based, as `--shard` takes it), and the run id every worker shares (reports, spans, metrics).
- */
-export interface WorkerRequest extends RunSpec {
-  runId: string;
-}
+import type { InternalError } from './session.ts';
 
 /** A worker's live numbers besides its stats: what the parent sums for the live snapshot. */
 export interface WorkerProgress {
@@ -33,8 +25,11 @@ export interface WorkerProgress {
 
 /** Parent → worker process. */
 export type ParentToWorker =
-  /** Run this (sent once, after `ready`). */
-  | { kind: 'run'; request: WorkerRequest }
+  /**
+   * Run this (sent once, after `ready`): the parent's run with `overrides.shard` this worker's share of
+   * the plan ('i/N', 0-based, as `--shard` takes it) and the run id every worker shares.
+   */
+  | { kind: 'run'; request: RunSpec }
   /** First Ctrl+C or the editor's Stop: users finish their iteration within the grace period. */
   | { kind: 'stop'; reason: 'signal' | 'stop-requested' }
   /** Second Ctrl+C: in-flight requests are cancelled and counted. */
@@ -49,7 +44,7 @@ export type WorkerToParent =
   /** The process is up and waits for `run`. */
   | { kind: 'ready'; pid: number }
   /** The scenario loaded and this worker's users started. */
-  | { kind: 'started'; info: RunInfo; thresholds: Record<string, string>; gracefulStopMs: number }
+  | { kind: 'started'; header: RunHeader; thresholds: Record<string, string>; gracefulStopMs: number }
   /** Everything this worker measured so far (cumulative), about once a second (less often when encoding is slow). */
   | { kind: 'stats'; stats: EncodedStats; progress: WorkerProgress }
   /** Its users and state at its runner's tick, once a second: the live users count need not wait for the stats. */

@@ -19,14 +19,15 @@ import { randomUUID } from 'node:crypto';
 import { assertNever } from '../../shared/protocol.ts';
 import type { IterationError, RunReport, RunState, StatsSnapshot, TelemetryCounts, WorkerLive, WorkerSummary } from '../../shared/report.ts';
 import { describeLostWorker, describeWorkerEnd, workerName } from '../../shared/workers.ts';
-import type { Output, RunInfo } from '../outputs/output.ts';
+import type { RunHeader, RunSpec } from '../../shared/run.ts';
+import type { Output } from '../outputs/output.ts';
 import { Stats, type EncodedStats } from '../stats/index.ts';
 import type { AbortReason, CoordinatedResult } from './coordinator.ts';
 import { mergeShardReports, PLANNED_STOPS, type ShardReportFile } from './merge.ts';
 import { buildReport, type StopReason } from './runner.ts';
-import type { InternalError, RunSpec } from './session.ts';
+import type { InternalError } from './session.ts';
 import { formatShard } from './shard.ts';
-import type { ParentToWorker, WorkerProgress, WorkerRequest, WorkerToParent } from './workers-protocol.ts';
+import type { ParentToWorker, WorkerProgress, WorkerToParent } from './workers-protocol.ts';
 
 export interface WorkersOptions {
   /** What every worker runs, before its shard is added; its run id (default: a new UUID) is every worker's. */
@@ -77,7 +78,7 @@ export class WorkerProcesses {
   private readonly runId: string;
   private workers: WorkerState[] = [];
   private outputs: Output[] = [];
-  private info: RunInfo | undefined;
+  private header: RunHeader | undefined;
   private stopReason: StopReason | undefined;
   private stopping = false;
   /** A worker's scenario was invalid: the run will not start, the other workers are being ended. */
@@ -168,8 +169,9 @@ export class WorkerProcesses {
     if (worker.child.connected) worker.child.send(message);
   }
 
-  private request(worker: WorkerState): WorkerRequest {
-    const { session } = this.options;
+  /** The parent's run as one worker runs it: its shard of the plan, the shared run id, one process. */
+  private request(worker: WorkerState): RunSpec {
+    const { workers: _workers, ...session } = this.options.session;
     const shard = formatShard({ index: worker.index, count: this.options.count });
     return { ...session, runId: this.runId, overrides: { ...session.overrides, shard } };
   }
@@ -226,7 +228,7 @@ export class WorkerProcesses {
         : `${workerName(named(worker))} ${describeWorkerEnd(worker.lostReason)} before it had started its users`;
       worker.lost = message;
       this.options.onWorkerLost?.(message);
-      if (!this.info) this.startOutputsOnceAllStarted();
+      if (!this.header) this.startOutputsOnceAllStarted();
       // The person watching sees it at once, not at the next tick.
       else this.tick();
     }
@@ -248,7 +250,7 @@ export class WorkerProcesses {
 
   /** One worker's scenario is invalid: so is every worker's (the same file). The diagnostics are said once. */
   private failToStart(): void {
-    if (this.info || this.settled) return;
+    if (this.header || this.settled) return;
     this.invalid = true;
     for (const worker of this.workers) if (!worker.exit && !worker.invalid) worker.child.kill('SIGKILL');
     this.finishOnceAllEnded();
@@ -256,23 +258,23 @@ export class WorkerProcesses {
 
   /** Outputs start once every worker has either started its users or ended. */
   private startOutputsOnceAllStarted(): void {
-    if (this.info || this.settled) return;
+    if (this.header || this.settled) return;
     if (this.workers.some(w => !w.started && !w.exit && !w.invalid)) return;
     if (this.workers.some(w => w.invalid)) return this.failToStart();
     const started = this.workers.flatMap(w => (w.started ? [w.started] : []));
     if (started.length === 0) return this.finishOnceAllEnded();
     // The run as a whole: one id, the earliest start, every worker's share of the users.
-    const { shard: _shard, ...first } = started[0]!.info;
-    this.info = {
+    const { shard: _shard, ...first } = started[0]!.header;
+    this.header = {
       ...first,
       runId: this.runId,
-      workers: this.options.count,
-      startedAt: Math.min(...started.map(s => s.info.startedAt)),
-      targetUsers: started.reduce((sum, s) => sum + s.info.targetUsers, 0),
+      ...(this.options.count > 1 ? { workers: this.options.count } : {}),
+      startedAt: Math.min(...started.map(s => s.header.startedAt)),
+      targetUsers: started.reduce((sum, s) => sum + s.header.targetUsers, 0),
     };
     this.cpuAtStart = process.cpuUsage();
     this.outputs = this.options.outputs();
-    for (const output of this.outputs) output.start(this.info);
+    for (const output of this.outputs) output.start(this.header);
     this.ticker = setInterval(() => this.tick(), this.options.snapshotEveryMs ?? 1000);
   }
 
@@ -288,15 +290,15 @@ export class WorkerProcesses {
 
   /** The merged snapshot: counts and percentiles from the merged stats, users and counters summed. */
   private tick(): void {
-    if (!this.info || this.settled) return;
+    if (!this.header || this.settled) return;
     const live = this.workers.filter(w => !w.exit && !w.finished);
     const states = live.map(w => w.progress?.state ?? 'spawning');
     let state: RunState = states.length === 0 ? 'stopping'
       : STATE_ORDER[Math.min(...states.map(s => STATE_ORDER.indexOf(s)))]!;
     if (this.stopping && (state === 'spawning' || state === 'running')) state = 'stopping';
     const snapshot: StatsSnapshot = this.mergedStats().snapshot({
-      runId: this.runId, scenario: this.info.scenario, state, startedAt: this.info.startedAt, now: Date.now(),
-      users: live.reduce((sum, w) => sum + (w.progress?.users ?? 0), 0), targetUsers: this.info.targetUsers,
+      runId: this.runId, scenario: this.header.scenario, state, startedAt: this.header.startedAt, now: Date.now(),
+      users: live.reduce((sum, w) => sum + (w.progress?.users ?? 0), 0), targetUsers: this.header.targetUsers,
     });
     const telemetry = sumTelemetry(this.workers.map(w => w.progress?.telemetry));
     if (telemetry) snapshot.telemetry = telemetry;
@@ -323,7 +325,7 @@ export class WorkerProcesses {
     if (this.settled) return;
     // Every worker has exited (one that reported exits right after): no process outlives the run.
     if (this.workers.some(w => !w.exit)) return;
-    if (!this.info) {
+    if (!this.header) {
       this.settle();
       const invalid = this.workers.find(w => w.invalid)?.invalid;
       if (invalid) this.resolve({ ok: false, diagnostics: invalid.diagnostics, problems: invalid.problems });
@@ -348,15 +350,16 @@ export class WorkerProcesses {
    * their shard).
    */
   private async writeReport(): Promise<void> {
-    const info = this.info!;
+    const header = this.header!;
     const thresholds = this.workers.find(w => w.started)?.started?.thresholds ?? {};
     const inputs: ShardReportFile[] = this.workers.map(worker => ({
       file: workerName(named(worker)),
-      report: this.shardReport(worker, info, thresholds),
+      report: this.shardReport(worker, header, thresholds),
     }));
     const { report } = mergeShardReports(inputs);
     // One run in N processes, not shards merged after the fact: `workers` says so.
     delete report.mergedShards;
+    report.header = { ...report.header, ...(header.workers !== undefined ? { workers: header.workers } : {}) };
     const finished = this.workers.flatMap(w => (w.finished ? [w.finished.report] : []));
     // The run's own stop, else the first worker's that did not end as planned, else theirs: a lost
     // worker's report says 'error', which is not why the run ended.
@@ -381,20 +384,22 @@ export class WorkerProcesses {
    * One worker's report as a shard's, with what a merge needs (its shard, its final or last encoded
    * stats, the thresholds as written): its own when it reported, else one made from what it had sent.
    */
-  private shardReport(worker: WorkerState, info: RunInfo, thresholds: Record<string, string>): RunReport {
+  private shardReport(worker: WorkerState, header: RunHeader, thresholds: Record<string, string>): RunReport {
     const shard = { index: worker.index, count: this.options.count };
     const encoded = worker.stats ?? new Stats().encode();
-    if (worker.finished) return { ...worker.finished.report, shard, encodedStats: encoded, thresholdsWritten: thresholds };
+    if (worker.finished) {
+      const { report } = worker.finished;
+      return { ...report, header: { ...report.header, shard }, encodedStats: encoded, thresholdsWritten: thresholds };
+    }
     const stats = new Stats();
     stats.merge(encoded);
     const report = buildReport({
-      stats, runId: this.runId, scenario: info.scenario, file: info.file,
-      startedAt: worker.started?.info.startedAt ?? info.startedAt, endedAt: worker.exit?.at ?? Date.now(), thresholds, stopReason: 'error',
+      stats, header: { ...(worker.started?.header ?? header), runId: this.runId, shard }, endedAt: worker.exit?.at ?? Date.now(), thresholds, stopReason: 'error',
       iterations: worker.progress?.iterations ?? 0, droppedIterations: worker.progress?.droppedIterations ?? 0, cpuMs: worker.progress?.cpuMs ?? 0,
       telemetry: worker.progress?.telemetry,
     });
     const note: IterationError = { message: worker.lost ?? `${workerName(named(worker))} ended without its report`, count: 1 };
-    return { ...report, iterationErrors: [note, ...report.iterationErrors], shard, encodedStats: encoded, thresholdsWritten: thresholds };
+    return { ...report, iterationErrors: [note, ...report.iterationErrors], encodedStats: encoded, thresholdsWritten: thresholds };
   }
 }
 

@@ -18,6 +18,7 @@ import * as api from '../api/index.ts';
 import type { ScenarioDefinition } from '../api/types.ts';
 import { findProblems, type ValidationHooks } from './option-problems.ts';
 import type { SourceLocation } from './validate.ts';
+import { describeThrown } from '../run/user-values.ts';
 
 /** One exported scenario. Its name is `exportName` ('default' for a default export). */
 export interface LoadedScenario {
@@ -254,7 +255,7 @@ function describeError(error: unknown): string {
     const hint = missingPackage ? ": install it in the scenario's folder (npm install)" : '';
     return `${error.name}: ${error.message.split('\n')[0]}${hint}`;
   }
-  return typeof error === 'string' ? `'${error}'` : String(error);
+  return typeof error === 'string' ? `'${error}'` : describeThrown(error);
 }
 
 function parseLocation(where: string | undefined): SourceLocation | undefined {

@@ -31,7 +31,7 @@ export interface OptionProblem {
 
 const OPTION_NAMES = [
   'host', 'users', 'spawnRate', 'runTime', 'stages', 'arrivalRate', 'maxUsers', 'wait', 'thresholds',
-  'onStart', 'onStop', 'gracefulStop', 'timeout', 'maxBodyBytes',
+  'onStart', 'onStop', 'gracefulStop', 'timeout', 'maxBodyBytes', 'redirects', 'maxHeaderBytes', 'insecureSkipTLSVerify', 'caFile',
 ] as const satisfies readonly (keyof ScenarioOptions)[];
 // Compile-time guard: a new field in ScenarioOptions must be added to OPTION_NAMES, or it would be reported as unknown.
 const _everyOptionListed: [Exclude<keyof ScenarioOptions, (typeof OPTION_NAMES)[number]>] extends [never] ? true : never = true;
@@ -40,6 +40,7 @@ const _everyOptionListed: [Exclude<keyof ScenarioOptions, (typeof OPTION_NAMES)[
 const OPTION_ALIASES: Record<string, string> = {
   vus: 'users', duration: 'runTime', hatchRate: 'spawnRate', rampUp: 'stages', baseUrl: 'host', baseURL: 'host',
   rate: 'arrivalRate', maxVUs: 'maxUsers', thinkTime: 'wait', waitTime: 'wait',
+  maxRedirects: 'redirects', insecureSkipTlsVerify: 'insecureSkipTLSVerify', ca: 'caFile', tlsCaFile: 'caFile',
 };
 const STAGE_FIELDS = ['duration', 'target'] as const;
 const STAGE_ALIASES: Record<string, string> = { users: 'target', vus: 'target', time: 'duration' };
@@ -94,6 +95,18 @@ export function findProblems(options: unknown, hooks: ValidationHooks = {}): Opt
   if (o.thresholds !== undefined) checkThresholds(o.thresholds, hooks, report);
   if (o.maxBodyBytes !== undefined && !isPositiveInteger(o.maxBodyBytes)) {
     report(['maxBodyBytes'], `maxBodyBytes: must be a positive whole number of bytes, e.g. 16_000_000, got ${describeValue(o.maxBodyBytes)}`);
+  }
+  if (o.redirects !== undefined && !isNonNegativeInteger(o.redirects)) {
+    report(['redirects'], `redirects: must be a whole number of redirects to follow, 0 for none, got ${describeValue(o.redirects)}`);
+  }
+  if (o.maxHeaderBytes !== undefined && !isPositiveInteger(o.maxHeaderBytes)) {
+    report(['maxHeaderBytes'], `maxHeaderBytes: must be a positive whole number of bytes, e.g. 131072, got ${describeValue(o.maxHeaderBytes)}`);
+  }
+  if (o.insecureSkipTLSVerify !== undefined && typeof o.insecureSkipTLSVerify !== 'boolean') {
+    report(['insecureSkipTLSVerify'], `insecureSkipTLSVerify: must be true or false, got ${describeValue(o.insecureSkipTLSVerify)}`);
+  }
+  if (o.caFile !== undefined && (typeof o.caFile !== 'string' || o.caFile === '')) {
+    report(['caFile'], `caFile: must be the path of a PEM file of CA certificates, got ${describeValue(o.caFile)}`);
   }
   for (const hook of ['onStart', 'onStop'] as const) {
     if (o[hook] !== undefined && typeof o[hook] !== 'function') {

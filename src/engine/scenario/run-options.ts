@@ -1,10 +1,10 @@
 /**
  * The run's resolved numbers, once a scenario's options, the command line's flags and the defaults meet.
  */
-import type { RunOverrides } from '../../shared/protocol.ts';
+import type { RunOverrides } from '../../shared/run.ts';
 import { describeValue, formatDuration, tryParseDuration } from '../../shared/duration.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
-import { DEFAULT_MAX_BODY_BYTES } from '../run/http.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REDIRECTS } from '../run/http.ts';
 import { parseShard, type Shard } from '../run/shard.ts';
 import type { DurationInput, ScenarioOptions } from '../api/types.ts';
 import { findProblems, hostProblem, isPositiveInteger, isPositiveNumber, MAX_TIMER_MS, tooLongForTimers } from './option-problems.ts';
@@ -39,9 +39,20 @@ export interface ResolvedRunOptions {
   timeoutMs: number;
   /** Default cap on the bytes of a response body kept in memory (the rest is counted and discarded). */
   maxBodyBytes: number;
+  /** Default number of redirects a request follows. */
+  redirects: number;
+  /** Largest response header section accepted. */
+  maxHeaderBytes: number;
+  tls: ResolvedTls;
   thresholds: Readonly<Record<string, string>>;
   /** Set for `--shard i/N`: the load model stays the whole plan's, and the runner takes this shard's share of it. */
   shard?: Shard;
+}
+
+/** TLS of the run: `--insecure-skip-tls-verify` or the option; `--ca-file` (absolute) or the option (relative to the scenario file). */
+export interface ResolvedTls {
+  insecureSkipVerify: boolean;
+  caFile?: { path: string; option: 'caFile' | '--ca-file' };
 }
 
 /** The run cannot start: every problem, each naming the option or flag it is about. */
@@ -122,6 +133,12 @@ export function resolveRunOptions(options: ScenarioOptions, overrides: RunOverri
     timeoutMs: msOf(options.timeout ?? RUN_DEFAULTS.timeout),
     thresholds: { ...options.thresholds },
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    redirects: options.redirects ?? DEFAULT_REDIRECTS,
+    maxHeaderBytes: options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES,
+    tls: {
+      insecureSkipVerify: overrides.insecureSkipTLSVerify === true || options.insecureSkipTLSVerify === true,
+      ...(overrides.caFile ? { caFile: { path: overrides.caFile, option: '--ca-file' as const } } : options.caFile ? { caFile: { path: options.caFile, option: 'caFile' as const } } : {}),
+    },
     ...(shard ? { shard } : {}),
   };
 }

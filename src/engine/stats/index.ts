@@ -28,8 +28,8 @@ import type { EncodedTimeline, TimelinePoint } from './timeline.ts';
 // The folder's one entry point: the rest of the engine imports statistics from here only.
 export { OVERFLOW_ERROR, OVERFLOW_METHOD, OVERFLOW_NAME } from './failures.ts';
 export { newDurationHistogram, percentilesMs } from './histogram.ts';
-export { evaluateThresholds, parseThresholds } from './thresholds.ts';
-export type { ParsedThreshold, ThresholdInput } from './thresholds.ts';
+export { evaluateThresholds, parseThresholds, spanFilterOf } from './thresholds.ts';
+export type { ParsedThreshold, ThresholdFilter, ThresholdInput } from './thresholds.ts';
 
 /** One finished HTTP request as the engine's HTTP client measured it. */
 export interface RequestSample {
@@ -187,6 +187,14 @@ export class Stats {
     if (sample.startedAt < this.firstStartedAt) this.firstStartedAt = sample.startedAt;
     const endedAt = sample.startedAt + sample.durationMs;
     if (endedAt > this.lastEndedAt) this.lastEndedAt = endedAt;
+  }
+
+  /**
+   * A request that failed before it was sent (it timed out in its user's queue): listed among the
+   * failures under its kind, but not counted as a request, since the target never saw it.
+   */
+  recordUnsent(sample: RequestSample): void {
+    this.failures.add(sample.method, sample.name, sample.error ?? 'not sent', sample.traceId, sample.startedAt);
   }
 
   /**

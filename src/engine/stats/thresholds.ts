@@ -5,10 +5,16 @@
  *   `p95`, `p95{name:/checkout}`, `p95{method:GET,name:/product/{id}}`, `rps{method:POST}`
  * - metrics: `p50 p90 p95 p99 avg min max` (latency, ms), `errorRate` (% of requests that failed),
  *   `rps` (requests per second over the run), `requests`, `failures` (counts);
- * - the filter is `{name:NAME}`, `{method:METHOD}`, `{method:METHOD,name:NAME}` or `{name:NAME,method:METHOD}`.
- *   NAME is everything after `name:` up to the closing brace (or up to a trailing `,method:X`), so a name
- *   may itself hold braces, colons and commas; METHOD is letters and matches case-insensitively. Groups
- *   are rows with method GROUP. Without a filter the metric is the aggregate of all requests.
+ * - the filter is `{name:NAME}`, `{method:METHOD}` or both, comma-separated in either order. A value is
+ *   everything after its `key:` up to the closing brace or up to the next `,method:`, `,name:`, `,span:`
+ *   or `,service:`, so a name may itself hold braces, colons, commas and spaces; METHOD is letters and
+ *   matches case-insensitively. Groups are rows with method GROUP. Without a filter the metric is the
+ *   aggregate of all requests.
+ * - spans (issue 16): `{span:SPAN}`, `{service:SERVICE}` or both, optionally with `name:`/`method:`, make
+ *   a latency metric read the durations of the application's spans received during the run, e.g.
+ *   `p95{span:db.query SELECT stock}` or `p99{service:inventory,name:/checkout}` (the spans below that
+ *   row's requests). `service:` without `span:` means that service's SERVER spans. Only latency metrics
+ *   take them; percentiles come from the spans' pooled HDR histograms (≤ 1 % high).
  * Value: a comparator `<`, `<=`, `>`, `>=` or `==`, then a non-negative number and a unit: `ms` or `s` for
  *   latencies (none means ms), `%` for errorRate (none means %), none for rps, requests and failures.
  *
@@ -16,6 +22,7 @@
  * `avg` is the count-weighted mean, `min` the lowest, and p50…p99 and `max` the HIGHEST of the rows:
  * an upper bound of the pooled percentile, so a met threshold is truly met.
  */
+import type { SpanDurationSource, SpanFilter } from '../../shared/breakdown/types.ts';
 import type { RequestRow, RunReport, ThresholdResult } from '../../shared/report.ts';
 
 export type ThresholdMetric = 'p50' | 'p90' | 'p95' | 'p99' | 'avg' | 'min' | 'max' | 'errorRate' | 'rps' | 'requests' | 'failures';
@@ -26,8 +33,11 @@ export interface ParsedThreshold {
   /** The key as written, e.g. 'p95{name:/checkout}'. */
   key: string;
   metric: ThresholdMetric;
-  /** Rows the metric is taken from; undefined: the aggregate. `method` is upper case. */
-  filter?: { method?: string; name?: string };
+  /**
+   * Rows the metric is taken from; undefined: the aggregate. `method` is upper case. With `span` or
+   * `service`, the metric reads the durations of received spans (see `spanFilterOf`).
+   */
+  filter?: ThresholdFilter;
   comparator: Comparator;
   /** The limit in `unit`. */
   value: number;
@@ -35,6 +45,13 @@ export interface ParsedThreshold {
   unit: ThresholdUnit;
   /** Canonical text, e.g. 'p95 < 300ms' or 'p95{method:GET,name:/a} <= 1.5s': how results name the threshold. */
   expression: string;
+}
+
+export interface ThresholdFilter {
+  method?: string;
+  name?: string;
+  service?: string;
+  span?: string;
 }
 
 type MetricKind = 'latency' | 'rate' | 'count';
@@ -55,9 +72,12 @@ const ACCEPTED_UNITS: Record<MetricKind, { units: readonly ThresholdUnit[]; impl
 /** A metric word, then whatever follows it (the filter, checked separately for a precise error). */
 const KEY = /^([A-Za-z][A-Za-z0-9]*)(.*)$/s;
 const VALUE = /^\s*(<=|>=|==|<|>)\s*(\d+(?:\.\d+)?)\s*(ms|s|%)?\s*$/;
-const FILTER_METHOD_FIRST = /^method:\s*([A-Za-z]+)\s*(?:,\s*name:(.*))?$/s;
-const FILTER_NAME_FIRST = /^name:(.*?)(?:,\s*method:\s*([A-Za-z]+)\s*)?$/s;
-const FILTER_SYNTAX = '{name:NAME}, {method:METHOD} or {method:METHOD,name:NAME}';
+const FILTER_KEYS = ['method', 'name', 'service', 'span'] as const;
+type FilterKey = (typeof FILTER_KEYS)[number];
+/** A comma that starts the next `key:` (any other comma belongs to the value). */
+const FILTER_SPLIT = /,\s*(?=(?:method|name|service|span)\s*:)/;
+const FILTER_ENTRY = /^\s*(method|name|service|span)\s*:(.*)$/s;
+const FILTER_SYNTAX = '{name:NAME}, {method:METHOD}, {span:SPAN}, {service:SERVICE} or several of them comma-separated, e.g. {method:GET,name:/checkout}';
 
 function isMetric(text: string): text is ThresholdMetric {
   return Object.hasOwn(METRIC_KINDS, text);
@@ -89,7 +109,11 @@ function parseThreshold(key: string, value: unknown): ParsedThreshold | string {
   if (filterText !== '') {
     const parsedFilter = /^\{(.*)\}$/s.test(filterText) ? parseFilter(filterText.slice(1, -1)) : undefined;
     if (parsedFilter === undefined) return `cannot read the filter '${filterText}'; write ${FILTER_SYNTAX}`;
+    if (typeof parsedFilter === 'string') return `${parsedFilter} in the filter '${filterText}'`;
     filter = parsedFilter;
+    if ((filter.span !== undefined || filter.service !== undefined) && METRIC_KINDS[metric] !== 'latency') {
+      return `${metric} cannot read spans: a span or service filter takes a latency metric (p50, p90, p95, p99, avg, min or max), e.g. p95{span:db.query}`;
+    }
   }
 
   if (typeof value !== 'string') return `the value must be a string such as '< 300ms', got ${value === null ? 'null' : typeof value}`;
@@ -112,24 +136,37 @@ function parseThreshold(key: string, value: unknown): ParsedThreshold | string {
 /** The canonical filter text: method upper case first, then name; '' for none. */
 function formatFilter(filter: ParsedThreshold['filter']): string {
   if (filter === undefined) return '';
-  const parts: string[] = [];
-  if (filter.method !== undefined) parts.push(`method:${filter.method}`);
-  if (filter.name !== undefined) parts.push(`name:${filter.name}`);
-  return `{${parts.join(',')}}`;
+  return `{${FILTER_KEYS.filter(key => filter[key] !== undefined).map(key => `${key}:${filter[key]}`).join(',')}}`;
 }
 
-function parseFilter(text: string): { method?: string; name?: string } | undefined {
-  const body = text.trim();
-  const methodFirst = FILTER_METHOD_FIRST.exec(body);
-  const nameFirst = methodFirst === null ? FILTER_NAME_FIRST.exec(body) : null;
-  const method = methodFirst?.[1] ?? nameFirst?.[2];
-  const name = (methodFirst?.[2] ?? nameFirst?.[1])?.trim();
-  if (methodFirst === null && nameFirst === null) return undefined;
-  if (name === '') return undefined;
-  const filter: { method?: string; name?: string } = {};
-  if (method !== undefined) filter.method = method.toUpperCase();
-  if (name !== undefined) filter.name = name;
+/** The filter, undefined when it cannot be read at all, or what is wrong with one of its entries. */
+function parseFilter(text: string): ThresholdFilter | string | undefined {
+  const filter: ThresholdFilter = {};
+  for (const entry of text.split(FILTER_SPLIT)) {
+    const match = FILTER_ENTRY.exec(entry);
+    if (match === null) return undefined;
+    const key = match[1] as FilterKey;
+    const value = (match[2] ?? '').trim();
+    if (value === '') return undefined;
+    if (filter[key] !== undefined) return `'${key}:' is given twice`;
+    if (key === 'method') {
+      if (!/^[A-Za-z]+$/.test(value)) return undefined;
+      filter.method = value.toUpperCase();
+    } else {
+      filter[key] = value;
+    }
+  }
   return filter;
+}
+
+/**
+ * The spans a threshold reads, when it reads spans (its filter has `span:` or `service:`); undefined
+ * for a threshold on the request rows. What the receiver's breakdown is asked for.
+ */
+export function spanFilterOf(threshold: Pick<ParsedThreshold, 'filter'>): SpanFilter | undefined {
+  const filter = threshold.filter;
+  if (filter === undefined || (filter.span === undefined && filter.service === undefined)) return undefined;
+  return { ...filter };
 }
 
 /** The numbers thresholds read: the report's totals and rows. */
@@ -142,9 +179,15 @@ export type ThresholdInput = Pick<RunReport, 'totals' | 'requests'>;
  * A filter that matches no row is not ok (actual 0) and its expression says so. So is a latency,
  * errorRate or rps threshold over zero requests: "(no data)". A gate must not pass when nothing was
  * measured (a target that never answered, every request cancelled at the stop).
+ *
+ * A threshold on spans reads `spans` (the breakdown of the spans received, `BreakdownAggregator.
+ * spanDurations`): "no data" when no received span matches, or when there is no receiver (`spans`
+ * undefined).
  */
-export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: ThresholdInput): ThresholdResult[] {
+export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: ThresholdInput, spans?: SpanDurationSource): ThresholdResult[] {
   return parsed.map(threshold => {
+    const spanFilter = spanFilterOf(threshold);
+    if (spanFilter !== undefined) return evaluateOnSpans(threshold, spanFilter, spans);
     const measured = measure(threshold, summary);
     if (measured === undefined) {
       return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
@@ -155,6 +198,21 @@ export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: 
     const actual = Math.round((threshold.unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
     return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), metric: threshold.metric, unit: threshold.unit, actual };
   });
+}
+
+function evaluateOnSpans(threshold: ParsedThreshold, filter: SpanFilter, spans: SpanDurationSource | undefined): ThresholdResult {
+  const stats = spans?.(filter);
+  const { metric, unit } = threshold;
+  if (stats === undefined || stats.count === 0) {
+    const why = spans === undefined
+      ? 'no spans were received: run with --receiver (or in the editor) and point the application\'s OTLP exporter at it'
+      : `no received span matches ${describeFilter(filter)}`;
+    return { expression: `${threshold.expression} (no data: ${why})`, ok: false, metric, unit, actual: 0 };
+  }
+  // The parser lets only latency metrics read spans, and each of them is a field of the stats.
+  const measured = stats[metric as Exclude<ThresholdMetric, 'errorRate' | 'rps' | 'requests' | 'failures'>];
+  const actual = Math.round((unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
+  return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), metric, unit, actual };
 }
 
 /** Requests (or groups) behind a threshold: the aggregate's, or those of the rows its filter matches. */
@@ -214,8 +272,10 @@ function compare(actual: number, comparator: Comparator, limit: number): boolean
   }
 }
 
-function describeFilter(filter: ParsedThreshold['filter']): string {
+function describeFilter(filter: ThresholdFilter | undefined): string {
   const parts: string[] = [];
+  if (filter?.span !== undefined) parts.push(`span '${filter.span}'`);
+  if (filter?.service !== undefined) parts.push(filter.span === undefined ? `service '${filter.service}' (its SERVER spans)` : `service '${filter.service}'`);
   if (filter?.method !== undefined) parts.push(`method ${filter.method}`);
   if (filter?.name !== undefined) parts.push(`name '${filter.name}'`);
   return parts.join(', ');

@@ -44,10 +44,11 @@ export class ScenarioDecorations implements vscode.Disposable {
   onEngineMessage(message: EngineToHost): void {
     switch (message.kind) {
       case 'started': {
-        const file = path.resolve(message.file);
+        const { header } = message;
+        const file = path.resolve(header.file);
         this.current = file;
         const previous = this.files.get(file);
-        this.files.set(file, { annotations: [], problems: [], runId: message.runId, startedAt: message.startedAt });
+        this.files.set(file, { annotations: [], problems: [], runId: header.runId, startedAt: header.startedAt });
         this.publishProblems();
         for (const annotated of new Set([file, ...(previous?.annotations.map(a => a.file) ?? [])])) this.render(annotated);
         break;

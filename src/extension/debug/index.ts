@@ -1,7 +1,7 @@
 // The Debug lens: one user, one iteration, the engine started under the inspector and VS Code's
 // JavaScript debugger attached, so breakpoints in the scenario file stop.
 import * as vscode from 'vscode';
-import type { RunOverrides } from '../../shared/protocol.ts';
+import type { RunOverrides } from '../../shared/run.ts';
 import type { RunController, RunLaunch } from '../run/run-controller.ts';
 import type { RunScenario } from '../run/run-scenario.ts';
 import { attachDebugger } from './debug-session.ts';

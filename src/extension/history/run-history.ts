@@ -49,14 +49,14 @@ export class RunHistory implements vscode.Disposable, vscode.TreeDataProvider<Hi
 
   /** Saves a finished run's report and prunes its scenario's oldest runs; the saved file's path, if saved. */
   async save(report: RunReport): Promise<string | undefined> {
-    const folder = this.folderFor(report.file);
+    const folder = this.folderFor(report.header.file);
     if (!folder) {
       this.output.appendLine('[history] no workspace folder open: the run is not kept in the history');
       return undefined;
     }
     try {
       const { file, pruned } = await saveRun(folder, report, this.settings().history.maxRunsPerScenario);
-      this.output.appendLine(`[history] saved ${file}${pruned.length > 0 ? `; deleted ${pruned.length} older run(s) of '${report.scenario}' (loadlens.history.maxRunsPerScenario)` : ''}`);
+      this.output.appendLine(`[history] saved ${file}${pruned.length > 0 ? `; deleted ${pruned.length} older run(s) of '${report.header.scenario}' (loadlens.history.maxRunsPerScenario)` : ''}`);
       this.refresh();
       return file;
     } catch (error) {

@@ -12,11 +12,11 @@ import { traceLinkTemplate } from '../../shared/trace-link.ts';
  */
 export async function exportReport(report: RunReport, format: 'html' | 'json', settings: LoadlensSettings, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-  const name = `${report.scenario}-${report.startedAt.replace(/[:.]/g, '-')}.${format}`;
+  const name = `${report.header.scenario}-${new Date(report.header.startedAt).toISOString().replace(/[:.]/g, '-')}.${format}`;
   const uri = target ?? await vscode.window.showSaveDialog({
     ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}),
     filters: format === 'html' ? { 'HTML report': ['html'] } : { 'JSON report': ['json'] },
-    title: `Export the ${format.toUpperCase()} report of ${report.scenario}`,
+    title: `Export the ${format.toUpperCase()} report of ${report.header.scenario}`,
   });
   if (!uri) return undefined;
   let traceLink: string | undefined;

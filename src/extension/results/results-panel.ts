@@ -36,7 +36,8 @@ export class PanelRecord {
   constructor(memento?: vscode.Memento) {
     this.memento = memento;
     const last = memento?.get<{ run: RunStarted; report: RunReport; exitCode: number }>(LAST_RUN_KEY);
-    if (last?.run && last.report) this.state = applyHostMessage(applyHostMessage(emptyPanelState(), last.run), { kind: 'finished', report: last.report, exitCode: last.exitCode });
+    // A run kept by a Loadlens before RunHeader (no `header`) is not shown again rather than shown wrong.
+    if (last?.run?.header && last.report?.header) this.state = applyHostMessage(applyHostMessage(emptyPanelState(), last.run), { kind: 'finished', report: last.report, exitCode: last.exitCode });
   }
 
   apply(message: HostToView): void {
@@ -48,7 +49,7 @@ export class PanelRecord {
 
   /** The shown run's scenario, once one started. */
   get scenario(): string | undefined {
-    return this.state.run?.scenario;
+    return this.state.run?.header.scenario;
   }
 
   /** The shown run's report, once it finished. */
@@ -140,9 +141,8 @@ export class ResultsPanel implements vscode.Disposable {
   static showEngineMessage(message: EngineToHost): void {
     switch (message.kind) {
       case 'started': {
-        const { kind: _kind, ...run } = message;
         const otlpReceiver = ResultsPanel.otlpReceiver;
-        ResultsPanel.post({ kind: 'run-started', ...run, ...(otlpReceiver === undefined ? {} : { otlpReceiver }) });
+        ResultsPanel.post({ kind: 'run-started', header: message.header, ...(otlpReceiver === undefined ? {} : { otlpReceiver }) });
         break;
       }
       case 'stats':
@@ -170,15 +170,11 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   /**
-   * Shows a finished run that is not the current one (a past run's report): it becomes the record, so
-   * reopening the panel shows it too.
+   * Shows a finished run that is not the current one (a past run's report, with its own header): it
+   * becomes the record, so reopening the panel shows it too.
    */
   static showReport(report: RunReport, exitCode: number): void {
-    ResultsPanel.post({
-      kind: 'run-started', runId: report.runId, scenario: report.scenario, file: report.file, startedAt: Date.parse(report.startedAt),
-      targetUsers: Math.max(0, ...report.timeline.map(p => p.users)), runTimeMs: report.durationMs, host: '',
-      ...(report.workers && report.workers.length > 1 ? { workers: report.workers.length } : {}),
-    });
+    ResultsPanel.post({ kind: 'run-started', header: report.header });
     ResultsPanel.post({ kind: 'finished', report, exitCode });
   }
 
@@ -188,7 +184,7 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private post(message: HostToView): void {
-    if (message.kind === 'run-started') this.panel.title = `Loadlens: ${message.scenario}`;
+    if (message.kind === 'run-started') this.panel.title = `Loadlens: ${message.header.scenario}`;
     this.posted.push(message);
     if (this.posted.length > 200) this.posted.splice(0, this.posted.length - 200);
     // Before `ready` the page is still loading: it gets the whole record when it is.

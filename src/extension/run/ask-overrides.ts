@@ -1,6 +1,6 @@
 // "Options…": users, spawn rate, run time, host and workers for one run, asked one after the other.
 import * as vscode from 'vscode';
-import type { RunOverrides } from '../../shared/protocol.ts';
+import type { RunOverrides } from '../../shared/run.ts';
 import { durationProblem, type LoadlensSettings } from '../../shared/settings.ts';
 import { MAX_WORKERS, parseWorkers, workersProblem, type WorkersSetting } from '../../shared/workers.ts';
 

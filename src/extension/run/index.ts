@@ -1,7 +1,7 @@
 // Running scenarios: the run commands (the CodeLens's, the palette's, keybindings' and tasks'), Stop,
 // and the status bar item that follows the run.
 import * as vscode from 'vscode';
-import type { RunOverrides } from '../../shared/protocol.ts';
+import type { RunOverrides } from '../../shared/run.ts';
 import type { LoadlensSettings } from '../../shared/settings.ts';
 import { askOverrides } from './ask-overrides.ts';
 import type { RunController } from './run-controller.ts';

@@ -2,7 +2,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { assertNever, type EngineToHost, type HostToEngine, type RunRequest } from '../../shared/protocol.ts';
+import { assertNever, type EngineToHost, type HostToEngine } from '../../shared/protocol.ts';
+import type { RunSpec } from '../../shared/run.ts';
 import { formatDiagnostic, type RunReport } from '../../shared/report.ts';
 import { ENGINE_NODE_FLAGS } from '../../shared/engine-flags.ts';
 import type { LoadlensSettings } from '../../shared/settings.ts';
@@ -63,7 +64,7 @@ export class RunController implements vscode.Disposable {
    * the engine (the OTLP endpoint; '' unsets an inherited one for the engine). First checks that the
    * runtime is a Node.js >= 22, naming loadlens.run.nodePath when it is not.
    */
-  async run(request: RunRequest, environment: Record<string, string> = {}, launch: RunLaunch = {}): Promise<RunOutcome> {
+  async run(request: RunSpec, environment: Record<string, string> = {}, launch: RunLaunch = {}): Promise<RunOutcome> {
     if (this.busy) return { exitCode: null, problem: 'A run is already in progress: stop it first.' };
     this.busy = true;
     try {
@@ -80,7 +81,7 @@ export class RunController implements vscode.Disposable {
     }
   }
 
-  private start(request: RunRequest, environment: Record<string, string>, launch: RunLaunch, nodePath: string): Promise<RunOutcome> {
+  private start(request: RunSpec, environment: Record<string, string>, launch: RunLaunch, nodePath: string): Promise<RunOutcome> {
     const debugPort = process.env.LOADLENS_ENGINE_DEBUG_PORT;
     const inspect = launch.debug ? ['--inspect-brk=127.0.0.1:0'] : debugPort ? [`--inspect=127.0.0.1:${debugPort}`] : [];
     const child = fork(this.enginePath, ['ipc'], {

@@ -3,7 +3,7 @@
 // in the history, and a run that could not start shown as Problems or as the engine's error.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunOverrides, RunRequest } from '../../shared/protocol.ts';
+import type { RunOverrides, RunSpec } from '../../shared/run.ts';
 import type { LoadlensSettings } from '../../shared/settings.ts';
 import type { WorkersSetting } from '../../shared/workers.ts';
 import type { ScenarioTarget } from '../authoring/codelens.ts';
@@ -63,7 +63,7 @@ export function createRunScenario(context: vscode.ExtensionContext, deps: RunSce
       return undefined;
     }
     await vscode.workspace.textDocuments.find(d => d.uri.toString() === file.toString())?.save();
-    const request: RunRequest = {
+    const request: RunSpec = {
       file: file.fsPath,
       scenario: target?.[1],
       otel: otel && settings.otel.enabled,

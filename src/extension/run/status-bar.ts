@@ -9,7 +9,7 @@ export class StatusBar implements vscode.Disposable {
   show(message: EngineToHost): void {
     switch (message.kind) {
       case 'started':
-        this.item.text = `$(loading~spin) Loadlens ${message.scenario}: starting`;
+        this.item.text = `$(loading~spin) Loadlens ${message.header.scenario}: starting`;
         this.item.tooltip = 'Loadlens run in progress: click to stop';
         this.item.command = 'loadlens.stop-run';
         this.item.show();

@@ -102,7 +102,7 @@ suite('the run on the scenario\'s lines', () => {
     const link = /\(command:loadlens\.open-trace\?([^ )]+)/.exec(markdown)![1]!;
     const [target] = JSON.parse(decodeURIComponent(link)) as [TraceLinkTarget];
     assert.equal(target.traceId, newest);
-    assert.equal(target.runId, report.runId);
+    assert.equal(target.runId, report.header.runId);
 
     // Following the link opens Loadlens's trace view on that trace, with its CLIENT span from the embedded receiver.
     await vscode.commands.executeCommand('loadlens.open-trace', target);

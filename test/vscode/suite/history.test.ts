@@ -66,16 +66,16 @@ export const browse = scenario({ host: 'http://127.0.0.1:9', users: 2, runTime: 
     // The first run was pruned when the third was saved: the bound is 2 per scenario.
     const files = readdirSync(runsFolder()).sort();
     assert.equal(files.length, 2, files.join(', '));
-    assert.ok(files[0]!.endsWith(`_browse_${second.runId}.json`), files[0]);
-    assert.ok(files[1]!.endsWith(`_browse_${third.runId}.json`), files[1]);
-    assert.ok(!files.some(f => f.includes(first.runId)));
+    assert.ok(files[0]!.endsWith(`_browse_${second.header.runId}.json`), files[0]);
+    assert.ok(files[1]!.endsWith(`_browse_${third.header.runId}.json`), files[1]);
+    assert.ok(!files.some(f => f.includes(first.header.runId)));
 
     // The view: one scenario, its two runs newest first, each with its numbers.
     const scenarios = await loadlens.history.getChildren();
     const browse = scenarios.find(n => n.kind === 'scenario' && n.scenario === 'browse');
     assert.ok(browse && browse.kind === 'scenario');
     const runs = await loadlens.history.getChildren(browse);
-    assert.deepEqual(runs.map(n => (n.kind === 'run' ? n.run.runId : '')), [third.runId, second.runId]);
+    assert.deepEqual(runs.map(n => (n.kind === 'run' ? n.run.runId : '')), [third.header.runId, second.header.runId]);
     const item = loadlens.history.getTreeItem(runs[1]!);
     // The line's format is unit-tested (history.test.ts); here: it is this run's saved numbers.
     assert.match(String(item.description), new RegExp(`^${second.totals.requests} req · [\\d.]+ RPS · p95 [\\d.]+ m?s · 0% errors$`));
@@ -88,10 +88,10 @@ export const browse = scenario({ host: 'http://127.0.0.1:9', users: 2, runTime: 
     await vscode.commands.executeCommand(item.command!.command, ...item.command!.arguments!);
     const panel = loadlens.panel()!;
     const finished = panel.posted.filter((m): m is Extract<HostToView, { kind: 'finished' }> => m.kind === 'finished').at(-1)!;
-    assert.equal(finished.report.runId, second.runId);
+    assert.equal(finished.report.header.runId, second.header.runId);
     assert.equal(finished.report.totals.requests, second.totals.requests);
     const started = panel.posted.filter((m): m is Extract<HostToView, { kind: 'run-started' }> => m.kind === 'run-started').at(-1)!;
-    assert.equal(started.runId, second.runId);
+    assert.equal(started.header.runId, second.header.runId);
 
     // Compare: the 60 ms run against the 5 ms one.
     const view = await vscode.commands.executeCommand<CompareView>('loadlens.compare-runs', secondFile, path.join(runsFolder(), files[1]!));

@@ -63,7 +63,7 @@ suite('OTel configuration in the editor', () => {
       assert.equal(report.telemetry?.exportFailures, 0);
       assert.ok(seen.length >= 1, 'the collector received trace exports');
       assert.ok(seen.every(headers => headers['x-sf-token'] === token), 'every trace export carried the stored X-SF-TOKEN value');
-      assert.equal(receiver.spans().filter(s => s.kindName === 'CLIENT' && s.resource['loadlens.run.id'] === report.runId).length, report.totals.requests);
+      assert.equal(receiver.spans().filter(s => s.kindName === 'CLIENT' && s.resource['loadlens.run.id'] === report.header.runId).length, report.totals.requests);
 
       const loadlens = await api();
       const output = loadlens.outputText();

@@ -32,7 +32,7 @@ suite('running with OTel from the editor', () => {
       const outcome = await vscode.commands.executeCommand<RunOutcome>('loadlens.run-scenario', uri, 'browse', { users: 2, runTime: '2s', host: target.url });
       const report = outcome.report!;
       const receiver = await api.receiver.current!;
-      const clients = (await receiver.spans()).filter(s => s.kindName === 'CLIENT' && s.resource['loadlens.run.id'] === report.runId);
+      const clients = (await receiver.spans()).filter(s => s.kindName === 'CLIENT' && s.resource['loadlens.run.id'] === report.header.runId);
       assert.equal(clients.length, report.totals.requests);
       assert.equal(target.traceparents.length, report.totals.requests);
       assert.equal(report.telemetry?.exportFailures, 0);
@@ -75,7 +75,7 @@ suite('running with OTel from the editor', () => {
       const clients = receiver.spans().filter(s => s.kindName === 'CLIENT');
       assert.equal(clients.length, report.totals.requests);
       assert.equal(traceparents.length, report.totals.requests);
-      assert.ok(clients.every(s => s.resource['loadlens.run.id'] === report.runId && s.resource['service.name'] === 'editor-load'));
+      assert.ok(clients.every(s => s.resource['loadlens.run.id'] === report.header.runId && s.resource['service.name'] === 'editor-load'));
       assert.equal(report.telemetry?.exportFailures, 0);
       assert.equal(report.telemetry?.spansExported, receiver.spans().length, 'CLIENT spans and their connect children, all flushed');
       const api = await vscode.extensions.getExtension<LoadlensApi>('loadlens.loadlens')!.activate();

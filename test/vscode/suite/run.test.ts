@@ -46,7 +46,7 @@ suite('running a scenario', () => {
     assert.equal(outcome.problem, undefined);
     assert.equal(outcome.exitCode, 0);
     const report = outcome.report!;
-    assert.equal(report.scenario, 'browse');
+    assert.equal(report.header.scenario, 'browse');
     assert.equal(report.totals.requests, counts.get('GET /product/1'));
     assert.ok(report.totals.requests >= 20, `only ${report.totals.requests} requests in 3 s`);
     assert.equal(report.totals.failures, 0);
@@ -60,7 +60,7 @@ suite('running a scenario', () => {
     assert.ok(kinds.filter(k => k === 'stats').length >= 2, `stats posted: ${kinds.join(',')}`);
     assert.equal(kinds.at(-1), 'finished');
     const finished = panel.posted.at(-1) as Extract<HostToView, { kind: 'finished' }>;
-    assert.equal(finished.report.runId, report.runId);
+    assert.equal(finished.report.header.runId, report.header.runId);
     const lastStats = panel.posted.filter((m): m is Extract<HostToView, { kind: 'stats' }> => m.kind === 'stats').at(-1)!;
     assert.equal(lastStats.snapshot.requests.find(r => r.name === '/product/{id}')?.count, report.totals.requests);
   });
@@ -76,16 +76,16 @@ suite('running a scenario', () => {
     const htmlFile = await loadlens.exportReport(report, 'html', vscode.Uri.file(path.join(dir, 'run.html')));
     const read = async (file: vscode.Uri | undefined) => new TextDecoder().decode(await vscode.workspace.fs.readFile(file!));
     const json = JSON.parse(await read(jsonFile)) as typeof report;
-    assert.equal(json.runId, report.runId);
+    assert.equal(json.header.runId, report.header.runId);
     assert.equal(json.totals.requests, counts.get('GET /product/1'));
     const html = await read(htmlFile);
     assert.match(html, new RegExp(`<tr data-key="GET /product/\\{id\\}"><td class="method">GET</td><td class="name">/<wbr>product/<wbr>\\{id\\}</td><td class="num">${report.totals.requests}</td>`));
     // Closed and reopened: the new panel's page is brought up to date from the extension's record.
     loadlens.panel()?.dispose();
     await vscode.commands.executeCommand('loadlens.show-results');
-    const reopened = loadlens.panel()!.posted.map(m => m.kind === 'finished' ? `finished ${m.report.runId}` : m.kind);
+    const reopened = loadlens.panel()!.posted.map(m => m.kind === 'finished' ? `finished ${m.report.header.runId}` : m.kind);
     assert.equal(reopened[0], 'run-started');
-    assert.equal(reopened.at(-1), `finished ${report.runId}`);
+    assert.equal(reopened.at(-1), `finished ${report.header.runId}`);
   });
 
   test('a failed check is counted against its request and shown with the failures', async () => {

@@ -64,12 +64,12 @@ suite('running a scenario in worker processes (loadlens.run.workers)', () => {
     const panel = (await api()).panel()!;
     const posted = panel.posted;
     const started = posted.find((m): m is Extract<HostToView, { kind: 'run-started' }> => m.kind === 'run-started')!;
-    assert.equal(started.runId, report.runId, 'one run id for the whole run');
-    assert.equal(started.targetUsers, 4, "the workers' shares (2 + 2) add up to the plan");
+    assert.equal(started.header.runId, report.header.runId, 'one run id for the whole run');
+    assert.equal(started.header.targetUsers, 4, "the workers' shares (2 + 2) add up to the plan");
     const stats = posted.filter((m): m is Extract<HostToView, { kind: 'stats' }> => m.kind === 'stats');
     assert.ok(stats.length >= 2, `stats posted: ${stats.length}`);
     assert.ok(stats.some(m => m.snapshot.users === 4), `users in the panel: ${stats.map(m => m.snapshot.users).join(',')}`);
-    assert.deepEqual([...new Set(stats.map(m => m.snapshot.runId))], [report.runId]);
+    assert.deepEqual([...new Set(stats.map(m => m.snapshot.runId))], [report.header.runId]);
     const finished = posted.at(-1) as Extract<HostToView, { kind: 'finished' }>;
     assert.equal(finished.kind, 'finished');
     assert.equal(finished.report.totals.requests, received, "the panel's report");

@@ -12,8 +12,10 @@ import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
 import { countLogRecords, decodeMetrics, decodeTraces, OtlpDecodeError, type OtlpEncoding } from './decode.ts';
 import { encodeRpcStatus } from './otlp-proto.ts';
-import { MetricStore, TraceStore } from './trace-store.ts';
-import type { ReceivedMetric, ReceivedSpan } from './types.ts';
+import { MetricStore } from './metric-store.ts';
+import { TraceStore } from './trace-store.ts';
+import type { ReceivedSpan, ReceiverCounts } from '../shared/spans.ts';
+import type { ReceivedMetric } from './types.ts';
 
 export interface OtlpReceiverOptions {
   /** 0 (the default) picks a free port. */
@@ -32,15 +34,6 @@ export interface OtlpReceiverOptions {
   onRequest?: (request: { path: string; headers: IncomingHttpHeaders }) => void;
 }
 
-/** Requests by outcome, and what they carried. */
-export interface ReceiverCounts {
-  traceRequests: number;
-  metricRequests: number;
-  logRequests: number;
-  logRecords: number;
-  /** Requests answered 4xx (undecodable, wrong type, too large, wrong path or method). */
-  rejectedRequests: number;
-}
 
 export type SpanMatcher = number | ((span: ReceivedSpan) => boolean);
 

@@ -3,6 +3,8 @@
  * embeds when no endpoint is configured, and the receiver the integration tests export to.
  */
 export { startOtlpReceiver } from './receiver.ts';
+export { Forwarder, forwardUrlProblem } from './forward.ts';
+export type { ForwardCounts, ForwarderOptions } from './forward.ts';
 export { startReceiverWorker } from './worker-client.ts';
 export type { ReceiverWorker, ReceiverWorkerOptions } from './worker-client.ts';
 export type { OtlpReceiver, OtlpReceiverOptions, SpanMatcher } from './receiver.ts';

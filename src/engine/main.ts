@@ -2,6 +2,7 @@
  * Entry of dist/engine.js and of the `loadlens` command.
  *   loadlens run FILE [flags]   run a scenario headless in this terminal (see `loadlens --help`)
  *   loadlens check FILE [--json] validate every scenario in a file without running it
+ *   loadlens test [PATHS…]      every scenario of the load files as a test, in turn (CI: --junit FILE)
  *   loadlens compare A B        compare two JSON reports; exit 1 on a regression (a CI gate)
  *   loadlens merge A B …        the reports of a run's shards (--shard i/N) into the whole run's report
  *   loadlens k8s FILE --shards N  print the YAML of a Kubernetes Indexed Job running N shards of a scenario
@@ -21,6 +22,7 @@ import { ipcCommand } from './cli/ipc.ts';
 import { k8sCommand } from './cli/k8s.ts';
 import { mergeCommand } from './cli/merge.ts';
 import { USAGE, heapLimitFromEnv, runCommand } from './cli/run.ts';
+import { testCommand } from './cli/test.ts';
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +31,8 @@ export async function main(argv: string[]): Promise<number> {
       return runCommand(rest);
     case 'check':
       return checkCommand(rest);
+    case 'test':
+      return testCommand(rest);
     case 'ipc':
       return ipcCommand();
     case 'worker':

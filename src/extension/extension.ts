@@ -12,6 +12,7 @@ import * as otel from './otel/index.ts';
 import { RecordedOutputChannel } from './output.ts';
 import * as results from './results/index.ts';
 import * as run from './run/index.ts';
+import * as testing from './testing/index.ts';
 import { LiveSettings } from './settings.ts';
 import * as trace from './trace/index.ts';
 import { copyToClipboard } from './webview-page.ts';
@@ -41,6 +42,8 @@ export interface LoadlensApi {
   historyView: vscode.TreeView<history.HistoryNode>;
   /** The open comparison tabs. */
   compareViews(): compare.CompareView[];
+  /** The Testing view's controller, items, profiles and what its runs reported. */
+  testing: testing.Testing;
 }
 
 export function activate(context: vscode.ExtensionContext): LoadlensApi {
@@ -69,6 +72,8 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const events = results.panelEvents({ runs, settings, openTrace, copy });
   const openRun = history.createOpenRun(context, { history: runHistory, runs, events, shown });
   const runScenario = run.createRunScenario(context, { output, settings, runs, receiver, history: runHistory, checks, events, shown });
+  // Cancelling a test run is the Stop button: the report is kept.
+  const tests = testing.createTesting({ runs });
 
   context.subscriptions.push(
     output, live, runHistory, historyView, runs, receiver,
@@ -80,12 +85,13 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     ...trace.register(context, traces),
     ...history.register(context, { history: runHistory, openRun, settings: live }),
     ...compare.register(context, { history: runHistory, openRun, shown }),
+    ...testing.register(context, tests),
   );
   return {
     runs, receiver, checks, openTrace, panel: () => results.ResultsPanel.active, traceViews: () => trace.TraceView.all, decorations,
     outputText: () => output.text(), globalStorage: context.globalStorageUri,
     exportReport: (report, format, target) => results.exportReport(report, format, settings(), target),
-    history: runHistory, historyView, compareViews: () => compare.CompareView.all,
+    history: runHistory, historyView, compareViews: () => compare.CompareView.all, testing: tests,
   };
 }
 

@@ -125,6 +125,9 @@ export function metricOf(row: RequestRow, metric: ComparedMetric, durationMs: nu
 
 const rowKey = (row: Pick<RequestRow, 'method' | 'name'>) => `${row.method} ${row.name}`;
 
+/** The regression of a new run that completed no request: no data, not an improvement. */
+export const NO_DATA_REGRESSION = 'no data: the new run completed no request';
+
 /** A row as the user reads it: 'GET /product/{id}', or 'Aggregated' for the aggregate row. */
 export function rowLabel(row: Pick<RequestRow, 'method' | 'name'>): string {
   return row.method === '' ? 'Aggregated' : `${row.method} ${row.name}`;
@@ -151,7 +154,8 @@ export function compareRuns(base: RunReport, next: RunReport, limits: Regression
         return {
           metric, base: baseValue, next: nextValue, delta: nextValue - baseValue,
           ...(baseValue === 0 ? {} : { relative: (nextValue - baseValue) / baseValue }),
-          verdict: judge(baseValue, nextValue, limits[metric], metric !== 'rps'),
+          // A side with no request has no latency or error rate: no data is neither better nor worse.
+          verdict: metric !== 'rps' && (b.count === 0 || n.count === 0) ? 'unchanged' : judge(baseValue, nextValue, limits[metric], metric !== 'rps'),
         };
       })
       : [];
@@ -159,7 +163,11 @@ export function compareRuns(base: RunReport, next: RunReport, limits: Regression
     if (b?.breakdown && n?.breakdown) comparison.parts = compareParts(b.breakdown.parts, n.breakdown.parts, limits);
     return comparison;
   });
+  const nextAggregate = next.requests.find(r => r.method === '');
+  const nextTotal = nextAggregate ? nextAggregate.count : next.requests.reduce((sum, r) => sum + (r.method === 'GROUP' ? 0 : r.count), 0);
   const regressions = [
+    // A new run with no request proves nothing: it cannot pass a gate (two empty runs included).
+    ...(nextTotal === 0 ? [NO_DATA_REGRESSION] : []),
     ...rows.flatMap(r => r.deltas.filter(d => d.verdict === 'regression').map(d => `${rowLabel(r)} ${METRIC_LABELS[d.metric]}`)),
     ...rows.flatMap(r => (r.parts ?? []).flatMap(part => part.deltas.filter(d => d.verdict === 'regression').map(d => partRegressionLabel(r, part, d)))),
   ];

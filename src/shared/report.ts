@@ -108,6 +108,13 @@ export interface ThresholdResult {
   actual: number;
   /** The line of this threshold's key in the scenario's options object, when found. */
   location?: SourceLocation;
+  /** The key as written in the scenario's `thresholds`, e.g. 'p95{name:/checkout}' (absent in older reports). */
+  key?: string;
+  /**
+   * What the metric reads, from the key's `{…}`: request rows by `method` and `name`, or, with `span`
+   * or `service`, the durations of received spans. Absent: the aggregate of all requests.
+   */
+  filter?: { method?: string; name?: string; span?: string; service?: string };
 }
 
 /** Telemetry export health, when the run exports telemetry. */

@@ -111,6 +111,68 @@ export function locateOption(sourceText: string, callSite: { line: number; colum
   return { line: line + 1, column: character + 1 };
 }
 
+/** A threshold as written in a scenario's options (`thresholds: { p95: '< 300ms' }`), for the Testing view. */
+export interface ThresholdLocation {
+  /** The key as written: `p95`, `p95{name:/checkout}`. */
+  key: string;
+  /** The condition when it is a string literal (`< 300ms`); undefined otherwise. */
+  condition?: string;
+  /** 0-based line and column of the key (as ScenarioLocation). */
+  line: number;
+  column: number;
+}
+
+/**
+ * The thresholds written in the options object literal of `scenario` (as findScenarios found it), in
+ * source order, a repeated key once (the last, as JavaScript keeps). None when the options or the
+ * thresholds are not literals there (built elsewhere, a helper's arguments): those still run and are
+ * judged, the text just cannot show them. Keys that are not literals (`[name]: …`) are skipped.
+ */
+export function findThresholds(text: string, scenario: ScenarioLocation): ThresholdLocation[] {
+  const file = parse(text);
+  const offset = offsetAt(file, scenario.line + 1, scenario.column + 1);
+  if (offset === undefined) return [];
+  const call = scenarioCallAt(file, offset, scenario.name);
+  const options = call?.arguments[0] && unwrap(call.arguments[0]);
+  const thresholds = options && memberOf(options, 'thresholds')?.value;
+  if (!thresholds || !ts.isObjectLiteralExpression(thresholds)) return [];
+  const found = new Map<string, ThresholdLocation>();
+  for (const property of thresholds.properties) {
+    const key = property.name && propertyName(property.name);
+    if (key === undefined) continue;
+    const value = ts.isPropertyAssignment(property) ? unwrap(property.initializer) : undefined;
+    const { line, character } = file.getLineAndCharacterOfPosition(property.getStart(file));
+    found.delete(key);
+    found.set(key, { key, ...(value && ts.isStringLiteralLike(value) ? { condition: value.text } : {}), line, column: character });
+  }
+  return [...found.values()];
+}
+
+/** The call that makes the scenario whose statement (or `module.exports` property) starts at `offset`. */
+function scenarioCallAt(file: ts.SourceFile, offset: number, name: string): ts.CallExpression | undefined {
+  const callOf = (e: ts.Expression | undefined) => {
+    const u = e && unwrap(e);
+    return u && ts.isCallExpression(u) ? u : undefined;
+  };
+  let found: ts.CallExpression | undefined;
+  const visit = (node: ts.Node): void => {
+    if (found || offset < node.pos || offset > node.end) return;
+    if (node.getStart(file) === offset) {
+      if (ts.isVariableStatement(node)) {
+        const declarations = node.declarationList.declarations;
+        const named = declarations.find(d => ts.isIdentifier(d.name) && d.name.text === name) ?? declarations.find(d => callOf(d.initializer));
+        found = callOf(named?.initializer);
+      } else if (ts.isExportAssignment(node)) found = callOf(node.expression);
+      else if (ts.isExpressionStatement(node) && ts.isBinaryExpression(node.expression)) found = callOf(node.expression.right);
+      else if (ts.isPropertyAssignment(node)) found = callOf(node.initializer);
+      if (found) return;
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(file);
+  return found;
+}
+
 function parse(text: string): ts.SourceFile {
   // ScriptKind.TS reads JavaScript too; parent pointers are needed by getStart().
   return ts.createSourceFile('scenario.ts', text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS);

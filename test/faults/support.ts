@@ -65,17 +65,17 @@ export interface CliRun {
 }
 
 /**
- * `loadlens run ARGS` as a child process. It is SIGKILLed after `limitMs` (a hung run fails its test
+ * `loadlens run ARGS` (or another `command`) as a child process. It is SIGKILLed after `limitMs` (a hung run fails its test
  * instead of hanging the suite). Peak RSS is the kernel's high-water mark (VmHWM), sampled every 100 ms.
  */
-export function cli(args: string[], { env = {}, limitMs = 30_000, script = engine }: { env?: Record<string, string>; limitMs?: number; script?: string } = {}): CliRun {
+export function cli(args: string[], { env = {}, limitMs = 30_000, script = engine, command = 'run' }: { env?: Record<string, string>; limitMs?: number; script?: string; command?: string } = {}): CliRun {
   const started = performance.now();
   // The engine's own Node options, as the bin's shebang and the extension pass them.
   // A bundle outside the checkout finds esbuild's binary only through ESBUILD_BINARY_PATH (as the .vsix ships it beside itself).
   const esbuild = script.endsWith('.js') && !process.env.ESBUILD_BINARY_PATH
     ? { ESBUILD_BINARY_PATH: createRequire(path.join(root, 'package.json')).resolve(`@esbuild/${process.platform}-${process.arch}/bin/esbuild`) }
     : {};
-  const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, script, 'run', ...args], { env: { ...process.env, NO_COLOR: '1', ...esbuild, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...ENGINE_NODE_FLAGS, script, command, ...args], { env: { ...process.env, NO_COLOR: '1', ...esbuild, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   let peakRssKb = 0;

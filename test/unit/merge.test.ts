@@ -206,8 +206,8 @@ describe('mergeShardReports', () => {
     }
     const { report } = mergeShardReports(files(reports));
     assert.deepEqual(report.thresholds, [
-      { expression: 'requests >= 900', ok: true, metric: 'requests', unit: '', actual: 900, location: { file: '/scenarios/shop.load.ts', line: 7, column: 19 } },
-      { expression: 'failures{name:/a} < 1000', ok: true, metric: 'failures', unit: '', actual: report.requests.find(r => r.name === '/a' && r.method === 'GET')!.failures + (report.requests.find(r => r.name === '/a' && r.method === 'POST')?.failures ?? 0) },
+      { expression: 'requests >= 900', ok: true, metric: 'requests', unit: '', actual: 900, key: 'requests', location: { file: '/scenarios/shop.load.ts', line: 7, column: 19 } },
+      { expression: 'failures{name:/a} < 1000', ok: true, metric: 'failures', unit: '', actual: report.requests.find(r => r.name === '/a' && r.method === 'GET')!.failures + (report.requests.find(r => r.name === '/a' && r.method === 'POST')?.failures ?? 0), key: 'failures{name:/a}', filter: { name: '/a' } },
     ]);
   });
 

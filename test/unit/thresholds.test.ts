@@ -148,7 +148,9 @@ describe('evaluateThresholds', () => {
       const { thresholds, errors } = parseThresholds({ [c.key]: c.value });
       assert.deepEqual(errors, []);
       const [result] = evaluateThresholds(thresholds, SUMMARY);
-      assert.deepEqual(result, { expression: c.expression ?? thresholds[0]?.expression, ok: c.ok, metric: thresholds[0]?.metric, unit: thresholds[0]?.unit, actual: c.actual });
+      const filter = thresholds[0]?.filter;
+      // Each result names the key as written and the rows its filter reads.
+      assert.deepEqual(result, { expression: c.expression ?? thresholds[0]?.expression, ok: c.ok, metric: thresholds[0]?.metric, unit: thresholds[0]?.unit, actual: c.actual, key: c.key, ...(filter ? { filter } : {}) });
     });
   }
 
@@ -157,11 +159,11 @@ describe('evaluateThresholds', () => {
     const empty: ThresholdInput = { totals: { requests: 0, failures: 0, rps: 0, p50: 0, p90: 0, p95: 0, p99: 0, avg: 0, min: 0, max: 0 }, requests: [] };
     const { thresholds } = parseThresholds({ errorRate: '< 1%', p95: '< 500ms', requests: '> 0', failures: '== 0', rps: '>= 0' });
     assert.deepEqual(evaluateThresholds(thresholds, empty), [
-      { expression: 'errorRate < 1% (no data: no request completed)', ok: false, metric: 'errorRate', unit: '%', actual: 0 },
-      { expression: 'p95 < 500ms (no data: no request completed)', ok: false, metric: 'p95', unit: 'ms', actual: 0 },
-      { expression: 'requests > 0', ok: false, metric: 'requests', unit: '', actual: 0 },
-      { expression: 'failures == 0', ok: true, metric: 'failures', unit: '', actual: 0 },
-      { expression: 'rps >= 0 (no data: no request completed)', ok: false, metric: 'rps', unit: '', actual: 0 },
+      { expression: 'errorRate < 1% (no data: no request completed)', ok: false, metric: 'errorRate', unit: '%', actual: 0, key: 'errorRate' },
+      { expression: 'p95 < 500ms (no data: no request completed)', ok: false, metric: 'p95', unit: 'ms', actual: 0, key: 'p95' },
+      { expression: 'requests > 0', ok: false, metric: 'requests', unit: '', actual: 0, key: 'requests' },
+      { expression: 'failures == 0', ok: true, metric: 'failures', unit: '', actual: 0, key: 'failures' },
+      { expression: 'rps >= 0 (no data: no request completed)', ok: false, metric: 'rps', unit: '', actual: 0, key: 'rps' },
     ]);
   });
 });

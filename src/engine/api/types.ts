@@ -102,14 +102,17 @@ export interface RequestOptions {
 export interface ResponseTimings {
   /** Total, from the request's start to the end of the body. */
   durationMs: number;
-  /** Time to first byte: from the request's start to the response headers. */
+  /** Time to first byte: from the request's start to the response headers; 0 when no response came. */
   ttfbMs: number;
   /** DNS + TCP + TLS when this request opened a connection, else 0. */
   connectMs: number;
 }
 
 export interface LoadResponse {
-  /** The HTTP status code; 0 when there was no response (see `error`). */
+  /**
+   * The HTTP status code; 0 when there was no response (see `error`). A status that arrived is kept
+   * when the connection failed afterwards (a body cut by the timeout: 200 with `error` 'timeout').
+   */
   status: number;
   /** Response headers, names in lower case. */
   headers: Record<string, string | string[] | undefined>;
@@ -128,7 +131,7 @@ export interface LoadResponse {
   traceId: string;
   /** Whether the request counted as a success (before any check). */
   ok: boolean;
-  /** The network error or timeout, when there was no response. */
+  /** Why the request failed: 'HTTP 500', a network error, 'timeout', …; undefined on success. */
   error?: string;
   /** The body was longer than `maxBodyBytes`: `text()` holds only its first `maxBodyBytes` bytes. */
   bodyTruncated: boolean;

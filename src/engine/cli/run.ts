@@ -24,6 +24,7 @@ import { MERGE_USAGE } from './merge.ts';
 
 export const USAGE = `Usage: loadlens run FILE [options]
        loadlens check FILE [--json]
+       loadlens test [FILES|DIRS|GLOBS…] [options]   (every scenario as a test, one after another; see loadlens test --help)
        loadlens compare BASE.json NEW.json [--max-regression LIMITS] [--json]   (see loadlens compare --help)
        loadlens merge SHARD.json… [--report PATH] [--json]                      (see loadlens merge --help)
        loadlens k8s FILE --shards N [options]   (a Kubernetes Job for a distributed run; see loadlens k8s --help)

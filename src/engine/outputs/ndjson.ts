@@ -30,6 +30,10 @@ export class NdjsonOutput implements Output {
   readonly #onError = (error: Error) => {
     this.#error ??= error;
   };
+  /** The reader closed the pipe (`--json | head -1`): what it wanted it has; nothing more to write, and no failure. */
+  #readerGone(): boolean {
+    return (this.#error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+  }
 
   constructor(stream: NodeJS.WritableStream, options: NdjsonOutputOptions = {}) {
     this.#stream = stream;
@@ -48,12 +52,17 @@ export class NdjsonOutput implements Output {
 
   async stop(report: RunReport): Promise<void> {
     // The error listener stays attached: a stream that fails after the report must not crash the engine either.
+    if (this.#readerGone()) return;
     if (this.#error) throw this.#error;
     await new Promise<void>((resolve, reject) => {
-      this.#stream.write(line({ type: 'report', report }), (error) => (error ? reject(error) : resolve()));
+      this.#stream.write(line({ type: 'report', report }), (error) => {
+        if (error) this.#error ??= error;
+        if (error && !this.#readerGone()) reject(error);
+        else resolve();
+      });
     });
     if (this.#end) await new Promise<void>((resolve) => this.#stream.end(resolve));
-    if (this.#error) throw this.#error;
+    if (this.#error && !this.#readerGone()) throw this.#error;
   }
 }
 

@@ -96,13 +96,18 @@ export class Response implements LoadResponse, RequestSample {
     this.name = request.name;
     this.startedAt = performance.timeOrigin + startedAt;
     this.durationMs = endedAt - startedAt;
-    this.ttfbMs = (ttfbAt || endedAt) - startedAt;
+    // No byte, no time to first byte: 0, and the stats leave it out (it is not the request's duration).
+    this.ttfbMs = ttfbAt ? ttfbAt - startedAt : 0;
     this.connectMs = connect ? connect.totalMs : 0;
     this.newConnection = connect !== undefined;
     this.bytes = request.bytes;
-    this.status = networkError ? 0 : request.status;
+    // A status that arrived is kept even when the connection failed afterwards (a 413 answered early,
+    // then the socket closed under the body being sent; a 200 whose body outlived the timeout).
+    this.status = request.status;
     // A redirect the client follows is a hop, judged as one (a 3xx is no failure); `expect` is for the last response.
-    this.error = networkError ?? statusFailure(request.status, request.redirectTo === undefined ? request.expect : undefined);
+    const statusError = request.status > 0 ? statusFailure(request.status, request.redirectTo === undefined ? request.expect : undefined) : undefined;
+    // A failing status says more than the broken pipe that followed it; a stop's cancel says most.
+    this.error = networkError === CANCELLED_AT_STOP ? networkError : statusError ?? networkError;
     this.redirectTo = networkError ? undefined : request.redirectTo;
     this.bodyTruncated = request.bodyTruncated;
     this.ok = this.error === undefined;

@@ -36,6 +36,8 @@ export interface EncodedRow {
   minMs: number | null;
   maxMs: number;
   ttfbSumMs: number;
+  /** Requests with a response, over which ttfbSumMs is summed (absent in stats encoded before it: every request). */
+  ttfbCount?: number;
   connects: number;
   connectSumMs: number;
   /** Counts indexed like STATUS_CLASS_LABELS. */
@@ -63,6 +65,8 @@ export class RowStats {
   private minMs = Infinity;
   private maxMs = 0;
   private ttfbSumMs = 0;
+  /** Requests that got a response (the others have no time to first byte). */
+  private ttfbCount = 0;
   private connects = 0;
   private connectSumMs = 0;
   private readonly statusClasses = new Float64Array(STATUS_CLASS_LABELS.length);
@@ -103,8 +107,12 @@ export class RowStats {
     this.recordDuration(sample.durationMs, failed);
     this.bytes += sample.bytes;
     if (sample.bodyTruncated === true) this.truncatedBodies++;
-    this.ttfbSumMs += sample.ttfbMs;
-    if (this.detailHistograms) (this.ttfb ??= newDetailHistogram()).recordValue(toMicros(sample.ttfbMs));
+    // Only a request that got a response has a time to first byte.
+    if (sample.status > 0) {
+      this.ttfbCount++;
+      this.ttfbSumMs += sample.ttfbMs;
+      if (this.detailHistograms) (this.ttfb ??= newDetailHistogram()).recordValue(toMicros(sample.ttfbMs));
+    }
     if (sample.newConnection) {
       this.connects++;
       this.connectSumMs += sample.connectMs;
@@ -163,7 +171,7 @@ export class RowStats {
       min: this.count === 0 ? 0 : this.minMs,
       max: this.maxMs,
       avgSize: this.count === 0 ? 0 : this.bytes / this.count,
-      ttfbAvg: this.count === 0 ? 0 : this.ttfbSumMs / this.count,
+      ttfbAvg: this.ttfbCount === 0 ? 0 : this.ttfbSumMs / this.ttfbCount,
       connectAvg: this.connects === 0 ? 0 : this.connectSumMs / this.connects,
       connects: this.connects,
       currentRps: windowSeconds > 0 ? roundMs(this.windowCountSum / windowSeconds) : 0,
@@ -208,6 +216,7 @@ export class RowStats {
       minMs: this.count === 0 ? null : this.minMs,
       maxMs: this.maxMs,
       ttfbSumMs: this.ttfbSumMs,
+      ttfbCount: this.ttfbCount,
       connects: this.connects,
       connectSumMs: this.connectSumMs,
       statusClasses: Array.from(this.statusClasses),
@@ -230,6 +239,8 @@ export class RowStats {
     if (other.minMs !== null && other.minMs < this.minMs) this.minMs = other.minMs;
     if (other.maxMs > this.maxMs) this.maxMs = other.maxMs;
     this.ttfbSumMs += other.ttfbSumMs;
+    // Stats encoded before ttfbCount existed counted every request.
+    this.ttfbCount += other.ttfbCount ?? other.count;
     this.connects += other.connects;
     this.connectSumMs += other.connectSumMs;
     other.statusClasses.forEach((count, index) => {

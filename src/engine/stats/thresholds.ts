@@ -185,19 +185,22 @@ export type ThresholdInput = Pick<RunReport, 'totals' | 'requests'>;
  * undefined).
  */
 export function evaluateThresholds(parsed: readonly ParsedThreshold[], summary: ThresholdInput, spans?: SpanDurationSource): ThresholdResult[] {
-  return parsed.map(threshold => {
-    const spanFilter = spanFilterOf(threshold);
-    if (spanFilter !== undefined) return evaluateOnSpans(threshold, spanFilter, spans);
-    const measured = measure(threshold, summary);
-    if (measured === undefined) {
-      return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
-    }
-    if (METRIC_KINDS[threshold.metric] !== 'count' || threshold.metric === 'rps') {
-      if (requestCount(threshold, summary) === 0) return { expression: `${threshold.expression} (no data: no request ${threshold.filter ? 'in the matching rows ' : ''}completed)`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
-    }
-    const actual = Math.round((threshold.unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
-    return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), metric: threshold.metric, unit: threshold.unit, actual };
-  });
+  // Each result names its key as written and what it read, so a test report can point at both.
+  return parsed.map(threshold => ({ ...evaluateThreshold(threshold, summary, spans), key: threshold.key, ...(threshold.filter ? { filter: threshold.filter } : {}) }));
+}
+
+function evaluateThreshold(threshold: ParsedThreshold, summary: ThresholdInput, spans: SpanDurationSource | undefined): ThresholdResult {
+  const spanFilter = spanFilterOf(threshold);
+  if (spanFilter !== undefined) return evaluateOnSpans(threshold, spanFilter, spans);
+  const measured = measure(threshold, summary);
+  if (measured === undefined) {
+    return { expression: `${threshold.expression} (no request row matches ${describeFilter(threshold.filter)})`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
+  }
+  if (METRIC_KINDS[threshold.metric] !== 'count' || threshold.metric === 'rps') {
+    if (requestCount(threshold, summary) === 0) return { expression: `${threshold.expression} (no data: no request ${threshold.filter ? 'in the matching rows ' : ''}completed)`, ok: false, metric: threshold.metric, unit: threshold.unit, actual: 0 };
+  }
+  const actual = Math.round((threshold.unit === 's' ? measured / 1000 : measured) * 1000) / 1000;
+  return { expression: threshold.expression, ok: compare(actual, threshold.comparator, threshold.value), metric: threshold.metric, unit: threshold.unit, actual };
 }
 
 function evaluateOnSpans(threshold: ParsedThreshold, filter: SpanFilter, spans: SpanDurationSource | undefined): ThresholdResult {

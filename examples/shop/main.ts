@@ -1,13 +1,17 @@
 /**
- * Runs the example shop: `node examples/shop/main.ts --port 0 --latency-ms 20 --error-rate 0.01`.
- * Prints `shop listening on http://127.0.0.1:PORT` once it accepts requests; stops on SIGINT or
- * SIGTERM after finishing in-flight requests and flushing its spans.
+ * Runs the example shop: `node examples/shop/main.ts --port 0 --latency-ms 20 --error-rate 0.01`,
+ * with `--inventory URL` in front of the inventory service (inventory-main.ts). Prints
+ * `shop listening on http://127.0.0.1:PORT` once it accepts requests; stops on SIGINT or SIGTERM after
+ * finishing in-flight requests.
  *
- * Order matters: the OpenTelemetry SDK starts first, and only then is the server module (and with
- * it node:http) loaded, so the HTTP instrumentation's require hook can patch it.
+ * Traced with zero-code auto-instrumentation: start it with
+ * `node --require @opentelemetry/auto-instrumentations-node/register examples/shop/main.ts` and the
+ * OTEL_* variables (e.g. OTEL_EXPORTER_OTLP_ENDPOINT, OTEL_SERVICE_NAME=shop); the register hook
+ * loads before this file, so node:http is patched when shop.ts requires it.
  */
 import { parseShopOptions, USAGE } from './options.ts';
-import { startTelemetry } from './telemetry.ts';
+import { startShop } from './shop.ts';
+import { stopOnSignals, tracingOn } from './tracing.ts';
 
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
@@ -23,29 +27,7 @@ try {
   process.exit(2);
 }
 
-const telemetry = startTelemetry();
-const { startShop } = await import('./shop.ts');
 const shop = await startShop(options);
-console.log(`shop listening on ${shop.url} (latency ${options.latencyMs} ms + jitter ${options.jitterMs} ms, error rate ${options.errorRate}, telemetry ${telemetry.exporting ? 'on' : 'off'})`);
-
-let stopping = false;
-async function stop(signal: NodeJS.Signals): Promise<void> {
-  if (stopping) {
-    // A second Ctrl+C means "now".
-    process.exit(130);
-  }
-  stopping = true;
-  console.log(`shop: ${signal}, stopping`);
-  // Bounded: a client holding a request open must not keep the shop alive forever.
-  const deadline = setTimeout(() => {
-    console.error('shop: did not stop within 5 s, exiting');
-    process.exit(1);
-  }, 5000);
-  deadline.unref();
-  await shop.close();
-  await telemetry.shutdown();
-  clearTimeout(deadline);
-  process.exitCode = 0;
-}
-process.on('SIGINT', signal => void stop(signal));
-process.on('SIGTERM', signal => void stop(signal));
+const inventory = options.inventoryUrl ? `, inventory ${options.inventoryUrl}` : '';
+console.log(`shop listening on ${shop.url} (latency ${options.latencyMs} ms + jitter ${options.jitterMs} ms, error rate ${options.errorRate}${inventory}, telemetry ${tracingOn() ? 'on' : 'off'})`);
+stopOnSignals('shop', () => shop.close());

@@ -7,17 +7,22 @@
  *   GET  /product/:id                            → 200 product, 404 for an unknown id
  *   POST /cart/add          {"productId"}        → 200 {"productId","quantity"}, 404 for an unknown id
  *   POST /checkout/confirm                       → 200 {"orderId"}
+ *   GET  /slowdb                                 → 200 the inventory's stock report (with `inventoryUrl` only)
  *
- * Tracing comes from the OpenTelemetry SDK when main.ts started one (SERVER spans from
- * instrumentation-http, one INTERNAL span per handler from the API below); without an SDK the API
- * calls are no-ops.
+ * With `inventoryUrl` the shop is the front of two services: /product/:id asks the inventory service
+ * (inventory.ts) for the product's stock, /checkout/confirm reserves two items there in parallel, and
+ * /slowdb waits for its slow stock report. An inventory failure is the shop's 502.
+ *
+ * Tracing comes from zero-code auto-instrumentation when the process was started with
+ * `--require @opentelemetry/auto-instrumentations-node/register` (SERVER spans from
+ * instrumentation-http, CLIENT spans for the calls to the inventory from instrumentation-undici, one
+ * INTERNAL span per handler from the API below); without it the API calls are no-ops.
  */
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, SpanStatusCode, trace, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { listen, MAX_BODY_BYTES, nonNegative, parseJson, readBody, send, sleep, type Listening, type Reply } from './server-kit.ts';
 
 export interface ShopOptions {
   /** 0 (the default) picks a free port. */
@@ -32,15 +37,11 @@ export interface ShopOptions {
   errorRate?: number;
   /** Source of randomness for jitter and failures; tests pass a fixed one. */
   random?: () => number;
+  /** Base URL of the inventory service (inventory.ts); none: the shop answers alone and has no /slowdb. */
+  inventoryUrl?: string;
 }
 
-export interface Shop {
-  /** e.g. 'http://127.0.0.1:43567' */
-  readonly url: string;
-  readonly port: number;
-  /** Stops accepting, lets in-flight requests finish, then closes idle keep-alive connections. */
-  close(): Promise<void>;
-}
+export type Shop = Listening;
 
 export interface Product {
   id: number;
@@ -57,15 +58,14 @@ const CATALOG: readonly Product[] = [
 ];
 const PRODUCTS = new Map(CATALOG.map(product => [product.id, product]));
 
-const MAX_BODY_BYTES = 64 * 1024;
 const tracer = trace.getTracer('shop');
+/** A call to the inventory that takes longer fails (the shop answers 502). */
+const INVENTORY_TIMEOUT_MS = 10_000;
 
-type Handler = (request: IncomingMessage, body: string, params: string[]) => Reply;
+/** Calls the inventory service: JSON in and out; undefined as the url when there is none. */
+type InventoryCall = (method: 'GET' | 'POST', path: string, json?: unknown) => Promise<unknown>;
 
-interface Reply {
-  status: number;
-  body: unknown;
-}
+type Handler = (request: IncomingMessage, body: string, params: string[], inventory: InventoryCall | undefined) => Reply | Promise<Reply>;
 
 interface Route {
   method: string;
@@ -74,6 +74,8 @@ interface Route {
   pattern: RegExp;
   /** The INTERNAL span covering the handler's work and the injected latency. */
   operation: string;
+  /** Only with an inventory service (the route does not exist without one). */
+  needsInventory?: boolean;
   handler: Handler;
 }
 
@@ -103,9 +105,12 @@ const ROUTES: readonly Route[] = [
     template: '/product/:id',
     pattern: /^\/product\/([^/]+)$/,
     operation: 'load product',
-    handler: (_request, _body, [id]) => {
+    handler: async (_request, _body, [id], inventory) => {
       const product = PRODUCTS.get(Number(id));
-      return product ? { status: 200, body: product } : { status: 404, body: { error: `unknown product ${id}` } };
+      if (!product) return { status: 404, body: { error: `unknown product ${id}` } };
+      if (!inventory) return { status: 200, body: product };
+      const { quantity } = await inventory('GET', `/stock/${product.id}`) as { quantity: number };
+      return { status: 200, body: { ...product, stock: quantity } };
     },
   },
   {
@@ -125,9 +130,27 @@ const ROUTES: readonly Route[] = [
     template: '/checkout/confirm',
     pattern: /^\/checkout\/confirm$/,
     operation: 'confirm order',
-    handler: () => ({ status: 200, body: { orderId: `ord-${randomBytes(6).toString('hex')}` } }),
+    handler: async (_request, _body, _params, inventory) => {
+      // Two calls at once: their time counts once on the request's critical path.
+      if (inventory) await Promise.all(RESERVED_AT_CHECKOUT.map(productId => inventory('POST', '/reserve', { productId })));
+      return { status: 200, body: { orderId: `ord-${randomBytes(6).toString('hex')}` } };
+    },
+  },
+  {
+    method: 'GET',
+    template: '/slowdb',
+    pattern: /^\/slowdb$/,
+    operation: 'stock report',
+    needsInventory: true,
+    handler: async (_request, _body, _params, inventory) => ({ status: 200, body: await inventory!('GET', '/stock-report') }),
   },
 ];
+
+/** The items a checkout reserves (the example keeps no cart). */
+const RESERVED_AT_CHECKOUT = [1, 42];
+
+/** Thrown when the inventory failed or answered an error: the shop answers 502. */
+class InventoryError extends Error {}
 
 /** Starts the shop on 127.0.0.1 and resolves once it listens. */
 export async function startShop(options: ShopOptions = {}): Promise<Shop> {
@@ -136,21 +159,12 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
   const errorRate = nonNegative(options.errorRate ?? 0, 'errorRate');
   if (errorRate > 1) throw new RangeError(`errorRate must be between 0 and 1, got ${errorRate}`);
   const random = options.random ?? Math.random;
-
-  // Loaded through require, at call time, so that OpenTelemetry's require hook (installed by
-  // main.ts before this runs) patches it; an ESM `import` of a builtin bypasses that hook.
-  const http = createRequire(import.meta.url)('node:http') as typeof import('node:http');
-
-  const server = http.createServer((request, response) => {
-    handle(request, response).catch(error => {
-      if (!response.headersSent) send(response, { status: 500, body: { error: String(error) } });
-      else response.destroy();
-    });
-  });
+  const inventory = options.inventoryUrl === undefined ? undefined : inventoryClient(options.inventoryUrl);
+  const routes = ROUTES.filter(route => inventory !== undefined || !route.needsInventory);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = (request.url ?? '/').split('?', 1)[0] ?? '/';
-    const matching = ROUTES.filter(route => route.pattern.test(path));
+    const matching = routes.filter(route => route.pattern.test(path));
     const route = matching.find(candidate => candidate.method === request.method);
     if (route === undefined) {
       request.resume();
@@ -171,9 +185,14 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
       try {
         await sleep(latencyMs + (jitterMs > 0 ? random() * jitterMs : 0));
         if (errorRate > 0 && random() < errorRate) return failed(span, 'injected failure (--error-rate)');
-        const result = route.handler(request, body, route.pattern.exec(path)?.slice(1) ?? []);
+        const result = await route.handler(request, body, route.pattern.exec(path)?.slice(1) ?? [], inventory);
         if (result.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
         return result;
+      } catch (error) {
+        if (!(error instanceof InventoryError)) throw error;
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+        span.setAttribute('error.type', 'inventory');
+        return { status: 502, body: { error: error.message } };
       } finally {
         span.end();
       }
@@ -181,23 +200,37 @@ export async function startShop(options: ShopOptions = {}): Promise<Shop> {
     send(response, reply);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
+  return listen((request, response) => {
+    handle(request, response).catch(error => {
+      if (!response.headersSent) send(response, { status: 500, body: { error: String(error) } });
+      else response.destroy();
     });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${host}:${address.port}`,
-    port: address.port,
-    close: () =>
-      new Promise<void>(resolve => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
+  }, options.port ?? 0, options.host ?? '127.0.0.1');
+}
+
+/**
+ * Calls to the inventory over the global fetch: instrumentation-undici makes each one a CLIENT span
+ * and passes the trace on in `traceparent`. Any failure or non-2xx answer is an InventoryError.
+ */
+function inventoryClient(baseUrl: string): InventoryCall {
+  return async (method, path, json) => {
+    let response: Response;
+    try {
+      response = await fetch(`${baseUrl}${path}`, {
+        method,
+        headers: json === undefined ? undefined : { 'Content-Type': 'application/json' },
+        body: json === undefined ? undefined : JSON.stringify(json),
+        signal: AbortSignal.timeout(INVENTORY_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw new InventoryError(`inventory unreachable: ${(error as Error).message}`);
+    }
+    const text = await response.text();
+    if (!response.ok) {
+      const detail = (parseJson(text) as { error?: unknown } | undefined)?.error;
+      throw new InventoryError(`inventory answered ${response.status}${typeof detail === 'string' ? `: ${detail}` : ''}`);
+    }
+    return parseJson(text);
   };
 }
 
@@ -207,52 +240,6 @@ function failed(span: Span, message: string): Reply {
   return { status: 500, body: { error: message } };
 }
 
-function send(response: ServerResponse, reply: Reply): void {
-  const payload = Buffer.from(JSON.stringify(reply.body));
-  response.writeHead(reply.status, { 'Content-Type': 'application/json', 'Content-Length': payload.length });
-  response.end(payload);
-}
-
-function readBody(request: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        request.removeAllListeners('data');
-        request.resume();
-        resolve(undefined);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on('end', () => resolve(Buffer.concat(chunks, size).toString('utf8')));
-    request.on('error', reject);
-  });
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
 function nonEmptyString(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0;
-}
-
-function nonNegative(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a number ≥ 0, got ${value}`);
-  return value;
-}
-
-/** Waits at least `ms`: a timer alone may fire a millisecond early, and the latency knob is a floor. */
-async function sleep(ms: number): Promise<void> {
-  const end = performance.now() + ms;
-  for (let left = ms; left > 0; left = end - performance.now()) {
-    await new Promise(resolve => setTimeout(resolve, Math.ceil(left)));
-  }
 }

@@ -56,7 +56,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const runs = new run.RunController(enginePath, output, settings);
   const receiver = new otel.EmbeddedReceiver(
     output,
-    () => ({ port: settings().otel.receiverPort, budgetBytes: Math.round(settings().otel.receiverBudgetMB * 1024 * 1024) }),
+    () => ({ port: settings().otel.receiverPort, budgetBytes: Math.round(settings().otel.receiverBudgetMB * 1024 * 1024), forward: settings().otel.forward }),
     path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
   );
   const runHistory = new history.RunHistory(settings, output);

@@ -3,7 +3,9 @@
  * protobuf or JSON, gzip or not. It answers as the OTLP/HTTP specification says: 200 with an empty
  * Export*ServiceResponse in the request's encoding, 400 with a google.rpc.Status when the body does
  * not decode, 415 for another content type or encoding, 413 past the size limit. Spans go to a
- * bounded TraceStore, metrics to a bounded MetricStore; log records are only counted.
+ * bounded TraceStore, metrics to a bounded MetricStore; log records are only counted. Optionally,
+ * every decoded span also goes to `onSpans` (the breakdown: all of them, not only those the store
+ * keeps), and every accepted request is passed on unchanged to the user's platform (`forward`).
  *
  * Pure Node: the tests use it, and the extension embeds it as the default platform.
  */
@@ -11,9 +13,12 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { gunzip } from 'node:zlib';
 import { countLogRecords, decodeMetrics, decodeTraces, OtlpDecodeError, type OtlpEncoding } from './decode.ts';
+import type { Forwarder } from './forward.ts';
 import { encodeRpcStatus } from './otlp-proto.ts';
-import { MetricStore, TraceStore } from './trace-store.ts';
-import type { ReceivedMetric, ReceivedSpan } from './types.ts';
+import { MetricStore } from './metric-store.ts';
+import { TraceStore } from './trace-store.ts';
+import type { ReceivedSpan, ReceiverCounts } from '../shared/spans.ts';
+import type { ReceivedMetric } from './types.ts';
 
 export interface OtlpReceiverOptions {
   /** 0 (the default) picks a free port. */
@@ -30,17 +35,15 @@ export interface OtlpReceiverOptions {
    * auth header arrived). Headers may hold secrets: the receiver itself never keeps or logs them.
    */
   onRequest?: (request: { path: string; headers: IncomingHttpHeaders }) => void;
+  /**
+   * Every span decoded, batch by batch, before the store takes them (which may drop or evict some):
+   * what the breakdown aggregates. Called synchronously; it must not throw or keep the batch long.
+   */
+  onSpans?: (spans: readonly ReceivedSpan[]) => void;
+  /** Passes every accepted request (any signal) on, unchanged, to the user's platform. */
+  forward?: Pick<Forwarder, 'offer'>;
 }
 
-/** Requests by outcome, and what they carried. */
-export interface ReceiverCounts {
-  traceRequests: number;
-  metricRequests: number;
-  logRequests: number;
-  logRecords: number;
-  /** Requests answered 4xx (undecodable, wrong type, too large, wrong path or method). */
-  rejectedRequests: number;
-}
 
 export type SpanMatcher = number | ((span: ReceivedSpan) => boolean);
 
@@ -101,6 +104,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
 
     let body = await readBody(request, maxBodyBytes);
     if (body === undefined) return refuse(request, response, 413, 'text/plain', `body larger than ${maxBodyBytes} bytes`);
+    const received = body;
     if (contentEncoding === 'gzip') {
       try {
         body = await gunzipBounded(body, maxBodyBytes);
@@ -114,6 +118,13 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       if (signal === 'traces') {
         const spans = decodeTraces(body, encoding);
         counts.traceRequests++;
+        if (options.onSpans) {
+          try {
+            options.onSpans(spans);
+          } catch {
+            // A consumer's bug must not lose the batch for the store or fail the exporter's request.
+          }
+        }
         store.add(spans);
       } else if (signal === 'metrics') {
         const metrics = decodeMetrics(body, encoding);
@@ -128,6 +139,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       if (error instanceof OtlpDecodeError) return refuse(request, response, 400, ...statusBody(encoding, error.message));
       throw error;
     }
+    options.forward?.offer(path, request.headers, received);
     // An empty Export*ServiceResponse (no partial_success) is zero bytes in protobuf and {} in JSON.
     reply(response, 200, contentTypeOf(encoding), encoding === 'json' ? Buffer.from('{}') : Buffer.alloc(0));
   }

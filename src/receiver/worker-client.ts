@@ -17,6 +17,8 @@ export interface ReceiverWorkerOptions {
   host?: string;
   /** The trace store's budget; default 32 MiB. */
   budgetBytes?: number;
+  /** Pass everything received on, unchanged, to this OTLP/HTTP base URL (`loadlens.otel.forward`). */
+  forward?: string;
 }
 
 export interface ReceiverWorker {
@@ -31,6 +33,8 @@ export interface ReceiverWorker {
   spans(): Promise<ReceivedSpan[]>;
   /** The store's counts and the worker's heap; `gc` runs a full GC in the worker first. */
   stats(options?: { gc?: boolean }): Promise<ReceiverWorkerStats>;
+  /** Forward from now on to `url` ('' : stop forwarding): the setting as it is when a run starts. */
+  setForward(url: string): void;
   /** Fires with the trace ids that got new spans, at most 4 times a second; the worker only tracks them while someone listens. */
   onTracesUpdated(listener: (traceIds: readonly string[]) => void): Disposable;
   /** Stops the server and ends the worker. */
@@ -43,7 +47,10 @@ type Answer = Extract<ReceiverToHost, { requestId: number }>;
 
 /** Starts the worker; resolves once its server listens, rejects with the server's error (e.g. EACCES) otherwise. */
 export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<ReceiverWorker> {
-  const data: ReceiverWorkerData = { port: options.port ?? 0, host: options.host ?? '127.0.0.1', budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES };
+  const data: ReceiverWorkerData = {
+    port: options.port ?? 0, host: options.host ?? '127.0.0.1', budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
+    ...(options.forward ? { forward: options.forward } : {}),
+  };
   // A heap limit a few times the budget: V8 then collects the decoder's garbage (several KB a span,
   // short-lived) before the heap grows far past what is alive. Measured with bench/otlp-poster.ts at
   // full speed: without limits the worker's heap peaked at 140-185 MB and the process's RSS at ~400 MB;
@@ -95,6 +102,9 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
             trace: async traceId => (await ask({ kind: 'trace', requestId: nextRequestId++, traceId: traceId.toLowerCase() }, 'trace')).spans,
             spans: async () => (await ask({ kind: 'spans', requestId: nextRequestId++ }, 'spans')).spans,
             stats: async ({ gc = false } = {}) => (await ask({ kind: 'stats', requestId: nextRequestId++, gc }, 'stats')).stats,
+            setForward: url => {
+              if (!gone) post({ kind: 'forward', url });
+            },
             onTracesUpdated(listener) {
               listeners.add(listener);
               if (listeners.size === 1 && !gone) post({ kind: 'watch-updates', on: true });

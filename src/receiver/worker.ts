@@ -10,6 +10,7 @@ import { setFlagsFromString, getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { assertNever, type HostToReceiver, type ReceiverToHost, type ReceiverWorkerData } from '../shared/protocol.ts';
+import { Forwarder } from './forward.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './receiver.ts';
 import { TraceStore } from './trace-store.ts';
 
@@ -25,14 +26,16 @@ const send = (message: ReceiverToHost) => port.postMessage(message);
 async function main(options: ReceiverWorkerData): Promise<void> {
   lowerThreadPriority();
   const store = new TraceStore({ budgetBytes: options.budgetBytes });
+  // The receiver's one forwarder, swapped when the setting changes (`forward` messages).
+  const forwarding = new SwitchableForwarder(options.forward);
   let receiver: OtlpReceiver;
   let wantedPortTaken = false;
   try {
     try {
-      receiver = await startOtlpReceiver({ port: options.port, host: options.host, store });
+      receiver = await startOtlpReceiver({ port: options.port, host: options.host, store, forward: forwarding.asForwarder() });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port === 0) throw error;
-      receiver = await startOtlpReceiver({ port: 0, host: options.host, store });
+      receiver = await startOtlpReceiver({ port: 0, host: options.host, store, forward: forwarding.asForwarder() });
       wantedPortTaken = true;
     }
   } catch (error) {
@@ -71,7 +74,10 @@ async function main(options: ReceiverWorkerData): Promise<void> {
         break;
       case 'stats':
         if (message.gc) fullGc();
-        send({ kind: 'stats', requestId: message.requestId, stats: { store: store.stats(), requests: receiver.counts(), heapUsedBytes: getHeapStatistics().used_heap_size } });
+        send({ kind: 'stats', requestId: message.requestId, stats: { store: store.stats(), requests: receiver.counts(), heapUsedBytes: getHeapStatistics().used_heap_size, ...forwarding.stats() } });
+        break;
+      case 'forward':
+        forwarding.set(message.url);
         break;
       case 'watch-updates':
         watching = message.on;
@@ -79,7 +85,7 @@ async function main(options: ReceiverWorkerData): Promise<void> {
         break;
       case 'close':
         if (timer) clearTimeout(timer);
-        void receiver.close().then(() => {
+        void receiver.close().then(() => forwarding.close()).then(() => {
           send({ kind: 'closed' });
           port!.close();
         });
@@ -89,6 +95,42 @@ async function main(options: ReceiverWorkerData): Promise<void> {
     }
   });
   send({ kind: 'listening', url: receiver.url, port: receiver.port, wantedPortTaken });
+}
+
+/** The forwarder of the current `loadlens.otel.forward` setting (none when ''), swapped as it changes. */
+class SwitchableForwarder {
+  private current: Forwarder | undefined;
+
+  constructor(url: string | undefined) {
+    this.set(url ?? '');
+  }
+
+  set(url: string): void {
+    if ((this.current?.stats().url ?? '') === url.replace(/\/+$/, '')) return;
+    const previous = this.current;
+    // A URL the settings let through but the forwarder refuses forwards nothing (the settings already said why).
+    try {
+      this.current = url === '' ? undefined : new Forwarder({ url });
+    } catch {
+      this.current = undefined;
+    }
+    if (previous) void previous.drain().then(() => previous.close());
+  }
+
+  /** What the receiver offers each accepted request to. */
+  asForwarder(): Pick<Forwarder, 'offer'> {
+    return { offer: (path, headers, body) => this.current?.offer(path, headers, body) };
+  }
+
+  stats(): { forward?: ReturnType<Forwarder['stats']> } {
+    return this.current ? { forward: this.current.stats() } : {};
+  }
+
+  async close(): Promise<void> {
+    if (!this.current) return;
+    await this.current.drain();
+    this.current.close();
+  }
 }
 
 /**

@@ -2,12 +2,11 @@
  * Every message between the three programs, as discriminated unions on `kind`. Each side switches on
  * `kind` and lets the compiler check exhaustiveness (`assertNever`). Messages are plain JSON.
  */
-import type { ReceiverCounts } from '../receiver/receiver.ts';
-import type { TraceStoreStats } from '../receiver/trace-store.ts';
-import type { ReceivedSpan } from '../receiver/types.ts';
+import type { ReceivedSpan, ReceiverCounts, TraceStoreStats } from './spans.ts';
 import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './report.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
 import type { RunComparison } from './compare.ts';
+import type { ForwardCounts } from './receiver-summary.ts';
 import type { RunHeader, RunSpec } from './run.ts';
 
 export type EngineToHost =
@@ -104,6 +103,8 @@ export interface ReceiverWorkerData {
   port: number;
   host: string;
   budgetBytes: number;
+  /** `loadlens.otel.forward`: pass everything received on to this OTLP/HTTP base URL; absent: nowhere. */
+  forward?: string;
 }
 
 /** The receiver worker's numbers: its store, its requests, and its own V8 heap. */
@@ -112,6 +113,8 @@ export interface ReceiverWorkerStats {
   requests: ReceiverCounts;
   /** The worker isolate's used heap, in bytes (after a full GC when the query asked for one). */
   heapUsedBytes: number;
+  /** What was forwarded (`loadlens.otel.forward`), when it forwards. */
+  forward?: ForwardCounts;
 }
 
 export type HostToReceiver =
@@ -123,6 +126,8 @@ export type HostToReceiver =
   | { kind: 'stats'; requestId: number; gc: boolean }
   /** extension → receiver worker: start (true) or stop (false) sending `traces-updated`. */
   | { kind: 'watch-updates'; on: boolean }
+  /** extension → receiver worker: forward from now on to `url` ('' : stop forwarding); the setting may change between runs. */
+  | { kind: 'forward'; url: string }
   /** extension → receiver worker: stop listening and exit. */
   | { kind: 'close' };
 

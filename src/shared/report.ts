@@ -5,6 +5,7 @@
  *
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
+import type { ReceiverSummary } from './receiver-summary.ts';
 import type { RunHeader, StopReason } from './run.ts';
 import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
 
@@ -263,6 +264,11 @@ export interface RunReport {
   workers?: WorkerSummary[];
   /** `--workers N`: the CPU the parent process used during the load (merging the workers' stats, the outputs), ms. */
   parentCpuMs?: number;
+  /**
+   * What the run's own OTLP receiver got (`loadlens run --receiver`, the editor's embedded receiver):
+   * spans received and late, the wait for them, spans the breakdown could not use, what was forwarded.
+   */
+  receiver?: ReceiverSummary;
   /** What the breakdown of received spans (`requests[i].breakdown`) could not use: dropped, unparented, unmatched spans. */
   breakdownCounts?: BreakdownCounts;
 }

@@ -42,6 +42,8 @@ export interface OtelSettings {
   receiverPort: number;
   /** The memory the embedded receiver's trace store may hold, in MiB. */
   receiverBudgetMB: number;
+  /** Where the embedded receiver passes everything it receives on, unchanged (OTLP/HTTP base URL). '' : nowhere. */
+  forward: string;
   /** Where a trace id links to (preset and template). */
   traceLink: Readonly<TraceLinkSettings>;
 }
@@ -70,7 +72,7 @@ export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '', workers: RUN_DEFAULTS.workers as WorkersSetting }),
   otel: Object.freeze({
     enabled: true, endpoint: '', tracesEndpoint: '', metricsEndpoint: '', protocol: 'http/protobuf', sampler: 1,
-    resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 0, receiverBudgetMB: 32,
+    resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 0, receiverBudgetMB: 32, forward: '',
     traceLink: DEFAULT_TRACE_LINK_SETTINGS,
   }),
   history: Object.freeze({ ...HISTORY_DEFAULTS }),
@@ -171,6 +173,7 @@ export function parseSettings(get: Raw, isUserSet: (key: string) => boolean = ke
       metrics: read('otel.metrics', DEFAULT_SETTINGS.otel.metrics, boolean),
       receiverPort: read('otel.receiverPort', DEFAULT_SETTINGS.otel.receiverPort, port),
       receiverBudgetMB: read('otel.receiverBudgetMB', DEFAULT_SETTINGS.otel.receiverBudgetMB, budget),
+      forward: read('otel.forward', DEFAULT_SETTINGS.otel.forward, url),
       traceLink,
     }),
     history: Object.freeze({

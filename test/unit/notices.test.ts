@@ -49,7 +49,8 @@ test('notices: the packaged extension carries THIRD-PARTY-NOTICES.txt with the b
   assert.match(api, /^@opentelemetry\/api \S+ \(Apache-2\.0\)\nin dist\/engine\.js/);
   assert.match(api, /Apache License\s+Version 2\.0, January 2004/);
   assert.match(section('@opentelemetry/sdk-trace'), /--- LICENSE: the same text as @opentelemetry\/api \S+'s above/);
-  assert.match(section('protobufjs'), /\(BSD-3-Clause\)\nin dist\/receiver-worker\.js\n/);
+  // The receiver's decoder: in the editor's receiver worker, and in the CLI (`loadlens run --receiver`).
+  assert.match(section('protobufjs'), /\(BSD-3-Clause\)\nin dist\/engine\.js, dist\/receiver-worker\.js\n/);
   assert.match(section('string-width'), /\(MIT\)/);
   assert.match(notices, /\ntypescript \S+ \(Apache-2\.0\)\nin dist\/scenario-locator\.js\n/);
 });

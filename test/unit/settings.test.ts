@@ -65,6 +65,8 @@ for (const { values, run, otel, problems } of cases) {
 const otelCases: Array<{ values: Record<string, unknown>; otel?: object; problems: string[] }> = [
   { values: { 'otel.tracesEndpoint': 'https://ingest.example.test/v2/trace/otlp', 'otel.metricsEndpoint': 'http://127.0.0.1:4318/v1/metrics' }, otel: { tracesEndpoint: 'https://ingest.example.test/v2/trace/otlp', metricsEndpoint: 'http://127.0.0.1:4318/v1/metrics' }, problems: [] },
   { values: { 'otel.tracesEndpoint': 'grpc://collector:4317' }, otel: { tracesEndpoint: '' }, problems: ['loadlens.otel.tracesEndpoint: must be an http:// or https:// URL (got "grpc://collector:4317"); using ""'] },
+  { values: { 'otel.forward': 'http://127.0.0.1:4318' }, otel: { forward: 'http://127.0.0.1:4318' }, problems: [] },
+  { values: { 'otel.forward': 'collector:4317' }, otel: { forward: '' }, problems: ['loadlens.otel.forward: must be an http:// or https:// URL (got "collector:4317"); using ""'] },
   { values: { 'otel.protocol': 'grpc' }, otel: { protocol: 'http/protobuf' }, problems: ['loadlens.otel.protocol: the engine exports over http/protobuf only (grpc and http/json are not supported) (got "grpc"); using "http/protobuf"'] },
   { values: { 'otel.sampler': 0.25 }, otel: { sampler: 0.25 }, problems: [] },
   { values: { 'otel.sampler': 1.5 }, otel: { sampler: 1 }, problems: ['loadlens.otel.sampler: must be a ratio from 0 to 1 (e.g. 0.1: one trace in ten) (got 1.5); using 1'] },

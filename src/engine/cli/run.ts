@@ -20,6 +20,7 @@ import { WorkerProcesses } from '../run/workers.ts';
 import { formatShard, parseShard, runIdProblem } from '../run/shard.ts';
 import { EXIT, describeInternalError, exitCodeOf, parseCommand, reportFilesOption, reportOutputs, traceLinkOption } from './common.ts';
 import { COMPARE_USAGE } from './compare.ts';
+import { receiverOptions, RECEIVER_USAGE, startRunReceiver } from './receiver-flags.ts';
 import { MERGE_USAGE } from './merge.ts';
 
 export const USAGE = `Usage: loadlens run FILE [options]
@@ -61,6 +62,7 @@ Options:
                         zipkin|signoz|elastic|aspire:baseUrl=URL
                         http://127.0.0.1:16686/trace/{traceId}
                       placeholders {traceId} {spanId} {startMs} {endMs} {service} {runId}
+${RECEIVER_USAGE}
   --shard i/N         run shard i (0-based) of N: its share of the users, spawn rate, stages and
                       arrivals, so N shards started anywhere add up to exactly the plan
                       (default: $LOADLENS_SHARD); merge their JSON reports with loadlens merge
@@ -105,6 +107,10 @@ export async function runCommand(args: string[]): Promise<number> {
     otel: { type: 'boolean' },
     shard: { type: 'string' },
     'run-id': { type: 'string' },
+    receiver: { type: 'string' },
+    forward: { type: 'string' },
+    'span-quiet': { type: 'string' },
+    'span-wait': { type: 'string' },
     'insecure-skip-tls-verify': { type: 'boolean' },
     'ca-file': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
@@ -153,8 +159,12 @@ export async function runCommand(args: string[]): Promise<number> {
   // Before the first user starts: a report that cannot be written is found now, not after the run.
   const reportFiles = await reportFilesOption('run', values.report ?? []);
   if (typeof reportFiles === 'number') return reportFiles;
+  const receiving = receiverOptions(values);
+  if (typeof receiving === 'number') return receiving;
+  const receiver = receiving === undefined ? undefined : await startRunReceiver(receiving, values.otel === true);
+  if (typeof receiver === 'number') return receiver;
 
-  const outputs = (): Output[] => {
+  const allOutputs = (): Output[] => {
     const list: Output[] = [];
     if (values.json) list.push(new NdjsonOutput(process.stdout));
     else {
@@ -164,14 +174,21 @@ export async function runCommand(args: string[]): Promise<number> {
     list.push(...reportOutputs(reportFiles, { traceLink, service }));
     return list;
   };
+  const outputs = receiver ? receiver.wrapOutputs(allOutputs, line => process.stderr.write(`${line}\n`)) : allOutputs;
   const onInternalError = (fault: InternalError) => process.stderr.write(`\n${describeInternalError(fault)}\n`);
   const onFirstSignal = (signal: string) => {
-    if (!values.json) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now, a third time to skip the telemetry flush)…\n`);
+    // Past the load, a Ctrl+C only ends the wait for late spans (the receiver says so).
+    if (!values.json && !receiver?.waiting) process.stderr.write(`\n${signal}: stopping (in-flight requests get the grace period; again to cancel them now, a third time to skip the telemetry flush)…\n`);
   };
   const spec: RunSpec = { file: positionals[0]!, scenario: values.scenario, overrides, otel: values.otel === true, workers, ...(runId ? { runId } : {}) };
-  const result = await runUsers(spec, outputs, onInternalError, {
-    onFirstSignal, onWorkerLost: message => process.stderr.write(`\nloadlens: ${message}\n`),
-  });
+  let result: UsersResult;
+  try {
+    result = await runUsers(spec, outputs, onInternalError, {
+      onFirstSignal, onWorkerLost: message => process.stderr.write(`\nloadlens: ${message}\n`),
+    });
+  } finally {
+    await receiver?.close();
+  }
   if (!result.ok) {
     process.stderr.write(`${[...result.diagnostics.map(formatDiagnostic), ...result.problems].join('\n')}\n`);
     return EXIT.invalid;

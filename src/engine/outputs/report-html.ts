@@ -16,6 +16,7 @@ import { safeWebUrl } from '../../shared/trace-link.ts';
 import { describeLostWorker, describeWorkers, formatCount } from '../../shared/workers.ts';
 import { escapeXml as escapeHtml, renderLineChart } from './svg-chart.ts';
 import { writeFileAtomic } from './report.ts';
+import { breakdownSection, BREAKDOWN_STYLE } from './report-html-breakdown.ts';
 
 export interface HtmlReportOptions {
   /** Trace link template (see src/shared/trace-link.ts); without it trace ids are plain text. */
@@ -76,6 +77,7 @@ export function renderHtmlReport(report: RunReport, options: HtmlReportOptions =
     cards(report),
     charts(report, runStart),
     section('Requests', statsTable(report)),
+    breakdownSection(report, trace),
     report.workers !== undefined && report.workers.length > 0 ? section('Workers', workersTable(report.workers, report.parentCpuMs)) : '',
     section('Failures', report.failures.length > 0 ? failuresTable(report.failures, trace, at) : '<p class="none">No failures.</p>'),
     report.slowest.length > 0 ? section('Slowest requests', slowestTable(report.slowest, trace, at)) : '',
@@ -92,7 +94,7 @@ export function renderHtmlReport(report: RunReport, options: HtmlReportOptions =
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <title>${escapeHtml(`${report.header.scenario} · Loadlens report · ${startedIso}`)}</title>
-<style>${STYLE}</style>
+<style>${STYLE}${BREAKDOWN_STYLE}</style>
 </head>
 <body>
 ${body}

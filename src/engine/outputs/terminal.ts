@@ -14,6 +14,7 @@ import {
 import { statsCells, statsColumns, type RateMeaning } from '../../shared/stats-table.ts';
 import { describeLostWorker, describeWorkers } from '../../shared/workers.ts';
 import { describeStopReason, reportTable, traceLinker } from './report-view.ts';
+import { breakdownLines } from './breakdown-text.ts';
 
 // ---------------------------------------------------------------------------------------------------
 // Styling
@@ -293,6 +294,8 @@ export function formatSummary(report: RunReport, options: SummaryOptions): strin
       out.push(`  ${formatMs(slow.durationMs).padStart(durationWidth)}  ${singleLine(slow.method)} ${singleLine(slow.name)}  ${status}${traceText}`);
     }
   }
+
+  out.push(...breakdownLines(report, style, trace, maxListed));
 
   if (report.iterationErrors.length > 0) {
     section(out, style, 'Iteration errors', report.iterationErrors.length, maxListed, 'errors');

@@ -15,7 +15,7 @@
 import { ReportFileError, runReportFrom } from '../../shared/compare.ts';
 import type { IterationError, RunReport, TelemetryCounts, ThresholdResult } from '../../shared/report.ts';
 import type { RunHeader, StopReason } from '../../shared/run.ts';
-import { evaluateThresholds, parseThresholds, Stats, type EncodedStats } from '../stats/index.ts';
+import { evaluateThresholds, parseThresholds, spanFilterOf, Stats, type EncodedStats } from '../stats/index.ts';
 
 /** A shard's report and the file it was read from (named in every error about it). */
 export interface ShardReportFile {
@@ -118,6 +118,8 @@ export function mergeShardReports(inputs: readonly ShardReportFile[]): MergedRun
     ...summary,
     iterationErrors: [...notes, ...summary.iterationErrors],
     thresholds,
+    // As a run's own report: thresholds on spans are judged again where the spans were received.
+    ...(parsed.thresholds.some(t => spanFilterOf(t) !== undefined) ? { thresholdsWritten: { ...written } } : {}),
     stopReason,
     iterations: sum(shards.map(s => s.report.iterations ?? 0)),
     droppedIterations: sum(shards.map(s => s.report.droppedIterations ?? 0)),

@@ -16,7 +16,7 @@ import type { TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import type { Output } from '../outputs/output.ts';
 import type { RunHeader, StopReason } from '../../shared/run.ts';
-import { evaluateThresholds, GROUP_METHOD, parseThresholds, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
+import { evaluateThresholds, GROUP_METHOD, parseThresholds, spanFilterOf, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
 import type { LoadModel, ResolvedRunOptions } from '../scenario/run-options.ts';
 import { globalUserId, shareOf, type Shard } from './shard.ts';
@@ -562,6 +562,9 @@ export function buildReport(parts: ReportParts): RunReport {
     droppedIterations: parts.droppedIterations,
     cpuMs: parts.cpuMs,
     ...(parts.telemetry ? { telemetry: parts.telemetry } : {}),
+    // Thresholds on spans are judged again by whoever received the spans (`loadlens run --receiver`,
+    // the editor): they need them as written.
+    ...(parsed.thresholds.some(t => spanFilterOf(t) !== undefined) ? { thresholdsWritten: { ...parts.thresholds } } : {}),
     ...(parts.insecureSkipTLSVerify ? { insecureSkipTLSVerify: true as const } : {}),
     ...(header.shard ? mergeable(parts) : {}),
   };

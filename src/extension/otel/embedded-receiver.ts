@@ -5,7 +5,7 @@
 // the results panel so the user's application can export there too.
 import * as vscode from 'vscode';
 // Not the receiver's index: the extension bundle needs only the worker's client, not the decoder.
-import type { ReceivedSpan } from '../../receiver/types.ts';
+import type { ReceivedSpan } from '../../shared/spans.ts';
 import { startReceiverWorker, type ReceiverWorker } from '../../receiver/worker-client.ts';
 
 /** What the receiver is started with, read when the first run needs it. */
@@ -14,6 +14,8 @@ export interface EmbeddedReceiverSettings {
   port: number;
   /** `loadlens.otel.receiverBudgetMB`, in bytes. */
   budgetBytes: number;
+  /** `loadlens.otel.forward`: '' or the OTLP/HTTP base URL everything received is passed on to. */
+  forward: string;
 }
 
 export class EmbeddedReceiver implements vscode.Disposable {
@@ -33,14 +35,16 @@ export class EmbeddedReceiver implements vscode.Disposable {
     this.workerFile = workerFile;
   }
 
-  /** The receiver's base URL, starting it on first use. */
+  /** The receiver's base URL, starting it on first use; each run applies the current `loadlens.otel.forward`. */
   async endpoint(): Promise<string> {
     if (this.receiver === undefined) {
       this.receiver = this.start();
       // A failed start is reported by the caller; the next run tries again.
       this.receiver.catch(() => (this.receiver = undefined));
     }
-    return (await this.receiver).url;
+    const receiver = await this.receiver;
+    receiver.setForward(this.settings().forward);
+    return receiver.url;
   }
 
   /** The running receiver, if a run has started it (the integration tests query it). */
@@ -82,8 +86,9 @@ export class EmbeddedReceiver implements vscode.Disposable {
   }
 
   private async start(): Promise<ReceiverWorker> {
-    const { port, budgetBytes } = this.settings();
-    const receiver = await startReceiverWorker({ workerFile: this.workerFile, port, budgetBytes });
+    const { port, budgetBytes, forward } = this.settings();
+    const receiver = await startReceiverWorker({ workerFile: this.workerFile, port, budgetBytes, forward });
+    if (forward !== '') this.output.appendLine(`[otel] the embedded receiver passes everything it receives on to ${forward} (loadlens.otel.forward)`);
     void receiver.exited.then(reason => {
       if (this.disposed) return;
       this.output.appendLine(`[otel] the embedded receiver stopped (${reason}); the next run starts a new one`);

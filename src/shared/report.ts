@@ -302,13 +302,18 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 /** Above this share of one core, the load generator itself may be what the numbers measure. */
 const SATURATED_CPU = 0.9;
+/**
+ * Shorter runs get no CPU warning: their CPU time is mostly the engine starting (the users thread, the
+ * scenario's compile), which says nothing about the load (a 0.4 s run showed "109% of a core").
+ */
+const CPU_WARNING_MIN_DURATION_MS = 5_000;
 
 /**
  * A warning when the engine used (nearly) a whole CPU core during the load: its own queueing then
  * shows up as latency and caps the rate, as Locust warns above 90 %.
  */
 export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>): string | undefined {
-  if (report.cpuMs === undefined || report.durationMs <= 0) return undefined;
+  if (report.cpuMs === undefined || report.durationMs < CPU_WARNING_MIN_DURATION_MS) return undefined;
   const share = report.cpuMs / report.durationMs;
   if (share < SATURATED_CPU) return undefined;
   return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;

@@ -18,7 +18,7 @@ import type { Output } from '../outputs/output.ts';
 import type { RunHeader, StopReason } from '../../shared/run.ts';
 import { evaluateThresholds, GROUP_METHOD, parseThresholds, spanFilterOf, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
-import type { LoadModel, ResolvedRunOptions } from '../scenario/run-options.ts';
+import { ITERATIONS_RUN_TIME_CAP_MS, type LoadModel, type ResolvedRunOptions } from '../scenario/run-options.ts';
 import { globalUserId, shareOf, type Shard } from './shard.ts';
 import { describeThrown, safeInstanceOf, sleepMs } from '../scenario/user-values.ts';
 
@@ -212,7 +212,7 @@ export class Runner {
     const cpuAtStart = process.cpuUsage();
     const header: RunHeader = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
-      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
+      targetUsers: targetUsers(run), runTimeMs: shownRunTimeMs(run), host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
       ...(run.shard ? { shard: { index: run.shard.index, count: run.shard.count } } : {}),
     };
     for (const output of outputs) output.start(header);
@@ -578,6 +578,14 @@ export function buildReport(parts: ReportParts): RunReport {
  */
 function mergeable(parts: ReportParts): Pick<RunReport, 'encodedStats' | 'thresholdsWritten'> {
   return { encodedStats: parts.stats.encode(), thresholdsWritten: { ...parts.thresholds } };
+}
+
+/**
+ * The run time the header and the panel show: none (0) for a run that ends with its iterations and
+ * has only the safety cap (`-i 1` is not a run "for 24:00:00").
+ */
+function shownRunTimeMs(run: ResolvedRunOptions): number {
+  return run.iterations !== undefined && run.runTimeMs === ITERATIONS_RUN_TIME_CAP_MS ? 0 : run.runTimeMs;
 }
 
 /** The most users this run (this shard, when sharded) has at once. */

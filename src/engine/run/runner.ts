@@ -1,3 +1,4 @@
+// Over 400 lines until the report builder (shared with merge.ts) and the load plan move out (issue 19, step 4).
 /**
  * The runner: starts and stops virtual users according to the load model, feeds the stats, drives the
  * outputs once a second, and produces the report. One runner runs one scenario once.
@@ -14,15 +15,13 @@ import { createHttpClient, Response, RunStopped, TIMED_OUT_BEFORE_SENT, type Req
 import type { TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import type { Output } from '../outputs/output.ts';
-import type { RunHeader } from '../../shared/run.ts';
+import type { RunHeader, StopReason } from '../../shared/run.ts';
 import { evaluateThresholds, GROUP_METHOD, parseThresholds, spanFilterOf, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
 import { ITERATIONS_RUN_TIME_CAP_MS, type LoadModel, type ResolvedRunOptions } from '../scenario/run-options.ts';
 import { globalUserId, shareOf, type Shard } from './shard.ts';
 import { describeThrown, safeInstanceOf, sleepMs } from '../scenario/user-values.ts';
 
-/** Why a run stopped, as the report says it. */
-export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
 
 const TRANSITIONS: Record<RunState, readonly RunState[]> = {
   idle: ['spawning', 'stopping'],
@@ -49,8 +48,6 @@ export interface RunnerOptions {
   thresholdLocations?: Readonly<Record<string, SourceLocation>>;
   /** The run id (also on the telemetry's resource and baggage); a new UUID by default. */
   runId?: string;
-  /** Called on each state change (the IPC output and tests listen). */
-  onState?: (state: RunState) => void;
   /** TLS of every connection, built once per run from `run.tls` (its CA file read): see tlsConnectOptions. */
   tls?: TlsConnectOptions;
 }
@@ -175,7 +172,6 @@ export class Runner {
   private transition(to: RunState): void {
     if (!TRANSITIONS[this.state].includes(to)) throw new Error(`invalid run state transition ${this.state} → ${to}`);
     this.state = to;
-    this.options.onState?.(to);
   }
 
   /** Asks the run to stop gracefully: users finish their iteration within the grace period. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../../shared/report.ts';
 import { checkScenarioFile } from '../scenario/check.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/loader.ts';
-import { checkThreshold } from '../run/session.ts';
+import { checkThreshold } from '../scenario/threshold-check.ts';
 import { bundleFileName, bundleScenario } from './bundle.ts';
 import { flagsProblem, k8sOptionsProblem, k8sYaml, type K8sRunOptions, type RunFlags } from './manifest.ts';
 import { resolveRunOptions, RunOptionsError } from '../scenario/run-options.ts';

@@ -9,12 +9,8 @@ import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import type { RequestOptions } from '../api/types.ts';
 import { kConnectInfo, type TaggedSocket } from './http-request.ts';
+import { DEFAULT_MAX_HEADER_BYTES } from '../scenario/http-defaults.ts';
 
-/**
- * Default limit on a response's header section: 64 KiB, four times Node's 16 KiB, which real
- * services exceed (large cookies, long CSP or link headers) and would fail as UND_ERR_HEADERS_OVERFLOW.
- */
-export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
 
 /** What the connections of a run's users share: limits and TLS. */
 export interface ConnectionOptions {

@@ -58,11 +58,6 @@ export const CANCELLED_AT_STOP = 'cancelled at stop';
  */
 export const TIMED_OUT_BEFORE_SENT = 'timed out before it was sent';
 
-/**
- * Default cap on a response body kept in memory: 4 MiB. Bodies beyond it are still read to the end
- * (timed and counted in bytes) but not kept, so 8 users reading 200 MB bodies stay within tens of MB.
- */
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * The response a scenario sees. It is also the request's stats sample (the same object: one allocation

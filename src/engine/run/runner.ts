@@ -19,7 +19,7 @@ import { evaluateThresholds, GROUP_METHOD, parseThresholds, spanFilterOf, Stats,
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
 import type { LoadModel, ResolvedRunOptions } from '../scenario/run-options.ts';
 import { globalUserId, shareOf, type Shard } from './shard.ts';
-import { describeThrown, safeInstanceOf, sleepMs } from './user-values.ts';
+import { describeThrown, safeInstanceOf, sleepMs } from '../scenario/user-values.ts';
 
 /** Why a run stopped, as the report says it. */
 export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';

@@ -4,7 +4,8 @@
  * tests and `npm run bench` start it the same way.
  */
 import { Worker } from 'node:worker_threads';
-import { assertNever, type HostToReceiver, type ReceiverToHost, type ReceiverWorkerData, type ReceiverWorkerStats } from '../shared/protocol.ts';
+import type { SpanFilter } from '../shared/breakdown/types.ts';
+import { assertNever, type HostToReceiver, type ReceiverBreakdown, type ReceiverToHost, type ReceiverWorkerData, type ReceiverWorkerStats } from '../shared/protocol.ts';
 import { DEFAULT_BUDGET_BYTES, type Disposable } from './trace-store.ts';
 import type { ReceivedSpan } from './types.ts';
 
@@ -35,6 +36,13 @@ export interface ReceiverWorker {
   stats(options?: { gc?: boolean }): Promise<ReceiverWorkerStats>;
   /** Forward from now on to `url` ('' : stop forwarding): the setting as it is when a run starts. */
   setForward(url: string): void;
+  /** A run starts: the breakdown starts over, for the requests of `runId` only. */
+  startBreakdown(runId: string): void;
+  /**
+   * The current run's breakdown (`final`: after the wait for late spans, every held trace computed),
+   * with the durations of the spans each filter matches (span thresholds), in order.
+   */
+  breakdown(options?: { final?: boolean; filters?: SpanFilter[] }): Promise<ReceiverBreakdown>;
   /** Fires with the trace ids that got new spans, at most 4 times a second; the worker only tracks them while someone listens. */
   onTracesUpdated(listener: (traceIds: readonly string[]) => void): Disposable;
   /** Stops the server and ends the worker. */
@@ -105,6 +113,10 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
             setForward: url => {
               if (!gone) post({ kind: 'forward', url });
             },
+            startBreakdown: runId => {
+              if (!gone) post({ kind: 'breakdown-start', runId });
+            },
+            breakdown: async ({ final = false, filters = [] } = {}) => (await ask({ kind: 'breakdown', requestId: nextRequestId++, final, filters }, 'breakdown')).breakdown,
             onTracesUpdated(listener) {
               listeners.add(listener);
               if (listeners.size === 1 && !gone) post({ kind: 'watch-updates', on: true });
@@ -134,7 +146,8 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
         }
         case 'trace':
         case 'spans':
-        case 'stats': {
+        case 'stats':
+        case 'breakdown': {
           const waiting = pending.get(message.requestId);
           pending.delete(message.requestId);
           waiting?.resolve(message);

@@ -10,10 +10,13 @@ import { setFlagsFromString, getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { assertNever, type HostToReceiver, type ReceiverToHost, type ReceiverWorkerData } from '../shared/protocol.ts';
+import { BreakdownAggregator } from '../shared/breakdown/index.ts';
 import { Forwarder } from './forward.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './receiver.ts';
 import { TraceStore } from './trace-store.ts';
 
+/** How often the breakdown looks at the traces it holds (computed once settled, let go once expired). */
+const BREAKDOWN_TICK_MS = 1000;
 /** How often, at most, the host hears which traces got spans. */
 const UPDATE_INTERVAL_MS = 250;
 /** Trace ids per update message: at full speed thousands of traces change a second; a view needs a few. */
@@ -28,14 +31,18 @@ async function main(options: ReceiverWorkerData): Promise<void> {
   const store = new TraceStore({ budgetBytes: options.budgetBytes });
   // The receiver's one forwarder, swapped when the setting changes (`forward` messages).
   const forwarding = new SwitchableForwarder(options.forward);
+  // Every span that arrives, not only those the store keeps; started over by each run (`breakdown-start`).
+  let breakdown = { runId: undefined as string | undefined, aggregator: new BreakdownAggregator() };
+  const onSpans = (spans: Parameters<BreakdownAggregator['add']>[0]) => breakdown.aggregator.add(spans);
+  setInterval(() => breakdown.aggregator.tick(), BREAKDOWN_TICK_MS).unref();
   let receiver: OtlpReceiver;
   let wantedPortTaken = false;
   try {
     try {
-      receiver = await startOtlpReceiver({ port: options.port, host: options.host, store, forward: forwarding.asForwarder() });
+      receiver = await startOtlpReceiver({ port: options.port, host: options.host, store, forward: forwarding.asForwarder(), onSpans });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port === 0) throw error;
-      receiver = await startOtlpReceiver({ port: 0, host: options.host, store, forward: forwarding.asForwarder() });
+      receiver = await startOtlpReceiver({ port: 0, host: options.host, store, forward: forwarding.asForwarder(), onSpans });
       wantedPortTaken = true;
     }
   } catch (error) {
@@ -79,6 +86,18 @@ async function main(options: ReceiverWorkerData): Promise<void> {
       case 'forward':
         forwarding.set(message.url);
         break;
+      case 'breakdown-start':
+        breakdown = { runId: message.runId, aggregator: new BreakdownAggregator({ runId: message.runId }) };
+        break;
+      case 'breakdown': {
+        const { aggregator, runId } = breakdown;
+        if (message.final) aggregator.flush();
+        send({
+          kind: 'breakdown', requestId: message.requestId,
+          breakdown: { runId, rows: Object.fromEntries(aggregator.breakdowns()), counts: aggregator.counts(), spanDurations: message.filters.map(filter => aggregator.spanDurations(filter)) },
+        });
+        break;
+      }
       case 'watch-updates':
         watching = message.on;
         if (!watching) updated.clear();

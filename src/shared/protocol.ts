@@ -7,6 +7,7 @@ import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './repo
 import type { TraceLinkTarget } from './trace-link.ts';
 import type { RunComparison } from './compare.ts';
 import type { ForwardCounts } from './receiver-summary.ts';
+import type { BreakdownCounts, RequestBreakdown, SpanDurationStats, SpanFilter } from './breakdown/types.ts';
 import type { RunHeader, RunSpec } from './run.ts';
 
 export type EngineToHost =
@@ -128,6 +129,17 @@ export type HostToReceiver =
   | { kind: 'watch-updates'; on: boolean }
   /** extension → receiver worker: forward from now on to `url` ('' : stop forwarding); the setting may change between runs. */
   | { kind: 'forward'; url: string }
+  /**
+   * extension → receiver worker: a run starts: the breakdown starts over, counting only the requests of
+   * `runId` (the engine's `loadlens.run.id`) from now on.
+   */
+  | { kind: 'breakdown-start'; runId: string }
+  /**
+   * extension → receiver worker: the breakdown so far (answered by `breakdown`); `final` once the run's
+   * wait for late spans is over: every held trace is computed now. `filters`: the span thresholds' spans,
+   * answered in the same order.
+   */
+  | { kind: 'breakdown'; requestId: number; final: boolean; filters: SpanFilter[] }
   /** extension → receiver worker: stop listening and exit. */
   | { kind: 'close' };
 
@@ -144,8 +156,22 @@ export type ReceiverToHost =
   | { kind: 'stats'; requestId: number; stats: ReceiverWorkerStats }
   /** receiver worker → extension: traces that got new spans since the last such message (at most 4 a second, while watched). */
   | { kind: 'traces-updated'; traceIds: string[] }
+  /** receiver worker → extension: the answer to `breakdown`. */
+  | { kind: 'breakdown'; requestId: number; breakdown: ReceiverBreakdown }
   /** receiver worker → extension: closed; the worker exits next. */
   | { kind: 'closed' };
+
+/**
+ * The embedded receiver's breakdown of the current run: per request row (`rowKey(method, name)`, i.e.
+ * 'GET /product/{id}') its `RequestBreakdown`, what it could not use, and the durations of the spans
+ * each span threshold's filter matches (in the order asked; undefined: none matched).
+ */
+export interface ReceiverBreakdown {
+  runId: string | undefined;
+  rows: Record<string, RequestBreakdown>;
+  counts: BreakdownCounts;
+  spanDurations: (SpanDurationStats | undefined)[];
+}
 
 /** How much a problem matters: an error stops the file from running, a warning does not. */
 export type Severity = 'error' | 'warning';

@@ -6,7 +6,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Client, Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { RequestSample } from '../stats/index.ts';
 import type { ConnectTiming, TracedRequest } from '../telemetry/types.ts';
 import type { LoadResponse } from '../api/types.ts';
@@ -173,8 +173,11 @@ export class InFlightRequest implements Dispatcher.DispatchHandler {
   private readonly owner: RequestOwner;
   private readonly resolve: (response: Response) => void;
   private controller: Dispatcher.DispatchController | undefined;
-  /** The connection this request waits on, to tell a timeout in the queue from one while connecting. */
-  queue: Client | undefined;
+  /**
+   * Set when the request was queued behind the user's other requests on its connection: if it times
+   * out before undici starts it, it timed out in the queue (never sent), not while connecting.
+   */
+  queuedBehind = false;
   private done = false;
   /**
    * The whole-request timer, started with the request and cleared when it settles. Ours, not undici's
@@ -239,9 +242,8 @@ export class InFlightRequest implements Dispatcher.DispatchHandler {
   }
 
   timeout(): void {
-    // Not started, and its connection is up or busy with this user's other requests: it timed out in the queue.
-    const stats = this.controller === undefined ? this.queue?.stats : undefined;
-    this.settle(stats && (stats.running > 0 || stats.connected) ? TIMED_OUT_BEFORE_SENT : 'timeout');
+    // Never started, and it waited behind the user's other requests: it timed out in the queue, unsent.
+    this.settle(this.controller === undefined && this.queuedBehind ? TIMED_OUT_BEFORE_SENT : 'timeout');
     this.controller?.abort(new Error('timeout'));
   }
 

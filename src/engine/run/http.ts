@@ -126,7 +126,7 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     return new Promise<Response>(resolve => {
       const inFlight = new InFlightRequest(owner, method, name, expect, traced, timeoutMs, maxBodyBytes, resolve);
       inFlight.redirectsLeft = redirectsLeft;
-      inFlight.queue = connections.dispatch(url, { path: targets.requestPath(url), method, headers: sentHeaders, body }, inFlight);
+      connections.dispatch(url, { path: targets.requestPath(url), method, headers: sentHeaders, body }, inFlight);
     });
   };
 

@@ -6,12 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunDefaults, RunSpec } from '../../shared/run.ts';
-import type { Diagnostic, RunReport, RunState, SourceLocation } from '../../shared/report.ts';
+import type { RunDefaults, RunSpec, StopReason } from '../../shared/run.ts';
+import type { Diagnostic, RunReport, SourceLocation } from '../../shared/report.ts';
 import { loadScenarioFile, userLocation, type LoadedScenario } from '../scenario/loader.ts';
 import { checkThreshold } from '../scenario/threshold-check.ts';
 import type { Output } from '../outputs/output.ts';
-import { Runner, type StopReason } from './runner.ts';
+import { Runner } from './runner.ts';
 import { formatShard } from './shard.ts';
 import { describeThrown, safeInstanceOf } from '../scenario/user-values.ts';
 import { tlsConnectOptions, type TlsConnectOptions } from './http-connections.ts';
@@ -23,7 +23,6 @@ import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../
 export interface SessionRequest extends RunSpec {
   /** Outputs built once the run's options are known. */
   outputs: (run: ResolvedRunOptions) => Output[];
-  onState?: (state: RunState) => void;
   /** Receives the runner once it exists, so a stop message can reach it. */
   onRunner?: (runner: Runner) => void;
   /**
@@ -101,7 +100,6 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     outputs: request.outputs(run),
     locate: error => userLocation(error, file),
     thresholdLocations: await thresholdLocations(picked.definition.options.thresholds, picked.location),
-    onState: request.onState,
     tls: tls.options,
   });
   started.runner = runner;

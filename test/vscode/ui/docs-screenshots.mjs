@@ -6,6 +6,7 @@
 // and a hover with the failures' trace links. Written to docs/images/{results-panel,trace-view,
 // scenario-lines}-{light,dark}.png.
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { baseSettings, check, docsScreenshot, lens, openFile, pickCommand, poll, reloadWithTheme, resultsFrame, root, runCommand, setWorkspaceSettings, traceFrame, ui } from './driver.mjs';
@@ -25,11 +26,14 @@ function shopScenario(url) {
   return aimed;
 }
 
-/** Starts the example shop exporting to `otlpUrl`; resolves with its URL and a stop function. */
+/**
+ * Starts the example shop exporting to `otlpUrl`, traced by zero-code auto-instrumentation as the README
+ * says (local resource detectors only, as test/support/shop-process.ts); resolves with its URL and a stop function.
+ */
 async function startShop(otlpUrl) {
-  const shop = spawn(process.execPath, [path.join(root, 'examples/shop/main.ts'), '--port', '0', '--latency-ms', '15', '--jitter-ms', '40', '--error-rate', '0.04'], {
+  const shop = spawn(process.execPath, ['--require', createRequire(import.meta.url).resolve('@opentelemetry/auto-instrumentations-node/register'), path.join(root, 'examples/shop/main.ts'), '--port', '0', '--latency-ms', '15', '--jitter-ms', '40', '--error-rate', '0.04'], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_SERVICE_NAME: 'shop', OTEL_BSP_SCHEDULE_DELAY: '300' },
+    env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl, OTEL_SERVICE_NAME: 'shop', OTEL_BSP_SCHEDULE_DELAY: '300', OTEL_NODE_RESOURCE_DETECTORS: 'env,host,os,process', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici' },
   });
   const url = await new Promise((resolve, reject) => {
     let seen = '';

@@ -6,7 +6,7 @@ import { CategoryScale, Chart, Legend, LinearScale, LineController, LineElement,
 import { COMPARED_METRICS, COMPARED_PART_METRICS, METRIC_LABELS, partLabel, rowLabel, type RowComparison, type RunComparison } from '../src/shared/compare.ts';
 import type { CompareViewToHost, HostToCompareView } from '../src/shared/protocol.ts';
 import type { IntervalPoint, RunReport } from '../src/shared/report.ts';
-import { formatChange, formatMetricValue } from '../src/engine/outputs/compare-table.ts';
+import { formatChange, formatMetricValue } from '../src/shared/compare-format.ts';
 import './style.css';
 import './compare.css';
 

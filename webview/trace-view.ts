@@ -5,7 +5,7 @@
 import type { HostToView, ViewToHost } from '../src/shared/protocol.ts';
 import type { TraceLinkTarget } from '../src/shared/trace-link.ts';
 import { buildTraceTree, describeGap, formatAttribute, formatMs, type TraceRow, type TraceTree } from '../src/shared/trace-tree.ts';
-import type { Attributes } from '../src/receiver/types.ts';
+import type { Attributes } from '../src/shared/spans.ts';
 import './style.css';
 import './trace-view.css';
 

@@ -15,8 +15,10 @@ import { gunzip } from 'node:zlib';
 import { countLogRecords, decodeMetrics, decodeTraces, OtlpDecodeError, type OtlpEncoding } from './decode.ts';
 import type { Forwarder } from './forward.ts';
 import { encodeRpcStatus } from './otlp-proto.ts';
-import { MetricStore, TraceStore } from './trace-store.ts';
-import type { ReceivedMetric, ReceivedSpan } from './types.ts';
+import { MetricStore } from './metric-store.ts';
+import { TraceStore } from './trace-store.ts';
+import type { ReceivedSpan, ReceiverCounts } from '../shared/spans.ts';
+import type { ReceivedMetric } from './types.ts';
 
 export interface OtlpReceiverOptions {
   /** 0 (the default) picks a free port. */
@@ -42,15 +44,6 @@ export interface OtlpReceiverOptions {
   forward?: Pick<Forwarder, 'offer'>;
 }
 
-/** Requests by outcome, and what they carried. */
-export interface ReceiverCounts {
-  traceRequests: number;
-  metricRequests: number;
-  logRequests: number;
-  logRecords: number;
-  /** Requests answered 4xx (undecodable, wrong type, too large, wrong path or method). */
-  rejectedRequests: number;
-}
 
 export type SpanMatcher = number | ((span: ReceivedSpan) => boolean);
 

@@ -1,11 +1,14 @@
 /**
- * Bounded stores for what the receiver decodes. The trace store keeps, within a memory budget in
- * bytes, what a user will open after a run: every trace with an error span, the slowest traces of each
- * row, and the most recent of the rest. Metrics are kept in a ring of at most `maxMetrics`.
+ * The bounded trace store: within a memory budget in bytes, what a user will open after a run: every
+ * trace with an error span, the slowest traces of each row, and the most recent of the rest.
  */
-import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import type { ReceivedSpan, TraceStoreStats } from '../shared/spans.ts';
 import { attributesBytes, DEFAULT_SPAN_LIMITS, limitSpan, spanBytes, stringBytes, type SpanLimits } from './span-size.ts';
-import type { ReceivedMetric, ReceivedSpan } from './types.ts';
+import { TraceList, type Retention, type StoredTrace } from './trace-list.ts';
+import { summarize, type TraceSummary } from './trace-summary.ts';
+import { nonNegativeInteger, positiveInteger } from './whole-numbers.ts';
+
+export type { TraceSummary } from './trace-summary.ts';
 
 /** The default budget: what the embedded receiver may hold (`loadlens.otel.receiverBudgetMB`). */
 export const DEFAULT_BUDGET_BYTES = 32 * 1024 * 1024;
@@ -34,117 +37,8 @@ export interface TraceStoreOptions {
   /** Cuts for giant values (see span-size.ts). */
   spanLimits?: Partial<SpanLimits>;
 }
-
-/** A trace's one-line summary, as a trace list shows it. */
-export interface TraceSummary {
-  traceId: string;
-  spanCount: number;
-  /** The span without a parent among those received, else the earliest one. */
-  rootName: string;
-  rootService: string;
-  /** Earliest span start and latest span end among the spans received, epoch nanoseconds as decimal strings. */
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  durationMs: number;
-  /** Whether any span has status ERROR. */
-  hasError: boolean;
-  /** Distinct `service.name`s, in the order first seen. */
-  services: string[];
-}
-
-export interface TraceStoreStats {
-  spansReceived: number;
-  /** Spans refused: their trace already held `maxSpansPerTrace`, or no room could be made for them. */
-  spansDropped: number;
-  /** Traces (and their spans) pushed out to make room. */
-  tracesEvicted: number;
-  spansEvicted: number;
-  /** Of the traces pushed out, those with an error span (0 unless errors alone outgrow their share of the budget). */
-  errorTracesEvicted: number;
-  tracesStored: number;
-  spansStored: number;
-  errorTracesStored: number;
-  /** Traces kept as one of their row's slowest (error traces excluded: they count above). */
-  slowTracesStored: number;
-  /** Estimated heap held by the stored spans, their traces, and the shared resources and scopes. */
-  bytesStored: number;
-  budgetBytes: number;
-  /** Strings cut and attributes, events, links or array elements left out by the span limits. */
-  valuesTruncated: number;
-}
-
 export interface Disposable {
   dispose(): void;
-}
-
-/** Why a trace is kept: the class decides the eviction order (samples first, then slowest, then errors). */
-type Retention = 'error' | 'slow' | 'sample';
-
-interface StoredTrace {
-  readonly traceId: string;
-  spans: ReceivedSpan[];
-  /** Slots of `spans`' backing store: V8 grows it by half plus 16 when full. */
-  capacity: number;
-  bytes: number;
-  hasError: boolean;
-  retention: Retention;
-  /** Rows whose slowest list holds this trace. */
-  readonly rows: string[];
-  /** Neighbours in its class's eviction list. */
-  prev: StoredTrace | undefined;
-  next: StoredTrace | undefined;
-}
-
-/**
- * Traces in eviction order, oldest first: an intrusive doubly linked list, O(1) to append, remove and
- * read the front. (A Map's iteration from the front skips the tombstones of every deleted entry until
- * the next rehash, which made evicting from the front of a busy Map O(n).)
- */
-class TraceList {
-  private head: StoredTrace | undefined;
-  private tail: StoredTrace | undefined;
-  size = 0;
-
-  append(trace: StoredTrace): void {
-    trace.prev = this.tail;
-    trace.next = undefined;
-    if (this.tail) this.tail.next = trace;
-    else this.head = trace;
-    this.tail = trace;
-    this.size++;
-  }
-
-  remove(trace: StoredTrace): void {
-    if (trace.prev) trace.prev.next = trace.next;
-    else this.head = trace.next;
-    if (trace.next) trace.next.prev = trace.prev;
-    else this.tail = trace.prev;
-    trace.prev = trace.next = undefined;
-    this.size--;
-  }
-
-  /** Moves the trace to the back: the last to go. */
-  touch(trace: StoredTrace): void {
-    if (this.tail === trace) return;
-    this.remove(trace);
-    this.append(trace);
-  }
-
-  /** The oldest trace other than `except`. */
-  firstOther(except: StoredTrace): StoredTrace | undefined {
-    return this.head === except ? except.next : this.head;
-  }
-
-  ids(): string[] {
-    const ids: string[] = [];
-    for (let trace = this.head; trace; trace = trace.next) ids.push(trace.traceId);
-    return ids;
-  }
-
-  clear(): void {
-    this.head = this.tail = undefined;
-    this.size = 0;
-  }
 }
 
 interface RowSlot {
@@ -467,90 +361,4 @@ function durationMs(span: ReceivedSpan): number {
   } catch {
     return 0;
   }
-}
-
-export interface MetricStoreOptions {
-  /** Metrics kept (one per metric name per export); older ones are overwritten. Default 2000. */
-  maxMetrics?: number;
-}
-
-/** The most recently received metrics, in a ring: memory is bounded by `maxMetrics` entries. */
-export class MetricStore {
-  readonly maxMetrics: number;
-  private readonly ring: ReceivedMetric[] = [];
-  private next = 0;
-  private received = 0;
-
-  constructor(options: MetricStoreOptions = {}) {
-    this.maxMetrics = positiveInteger(options.maxMetrics ?? 2000, 'maxMetrics');
-  }
-
-  add(metrics: readonly ReceivedMetric[]): void {
-    for (const metric of metrics) {
-      this.received++;
-      if (this.ring.length < this.maxMetrics) {
-        this.ring.push(metric);
-      } else {
-        this.ring[this.next] = metric;
-        this.next = (this.next + 1) % this.maxMetrics;
-      }
-    }
-  }
-
-  /** The kept metrics, oldest first; with `name`, only those of that name. */
-  metrics(name?: string): ReceivedMetric[] {
-    const ordered = [...this.ring.slice(this.next), ...this.ring.slice(0, this.next)];
-    return name === undefined ? ordered : ordered.filter(metric => metric.name === name);
-  }
-
-  /** Metrics received in total, kept or overwritten. */
-  get receivedCount(): number {
-    return this.received;
-  }
-}
-
-function summarize(traceId: string, spans: readonly ReceivedSpan[]): TraceSummary {
-  let root: ReceivedSpan | undefined;
-  let start: bigint | undefined;
-  let end: bigint | undefined;
-  let hasError = false;
-  const services: string[] = [];
-  for (const span of spans) {
-    const spanStart = BigInt(span.startTimeUnixNano);
-    const spanEnd = BigInt(span.endTimeUnixNano);
-    if (start === undefined || spanStart < start) start = spanStart;
-    if (end === undefined || spanEnd > end) end = spanEnd;
-    if (span.status.code === 2) hasError = true;
-    const service = serviceName(span);
-    if (!services.includes(service)) services.push(service);
-    const isRoot = span.parentSpanId === '';
-    const rootIsRoot = root !== undefined && root.parentSpanId === '';
-    if (root === undefined || (isRoot && !rootIsRoot) || (isRoot === rootIsRoot && spanStart < BigInt(root.startTimeUnixNano))) root = span;
-  }
-  return {
-    traceId,
-    spanCount: spans.length,
-    rootName: root?.name ?? '',
-    rootService: root === undefined ? '' : serviceName(root),
-    startTimeUnixNano: (start ?? 0n).toString(),
-    endTimeUnixNano: (end ?? 0n).toString(),
-    durationMs: start === undefined || end === undefined ? 0 : Number(end - start) / 1e6,
-    hasError,
-    services,
-  };
-}
-
-function serviceName(span: ReceivedSpan): string {
-  const name = span.resource[ATTR_SERVICE_NAME];
-  return typeof name === 'string' ? name : 'unknown_service';
-}
-
-function positiveInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer, got ${value}`);
-  return value;
-}
-
-function nonNegativeInteger(value: number, name: string): number {
-  if (!Number.isInteger(value) || value < 0) throw new RangeError(`${name} must be a whole number ≥ 0, got ${value}`);
-  return value;
 }

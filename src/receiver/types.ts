@@ -1,64 +1,12 @@
 /**
- * What the receiver hands out: spans and metrics decoded from OTLP and flattened into plain JSON
- * values (no classes, no bigint, no byte arrays), so they cross IPC and a webview's postMessage
- * unchanged. Ids are lower-case hex; instants are nanoseconds since the epoch as decimal strings,
- * because they exceed Number's 2^53 and bigint does not survive JSON.
+ * The metrics the receiver decodes from OTLP, flattened into plain JSON values as its spans are (see
+ * src/shared/spans.ts, where the span types live: every layer shares them).
  */
+import type { Attributes } from '../shared/spans.ts';
 
-/** An attribute value as OTLP's AnyValue carries it. int64 values beyond ±2^53 become decimal strings; bytes become base64. */
-export type AttributeValue =
-  | string
-  | number
-  | boolean
-  | null
-  | AttributeValue[]
-  | { [key: string]: AttributeValue };
-
-export type Attributes = Record<string, AttributeValue>;
-
-/** OTLP's SpanKind names, indexed by its wire number. */
-export const SPAN_KIND_NAMES = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'] as const;
-export type SpanKindName = (typeof SPAN_KIND_NAMES)[number];
-
-/** OTLP's Status.code names, indexed by its wire number. */
-export const STATUS_CODE_NAMES = ['UNSET', 'OK', 'ERROR'] as const;
-export type StatusCodeName = (typeof STATUS_CODE_NAMES)[number];
-
-export interface SpanEvent {
-  name: string;
-  timeUnixNano: string;
-  attributes: Attributes;
-}
-
-export interface SpanLink {
-  traceId: string;
-  spanId: string;
-  attributes: Attributes;
-}
-
-/** One span as received. `resource` is shared by every span of the same export batch and resource. */
-export interface ReceivedSpan {
-  /** 32 hex digits. */
-  traceId: string;
-  /** 16 hex digits. */
-  spanId: string;
-  /** 16 hex digits, or '' for a root span. */
-  parentSpanId: string;
-  traceState: string;
-  name: string;
-  /** OTLP's wire number: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
-  kind: number;
-  kindName: SpanKindName;
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
-  attributes: Attributes;
-  events: SpanEvent[];
-  links: SpanLink[];
-  /** `code`: 0 unset, 1 ok, 2 error. */
-  status: { code: number; codeName: StatusCodeName; message: string };
-  resource: Attributes;
-  scope: { name: string; version: string };
-}
+// The span wire types, from the receiver's own module as before.
+export { SPAN_KIND_NAMES, STATUS_CODE_NAMES } from '../shared/spans.ts';
+export type { AttributeValue, Attributes, ReceivedSpan, SpanEvent, SpanKindName, SpanLink, StatusCodeName } from '../shared/spans.ts';
 
 export interface Exemplar {
   value: number;

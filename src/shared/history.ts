@@ -1,16 +1,13 @@
 /**
- * Run history on disk: every finished run's JSON report in one folder (the workspace's
- * `.loadlens/runs/` by default), bounded to the last N runs per scenario. Without `vscode`: the
- * extension's view and tests use it alike, on a real folder.
+ * Run history: every finished run's JSON report in one folder (the workspace's `.loadlens/runs/` by
+ * default), bounded to the last N runs per scenario. Pure: file names, what to prune, a run's summary
+ * and how the view words it; the reading and writing is src/extension/history/history-folder.ts.
  *
  * A file's name says everything needed to list and prune without opening it:
  * `20261129T063858123Z_shopper_8c574873-0d48-4294-a251-0c6c7266ad7d.json`: the run's start (UTC, so
  * names sort in time order whatever the time zone), the scenario (made file-safe) and the run id
  * (unique even when two runs start in the same millisecond).
  */
-import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
-import path from 'node:path';
-import { parseRunReport } from './compare.ts';
 import type { RunReport } from './report.ts';
 import type { RunHeader } from './run.ts';
 
@@ -69,22 +66,6 @@ export function filesToPrune(files: readonly string[], keep: number): string[] {
   return prune.sort();
 }
 
-/**
- * Writes `report` into `folder` (created if needed) and deletes the scenario's oldest runs beyond
- * `maxRunsPerScenario`. Returns the new file's path and the paths deleted. The write goes through a
- * temporary file, so a reader never sees half a report.
- */
-export async function saveRun(folder: string, report: RunReport, maxRunsPerScenario: number): Promise<{ file: string; pruned: string[] }> {
-  await mkdir(folder, { recursive: true });
-  const file = path.join(folder, historyFileName(report.header));
-  const temporary = `${file}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(report, null, 2)}\n`);
-  await rename(temporary, file);
-  const pruned = filesToPrune(await readdir(folder), maxRunsPerScenario).map(name => path.join(folder, name));
-  await Promise.all(pruned.map(p => rm(p, { force: true })));
-  return { file, pruned };
-}
-
 /** One past run as the history view lists it. */
 export interface RunSummary {
   file: string;
@@ -119,39 +100,6 @@ export function summarizeRun(report: RunReport, file: string): RunSummary {
 export interface ScenarioHistory {
   scenario: string;
   runs: RunSummary[];
-}
-
-/**
- * Every run in `folder`, grouped by scenario (sorted by name), newest run first. A missing folder is
- * an empty history; a file that cannot be read as a report is reported in `unreadable` (with why) and
- * otherwise skipped, so one damaged file never hides the others.
- */
-export async function listRuns(folder: string): Promise<{ scenarios: ScenarioHistory[]; unreadable: string[] }> {
-  let files: string[];
-  try {
-    files = await readdir(folder);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { scenarios: [], unreadable: [] };
-    throw error;
-  }
-  const names = files.filter(f => parseHistoryFileName(f)).sort().reverse();
-  const unreadable: string[] = [];
-  const summaries = await Promise.all(names.map(async name => {
-    const file = path.join(folder, name);
-    try {
-      return summarizeRun(parseRunReport(await readFile(file, 'utf8'), file), file);
-    } catch (error) {
-      unreadable.push((error as Error).message);
-      return undefined;
-    }
-  }));
-  const byScenario = new Map<string, RunSummary[]>();
-  for (const summary of summaries) {
-    if (!summary) continue;
-    byScenario.set(summary.scenario, [...(byScenario.get(summary.scenario) ?? []), summary]);
-  }
-  const scenarios = [...byScenario.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([scenario, runs]) => ({ scenario, runs }));
-  return { scenarios, unreadable };
 }
 
 /** When a run started, as the view shows it: local time, 'YYYY-MM-DD HH:MM:SS'. */

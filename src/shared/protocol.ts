@@ -2,9 +2,7 @@
  * Every message between the three programs, as discriminated unions on `kind`. Each side switches on
  * `kind` and lets the compiler check exhaustiveness (`assertNever`). Messages are plain JSON.
  */
-import type { ReceiverCounts } from '../receiver/receiver.ts';
-import type { TraceStoreStats } from '../receiver/trace-store.ts';
-import type { ReceivedSpan } from '../receiver/types.ts';
+import type { ReceivedSpan, ReceiverCounts, TraceStoreStats } from './spans.ts';
 import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './report.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
 import type { RunComparison } from './compare.ts';

@@ -8,7 +8,7 @@
  * `parentMissing`, never dropped.
  */
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
-import type { AttributeValue, Attributes, ReceivedSpan, SpanKindName, StatusCodeName } from '../receiver/types.ts';
+import type { AttributeValue, Attributes, ReceivedSpan, SpanKindName, StatusCodeName } from './spans.ts';
 
 /** Time between a CLIENT span and the SERVER span that continued it: the network and the server's queues. */
 export interface ClientServerGap {

@@ -1,5 +1,5 @@
 /** A received span with every field filled (an INTERNAL span of service 'svc', 1–3 ms), for trace-store tests. */
-import type { ReceivedSpan } from '../../src/receiver/types.ts';
+import type { ReceivedSpan } from '../../src/shared/spans.ts';
 
 export function fakeSpan(traceId: string, spanId: string, overrides: Partial<ReceivedSpan> = {}): ReceivedSpan {
   return {

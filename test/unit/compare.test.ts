@@ -6,7 +6,8 @@ import {
   compareRuns, comparableReports, DEFAULT_LIMITS, judge, LimitsError, parseRegressionLimits, parseRunReport, ReportFileError,
   type Margin, type Verdict,
 } from '../../src/shared/compare.ts';
-import { formatComparison, formatChange } from '../../src/engine/outputs/compare-table.ts';
+import { formatChange } from '../../src/shared/compare-format.ts';
+import { formatComparison } from '../../src/engine/outputs/compare-table.ts';
 import type { RequestRow, RunReport } from '../../src/shared/report.ts';
 import { shopReport } from '../fixtures/snapshots/shop-run.ts';
 

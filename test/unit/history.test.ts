@@ -5,8 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { listRuns, saveRun } from '../../src/extension/history/history-folder.ts';
 import {
-  filesToPrune, formatRunSummary, formatThresholdVerdict, formatWhen, historyFileName, listRuns, parseHistoryFileName, saveRun, scenarioSlug, summarizeRun,
+  filesToPrune, formatRunSummary, formatThresholdVerdict, formatWhen, historyFileName, parseHistoryFileName, scenarioSlug, summarizeRun,
 } from '../../src/shared/history.ts';
 import type { RunReport } from '../../src/shared/report.ts';
 import { shopReport } from '../fixtures/snapshots/shop-run.ts';

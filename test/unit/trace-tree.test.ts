@@ -2,7 +2,7 @@
 // clock, the CLIENT → SERVER gap, and what happens with spans that arrive late or out of order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type ReceivedSpan, type SpanKindName } from '../../src/receiver/types.ts';
+import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type ReceivedSpan, type SpanKindName } from '../../src/shared/spans.ts';
 import { buildTraceTree, describeGap, formatMs } from '../../src/shared/trace-tree.ts';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';

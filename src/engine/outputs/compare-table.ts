@@ -1,39 +1,11 @@
 /**
  * `loadlens compare` as text: one line per (row, metric) pair with base, new, change and verdict, in the
  * terminal table's formatting (format.ts). The comparison tab formats its cells with the same
- * `formatMetricValue` and `formatChange`, so the two read alike.
+ * `formatMetricValue` and `formatChange` (src/shared/compare-format.ts), so the two read alike.
  */
-import { METRIC_LABELS, partLabel, type ComparedMetric, type MetricDelta, type RunComparison } from '../../shared/compare.ts';
-import { cellWidth, formatMs, formatRate, padCells, truncateCells } from './format.ts';
-
-/** A metric's value as the stats table shows it: 'ms'/'s' for latencies, '/s' for RPS, '%' for the error rate. */
-export function formatMetricValue(metric: ComparedMetric, value: number): string {
-  switch (metric) {
-    case 'rps':
-      return `${formatRate(value)}/s`;
-    case 'errorRate':
-      return `${value === 0 ? '0' : value < 0.01 ? '<0.01' : (Math.round(value * 100) / 100).toString()}%`;
-    default:
-      return formatMs(value);
-  }
-}
-
-/** The change, signed, in the metric's unit and relative: '+48.7 ms (+396%)', '−1.2/s (−4.0%)', '+0.8 pp'. */
-export function formatChange(d: MetricDelta): string {
-  const sign = d.delta > 0 ? '+' : d.delta < 0 ? '−' : '±';
-  const size = Math.abs(d.delta);
-  const absolute = d.metric === 'errorRate' ? `${Math.round(size * 100) / 100} pp` : d.metric === 'rps' ? `${formatRate(size)}/s` : formatMs(size);
-  const relative = d.relative === undefined ? '' : ` (${d.relative >= 0 ? '+' : '−'}${formatRelative(Math.abs(d.relative))})`;
-  return `${sign}${absolute}${relative}`;
-}
-
-function formatRelative(fraction: number): string {
-  const percent = fraction * 100;
-  return percent >= 100 ? `${Math.round(percent)}%` : `${percent.toFixed(1)}%`;
-}
-
-/** How a verdict reads in a table cell. */
-export const VERDICT_TEXT = { regression: 'REGRESSION', improvement: 'improved', unchanged: '' } as const;
+import { formatChange, formatMetricValue, VERDICT_TEXT } from '../../shared/compare-format.ts';
+import { METRIC_LABELS, partLabel, type RunComparison } from '../../shared/compare.ts';
+import { cellWidth, padCells, truncateCells } from './format.ts';
 
 /**
  * The comparison table: per row, one line per metric (p50, p95, p99, RPS, error rate) with the base

@@ -24,34 +24,14 @@ import { REPORTED_PERCENTILES, RowStats, newestFirst } from './row.ts';
 import type { EncodedRow } from './row.ts';
 import { Timeline, combineConcurrent, toIntervalPoint } from './timeline.ts';
 import type { EncodedTimeline, TimelinePoint } from './timeline.ts';
+import type { RequestSample } from './sample.ts';
 
 // The folder's one entry point: the rest of the engine imports statistics from here only.
 export { OVERFLOW_ERROR, OVERFLOW_METHOD, OVERFLOW_NAME } from './failures.ts';
 export { newDurationHistogram, percentilesMs } from './histogram.ts';
 export { evaluateThresholds, parseThresholds, spanFilterOf } from './thresholds.ts';
 export type { ParsedThreshold, ThresholdFilter, ThresholdInput } from './thresholds.ts';
-
-/** One finished HTTP request as the engine's HTTP client measured it. */
-export interface RequestSample {
-  method: string;
-  name: string;
-  /** Epoch ms. */
-  startedAt: number;
-  durationMs: number;
-  ttfbMs: number;
-  /** > 0 only when this request opened a new connection. */
-  connectMs: number;
-  newConnection: boolean;
-  /** Response body bytes. */
-  bytes: number;
-  /** The body outgrew maxBodyBytes: read to its end and counted, but not kept. */
-  bodyTruncated?: boolean;
-  /** 0 = no response. */
-  status: number;
-  /** Failure kind when the request failed: 'HTTP 500', 'ECONNREFUSED', 'timeout', ... (undefined = success). */
-  error?: string;
-  traceId?: string;
-}
+export type { RequestSample } from './sample.ts';
 
 export interface StatsOptions {
   /** Cap on distinct (method, name) rows, groups included. Default 200. */

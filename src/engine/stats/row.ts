@@ -8,7 +8,7 @@ import {
   decodeHistogram, encodeHistogram, newDetailHistogram, newDurationHistogram, percentilesMs, roundMs, toMicros,
 } from './histogram.ts';
 import type { LatencyHistogram } from './histogram.ts';
-import type { RequestSample } from './index.ts';
+import type { RequestSample } from './sample.ts';
 
 /** Status class labels by index: index `floor(status / 100)` for 1xx-5xx, index 0 for no response. */
 const STATUS_CLASS_LABELS = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;

@@ -1,11 +1,13 @@
 // The run history in the editor: every finished run's report saved under the workspace's history folder
 // (`loadlens.history.*`), and the Loadlens view in the activity bar listing scenarios and their runs.
-// The file logic (names, pruning, listing, the summary line) is src/shared/history.ts; this is the adapter.
+// The file logic is src/shared/history.ts (names, pruning, the summary line) and history-folder.ts (saving,
+// listing); this is the adapter.
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { parseRunReport } from '../../shared/compare.ts';
-import { formatRunSummary, formatThresholdVerdict, formatWhen, listRuns, saveRun, type RunSummary } from '../../shared/history.ts';
+import { formatRunSummary, formatThresholdVerdict, formatWhen, type RunSummary } from '../../shared/history.ts';
+import { listRuns, saveRun } from './history-folder.ts';
 import type { RunReport } from '../../shared/report.ts';
 import type { LoadlensSettings } from '../../shared/settings.ts';
 

@@ -5,7 +5,7 @@
 // the results panel so the user's application can export there too.
 import * as vscode from 'vscode';
 // Not the receiver's index: the extension bundle needs only the worker's client, not the decoder.
-import type { ReceivedSpan } from '../../receiver/types.ts';
+import type { ReceivedSpan } from '../../shared/spans.ts';
 import { startReceiverWorker, type ReceiverWorker } from '../../receiver/worker-client.ts';
 
 /** What the receiver is started with, read when the first run needs it. */

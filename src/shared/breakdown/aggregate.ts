@@ -20,7 +20,7 @@
  * second and `flush` when the run's wait for late spans is over.
  */
 import { newDetailHistogram } from '../histogram.ts';
-import type { ReceivedSpan } from '../../receiver/types.ts';
+import type { ReceivedSpan } from '../spans.ts';
 import { slimSpan, splitTrace, type SlimSpan } from './critical-path.ts';
 import { durationStats, RowStats, type Contribution, type RowLimits } from './rows.ts';
 import type { BreakdownCounts, EncodedBreakdown, RequestBreakdown, SpanDurationStats, SpanFilter } from './types.ts';

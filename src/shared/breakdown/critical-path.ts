@@ -18,7 +18,7 @@ import {
   ATTR_ERROR_TYPE, ATTR_EXCEPTION_MESSAGE, ATTR_HTTP_REQUEST_METHOD, ATTR_HTTP_REQUEST_METHOD_ORIGINAL, ATTR_SERVICE_NAME,
 } from '@opentelemetry/semantic-conventions';
 import type { PartKind } from './types.ts';
-import type { AttributeValue, ReceivedSpan } from '../../receiver/types.ts';
+import type { AttributeValue, ReceivedSpan } from '../spans.ts';
 
 const KIND_SERVER = 2;
 const KIND_CLIENT = 3;

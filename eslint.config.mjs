@@ -38,6 +38,12 @@ export const LAYER_ZONES = [
     message: 'The webview is a browser page: it imports src/shared only (wire types and pure presentation).',
   },
   {
+    // Within the engine: the run uses the loaded scenario, never the other way round.
+    target: 'src/engine/scenario',
+    from: ['src/engine/run', 'src/engine/outputs', 'src/engine/cli'],
+    message: 'src/engine/scenario loads and validates: the run, the outputs and the CLI use it, so it imports none of them (no cycle between the stages).',
+  },
+  {
     target: 'src/typescript-plugin',
     from: ['src/engine', 'src/extension', 'src/receiver', 'webview'],
     message: "The TypeScript plugin runs inside the editor's TypeScript server: it imports src/shared only.",

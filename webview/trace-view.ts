@@ -4,7 +4,7 @@
 // arrive) and asks for actions (ViewToHost).
 import type { HostToView, ViewToHost } from '../src/shared/protocol.ts';
 import type { TraceLinkTarget } from '../src/shared/trace-link.ts';
-import { buildTraceTree, describeGap, formatAttribute, formatMs, type TraceRow, type TraceTree } from '../src/shared/trace-tree.ts';
+import { buildTraceTree, describeGap, formatAttribute, formatSpanMs, type TraceRow, type TraceTree } from '../src/shared/trace-tree.ts';
 import type { Attributes } from '../src/shared/spans.ts';
 import './style.css';
 import './trace-view.css';
@@ -65,7 +65,7 @@ function render(): void {
   }
   const t = tree;
   const summary = el('p', { class: 'trace-summary' },
-    `${t.rows.length} span${t.rows.length === 1 ? '' : 's'} · ${t.services.join(', ')} · ${formatMs(t.durationMs)}`,
+    `${t.rows.length} span${t.rows.length === 1 ? '' : 's'} · ${t.services.join(', ')} · ${formatSpanMs(t.durationMs)}`,
     t.errorCount > 0 ? el('span', { class: 'bad' }, ` · ${t.errorCount} in error`) : '');
   const waterfall = el('div', { class: 'waterfall' }, axis(t.durationMs), ...t.rows.flatMap(row => spanRow(row, t)));
   const row = t.rows.find(r => r.spanId === selected);
@@ -75,7 +75,7 @@ function render(): void {
 function axis(durationMs: number): HTMLElement {
   // Three ticks fit however narrow the tab: the start, the middle and the end of the trace.
   const ticks = [0, 0.5, 1].map(f => {
-    const tick = el('span', {}, f === 0 ? '0' : formatMs(durationMs * f));
+    const tick = el('span', {}, f === 0 ? '0' : formatSpanMs(durationMs * f));
     if (f === 0) tick.style.left = '0';
     else if (f === 1) tick.style.right = '0';
     else {
@@ -95,11 +95,11 @@ function spanRow(row: TraceRow, t: TraceTree): HTMLElement[] {
     service, el('span', { class: 'kind' }, row.kind), el('span', { class: 'span-name' }, row.name),
     row.parentMissing ? el('span', { class: 'missing', title: `parent span ${row.parentSpanId} has not arrived` }, '(parent not received yet)') : '');
   label.style.paddingLeft = `${row.depth * 16}px`;
-  const bar = el('div', { class: 'bar', title: `starts at ${formatMs(row.startOffsetMs)}, lasts ${formatMs(row.durationMs)}` });
+  const bar = el('div', { class: 'bar', title: `starts at ${formatSpanMs(row.startOffsetMs)}, lasts ${formatSpanMs(row.durationMs)}` });
   bar.style.left = `${row.barStart * 100}%`;
   bar.style.width = `${row.barWidth * 100}%`;
   bar.style.background = color;
-  const barLabel = el('span', { class: 'bar-label' }, `${formatMs(row.durationMs)}${row.status === 'ERROR' ? ' ✗' : ''}`);
+  const barLabel = el('span', { class: 'bar-label' }, `${formatSpanMs(row.durationMs)}${row.status === 'ERROR' ? ' ✗' : ''}`);
   // The duration sits right of its bar; left of it when the bar ends near the track's end and there
   // is room before it; else inside the bar.
   if (row.barStart + row.barWidth < 0.8) barLabel.style.left = `calc(${(row.barStart + row.barWidth) * 100}% + 4px)`;
@@ -119,14 +119,14 @@ function spanRow(row: TraceRow, t: TraceTree): HTMLElement[] {
 function details(row: TraceRow): HTMLElement {
   const facts: Array<[string, string]> = [
     ['service', row.service], ['kind', row.kind], ['span id', row.spanId], ['parent span id', row.parentSpanId || '(root)'],
-    ['start', `+${formatMs(row.startOffsetMs)}`], ['duration', formatMs(row.durationMs)],
+    ['start', `+${formatSpanMs(row.startOffsetMs)}`], ['duration', formatSpanMs(row.durationMs)],
     ['status', row.statusMessage ? `${row.status}: ${row.statusMessage}` : row.status],
   ];
   if (row.gap) facts.push(['network + queueing', describeGap(row.gap)]);
   const sections: Node[] = [el('h3', {}, row.name), table('span', facts)];
   sections.push(el('h3', {}, 'Attributes'), attributesTable('attributes', row.attributes));
   if (row.events.length > 0) {
-    sections.push(el('h3', {}, 'Events'), table('events', row.events.map(e => [`+${formatMs(e.offsetMs)}`,
+    sections.push(el('h3', {}, 'Events'), table('events', row.events.map(e => [`+${formatSpanMs(e.offsetMs)}`,
       `${e.name}${Object.keys(e.attributes).length > 0 ? ` ${Object.entries(e.attributes).map(([k, v]) => `${k}=${formatAttribute(v)}`).join(' ')}` : ''}`])));
   }
   // The resource is the same for every span of a service and long (host, process, SDK): folded.

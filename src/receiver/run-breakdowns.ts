@@ -64,6 +64,11 @@ export class RunBreakdowns {
     });
   }
 
+  /** An open run's aggregator (to read it as it is, or with span thresholds' filters). */
+  aggregatorOf(runId: string): BreakdownAggregator | undefined {
+    return this.runs.get(runId)?.aggregator;
+  }
+
   /** Whether any run is open (the worker only ticks then). */
   get open(): boolean {
     return this.runs.size > 0;

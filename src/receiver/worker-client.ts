@@ -4,7 +4,8 @@
  * tests and `npm run bench` start it the same way.
  */
 import { Worker } from 'node:worker_threads';
-import { assertNever, type HostToReceiver, type ReceiverToHost, type ReceiverWorkerData, type ReceiverWorkerStats } from '../shared/protocol.ts';
+import type { SpanFilter } from '../shared/breakdown/types.ts';
+import { assertNever, type HostToReceiver, type ReceiverBreakdown, type ReceiverToHost, type ReceiverWorkerData, type ReceiverWorkerStats } from '../shared/protocol.ts';
 import { DEFAULT_BUDGET_BYTES, type Disposable } from './trace-store.ts';
 import type { RunBreakdownFinal, RunBreakdownState } from '../shared/breakdown/live.ts';
 import type { LateSpanWait } from './run-breakdowns.ts';
@@ -45,6 +46,13 @@ export interface ReceiverWorker {
   onBreakdown(listener: (state: RunBreakdownState) => void): Disposable;
   /** The load ended: resolves with the final breakdown once the wait for late spans is over. */
   finishBreakdown(runId: string, wait: LateSpanWait): Promise<RunBreakdownFinal>;
+  /** A run starts: the breakdown starts over, for the requests of `runId` only. */
+  startBreakdown(runId: string): void;
+  /**
+   * The current run's breakdown (`final`: after the wait for late spans, every held trace computed),
+   * with the durations of the spans each filter matches (span thresholds), in order.
+   */
+  breakdown(options?: { final?: boolean; filters?: SpanFilter[] }): Promise<ReceiverBreakdown>;
   /** Fires with the trace ids that got new spans, at most 4 times a second; the worker only tracks them while someone listens. */
   onTracesUpdated(listener: (traceIds: readonly string[]) => void): Disposable;
   /** Stops the server and ends the worker. */
@@ -117,7 +125,7 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
               if (!gone) post({ kind: 'forward', url });
             },
             beginBreakdown: runId => {
-              if (!gone) post({ kind: 'breakdown-begin', runId });
+              if (!gone) post({ kind: 'breakdown-start', runId });
             },
             onBreakdown(listener) {
               breakdownListeners.add(listener);
@@ -125,6 +133,10 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
             },
             finishBreakdown: async (runId, { quietMs, maxWaitMs }) =>
               (await ask({ kind: 'breakdown-finish', requestId: nextRequestId++, runId, quietMs, maxWaitMs }, 'breakdown-final')).final,
+            startBreakdown: runId => {
+              if (!gone) post({ kind: 'breakdown-start', runId });
+            },
+            breakdown: async ({ final = false, filters = [] } = {}) => (await ask({ kind: 'breakdown', requestId: nextRequestId++, final, filters }, 'breakdown')).breakdown,
             onTracesUpdated(listener) {
               listeners.add(listener);
               if (listeners.size === 1 && !gone) post({ kind: 'watch-updates', on: true });
@@ -164,7 +176,8 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
         case 'trace':
         case 'spans':
         case 'stats':
-        case 'breakdown-final': {
+        case 'breakdown-final':
+        case 'breakdown': {
           const waiting = pending.get(message.requestId);
           pending.delete(message.requestId);
           waiting?.resolve(message);

@@ -13,6 +13,7 @@ import { assertNever, type HostToReceiver, type ReceiverToHost, type ReceiverWor
 import { Forwarder } from './forward.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './receiver.ts';
 import { RunBreakdowns } from './run-breakdowns.ts';
+import { BreakdownAggregator } from '../shared/breakdown/index.ts';
 import { TraceStore } from './trace-store.ts';
 
 /** How often, at most, the host hears which traces got spans. */
@@ -31,7 +32,9 @@ async function main(options: ReceiverWorkerData): Promise<void> {
   const store = new TraceStore({ budgetBytes: options.budgetBytes });
   // The receiver's one forwarder, swapped when the setting changes (`forward` messages).
   const forwarding = new SwitchableForwarder(options.forward);
+  // Every span that arrives, not only those the store keeps, broken down per open run.
   const breakdowns = new RunBreakdowns();
+  let currentRun: string | undefined;
   let receiver!: OtlpReceiver;
   let wantedPortTaken = false;
   try {
@@ -103,13 +106,24 @@ async function main(options: ReceiverWorkerData): Promise<void> {
       case 'forward':
         forwarding.set(message.url);
         break;
+      case 'breakdown-start':
+        // The run started last is the one `breakdown` reads; earlier ones stay open until finished.
+        currentRun = message.runId;
+        breakdowns.begin(message.runId);
+        breakdownTicker ??= setInterval(tickBreakdowns, BREAKDOWN_TICK_MS);
+        break;
+      case 'breakdown': {
+        const aggregator = (currentRun === undefined ? undefined : breakdowns.aggregatorOf(currentRun)) ?? new BreakdownAggregator();
+        if (message.final) aggregator.flush();
+        send({
+          kind: 'breakdown', requestId: message.requestId,
+          breakdown: { runId: currentRun, rows: Object.fromEntries(aggregator.breakdowns()), counts: aggregator.counts(), spanDurations: message.filters.map(filter => aggregator.spanDurations(filter)) },
+        });
+        break;
+      }
       case 'watch-updates':
         watching = message.on;
         if (!watching) updated.clear();
-        break;
-      case 'breakdown-begin':
-        breakdowns.begin(message.runId);
-        breakdownTicker ??= setInterval(tickBreakdowns, BREAKDOWN_TICK_MS);
         break;
       case 'breakdown-finish': {
         const { requestId, runId, quietMs, maxWaitMs } = message;

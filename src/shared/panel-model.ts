@@ -5,8 +5,8 @@
  * `node --test` checks it against the terminal and the HTML report.
  */
 import { assertNever, type HostToView } from './protocol.ts';
-import type { RunHeader } from './run.ts';
 import type { RunBreakdownState } from './breakdown/live.ts';
+import type { RunHeader, StopReason } from './run.ts';
 import type { Diagnostic, FailureRow, IntervalPoint, RunReport, SlowRequest, SourceLocation, StatsSnapshot, TelemetryCounts } from './report.ts';
 import { formatClock, formatMs, formatPercent, formatRate, formatThresholdActual, liveStatsTable, reportStatsTable, type StatsTable } from './stats-table.ts';
 import { describeLostWorker, describeWorkers, formatCount, workerName } from './workers.ts';
@@ -73,8 +73,8 @@ export function applyHostMessage(state: PanelState, message: HostToView): PanelS
   }
 }
 
-/** Why a run stopped, in words. */
-export function describeStopReason(stopReason: string): string {
+/** Why a run stopped, in words (a reason this Loadlens does not word, from another version's report, as written). */
+export function describeStopReason(stopReason: StopReason): string {
   switch (stopReason) {
     case 'run-time': return 'run time reached';
     case 'iterations-done': return 'every user ran its iterations';

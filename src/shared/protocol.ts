@@ -8,6 +8,7 @@ import type { TraceLinkTarget } from './trace-link.ts';
 import type { RunComparison } from './compare.ts';
 import type { RunBreakdownFinal, RunBreakdownState } from './breakdown/live.ts';
 import type { ForwardCounts } from './receiver-summary.ts';
+import type { BreakdownCounts, RequestBreakdown, SpanDurationStats, SpanFilter } from './breakdown/types.ts';
 import type { RunHeader, RunSpec } from './run.ts';
 
 export type EngineToHost =
@@ -136,13 +137,22 @@ export type HostToReceiver =
   | { kind: 'watch-updates'; on: boolean }
   /** extension → receiver worker: forward from now on to `url` ('' : stop forwarding); the setting may change between runs. */
   | { kind: 'forward'; url: string }
-  /** extension → receiver worker: a run starts; break its requests down (`loadlens.run.id` = runId) from now on. */
-  | { kind: 'breakdown-begin'; runId: string }
   /**
    * extension → receiver worker: the run's load ended; wait for late spans (until `quietMs` without one
    * of the application, at most `maxWaitMs`), then answer `breakdown-final` and forget the run.
    */
   | { kind: 'breakdown-finish'; requestId: number; runId: string; quietMs: number; maxWaitMs: number }
+  /**
+   * extension → receiver worker: a run starts: the breakdown starts over, counting only the requests of
+   * `runId` (the engine's `loadlens.run.id`) from now on.
+   */
+  | { kind: 'breakdown-start'; runId: string }
+  /**
+   * extension → receiver worker: the breakdown so far (answered by `breakdown`); `final` once the run's
+   * wait for late spans is over: every held trace is computed now. `filters`: the span thresholds' spans,
+   * answered in the same order.
+   */
+  | { kind: 'breakdown'; requestId: number; final: boolean; filters: SpanFilter[] }
   /** extension → receiver worker: stop listening and exit. */
   | { kind: 'close' };
 
@@ -163,8 +173,22 @@ export type ReceiverToHost =
   | { kind: 'breakdown-live'; state: RunBreakdownState }
   /** receiver worker → extension: the answer to `breakdown-finish`, after the wait for late spans. */
   | { kind: 'breakdown-final'; requestId: number; final: RunBreakdownFinal }
+  /** receiver worker → extension: the answer to `breakdown`. */
+  | { kind: 'breakdown'; requestId: number; breakdown: ReceiverBreakdown }
   /** receiver worker → extension: closed; the worker exits next. */
   | { kind: 'closed' };
+
+/**
+ * The embedded receiver's breakdown of the current run: per request row (`rowKey(method, name)`, i.e.
+ * 'GET /product/{id}') its `RequestBreakdown`, what it could not use, and the durations of the spans
+ * each span threshold's filter matches (in the order asked; undefined: none matched).
+ */
+export interface ReceiverBreakdown {
+  runId: string | undefined;
+  rows: Record<string, RequestBreakdown>;
+  counts: BreakdownCounts;
+  spanDurations: (SpanDurationStats | undefined)[];
+}
 
 /** How much a problem matters: an error stops the file from running, a warning does not. */
 export type Severity = 'error' | 'warning';

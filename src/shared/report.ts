@@ -6,7 +6,7 @@
  * All durations are milliseconds, all instants are epoch milliseconds unless the name says otherwise.
  */
 import type { ReceiverSummary } from './receiver-summary.ts';
-import type { RunHeader } from './run.ts';
+import type { RunHeader, StopReason } from './run.ts';
 import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
 import type { PartTraces } from './breakdown/live.ts';
 
@@ -188,7 +188,6 @@ export interface WorkerLive {
   lost?: string;
 }
 
-/** The report at the end of a run (JSON report, last NDJSON line, IPC `finished`). */
 /** Why a run was ended by force (`RunReport.aborted`). */
 export type AbortReason = 'users-stuck' | 'out-of-memory' | 'forced' | 'worker-failed';
 
@@ -214,6 +213,7 @@ export function reportExitCode(report: RunReport): number {
   return report.thresholds.every(t => t.ok) ? EXIT.passed : EXIT.thresholdFailed;
 }
 
+/** The report at the end of a run (JSON report, last NDJSON line, IPC `finished`). */
 export interface RunReport {
   /** The run as it started (its id, scenario, file, start, plan, host, shard, workers). */
   header: RunHeader;
@@ -248,8 +248,8 @@ export interface RunReport {
   aborted?: AbortReason;
   /** TLS certificates were not verified (`insecureSkipTLSVerify`): every summary of the run warns. */
   insecureSkipTLSVerify?: true;
-  /** Why the run stopped: 'run-time', 'signal', 'stop-requested', 'error'. */
-  stopReason: string;
+  /** Why the run stopped (see `StopReason`). */
+  stopReason: StopReason;
   /** Scenario iterations completed (each run of the scenario function). */
   iterations?: number;
   /** Open model: arrivals dropped because `maxUsers` users were all busy. */
@@ -305,13 +305,18 @@ export function formatDiagnostic(d: Diagnostic): string {
 
 /** Above this share of one core, the load generator itself may be what the numbers measure. */
 const SATURATED_CPU = 0.9;
+/**
+ * Shorter runs get no CPU warning: their CPU time is mostly the engine starting (the users thread, the
+ * scenario's compile), which says nothing about the load (a 0.4 s run showed "109% of a core").
+ */
+const CPU_WARNING_MIN_DURATION_MS = 5_000;
 
 /**
  * A warning when the engine used (nearly) a whole CPU core during the load: its own queueing then
  * shows up as latency and caps the rate, as Locust warns above 90 %.
  */
 export function generatorWarning(report: Pick<RunReport, 'cpuMs' | 'durationMs'>): string | undefined {
-  if (report.cpuMs === undefined || report.durationMs <= 0) return undefined;
+  if (report.cpuMs === undefined || report.durationMs < CPU_WARNING_MIN_DURATION_MS) return undefined;
   const share = report.cpuMs / report.durationMs;
   if (share < SATURATED_CPU) return undefined;
   return `⚠ the load generator used ${Math.round(share * 100)}% of a CPU core: its own limits may show in these numbers (lower the users or run more generators)`;

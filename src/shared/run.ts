@@ -75,6 +75,13 @@ export interface RunSpec {
   workers?: WorkersSetting;
 }
 
+/**
+ * Why a run stopped, as its report says it: its run time ended; every user ran its `--iterations`; a
+ * Ctrl+C or SIGTERM; the editor's Stop; an internal error in Loadlens; or, when the users had to be
+ * ended by force (`RunReport.aborted`), stuck in a synchronous loop or out of memory.
+ */
+export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
+
 /** One shard of a plan: `index` of `count`, 0 ≤ index < count (`--shard i/N`). */
 export interface Shard {
   readonly index: number;

@@ -17,8 +17,12 @@ import type { RequestRow, RunReport, SourceLocation, StatsSnapshot, ThresholdRes
  * A duration in ms for people: '0.4 ms', '12.3 ms', '312 ms', '1.2 s', '75 s'.
  * At most 3 significant digits after rounding, so table columns stay narrow; rounding happens before
  * the unit is picked, so 999.7 ms reads '1.0 s', never '1000 ms'.
+ *
+ * `precise` (the trace view, where a connect span lasts a fraction of a millisecond): one more digit
+ * everywhere, signed, '0.42 ms', '12.3 ms', '250 ms', '1.25 s'.
  */
-export function formatMs(ms: number): string {
+export function formatMs(ms: number, { precise = false }: { precise?: boolean } = {}): string {
+  if (precise) return formatPreciseMs(ms);
   if (!Number.isFinite(ms)) return '-';
   const tenths = Math.round(ms * 10) / 10;
   if (tenths < 100) return `${tenths.toFixed(1)} ms`;
@@ -27,6 +31,14 @@ export function formatMs(ms: number): string {
   const seconds = Math.round(ms / 100) / 10;
   if (seconds < 100) return `${seconds.toFixed(1)} s`;
   return `${Math.round(ms / 1000)} s`;
+}
+
+function formatPreciseMs(ms: number): string {
+  const abs = Math.abs(ms);
+  if (abs >= 1000) return `${(ms / 1000).toFixed(2)} s`;
+  if (abs >= 100) return `${Math.round(ms)} ms`;
+  if (abs >= 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
 }
 
 const BYTE_UNITS = ['KB', 'MB', 'GB', 'TB'] as const;

@@ -9,6 +9,7 @@
  */
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import type { AttributeValue, Attributes, ReceivedSpan, SpanKindName, StatusCodeName } from './spans.ts';
+import { formatMs } from './stats-table.ts';
 
 /** Time between a CLIENT span and the SERVER span that continued it: the network and the server's queues. */
 export interface ClientServerGap {
@@ -177,22 +178,16 @@ function toRow(span: ReceivedSpan, depth: number, parent: ReceivedSpan | undefin
   return row;
 }
 
-/** Milliseconds for a person: '0.42 ms', '12.3 ms', '250 ms', '1.25 s'. */
-export function formatMs(ms: number): string {
-  const abs = Math.abs(ms);
-  if (abs >= 1000) return `${(ms / 1000).toFixed(2)} s`;
-  if (abs >= 100) return `${Math.round(ms)} ms`;
-  if (abs >= 10) return `${ms.toFixed(1)} ms`;
-  return `${ms.toFixed(2)} ms`;
-}
+/** Milliseconds in the trace view: '0.42 ms', '12.3 ms', '250 ms', '1.25 s' (the one formatMs, precise). */
+export const formatSpanMs = (ms: number): string => formatMs(ms, { precise: true });
 
 /** The sentence the view shows under a SERVER span: where the rest of the client's time went. */
 export function describeGap(gap: ClientServerGap): string {
-  const head = `${formatMs(gap.totalMs)} outside the server's span (network and queueing): ${formatMs(gap.beforeMs)} before it started, `;
+  const head = `${formatSpanMs(gap.totalMs)} outside the server's span (network and queueing): ${formatSpanMs(gap.beforeMs)} before it started, `;
   // A server span that ends after its client's: the server marked its end late (e.g. Node's response
   // 'finish' event, seen after the client already read the answer), or the two clocks differ.
-  if (gap.afterMs < 0) return `${head}and it ended ${formatMs(-gap.afterMs)} after the client had the answer (the server recorded its end late)`;
-  return `${head}${formatMs(gap.afterMs)} after it ended`;
+  if (gap.afterMs < 0) return `${head}and it ended ${formatSpanMs(-gap.afterMs)} after the client had the answer (the server recorded its end late)`;
+  return `${head}${formatSpanMs(gap.afterMs)} after it ended`;
 }
 
 /** An attribute value as one line of text: strings as they are, everything else as JSON. */

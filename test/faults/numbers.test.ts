@@ -67,3 +67,27 @@ export const s = scenario({ host: '${site.url}', users: 1, runTime: '30s', timeo
     await site.close();
   }
 });
+
+test('faults: a one-iteration run (-i 1) is not announced "for 24:00:00", and its start-up CPU is no "% of a CPU core" warning', async () => {
+  const ok = await target((_req, res) => res.end('ok'));
+  try {
+    const file = scenarioFile('one-iteration', `
+import { scenario } from 'loadlens';
+export const s = scenario({ host: '${ok.url}', users: 1, runTime: '30s' }, async ({ http }) => { await http.get('/'); });
+`);
+    const report = reportPath('one-iteration');
+    const { code, stdout, stderr } = await cli([file, '--headless', '-i', '1', '--report', report], { limitMs: 30_000 }).ended;
+    assert.equal(code, 0, stderr);
+    const header = stdout.split('\n').find(line => line.startsWith('Loadlens s (')) ?? '';
+    assert.match(header, /→ http:\/\/127\.0\.0\.1:\d+ · 1 users · OTel off/);
+    assert.doesNotMatch(header, /for \d/, 'before the fix: "for 24:00:00"');
+    const result = readReport(report);
+    assert.ok(result.durationMs < 5_000, `${result.durationMs} ms`);
+    assert.doesNotMatch(stdout, /of a CPU core/);
+    // With --run-time it is said.
+    const capped = await cli([file, '--headless', '-i', '1', '-t', '20s'], { limitMs: 30_000 }).ended;
+    assert.match(capped.stdout, /· 1 users for 0:20 · OTel off/);
+  } finally {
+    await ok.close();
+  }
+});

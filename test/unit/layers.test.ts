@@ -35,6 +35,8 @@ const cases: Case[] = [
   { layer: 'src/engine', imports: '../receiver/index.ts' },
   { layer: 'src/engine', imports: '../extension/output.ts', fails: { rule: RESTRICTED, message: /the CLI runs it without an editor/ } },
   { layer: 'src/engine', imports: 'vscode', fails: { rule: 'no-restricted-imports', message: /keep vscode out/ } },
+  { layer: 'src/engine/scenario', imports: '../run/session.ts', fails: { rule: RESTRICTED, message: /src\/engine\/scenario loads and validates/ } },
+  { layer: 'src/engine/run', imports: '../scenario/run-options.ts' },
   { layer: 'src/engine/run', imports: '../stats/row.ts', fails: { rule: 'no-restricted-imports', message: /src\/engine\/stats\/index\.ts, their one entry point/ } },
   // src/extension: everything.
   { layer: 'src/extension', imports: '../engine/outputs/report-html.ts' },

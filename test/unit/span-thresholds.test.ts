@@ -103,9 +103,9 @@ describe('span thresholds: evaluated over received spans', () => {
     assert.deepEqual(evaluateThresholds(thresholds, summary), [
       {
         expression: "p95{span:db.query} < 5ms (no data: no spans were received: run with --receiver (or in the editor) and point the application's OTLP exporter at it)",
-        ok: false, metric: 'p95', unit: 'ms', actual: 0,
+        ok: false, metric: 'p95', unit: 'ms', actual: 0, key: 'p95{span:db.query}', filter: { span: 'db.query' },
       },
-      { expression: 'requests > 100', ok: true, metric: 'requests', unit: '', actual: 101 },
+      { expression: 'requests > 100', ok: true, metric: 'requests', unit: '', actual: 101, key: 'requests' },
     ]);
   });
 });

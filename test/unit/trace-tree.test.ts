@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SPAN_KIND_NAMES, STATUS_CODE_NAMES, type ReceivedSpan, type SpanKindName } from '../../src/shared/spans.ts';
-import { buildTraceTree, describeGap, formatMs } from '../../src/shared/trace-tree.ts';
+import { buildTraceTree, describeGap, formatSpanMs } from '../../src/shared/trace-tree.ts';
 
 const TRACE = '0af7651916cd43dd8448eb211c80319c';
 /** Epoch nanoseconds of the trace's first instant: beyond 2^53, as real ones are. */
@@ -78,8 +78,8 @@ test('trace tree: no spans yet is an empty tree, not an error', () => {
   assert.deepEqual(buildTraceTree(TRACE, []), { traceId: TRACE, startTimeUnixNano: '0', durationMs: 0, rows: [], services: [], errorCount: 0 });
 });
 
-test('formatMs keeps about three significant digits', () => {
-  assert.deepEqual([0.4215, 12.34, 250.4, 1250].map(formatMs), ['0.42 ms', '12.3 ms', '250 ms', '1.25 s']);
+test('formatSpanMs keeps about three significant digits', () => {
+  assert.deepEqual([0.4215, 12.34, 250.4, 1250].map(formatSpanMs), ['0.42 ms', '12.3 ms', '250 ms', '1.25 s']);
 });
 
 function round(ms: number): number {

@@ -22,8 +22,9 @@ import * as workers from './ui/workers.mjs';
 import * as narrowPanel from './ui/narrow-panel.mjs';
 import * as docsScreenshots from './ui/docs-screenshots.mjs';
 import * as restricted from './ui/restricted.mjs';
+import * as testing from './ui/testing.mjs';
 
-const features = [runPanel, liveRun, traceLinks, traceView, authoring, debug, secrets, history, workers, narrowPanel, docsScreenshots, restricted];
+const features = [runPanel, liveRun, traceLinks, traceView, authoring, debug, secrets, history, workers, narrowPanel, testing, docsScreenshots, restricted];
 const only = process.env.LOADLENS_UI_ONLY?.split(',').map(s => s.trim()).filter(Boolean);
 const unknown = only?.filter(name => !features.some(f => f.name === name)) ?? [];
 if (unknown.length) {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Diagnostic } from '../../shared/report.ts';
 import { checkScenarioFile } from '../scenario/check.ts';
 import { loadScenarioFile, type LoadedScenario } from '../scenario/loader.ts';
-import { checkThreshold } from '../run/session.ts';
+import { checkThreshold } from '../scenario/threshold-check.ts';
 import { bundleFileName, bundleScenario } from './bundle.ts';
 import { flagsProblem, k8sOptionsProblem, k8sYaml, type K8sRunOptions, type RunFlags } from './manifest.ts';
 import { resolveRunOptions, RunOptionsError } from '../scenario/run-options.ts';
@@ -79,7 +79,7 @@ export async function k8sManifest(request: K8sRequest): Promise<K8sResult> {
 
   const runId = request.runId ?? randomUUID();
   const options: K8sRunOptions = {
-    name: request.name ?? defaultName(wanted ?? names[0] ?? scenarioKey, runId),
+    name: request.name ?? defaultName(wanted ?? names[0] ?? scenarioKey, runId, shards),
     ...(request.namespace !== undefined ? { namespace: request.namespace } : {}),
     shards,
     image: request.image,
@@ -142,10 +142,14 @@ function displayPath(file: string): string {
 
 /**
  * `loadlens-<scenario>-<run>`, lower-cased to a DNS label: `<run>` is a UUID's first 8 characters, or a
- * run id of the user's (up to 20 characters), so that two runs never share a Job.
+ * run id of the user's (up to 20 characters), so that two runs never share a Job. The scenario part is
+ * cut so that the last pod's hostname, `<name>-<shards - 1>`, stays within 63 characters (the rule
+ * flagsProblem checks): a default name is never one the command then refuses.
  */
-function defaultName(scenario: string, runId: string): string {
-  const label = (text: string, max: number) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, max).replace(/^-+|-+$/g, '');
-  const run = /^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(runId) ? runId.slice(0, 8) : runId;
-  return ['loadlens', label(scenario.replace(/\.mjs$/, ''), 30), label(run, 20)].filter(Boolean).join('-');
+function defaultName(scenario: string, runId: string, shards: number): string {
+  const label = (text: string, max: number) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, Math.max(0, max)).replace(/^-+|-+$/g, '');
+  const run = label(/^[0-9a-f]{8}-[0-9a-f]{4}-/i.test(runId) ? runId.slice(0, 8) : runId, 20);
+  // 63, less 'loadlens-', '-<run>' and '-<last index>'.
+  const room = 63 - 'loadlens-'.length - (run ? run.length + 1 : 0) - (String(shards - 1).length + 1);
+  return ['loadlens', label(scenario.replace(/\.mjs$/, ''), Math.min(30, room)), run].filter(Boolean).join('-');
 }

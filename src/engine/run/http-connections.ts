@@ -8,13 +8,9 @@ import tls from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import { buildConnector, Client, type Dispatcher } from 'undici';
 import type { RequestOptions } from '../api/types.ts';
-import { kConnectInfo, type TaggedSocket } from './http-request.ts';
+import { kConnectInfo, type InFlightRequest, type TaggedSocket } from './http-request.ts';
+import { DEFAULT_MAX_HEADER_BYTES } from '../scenario/http-defaults.ts';
 
-/**
- * Default limit on a response's header section: 64 KiB, four times Node's 16 KiB, which real
- * services exceed (large cookies, long CSP or link headers) and would fail as UND_ERR_HEADERS_OVERFLOW.
- */
-export const DEFAULT_MAX_HEADER_BYTES = 64 * 1024;
 
 /** What the connections of a run's users share: limits and TLS. */
 export interface ConnectionOptions {
@@ -89,15 +85,16 @@ export class UserConnections {
     this.maxHeaderSize = options.maxHeaderBytes ?? DEFAULT_MAX_HEADER_BYTES;
   }
 
-  /** Queues the request on the user's connection to its origin; returns that connection. */
-  dispatch(url: URL, options: Omit<Dispatcher.DispatchOptions, 'origin'>, handler: Dispatcher.DispatchHandler): Client {
+  /** Queues the request on the user's connection to its origin, noting whether others were ahead of it. */
+  dispatch(url: URL, options: Omit<Dispatcher.DispatchOptions, 'origin'>, handler: InFlightRequest): void {
     let client = this.clients.get(url.origin);
     if (!client) {
       client = new Client(url.origin, { connect: this.connect, keepAliveTimeout: 30_000, pipelining: 1, maxHeaderSize: this.maxHeaderSize });
       this.clients.set(url.origin, client);
     }
+    // A request to an idle client waits only for the connection; one sent while others are under way waits behind them.
+    if (client.stats.size > 0) handler.queuedBehind = true;
     client.dispatch(options as Dispatcher.DispatchOptions, handler);
-    return client;
   }
 
   async close(): Promise<void> {

@@ -6,7 +6,7 @@
 import diagnostics from 'node:diagnostics_channel';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import type { Client, Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import type { RequestSample } from '../stats/index.ts';
 import type { ConnectTiming, TracedRequest } from '../telemetry/types.ts';
 import type { LoadResponse } from '../api/types.ts';
@@ -58,11 +58,6 @@ export const CANCELLED_AT_STOP = 'cancelled at stop';
  */
 export const TIMED_OUT_BEFORE_SENT = 'timed out before it was sent';
 
-/**
- * Default cap on a response body kept in memory: 4 MiB. Bodies beyond it are still read to the end
- * (timed and counted in bytes) but not kept, so 8 users reading 200 MB bodies stay within tens of MB.
- */
-export const DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 /**
  * The response a scenario sees. It is also the request's stats sample (the same object: one allocation
@@ -178,8 +173,11 @@ export class InFlightRequest implements Dispatcher.DispatchHandler {
   private readonly owner: RequestOwner;
   private readonly resolve: (response: Response) => void;
   private controller: Dispatcher.DispatchController | undefined;
-  /** The connection this request waits on, to tell a timeout in the queue from one while connecting. */
-  queue: Client | undefined;
+  /**
+   * Set when the request was queued behind the user's other requests on its connection: if it times
+   * out before undici starts it, it timed out in the queue (never sent), not while connecting.
+   */
+  queuedBehind = false;
   private done = false;
   /**
    * The whole-request timer, started with the request and cleared when it settles. Ours, not undici's
@@ -244,9 +242,8 @@ export class InFlightRequest implements Dispatcher.DispatchHandler {
   }
 
   timeout(): void {
-    // Not started, and its connection is up or busy with this user's other requests: it timed out in the queue.
-    const stats = this.controller === undefined ? this.queue?.stats : undefined;
-    this.settle(stats && (stats.running > 0 || stats.connected) ? TIMED_OUT_BEFORE_SENT : 'timeout');
+    // Never started, and it waited behind the user's other requests: it timed out in the queue, unsent.
+    this.settle(this.controller === undefined && this.queuedBehind ? TIMED_OUT_BEFORE_SENT : 'timeout');
     this.controller?.abort(new Error('timeout'));
   }
 

@@ -10,15 +10,15 @@
 import { describeValue, parseDuration } from '../../shared/duration.ts';
 import type { ConnectTiming, RequestTracer, TracedRequest } from '../telemetry/types.ts';
 import type { HttpClient, LoadResponse, RequestOptions } from '../api/types.ts';
-import { DEFAULT_MAX_BODY_BYTES, InFlightRequest, RunStopped, type RequestOwner, type Response } from './http-request.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_REDIRECTS } from '../scenario/http-defaults.ts';
+import { InFlightRequest, RunStopped, type RequestOwner, type Response } from './http-request.ts';
 import { resolveUrl, TargetCache, UserConnections, type ConnectionOptions } from './http-connections.ts';
 
 export type { ConnectTiming, RequestTracer, TracedRequest };
-export { CANCELLED_AT_STOP, DEFAULT_MAX_BODY_BYTES, errorKind, Response, RunStopped, TIMED_OUT_BEFORE_SENT } from './http-request.ts';
-export { DEFAULT_MAX_HEADER_BYTES, resolveUrl, tlsConnectOptions, type ConnectionOptions } from './http-connections.ts';
+export { CANCELLED_AT_STOP, errorKind, Response, RunStopped, TIMED_OUT_BEFORE_SENT } from './http-request.ts';
+export { resolveUrl, tlsConnectOptions, type ConnectionOptions } from './http-connections.ts';
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REDIRECTS } from '../scenario/http-defaults.ts';
 
-/** Redirects a request follows by default, as k6 and browsers do; `redirects: 0` returns the 3xx itself. */
-export const DEFAULT_REDIRECTS = 10;
 
 /** Called with every finished request, which is also its stats sample (the runner records it). */
 export type RequestSink = (response: Response) => void;
@@ -126,7 +126,7 @@ export function createHttpClient(options: HttpClientOptions): UserHttpClient {
     return new Promise<Response>(resolve => {
       const inFlight = new InFlightRequest(owner, method, name, expect, traced, timeoutMs, maxBodyBytes, resolve);
       inFlight.redirectsLeft = redirectsLeft;
-      inFlight.queue = connections.dispatch(url, { path: targets.requestPath(url), method, headers: sentHeaders, body }, inFlight);
+      connections.dispatch(url, { path: targets.requestPath(url), method, headers: sentHeaders, body }, inFlight);
     });
   };
 

@@ -14,7 +14,7 @@
  */
 import { ReportFileError, runReportFrom } from '../../shared/compare.ts';
 import type { IterationError, RunReport, TelemetryCounts, ThresholdResult } from '../../shared/report.ts';
-import type { RunHeader } from '../../shared/run.ts';
+import type { RunHeader, StopReason } from '../../shared/run.ts';
 import { evaluateThresholds, parseThresholds, spanFilterOf, Stats, type EncodedStats } from '../stats/index.ts';
 
 /** A shard's report and the file it was read from (named in every error about it). */
@@ -35,7 +35,7 @@ export class MergeError extends Error {}
 const STATS_FORMAT: EncodedStats['format'] = 'loadlens.stats/1';
 
 /** Stop reasons of a run that went as planned; any other stop of any shard is what the merged run says. */
-export const PLANNED_STOPS: ReadonlySet<string> = new Set(['run-time', 'iterations-done']);
+export const PLANNED_STOPS: ReadonlySet<StopReason> = new Set<StopReason>(['run-time', 'iterations-done']);
 
 /**
  * Merges the reports of one run's shards into one report (pure: reads nothing, writes nothing).

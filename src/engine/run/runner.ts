@@ -1,3 +1,4 @@
+// Over 400 lines until the report builder (shared with merge.ts) and the load plan move out (issue 19, step 4).
 /**
  * The runner: starts and stops virtual users according to the load model, feeds the stats, drives the
  * outputs once a second, and produces the report. One runner runs one scenario once.
@@ -14,15 +15,13 @@ import { createHttpClient, Response, RunStopped, TIMED_OUT_BEFORE_SENT, type Req
 import type { TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
 import type { Output } from '../outputs/output.ts';
-import type { RunHeader } from '../../shared/run.ts';
+import type { RunHeader, StopReason } from '../../shared/run.ts';
 import { evaluateThresholds, GROUP_METHOD, parseThresholds, spanFilterOf, Stats, type ParsedThreshold, type RequestSample } from '../stats/index.ts';
 import type { LoadResponse, ScenarioDefinition, UserContext } from '../api/types.ts';
-import type { LoadModel, ResolvedRunOptions } from '../scenario/run-options.ts';
+import { ITERATIONS_RUN_TIME_CAP_MS, type LoadModel, type ResolvedRunOptions } from '../scenario/run-options.ts';
 import { globalUserId, shareOf, type Shard } from './shard.ts';
-import { describeThrown, safeInstanceOf, sleepMs } from './user-values.ts';
+import { describeThrown, safeInstanceOf, sleepMs } from '../scenario/user-values.ts';
 
-/** Why a run stopped, as the report says it. */
-export type StopReason = 'run-time' | 'iterations-done' | 'signal' | 'stop-requested' | 'error' | 'users-stuck' | 'out-of-memory';
 
 const TRANSITIONS: Record<RunState, readonly RunState[]> = {
   idle: ['spawning', 'stopping'],
@@ -49,8 +48,6 @@ export interface RunnerOptions {
   thresholdLocations?: Readonly<Record<string, SourceLocation>>;
   /** The run id (also on the telemetry's resource and baggage); a new UUID by default. */
   runId?: string;
-  /** Called on each state change (the IPC output and tests listen). */
-  onState?: (state: RunState) => void;
   /** TLS of every connection, built once per run from `run.tls` (its CA file read): see tlsConnectOptions. */
   tls?: TlsConnectOptions;
 }
@@ -175,7 +172,6 @@ export class Runner {
   private transition(to: RunState): void {
     if (!TRANSITIONS[this.state].includes(to)) throw new Error(`invalid run state transition ${this.state} → ${to}`);
     this.state = to;
-    this.options.onState?.(to);
   }
 
   /** Asks the run to stop gracefully: users finish their iteration within the grace period. */
@@ -216,7 +212,7 @@ export class Runner {
     const cpuAtStart = process.cpuUsage();
     const header: RunHeader = {
       runId: this.runId, scenario: this.options.scenario, file: this.options.file, startedAt: this.startedAt,
-      targetUsers: targetUsers(run), runTimeMs: run.runTimeMs, host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
+      targetUsers: targetUsers(run), runTimeMs: shownRunTimeMs(run), host: redactUrlCredentials(run.host ?? ''), otel: this.options.telemetry !== undefined,
       ...(run.shard ? { shard: { index: run.shard.index, count: run.shard.count } } : {}),
     };
     for (const output of outputs) output.start(header);
@@ -582,6 +578,14 @@ export function buildReport(parts: ReportParts): RunReport {
  */
 function mergeable(parts: ReportParts): Pick<RunReport, 'encodedStats' | 'thresholdsWritten'> {
   return { encodedStats: parts.stats.encode(), thresholdsWritten: { ...parts.thresholds } };
+}
+
+/**
+ * The run time the header and the panel show: none (0) for a run that ends with its iterations and
+ * has only the safety cap (`-i 1` is not a run "for 24:00:00").
+ */
+function shownRunTimeMs(run: ResolvedRunOptions): number {
+  return run.iterations !== undefined && run.runTimeMs === ITERATIONS_RUN_TIME_CAP_MS ? 0 : run.runTimeMs;
 }
 
 /** The most users this run (this shard, when sharded) has at once. */

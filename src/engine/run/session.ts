@@ -6,16 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunDefaults, RunSpec } from '../../shared/run.ts';
-import type { Diagnostic, RunReport, RunState, SourceLocation } from '../../shared/report.ts';
+import type { RunDefaults, RunSpec, StopReason } from '../../shared/run.ts';
+import type { Diagnostic, RunReport, SourceLocation } from '../../shared/report.ts';
 import { loadScenarioFile, userLocation, type LoadedScenario } from '../scenario/loader.ts';
+import { checkThreshold } from '../scenario/threshold-check.ts';
 import type { Output } from '../outputs/output.ts';
-import { Runner, type StopReason } from './runner.ts';
+import { Runner } from './runner.ts';
 import { formatShard } from './shard.ts';
-import { describeThrown, safeInstanceOf } from './user-values.ts';
+import { describeThrown, safeInstanceOf } from '../scenario/user-values.ts';
 import { tlsConnectOptions, type TlsConnectOptions } from './http-connections.ts';
 import type { Telemetry } from '../telemetry/types.ts';
-import { parseThresholds } from '../stats/index.ts';
 import type { ScenarioOptions } from '../api/types.ts';
 import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../scenario/run-options.ts';
 
@@ -23,7 +23,6 @@ import { resolveRunOptions, RunOptionsError, type ResolvedRunOptions } from '../
 export interface SessionRequest extends RunSpec {
   /** Outputs built once the run's options are known. */
   outputs: (run: ResolvedRunOptions) => Output[];
-  onState?: (state: RunState) => void;
   /** Receives the runner once it exists, so a stop message can reach it. */
   onRunner?: (runner: Runner) => void;
   /**
@@ -51,9 +50,6 @@ export type SessionResult =
 /** How many internal errors a run keeps and reports; later ones are the same fault repeating. */
 const MAX_INTERNAL_ERRORS = 10;
 
-/** Every threshold problem, in the form the scenario validation hook expects. */
-export const checkThreshold = (expression: string, condition: string): string | undefined =>
-  parseThresholds({ [expression]: condition }).errors[0];
 
 /** Loads, validates and runs; never throws for a problem in the user's input (that is a Diagnostic). */
 export async function runSession(request: SessionRequest): Promise<SessionResult> {
@@ -104,7 +100,6 @@ export async function runSession(request: SessionRequest): Promise<SessionResult
     outputs: request.outputs(run),
     locate: error => userLocation(error, file),
     thresholdLocations: await thresholdLocations(picked.definition.options.thresholds, picked.location),
-    onState: request.onState,
     tls: tls.options,
   });
   started.runner = runner;

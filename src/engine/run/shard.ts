@@ -17,27 +17,8 @@ import type { Shard } from '../../shared/run.ts';
 
 export type { Shard };
 
-/** The largest number of shards: far beyond any machine or Job, small enough to catch a typo. */
-export const MAX_SHARDS = 10_000;
-
-/**
- * Parses `i/N` (e.g. `0/3`, the first of three). Returns the shard, or a problem for the caller to
- * name its flag or variable with.
- */
-export function parseShard(text: string): Shard | { problem: string } {
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
-  if (!match) return { problem: `must be i/N, the shard's 0-based index and the number of shards (e.g. 0/3), got '${text}'` };
-  const index = Number(match[1]);
-  const count = Number(match[2]);
-  if (count < 1 || count > MAX_SHARDS) return { problem: `the number of shards must be between 1 and ${MAX_SHARDS}, got ${match[2]}` };
-  if (index >= count) return { problem: `the index is 0-based and must be below the number of shards (0 to ${count - 1} of ${count}), got ${match[1]}` };
-  return { index, count };
-}
-
-/** `i/N`, as flags, attributes and reports write a shard. */
-export function formatShard(shard: Shard): string {
-  return `${shard.index}/${shard.count}`;
-}
+// The `i/N` text of a shard (flags, attributes, reports) is src/shared/shard.ts: the scenario's options read it too.
+export { formatShard, MAX_SHARDS, parseShard } from '../../shared/shard.ts';
 
 /**
  * This shard's share of `total` (users, arrivals so far, a cap): the number of k in [0, total) with

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { CheckDiagnostic, CheckReport } from '../../shared/protocol.ts';
 import { loadScenarioFile } from './loader.ts';
-import { checkThreshold } from '../run/session.ts';
+import { checkThreshold } from './threshold-check.ts';
 
 /** Every problem of every scenario in `file`, and the scenarios found. Never throws for the user's mistakes. */
 export async function checkScenarioFile(file: string): Promise<CheckReport> {

@@ -18,7 +18,7 @@ import * as api from '../api/index.ts';
 import type { ScenarioDefinition } from '../api/types.ts';
 import { findProblems, type ValidationHooks } from './option-problems.ts';
 import type { SourceLocation } from './validate.ts';
-import { describeThrown } from '../run/user-values.ts';
+import { describeThrown } from './user-values.ts';
 
 /** One exported scenario. Its name is `exportName` ('default' for a default export). */
 export interface LoadedScenario {

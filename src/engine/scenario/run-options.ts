@@ -4,8 +4,9 @@
 import type { RunOverrides } from '../../shared/run.ts';
 import { describeValue, formatDuration, tryParseDuration } from '../../shared/duration.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REDIRECTS } from '../run/http.ts';
-import { parseShard, type Shard } from '../run/shard.ts';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_HEADER_BYTES, DEFAULT_REDIRECTS } from './http-defaults.ts';
+import type { Shard } from '../../shared/run.ts';
+import { parseShard } from '../../shared/shard.ts';
 import type { DurationInput, ScenarioOptions } from '../api/types.ts';
 import { findProblems, hostProblem, isPositiveInteger, isPositiveNumber, MAX_TIMER_MS, tooLongForTimers } from './option-problems.ts';
 

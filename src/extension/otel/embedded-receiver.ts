@@ -12,6 +12,8 @@ import type { RunBreakdownFinal, RunBreakdownState } from '../../shared/breakdow
 
 /** workspaceState key of the port the embedded receiver listened on last in this workspace. */
 const LAST_PORT_KEY = 'loadlens.otel.lastReceiverPort';
+import type { SpanFilter } from '../../shared/breakdown/types.ts';
+import type { ReceiverBreakdown } from '../../shared/protocol.ts';
 
 /** What the receiver is started with, read when the first run needs it. */
 export interface EmbeddedReceiverSettings {
@@ -96,6 +98,30 @@ export class EmbeddedReceiver implements vscode.Disposable {
   /** The running receiver, if a run has started it (the integration tests query it). */
   get current(): Promise<ReceiverWorker> | undefined {
     return this.receiver;
+  }
+
+  /**
+   * A run that exports here starts: the breakdown (where each row's time went, from every span the
+   * receiver gets) starts over for the requests of `runId`. Nothing when no receiver has started.
+   */
+  async startBreakdown(runId: string): Promise<void> {
+    (await this.receiver?.catch(() => undefined))?.startBreakdown(runId);
+  }
+
+  /**
+   * The breakdown of the run started last: per row key (`'GET /product/{id}'`) its `RequestBreakdown`,
+   * with `final` once the run's wait for late spans is over; `filters` (span thresholds) are answered
+   * with the durations of the spans they match. Undefined when no receiver has started.
+   */
+  async breakdown(options: { final?: boolean; filters?: SpanFilter[] } = {}): Promise<ReceiverBreakdown | undefined> {
+    const receiver = await this.receiver?.catch(() => undefined);
+    if (receiver === undefined) return undefined;
+    try {
+      return await receiver.breakdown(options);
+    } catch (error) {
+      this.output.appendLine(`[otel] could not read the breakdown from the embedded receiver: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   /** Every stored span of one trace, [] when unknown or when no receiver has started. */

@@ -191,12 +191,13 @@ function diagnosticMessages(diagnostics: readonly Diagnostic[], problems: readon
   return [...messages, ...problems.map(p => new vscode.TestMessage(p))];
 }
 
-const MARKDOWN_SPECIAL = /[\\`*_{}[\]()#+\-.!<>|]/g;
+// Only what would change the line's meaning inside bold text: `<` and the like read as themselves.
+const MARKDOWN_SPECIAL = /[\\`*_[\]]/g;
 
 function escapeMarkdown(text: string): string {
   return text.replace(MARKDOWN_SPECIAL, c => `\\${c}`);
 }
 
 function unescapeMarkdown(text: string): string {
-  return text.replace(/\\([\\`*_{}[\]()#+\-.!<>|])/g, '$1');
+  return text.replace(/\\([\\`*_[\]])/g, '$1');
 }

@@ -62,8 +62,10 @@ suite('running a scenario in worker processes (loadlens.run.workers)', () => {
     assert.equal(report.requests.find(r => r.name === '/product/{id}')?.count, received);
 
     const panel = (await api()).panel()!;
-    const posted = panel.posted;
-    const started = posted.find((m): m is Extract<HostToView, { kind: 'run-started' }> => m.kind === 'run-started')!;
+    // This run's messages: from its start on (the panel may have shown other suites' runs before).
+    const posted = panel.posted.slice(panel.posted.findLastIndex(m => m.kind === 'run-started'));
+    const started = posted[0] as Extract<HostToView, { kind: 'run-started' }>;
+    assert.equal(started.kind, 'run-started');
     assert.equal(started.header.runId, report.header.runId, 'one run id for the whole run');
     assert.equal(started.header.targetUsers, 4, "the workers' shares (2 + 2) add up to the plan");
     const stats = posted.filter((m): m is Extract<HostToView, { kind: 'stats' }> => m.kind === 'stats');

@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { baseSettings, check, docsScreenshot, lens, openFile, poll, resultsFrame, root, runCommand, setTheme, setWorkspaceSettings, traceFrame, ui } from './driver.mjs';
+import { baseSettings, check, docsScreenshot, lens, openFile, pickCommand, poll, reloadWithTheme, resultsFrame, root, runCommand, setWorkspaceSettings, traceFrame, ui } from './driver.mjs';
 
 export const name = 'docs-screenshots';
 export const title = 'the pictures of the README and docs: the example shop in Light and Dark';
@@ -50,38 +50,56 @@ export async function run() {
   try {
     writeFileSync(path.join(ui.workspace, 'shop.load.ts'), shopScenario(shop.url));
     setWorkspaceSettings(baseSettings());
-    await setTheme('Default Light Modern');
-    const editor = await openFile('shop.load.ts', 'export const shopper');
-    // Room for the pictures: no primary side bar, no secondary one (Chat), no notification.
-    await runCommand('View: Close Primary Side Bar');
-    await page.locator('.part.auxiliarybar .codicon-close, .part.auxiliarybar [aria-label^="Hide"]').first().click({ timeout: 3000 }).catch(() => {});
-    await runCommand('Notifications: Clear All Notifications');
-    const runLens = lens(editor, 'Run with OTel');
-    await runLens.first().waitFor();
-    await page.waitForTimeout(500);
-    await runLens.first().click();
-    const panel = await resultsFrame();
-    await panel.locator('h2', { hasText: 'shopper' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 60_000 });
-
-    // The slowest request's trace, once the shop's spans are in it (the shop exports them in batches to
-    // the embedded receiver, whose port this suite fixed at its start).
-    await panel.locator('button[data-tab="slowest"]').click();
-    await panel.locator('table.slowest a.trace').first().click();
-    const trace = await traceFrame();
-    const rows = trace && await poll(() => trace.evaluate(() => [...document.querySelectorAll('.span-row')].map(r => r.textContent ?? '')),
-      shown => shown.some(r => /SERVER/.test(r)), { timeoutMs: 15_000, everyMs: 250 });
-    check('the trace view shows the load test\'s CLIENT span and the example shop\'s SERVER span in one trace',
-      rows !== undefined && rows.some(r => /CLIENT/.test(r)) && rows.some(r => /^shop.*SERVER/.test(r)), (rows ?? []).join(' / ').replace(/\s+/g, ' ').slice(0, 200));
-
-    for (const [theme, suffix] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']]) await pictures(theme, suffix);
+    // One run per theme, the theme set by a window reload before the run: a reload reads the user
+    // settings for certain, and a theme switch after the run would need one too, which would restart
+    // the extension host and lose the receiver's traces.
+    for (const [theme, suffix] of [['Default Light Modern', 'light'], ['Default Dark Modern', 'dark']]) {
+      const workbenchClass = await reloadWithTheme(theme);
+      // What the reload restored (the last panel, trace view, output) closed: the run opens its own.
+      await page.waitForTimeout(1500);
+      await pickCommand('View: Close All Editor Groups');
+      await runCommand('View: Show Explorer');
+      check(`the workbench is in the ${theme} theme`, workbenchClass.includes(suffix === 'light' ? 'vs' : 'vs-dark') && (suffix === 'dark' || !workbenchClass.includes('vs-dark')), workbenchClass);
+      await runAndPicture(suffix);
+    }
   } finally {
     await page.mouse.move(5, 5);
     await shop.stop();
   }
 }
 
-/** The three pictures in `theme`. The results panel's page must be showing for the theme change to be seen. */
-async function pictures(theme, suffix) {
+/** Runs the shopper with OTel, opens its slowest request's trace, and takes the three pictures. */
+async function runAndPicture(suffix) {
+  const { page } = ui;
+  const editor = await openFile('shop.load.ts', 'export const shopper');
+  // Room for the pictures: no primary side bar, no secondary one (Chat), no notification.
+  await runCommand('View: Close Primary Side Bar');
+  await page.locator('.part.auxiliarybar .codicon-close, .part.auxiliarybar [aria-label^="Hide"]').first().click({ timeout: 3000 }).catch(() => {});
+  await runCommand('Notifications: Clear All Notifications');
+  const runLens = lens(editor, 'Run with OTel');
+  await runLens.first().waitFor();
+  await page.waitForTimeout(500);
+  await runLens.first().click();
+  const panel = await resultsFrame();
+  await panel.locator('h2', { hasText: 'shopper' }).locator('.state', { hasText: 'finished' }).waitFor({ timeout: 90_000 });
+  const bodyClass = await panel.evaluate(() => document.body.className);
+  check(`the results panel is in the ${suffix} theme`, bodyClass.includes(`vscode-${suffix}`), bodyClass);
+
+  // The slowest request's trace, once the shop's spans are in it (the shop exports them in batches to
+  // the embedded receiver, whose port this suite fixed at its start).
+  await panel.locator('button[data-tab="slowest"]').click();
+  await panel.locator('table.slowest a.trace').first().click();
+  const trace = await traceFrame();
+  const rows = trace && await poll(() => trace.evaluate(() => [...document.querySelectorAll('.span-row')].map(r => r.textContent ?? '')),
+    shown => shown.some(r => /SERVER/.test(r)), { timeoutMs: 15_000, everyMs: 250 });
+  check(`the trace view shows the load test's CLIENT span and the example shop's SERVER span in one trace (${suffix})`,
+    rows !== undefined && rows.some(r => /CLIENT/.test(r)) && rows.some(r => /^shop.*SERVER/.test(r)), (rows ?? []).join(' / ').replace(/\s+/g, ' ').slice(0, 200));
+  await pictures(suffix);
+  await page.mouse.move(5, 5);
+}
+
+/** The three pictures: the results panel beside the scenario, the trace view, the scenario's lines. */
+async function pictures(suffix) {
   const { page } = ui;
   const editorArea = () => page.locator('.part.editor').first().boundingBox();
   const maximized = async shoot => {
@@ -94,11 +112,9 @@ async function pictures(theme, suffix) {
       await runCommand('View: Toggle Maximize Editor Group');
     }
   };
-  // 1. The results panel (Statistics) beside the scenario. No window reload for a missed theme change:
-  // it would restart the extension host, and the receiver's traces with it.
+  // 1. The results panel (Statistics) beside the scenario.
   await page.locator('.tab', { hasText: 'Loadlens: shopper' }).first().click();
-  const { frame: panel, bodyClass } = await setTheme(theme, () => resultsFrame(2000), { reload: false });
-  check(`the results panel is in the ${theme} theme`, bodyClass.includes(suffix === 'light' ? 'vscode-light' : 'vscode-dark'), bodyClass);
+  const panel = await resultsFrame();
   await panel.locator('button[data-tab="statistics"]').click();
   await page.waitForTimeout(500);
   await docsScreenshot(`results-panel-${suffix}`, { clip: await editorArea() });

@@ -216,11 +216,14 @@ export async function setTheme(theme, find, { reload = true } = {}) {
       return frame ? await frame.evaluate(() => document.body.className).catch(() => '') : '';
     };
   const done = kind => (find === undefined ? workbenchClass.test(kind) : kind.includes(wanted));
-  // Written up to three times, each time a little differently (the indent): a watcher that missed one
-  // write sees a change in the next, where the same bytes again would not be one.
-  let seen = '';
-  for (let attempt = 0; attempt < 3 && !done(seen); attempt++) {
-    const current = JSON.parse(readFileSync(ui.userSettings, 'utf8'));
+  // As a person does it: "Preferences: Color Theme" and the theme picked by its name. The settings file
+  // is kept in step; if the workbench did not switch, it is written again, each time a little
+  // differently (the indent): a watcher that missed one write sees a change in the next.
+  const current = JSON.parse(readFileSync(ui.userSettings, 'utf8'));
+  writeFileSync(ui.userSettings, JSON.stringify({ ...current, 'workbench.colorTheme': theme }, null, 2));
+  await pickColorTheme(theme).catch(() => page.keyboard.press('Escape'));
+  let seen = await poll(look, done, { timeoutMs: 4000, everyMs: 250 });
+  for (let attempt = 1; attempt < 3 && !done(seen); attempt++) {
     writeFileSync(ui.userSettings, JSON.stringify({ ...current, 'workbench.colorTheme': theme }, null, 2 + attempt));
     seen = await poll(look, done, { timeoutMs: 4000, everyMs: 250 });
   }
@@ -236,6 +239,36 @@ export async function setTheme(theme, find, { reload = true } = {}) {
   // The workbench repaints its own parts a moment after the webview has its new class.
   await page.waitForTimeout(800);
   return { frame, bodyClass: seen };
+}
+
+/**
+ * Writes `theme` into the user settings and reloads the window, which reads them afresh (a settings
+ * watcher can miss a write; a reload cannot). Returns the workbench's class once it has loaded.
+ */
+export async function reloadWithTheme(theme) {
+  const { page } = ui;
+  const current = JSON.parse(readFileSync(ui.userSettings, 'utf8'));
+  writeFileSync(ui.userSettings, JSON.stringify({ ...current, 'workbench.colorTheme': theme }, null, 2));
+  await page.reload();
+  await page.locator('.monaco-workbench').waitFor();
+  const wanted = theme.includes('Light') ? /(^| )vs( |$)/ : /(^| )vs-dark( |$)/;
+  const workbench = () => page.evaluate(() => document.querySelector('.monaco-workbench')?.className ?? '');
+  const seen = await poll(workbench, kind => wanted.test(kind), { timeoutMs: 20_000, everyMs: 250 });
+  await page.waitForTimeout(1000);
+  return seen;
+}
+
+/** "Preferences: Color Theme" from the command palette, then `theme` typed and chosen. */
+async function pickColorTheme(theme) {
+  const { page } = ui;
+  const input = page.locator('.quick-input-widget input.input');
+  await page.keyboard.press('F1');
+  await input.fill('>Preferences: Color Theme');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Preferences: Color Theme' }).first().click({ timeout: 5000 });
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Default Light Modern' }).first().waitFor({ timeout: 5000 });
+  await input.fill(theme);
+  await page.waitForTimeout(300);
+  await page.keyboard.press('Enter');
 }
 
 /** The whole window (or `clip`) to test-results/NAME.png. */

@@ -3,7 +3,7 @@
  * described safely, and the durations it passes to `sleep` are read as the options' are.
  */
 import { describeValue, tryParseDuration, type DurationInput } from '../../shared/duration.ts';
-import { MAX_TIMER_MS, tooLongForTimers } from '../scenario/option-problems.ts';
+import { MAX_TIMER_MS, tooLongForTimers } from './option-problems.ts';
 
 /**
  * A thrown value as one line of text, whatever it is: an Error's message, a string, a number, and also

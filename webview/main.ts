@@ -1,5 +1,5 @@
 // The results page inside the webview: a header with the run at a glance, then tabs (Statistics,
-// Charts, Failures, Slowest, Iteration errors, Thresholds). It only renders what the extension posts
+// Charts, Breakdown, Failures, Slowest, Iteration errors, Thresholds). It only renders what the extension posts
 // (HostToView) and asks for actions (ViewToHost).
 //
 // Rendering is Lit's (lit-html templates): each render patches the DOM in place, rows are keyed
@@ -17,6 +17,8 @@ import type { HostToView, ViewToHost } from '../src/shared/protocol.ts';
 import { describeLostSpans, generatorWarning, type FailureRow, type IntervalPoint, type SlowRequest, type TelemetryCounts } from '../src/shared/report.ts';
 import { formatMs, sortRows, type StatsColumnId, type StatsTableRow } from '../src/shared/stats-table.ts';
 import { runTimeRange, type TraceLinkTarget } from '../src/shared/trace-link.ts';
+import { breakdownTab as breakdownView } from '../src/shared/panel-breakdown.ts';
+import { breakdownTab } from './breakdown.ts';
 import './style.css';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Tooltip, Legend, Filler);
@@ -27,16 +29,18 @@ const vscode = acquireVsCodeApi();
 /** Snapshots never cause more than one render in this many ms. */
 const RENDER_INTERVAL_MS = 1000;
 
-const TABS = ['statistics', 'charts', 'failures', 'slowest', 'errors', 'thresholds'] as const;
+const TABS = ['statistics', 'charts', 'breakdown', 'failures', 'slowest', 'errors', 'thresholds'] as const;
 type Tab = typeof TABS[number];
 const TAB_TITLES: Record<Tab, string> = {
-  statistics: 'Statistics', charts: 'Charts', failures: 'Failures', slowest: 'Slowest', errors: 'Iteration errors', thresholds: 'Thresholds',
+  statistics: 'Statistics', charts: 'Charts', breakdown: 'Breakdown', failures: 'Failures', slowest: 'Slowest', errors: 'Iteration errors', thresholds: 'Thresholds',
 };
 
 /** What the user chose in the page (kept with the run across reloads). */
 interface PageChoices {
   tab: Tab;
   sort?: { column: StatsColumnId; descending: boolean };
+  /** The Breakdown tab's part whose slowest traces are listed (`row key` newline `part key`). */
+  part?: string;
 }
 
 interface SavedState {
@@ -142,9 +146,11 @@ function page(): TemplateResult {
       : html`<p class="empty">No run yet. Click <strong>▶ Run with OTel</strong> above a scenario in a <code>*.load.ts</code> file.</p>`;
   }
   const warning = state.report && generatorWarning(state.report);
+  const breakdown = breakdownView(state);
   const counts: Record<Tab, number | undefined> = {
     statistics: model.table.rows.length,
     charts: undefined,
+    breakdown: breakdown?.rows.length,
     failures: model.failures.reduce((n, f) => n + f.count, 0),
     slowest: model.slowest.length,
     errors: model.iterationErrors.reduce((n, e) => n + e.count, 0),
@@ -157,12 +163,13 @@ function page(): TemplateResult {
     ${warning ? html`<p class="warning">${warning}</p>` : nothing}
     <nav class="tabs" role="tablist">
       ${TABS.map(tab => html`<button role="tab" class="tab-button ${tab === choices.tab ? 'selected' : ''}" data-tab=${tab} aria-selected=${tab === choices.tab ? 'true' : 'false'}
-        @click=${() => choose({ tab })}>${TAB_TITLES[tab]}${counts[tab] === undefined ? nothing : html` <span class="count ${tab !== 'statistics' && tab !== 'slowest' && (counts[tab] ?? 0) > 0 && (tab !== 'thresholds' || model.thresholds.some(t => !t.ok)) ? 'bad' : ''}">${counts[tab]}</span>`}</button>`)}
+        @click=${() => choose({ tab })}>${TAB_TITLES[tab]}${counts[tab] === undefined ? nothing : html` <span class="count ${tab !== 'statistics' && tab !== 'slowest' && (counts[tab] ?? 0) > 0 && tab !== 'breakdown' && (tab !== 'thresholds' || model.thresholds.some(t => !t.ok)) ? 'bad' : ''}">${counts[tab]}</span>`}</button>`)}
     </nav>
     <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'statistics'}>${statsTable(model)}</section>
     <section class="tab-panel charts" role="tabpanel" ?hidden=${choices.tab !== 'charts'}>
       <div class="chart"><canvas id="chart-rps"></canvas></div><div class="chart"><canvas id="chart-latency"></canvas></div><div class="chart"><canvas id="chart-users"></canvas></div>
     </section>
+    <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'breakdown'}>${breakdownTab(breakdown, choices.part, part => choose({ part: choices.part === part ? undefined : part }), traceLink)}</section>
     <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'failures'}>${failuresTable(model.failures)}</section>
     <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'slowest'}>${slowestTable(model.slowest)}</section>
     <section class="tab-panel scroll" role="tabpanel" ?hidden=${choices.tab !== 'errors'}>${iterationErrors(model)}</section>

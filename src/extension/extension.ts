@@ -58,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
     output,
     () => ({ port: settings().otel.receiverPort, budgetBytes: Math.round(settings().otel.receiverBudgetMB * 1024 * 1024), forward: settings().otel.forward }),
     path.join(context.extensionPath, 'dist', 'receiver-worker.js'),
+    context.workspaceState,
   );
   const runHistory = new history.RunHistory(settings, output);
   const historyView = history.createHistoryView(runHistory);
@@ -71,7 +72,7 @@ export function activate(context: vscode.ExtensionContext): LoadlensApi {
   const { openTrace } = traces;
   const events = results.panelEvents({ runs, settings, openTrace, copy });
   const openRun = history.createOpenRun(context, { history: runHistory, runs, events, shown });
-  const runScenario = run.createRunScenario(context, { output, settings, runs, receiver, history: runHistory, checks, events, shown });
+  const runScenario = run.createRunScenario(context, { output, settings, runs, receiver, history: runHistory, checks, events, shown, decorations });
   // Cancelling a test run is the Stop button: the report is kept.
   const tests = testing.createTesting({ runs });
 

@@ -7,6 +7,8 @@ import { Worker } from 'node:worker_threads';
 import type { SpanFilter } from '../shared/breakdown/types.ts';
 import { assertNever, type HostToReceiver, type ReceiverBreakdown, type ReceiverToHost, type ReceiverWorkerData, type ReceiverWorkerStats } from '../shared/protocol.ts';
 import { DEFAULT_BUDGET_BYTES, type Disposable } from './trace-store.ts';
+import type { RunBreakdownFinal, RunBreakdownState } from '../shared/breakdown/live.ts';
+import type { LateSpanWait } from './run-breakdowns.ts';
 import type { ReceivedSpan } from './types.ts';
 
 export interface ReceiverWorkerOptions {
@@ -18,6 +20,8 @@ export interface ReceiverWorkerOptions {
   host?: string;
   /** The trace store's budget; default 32 MiB. */
   budgetBytes?: number;
+  /** Ports to try when `port` is taken, before a free one (the port this workspace used last). */
+  fallbackPorts?: number[];
   /** Pass everything received on, unchanged, to this OTLP/HTTP base URL (`loadlens.otel.forward`). */
   forward?: string;
 }
@@ -36,6 +40,12 @@ export interface ReceiverWorker {
   stats(options?: { gc?: boolean }): Promise<ReceiverWorkerStats>;
   /** Forward from now on to `url` ('' : stop forwarding): the setting as it is when a run starts. */
   setForward(url: string): void;
+  /** Breaks the run's requests down from now on (its spans carry `loadlens.run.id` = runId). */
+  beginBreakdown(runId: string): void;
+  /** The run's breakdown so far, at most once a second while it changes. */
+  onBreakdown(listener: (state: RunBreakdownState) => void): Disposable;
+  /** The load ended: resolves with the final breakdown once the wait for late spans is over. */
+  finishBreakdown(runId: string, wait: LateSpanWait): Promise<RunBreakdownFinal>;
   /** A run starts: the breakdown starts over, for the requests of `runId` only. */
   startBreakdown(runId: string): void;
   /**
@@ -56,7 +66,7 @@ type Answer = Extract<ReceiverToHost, { requestId: number }>;
 /** Starts the worker; resolves once its server listens, rejects with the server's error (e.g. EACCES) otherwise. */
 export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<ReceiverWorker> {
   const data: ReceiverWorkerData = {
-    port: options.port ?? 0, host: options.host ?? '127.0.0.1', budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
+    port: options.port ?? 0, ...(options.fallbackPorts?.length ? { fallbackPorts: options.fallbackPorts } : {}), host: options.host ?? '127.0.0.1', budgetBytes: options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
     ...(options.forward ? { forward: options.forward } : {}),
   };
   // A heap limit a few times the budget: V8 then collects the decoder's garbage (several KB a span,
@@ -68,6 +78,7 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
   const worker = new Worker(options.workerFile, { workerData: data, name: 'loadlens-otlp-receiver', resourceLimits });
   const pending = new Map<number, { resolve: (answer: Answer) => void; reject: (error: Error) => void }>();
   const listeners = new Set<(traceIds: readonly string[]) => void>();
+  const breakdownListeners = new Set<(state: RunBreakdownState) => void>();
   let nextRequestId = 1;
   let gone: Error | undefined;
   let closed: (() => void) | undefined;
@@ -113,6 +124,15 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
             setForward: url => {
               if (!gone) post({ kind: 'forward', url });
             },
+            beginBreakdown: runId => {
+              if (!gone) post({ kind: 'breakdown-start', runId });
+            },
+            onBreakdown(listener) {
+              breakdownListeners.add(listener);
+              return { dispose: () => void breakdownListeners.delete(listener) };
+            },
+            finishBreakdown: async (runId, { quietMs, maxWaitMs }) =>
+              (await ask({ kind: 'breakdown-finish', requestId: nextRequestId++, runId, quietMs, maxWaitMs }, 'breakdown-final')).final,
             startBreakdown: runId => {
               if (!gone) post({ kind: 'breakdown-start', runId });
             },
@@ -144,9 +164,19 @@ export function startReceiverWorker(options: ReceiverWorkerOptions): Promise<Rec
           rejectStart(error);
           break;
         }
+        case 'breakdown-live':
+          for (const listener of breakdownListeners) {
+            try {
+              listener(message.state);
+            } catch {
+              // One listener's bug must not keep the others from hearing.
+            }
+          }
+          break;
         case 'trace':
         case 'spans':
         case 'stats':
+        case 'breakdown-final':
         case 'breakdown': {
           const waiting = pending.get(message.requestId);
           pending.delete(message.requestId);

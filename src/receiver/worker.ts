@@ -10,17 +10,18 @@ import { setFlagsFromString, getHeapStatistics } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { assertNever, type HostToReceiver, type ReceiverToHost, type ReceiverWorkerData } from '../shared/protocol.ts';
-import { BreakdownAggregator } from '../shared/breakdown/index.ts';
 import { Forwarder } from './forward.ts';
 import { startOtlpReceiver, type OtlpReceiver } from './receiver.ts';
+import { RunBreakdowns } from './run-breakdowns.ts';
+import { BreakdownAggregator } from '../shared/breakdown/index.ts';
 import { TraceStore } from './trace-store.ts';
 
-/** How often the breakdown looks at the traces it holds (computed once settled, let go once expired). */
-const BREAKDOWN_TICK_MS = 1000;
 /** How often, at most, the host hears which traces got spans. */
 const UPDATE_INTERVAL_MS = 250;
 /** Trace ids per update message: at full speed thousands of traces change a second; a view needs a few. */
 const MAX_IDS_PER_UPDATE = 10_000;
+/** How often open runs' breakdowns are ticked and, when changed, sent to the host (the panel's rate). */
+const BREAKDOWN_TICK_MS = 1000;
 
 const port = parentPort;
 if (port === null) throw new Error('receiver worker: run me with new Worker(), not as a script');
@@ -31,25 +32,32 @@ async function main(options: ReceiverWorkerData): Promise<void> {
   const store = new TraceStore({ budgetBytes: options.budgetBytes });
   // The receiver's one forwarder, swapped when the setting changes (`forward` messages).
   const forwarding = new SwitchableForwarder(options.forward);
-  // Every span that arrives, not only those the store keeps; started over by each run (`breakdown-start`).
-  let breakdown = { runId: undefined as string | undefined, aggregator: new BreakdownAggregator() };
-  const onSpans = (spans: Parameters<BreakdownAggregator['add']>[0]) => breakdown.aggregator.add(spans);
-  setInterval(() => breakdown.aggregator.tick(), BREAKDOWN_TICK_MS).unref();
-  let receiver: OtlpReceiver;
+  // Every span that arrives, not only those the store keeps, broken down per open run.
+  const breakdowns = new RunBreakdowns();
+  let currentRun: string | undefined;
+  let receiver!: OtlpReceiver;
   let wantedPortTaken = false;
   try {
-    try {
-      receiver = await startOtlpReceiver({ port: options.port, host: options.host, store, forward: forwarding.asForwarder(), onSpans });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || options.port === 0) throw error;
-      receiver = await startOtlpReceiver({ port: 0, host: options.host, store, forward: forwarding.asForwarder(), onSpans });
-      wantedPortTaken = true;
+    // The port asked for, then the fallbacks (the port this workspace used last), then any free one.
+    const ports = [...new Set([options.port, ...(options.fallbackPorts ?? []), 0])];
+    for (const candidate of ports) {
+      try {
+        receiver = await startOtlpReceiver({
+          port: candidate, host: options.host, store, forward: forwarding.asForwarder(),
+          onSpans: spans => breakdowns.add(spans),
+        });
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' || candidate === 0) throw error;
+        wantedPortTaken = true;
+      }
     }
   } catch (error) {
     send({ kind: 'start-failed', message: (error as Error).message, code: String((error as NodeJS.ErrnoException).code ?? '') });
     port!.close();
     return;
   }
+  const server = receiver;
 
   const updated = new Set<string>();
   let watching = false;
@@ -71,6 +79,18 @@ async function main(options: ReceiverWorkerData): Promise<void> {
     timer ??= setTimeout(flush, UPDATE_INTERVAL_MS);
   });
 
+  // Once a second while a run is open: compute what settled, end the waits that are over, and send
+  // the panel the runs whose breakdown changed.
+  let breakdownTicker: NodeJS.Timeout | undefined;
+  const tickBreakdowns = () => {
+    breakdowns.tick();
+    for (const state of breakdowns.takeChanged()) send({ kind: 'breakdown-live', state });
+    if (!breakdowns.open && breakdownTicker) {
+      clearInterval(breakdownTicker);
+      breakdownTicker = undefined;
+    }
+  };
+
   port!.on('message', (message: HostToReceiver) => {
     switch (message.kind) {
       case 'trace':
@@ -81,20 +101,23 @@ async function main(options: ReceiverWorkerData): Promise<void> {
         break;
       case 'stats':
         if (message.gc) fullGc();
-        send({ kind: 'stats', requestId: message.requestId, stats: { store: store.stats(), requests: receiver.counts(), heapUsedBytes: getHeapStatistics().used_heap_size, ...forwarding.stats() } });
+        send({ kind: 'stats', requestId: message.requestId, stats: { store: store.stats(), requests: server.counts(), heapUsedBytes: getHeapStatistics().used_heap_size, ...forwarding.stats() } });
         break;
       case 'forward':
         forwarding.set(message.url);
         break;
       case 'breakdown-start':
-        breakdown = { runId: message.runId, aggregator: new BreakdownAggregator({ runId: message.runId }) };
+        // The run started last is the one `breakdown` reads; earlier ones stay open until finished.
+        currentRun = message.runId;
+        breakdowns.begin(message.runId);
+        breakdownTicker ??= setInterval(tickBreakdowns, BREAKDOWN_TICK_MS);
         break;
       case 'breakdown': {
-        const { aggregator, runId } = breakdown;
+        const aggregator = (currentRun === undefined ? undefined : breakdowns.aggregatorOf(currentRun)) ?? new BreakdownAggregator();
         if (message.final) aggregator.flush();
         send({
           kind: 'breakdown', requestId: message.requestId,
-          breakdown: { runId, rows: Object.fromEntries(aggregator.breakdowns()), counts: aggregator.counts(), spanDurations: message.filters.map(filter => aggregator.spanDurations(filter)) },
+          breakdown: { runId: currentRun, rows: Object.fromEntries(aggregator.breakdowns()), counts: aggregator.counts(), spanDurations: message.filters.map(filter => aggregator.spanDurations(filter)) },
         });
         break;
       }
@@ -102,9 +125,15 @@ async function main(options: ReceiverWorkerData): Promise<void> {
         watching = message.on;
         if (!watching) updated.clear();
         break;
+      case 'breakdown-finish': {
+        const { requestId, runId, quietMs, maxWaitMs } = message;
+        void breakdowns.finish(runId, { quietMs, maxWaitMs }).then(final => send({ kind: 'breakdown-final', requestId, final }));
+        break;
+      }
       case 'close':
+        if (breakdownTicker) clearInterval(breakdownTicker);
         if (timer) clearTimeout(timer);
-        void receiver.close().then(() => forwarding.close()).then(() => {
+        void server.close().then(() => forwarding.close()).then(() => {
           send({ kind: 'closed' });
           port!.close();
         });
@@ -113,7 +142,7 @@ async function main(options: ReceiverWorkerData): Promise<void> {
         assertNever(message);
     }
   });
-  send({ kind: 'listening', url: receiver.url, port: receiver.port, wantedPortTaken });
+  send({ kind: 'listening', url: server.url, port: server.port, wantedPortTaken });
 }
 
 /** The forwarder of the current `loadlens.otel.forward` setting (none when ''), swapped as it changes. */

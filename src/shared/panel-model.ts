@@ -5,6 +5,7 @@
  * `node --test` checks it against the terminal and the HTML report.
  */
 import { assertNever, type HostToView } from './protocol.ts';
+import type { RunBreakdownState } from './breakdown/live.ts';
 import type { RunHeader, StopReason } from './run.ts';
 import type { Diagnostic, FailureRow, IntervalPoint, RunReport, SlowRequest, SourceLocation, StatsSnapshot, TelemetryCounts } from './report.ts';
 import { formatClock, formatMs, formatPercent, formatRate, formatThresholdActual, liveStatsTable, reportStatsTable, type StatsTable } from './stats-table.ts';
@@ -26,6 +27,8 @@ export interface PanelState {
   error?: string;
   /** Chart points, oldest first, at most MAX_POINTS. */
   points: IntervalPoint[];
+  /** Where the time went so far (the embedded receiver's breakdown of this run); `waiting` for late spans. */
+  breakdown?: { state: RunBreakdownState; waiting: boolean };
 }
 
 export function emptyPanelState(): PanelState {
@@ -60,6 +63,9 @@ export function applyHostMessage(state: PanelState, message: HostToView): PanelS
       return { diagnostics: message.diagnostics, problems: message.problems, points: [] };
     case 'engine-error':
       return { ...state, error: message.message };
+    case 'breakdown':
+      if (state.run?.header.runId !== message.state.runId) return state;
+      return { ...state, breakdown: { state: message.state, waiting: message.waiting } };
     case 'trace':
       return state; // for the trace view, never posted to the results panel
     default:

@@ -6,6 +6,7 @@ import type { ReceivedSpan, ReceiverCounts, TraceStoreStats } from './spans.ts';
 import type { Diagnostic, IntervalPoint, RunReport, StatsSnapshot } from './report.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
 import type { RunComparison } from './compare.ts';
+import type { RunBreakdownFinal, RunBreakdownState } from './breakdown/live.ts';
 import type { ForwardCounts } from './receiver-summary.ts';
 import type { BreakdownCounts, RequestBreakdown, SpanDurationStats, SpanFilter } from './breakdown/types.ts';
 import type { RunHeader, RunSpec } from './run.ts';
@@ -50,6 +51,11 @@ export type HostToView =
    * `run-started` to a panel that opens mid-run, so its charts show the run from its start.
    */
   | { kind: 'timeline'; points: IntervalPoint[] }
+  /**
+   * extension → results panel: where each row's time went (the embedded receiver's breakdown of the
+   * run's traces), at most once a second during the run; `waiting` while the run waits for late spans.
+   */
+  | { kind: 'breakdown'; state: RunBreakdownState; waiting: boolean }
   /** extension → webview: the final report. */
   | { kind: 'finished'; report: RunReport; exitCode: number }
   /** extension → webview: the scenario did not start, with the problems. */
@@ -102,6 +108,8 @@ export type CompareViewToHost =
 export interface ReceiverWorkerData {
   /** 0: a free port. A taken fixed port falls back to a free one (`listening.wantedPortTaken`). */
   port: number;
+  /** Ports to try, in order, when `port` is taken (the port this workspace used last), before a free one. */
+  fallbackPorts?: number[];
   host: string;
   budgetBytes: number;
   /** `loadlens.otel.forward`: pass everything received on to this OTLP/HTTP base URL; absent: nowhere. */
@@ -130,6 +138,11 @@ export type HostToReceiver =
   /** extension → receiver worker: forward from now on to `url` ('' : stop forwarding); the setting may change between runs. */
   | { kind: 'forward'; url: string }
   /**
+   * extension → receiver worker: the run's load ended; wait for late spans (until `quietMs` without one
+   * of the application, at most `maxWaitMs`), then answer `breakdown-final` and forget the run.
+   */
+  | { kind: 'breakdown-finish'; requestId: number; runId: string; quietMs: number; maxWaitMs: number }
+  /**
    * extension → receiver worker: a run starts: the breakdown starts over, counting only the requests of
    * `runId` (the engine's `loadlens.run.id`) from now on.
    */
@@ -156,6 +169,10 @@ export type ReceiverToHost =
   | { kind: 'stats'; requestId: number; stats: ReceiverWorkerStats }
   /** receiver worker → extension: traces that got new spans since the last such message (at most 4 a second, while watched). */
   | { kind: 'traces-updated'; traceIds: string[] }
+  /** receiver worker → extension: a run's breakdown so far, at most once a second while it changes. */
+  | { kind: 'breakdown-live'; state: RunBreakdownState }
+  /** receiver worker → extension: the answer to `breakdown-finish`, after the wait for late spans. */
+  | { kind: 'breakdown-final'; requestId: number; final: RunBreakdownFinal }
   /** receiver worker → extension: the answer to `breakdown`. */
   | { kind: 'breakdown'; requestId: number; breakdown: ReceiverBreakdown }
   /** receiver worker → extension: closed; the worker exits next. */

@@ -8,6 +8,7 @@
 import type { ReceiverSummary } from './receiver-summary.ts';
 import type { RunHeader, StopReason } from './run.ts';
 import type { BreakdownCounts, RequestBreakdown } from './breakdown/types.ts';
+import type { PartTraces } from './breakdown/live.ts';
 
 /** A place in the user's scenario file: absolute path, 1-based line and column. */
 export interface SourceLocation {
@@ -52,6 +53,8 @@ export interface RequestRow {
   truncatedBodies?: number;
   /** Where the row's time went across services, from the traces received (absent: none received). */
   breakdown?: RequestBreakdown;
+  /** Per part of the breakdown, the traces in which it took longest (the editor's runs keep them). */
+  breakdownTraces?: PartTraces[];
 }
 
 /** Failures grouped by (method, name, error); `traceIds` holds the last few examples, newest last. */

@@ -4,6 +4,7 @@
  * rows at their call, breached thresholds at their key). Pure, so the exact words a user reads are
  * tested with `node --test`; src/extension/scenario-decorations.ts puts them in the editor.
  */
+import { topPartLine } from './where-time-went.ts';
 import type { FailureRow, RequestRow, SourceLocation, ThresholdResult } from './report.ts';
 import { formatThresholdActual } from './stats-table.ts';
 import type { TraceLinkTarget } from './trace-link.ts';
@@ -123,6 +124,9 @@ export function hoverMarkdown(annotation: LineAnnotation, context: Omit<TraceLin
   const lines: string[] = [];
   for (const row of annotation.rows) {
     lines.push(`**${escapeMarkdown(rowKey(row))}**: ${row.count} requests, ${row.failures} failed · p50 ${formatLatency(row.p50)} · p95 ${formatLatency(row.p95)} · p99 ${formatLatency(row.p99)}`);
+    // Where the row's time went (issue 16): `p95 48 ms · 61 % in inventory db.query SELECT stock`.
+    const top = topPartLine(row);
+    if (top !== undefined) lines.push('', `Where the time went: ${escapeMarkdown(top)} (${row.breakdown!.traces} traces)`);
     const kinds = failuresOf(row, annotation.failures);
     if (kinds.length > 0) lines.push('');
     for (const failure of kinds) {

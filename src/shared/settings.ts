@@ -72,7 +72,7 @@ export const DEFAULT_SETTINGS: LoadlensSettings = Object.freeze({
   run: Object.freeze({ users: RUN_DEFAULTS.users, spawnRate: RUN_DEFAULTS.spawnRate, runTime: RUN_DEFAULTS.runTime, host: '', nodePath: '', workers: RUN_DEFAULTS.workers as WorkersSetting }),
   otel: Object.freeze({
     enabled: true, endpoint: '', tracesEndpoint: '', metricsEndpoint: '', protocol: 'http/protobuf', sampler: 1,
-    resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 0, receiverBudgetMB: 32, forward: '',
+    resourceAttributes: Object.freeze({}), serviceName: 'loadlens', metrics: true, receiverPort: 4318, receiverBudgetMB: 32, forward: '',
     traceLink: DEFAULT_TRACE_LINK_SETTINGS,
   }),
   history: Object.freeze({ ...HISTORY_DEFAULTS }),

@@ -19,7 +19,7 @@ const cases: Array<{ values: Record<string, unknown>; run?: object; otel?: objec
   { values: { 'run.runTime': '1h30m' }, run: { runTime: '1h30m' }, problems: [] },
   { values: { 'run.runTime': '0s' }, problems: ['loadlens.run.runTime: must be a duration like \'30s\', \'10m\' or \'1h30m\' (got "0s"); using "30s"'] },
   { values: { 'otel.endpoint': 'localhost:4318' }, otel: { endpoint: '' }, problems: ['loadlens.otel.endpoint: must be an http:// or https:// URL (got "localhost:4318"); using ""'] },
-  { values: { 'otel.receiverPort': 70000 }, otel: { receiverPort: 0 }, problems: ['loadlens.otel.receiverPort: must be a port number from 0 to 65535 (got 70000); using 0'] },
+  { values: { 'otel.receiverPort': 70000 }, otel: { receiverPort: 4318 }, problems: ['loadlens.otel.receiverPort: must be a port number from 0 to 65535 (got 70000); using 4318'] },
   { values: { 'otel.receiverPort': 4318 }, otel: { receiverPort: 4318 }, problems: [] },
   { values: { 'otel.receiverBudgetMB': 64 }, otel: { receiverBudgetMB: 64 }, problems: [] },
   { values: { 'otel.receiverBudgetMB': 0 }, otel: { receiverBudgetMB: 32 }, problems: ['loadlens.otel.receiverBudgetMB: must be a number of MB from 1 to 4096 (got 0); using 32'] },

@@ -6,7 +6,9 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EngineToHost } from '../../shared/protocol.ts';
-import type { FailureRow, RequestRow, ThresholdResult } from '../../shared/report.ts';
+import type { RowBreakdown } from '../../shared/breakdown/live.ts';
+import type { RequestBreakdown } from '../../shared/breakdown/types.ts';
+import type { FailureRow, RequestRow, RunReport, ThresholdResult } from '../../shared/report.ts';
 import { hoverMarkdown, lineAnnotations, OPEN_TRACE_COMMAND, scenarioProblems, type LineAnnotation } from '../../shared/scenario-annotations.ts';
 import { runTimeRange, type TraceLinkTarget } from '../../shared/trace-link.ts';
 
@@ -21,6 +23,10 @@ interface FileState {
   runId: string;
   startedAt: number;
   endedAt?: number;
+  /** What the latest annotations were made from, to make them again when the breakdown changes. */
+  source?: { rows: readonly RequestRow[]; failures: readonly FailureRow[]; thresholds: readonly ThresholdResult[] };
+  /** The run's breakdown so far by row (`method name`), from the embedded receiver: the hover names the top part. */
+  breakdowns?: Map<string, RequestBreakdown>;
 }
 
 /** One decoration as it was put in an editor, for the integration tests. */
@@ -70,14 +76,42 @@ export class ScenarioDecorations implements vscode.Disposable {
     return this.shown.get(path.resolve(file)) ?? [];
   }
 
+  /** The run's breakdown so far (live from the embedded receiver): the hovers name each row's top part. */
+  onBreakdown(runId: string, rows: readonly RowBreakdown[]): void {
+    const found = [...this.files].find(([, state]) => state.runId === runId);
+    if (!found) return;
+    const [file, state] = found;
+    state.breakdowns = new Map(rows.map(row => [`${row.method} ${row.name}`, row.breakdown]));
+    if (state.source) this.annotate(file, state, state.source.rows, state.source.failures, state.source.thresholds);
+  }
+
+  /** The run's final report once its breakdown is in (after the wait for late spans). */
+  onFinalReport(report: RunReport): void {
+    const found = [...this.files].find(([, state]) => state.runId === report.header.runId);
+    if (!found) return;
+    const [file, state] = found;
+    state.breakdowns = undefined;
+    this.annotate(file, state, report.requests, report.failures, report.thresholds);
+  }
+
   private update(rows: readonly RequestRow[], failures: readonly FailureRow[], thresholds: readonly ThresholdResult[], endedAt?: number): void {
     const file = this.current;
     const state = file && this.files.get(file);
     if (!file || !state) return;
+    if (endedAt !== undefined && Number.isFinite(endedAt)) state.endedAt = endedAt;
+    this.annotate(file, state, rows, failures, thresholds);
+  }
+
+  private annotate(file: string, state: FileState, rows: readonly RequestRow[], failures: readonly FailureRow[], thresholds: readonly ThresholdResult[]): void {
+    state.source = { rows, failures, thresholds };
+    const breakdowns = state.breakdowns;
+    const withBreakdowns = breakdowns === undefined ? rows : rows.map(row => {
+      const breakdown = row.breakdown ?? breakdowns.get(`${row.method} ${row.name}`);
+      return breakdown === undefined ? row : { ...row, breakdown };
+    });
     // A row's location is the user's file; an imported helper's calls land in their own file, so
     // each file gets what is at its own lines.
-    state.annotations = lineAnnotations(rows, failures);
-    if (endedAt !== undefined && Number.isFinite(endedAt)) state.endedAt = endedAt;
+    state.annotations = lineAnnotations(withBreakdowns, failures);
     state.problems = scenarioProblems(rows, failures, thresholds).map(problem => {
       const line = problem.line - 1;
       const start = Math.max(0, problem.column - 1);

@@ -4,6 +4,7 @@ import { webviewOptions, webviewPage } from '../webview-page.ts';
 import { applyHostMessage, emptyPanelState, type PanelState, type RunStarted } from '../../shared/panel-model.ts';
 import { assertNever, type EngineToHost, type HostToView, type ViewToHost } from '../../shared/protocol.ts';
 import type { RunReport, SourceLocation } from '../../shared/report.ts';
+import type { RunBreakdownState } from '../../shared/breakdown/live.ts';
 import type { TraceLinkTarget } from '../../shared/trace-link.ts';
 
 export const VIEW_TYPE = 'loadlens.results';
@@ -47,6 +48,16 @@ export class PanelRecord {
     }
   }
 
+  /** The shown run's id, once one started. */
+  get runId(): string | undefined {
+    return this.state.run?.header.runId;
+  }
+
+  /** The shown run's live breakdown, if any. */
+  get breakdown(): PanelState['breakdown'] {
+    return this.state.breakdown;
+  }
+
   /** The shown run's scenario, once one started. */
   get scenario(): string | undefined {
     return this.state.run?.header.scenario;
@@ -59,7 +70,7 @@ export class PanelRecord {
 
   /** The messages that bring a fresh page to the current state. */
   replay(): HostToView[] {
-    const { run, snapshot, report, exitCode, diagnostics, problems, error, points } = this.state;
+    const { run, snapshot, report, exitCode, diagnostics, problems, error, points, breakdown } = this.state;
     const messages: HostToView[] = [];
     if (diagnostics) messages.push({ kind: 'invalid', diagnostics, problems: problems ?? [] });
     if (run) {
@@ -67,6 +78,7 @@ export class PanelRecord {
       if (points.length > 0) messages.push({ kind: 'timeline', points });
       if (snapshot) messages.push({ kind: 'stats', snapshot });
       if (report) messages.push({ kind: 'finished', report, exitCode: exitCode ?? 0 });
+      if (breakdown) messages.push({ kind: 'breakdown', ...breakdown });
     }
     if (error !== undefined) messages.push({ kind: 'engine-error', message: error });
     return messages;
@@ -163,6 +175,29 @@ export class ResultsPanel implements vscode.Disposable {
       default:
         assertNever(message);
     }
+  }
+
+  /** The run's breakdown so far (from the embedded receiver); ignored once another run is shown. */
+  static showBreakdown(state: RunBreakdownState, waiting: boolean): void {
+    if (ResultsPanel.record.runId !== state.runId) return;
+    ResultsPanel.post({ kind: 'breakdown', state, waiting });
+  }
+
+  /** The run's load ended and it waits for the application's late spans (the Breakdown tab says so). */
+  static showBreakdownWaiting(runId: string): void {
+    if (ResultsPanel.record.runId !== runId) return;
+    const current = ResultsPanel.record.breakdown;
+    const state: RunBreakdownState = current?.state ?? {
+      runId, rows: [], spansReceived: 0, appSpans: 0,
+      counts: { spansReceived: 0, spansDropped: 0, spansUnparented: 0, spansUnmatched: 0, requests: 0, requestsRecomputed: 0, requestsDropped: 0 },
+    };
+    ResultsPanel.post({ kind: 'breakdown', state, waiting: true });
+  }
+
+  /** The run's report again, now with its breakdown (after the wait for late spans), if the panel still shows that run. */
+  static showFinalReport(report: RunReport, exitCode: number): void {
+    if (ResultsPanel.record.runId !== report.header.runId) return;
+    ResultsPanel.post({ kind: 'finished', report, exitCode });
   }
 
   static showEngineError(text: string): void {

@@ -1,6 +1,7 @@
 // One run of a scenario from the editor: the file saved, the run request from the settings and the
 // command's options, the OTEL_* environment, the panel opened when the run starts, the report saved
 // in the history, and a run that could not start shown as Problems or as the engine's error.
+import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunOverrides, RunSpec } from '../../shared/run.ts';
@@ -8,6 +9,8 @@ import type { LoadlensSettings } from '../../shared/settings.ts';
 import type { WorkersSetting } from '../../shared/workers.ts';
 import type { ScenarioTarget } from '../authoring/codelens.ts';
 import type { ScenarioChecks } from '../authoring/diagnostics.ts';
+import type { ScenarioDecorations } from '../authoring/scenario-decorations.ts';
+import { withRunBreakdown } from '../../shared/breakdown/live.ts';
 import type { RunHistory } from '../history/run-history.ts';
 import { otlpEnvironment, type EmbeddedReceiver } from '../otel/index.ts';
 import type { ShownRun } from '../results/index.ts';
@@ -46,6 +49,38 @@ export interface RunScenarioDeps {
   checks: ScenarioChecks;
   events: PanelEvents;
   shown: ShownRun;
+  /** The run's numbers on the scenario's lines: they get the breakdown too. */
+  decorations?: Pick<ScenarioDecorations, 'onBreakdown' | 'onFinalReport'>;
+}
+
+/**
+ * After the load, the wait for the spans the application still holds in its batches (OpenTelemetry's
+ * SDKs export every 5 s by default): until this long without one of its spans, at most `maxWaitMs`;
+ * none when the application sent no span at all. The same figures as `loadlens run --receiver`.
+ */
+const LATE_SPAN_WAIT = { quietMs: 6000, maxWaitMs: 15_000 };
+
+/** The run's breakdown into the panel and the line hovers as it grows, then into the report. */
+function liveBreakdown(deps: RunScenarioDeps, runId: string) {
+  const following = deps.receiver.onBreakdown(state => {
+    if (state.runId !== runId) return;
+    ResultsPanel.showBreakdown(state, false);
+    deps.decorations?.onBreakdown(runId, state.rows);
+  });
+  return {
+    runId,
+    async finish(outcome: RunOutcome, receiverUrl: string): Promise<void> {
+      following.dispose();
+      if (outcome.report) ResultsPanel.showBreakdownWaiting(runId);
+      const final = await deps.receiver.finishBreakdown(runId, LATE_SPAN_WAIT);
+      if (!final || !outcome.report) return;
+      if (final.lateSpans > 0 || final.waitedMs >= 1000) deps.output.appendLine(`[otel] ${final.lateSpans} late spans in ${(final.waitedMs / 1000).toFixed(1)} s after the load`);
+      outcome.report = withRunBreakdown(outcome.report, final, receiverUrl);
+      ResultsPanel.showBreakdown(final, false);
+      ResultsPanel.showFinalReport(outcome.report, outcome.exitCode ?? 0);
+      deps.decorations?.onFinalReport(outcome.report);
+    },
+  };
 }
 
 export function createRunScenario(context: vscode.ExtensionContext, deps: RunScenarioDeps): RunScenario {
@@ -83,6 +118,13 @@ export function createRunScenario(context: vscode.ExtensionContext, deps: RunSce
       void vscode.window.showErrorMessage(message);
       return undefined;
     }
+    // The embedded receiver breaks this run's requests down: the run gets its id here, so the receiver
+    // knows its spans from the first one on.
+    const breakdown = receiverUrl === undefined ? undefined : liveBreakdown(deps, randomUUID());
+    if (breakdown) {
+      request.runId = breakdown.runId;
+      await deps.receiver.beginBreakdown(breakdown.runId);
+    }
     const launch = debug ? debug(file, request.scenario) : {};
     // The panel opens when the run starts: a scenario that cannot start shows its Problems instead.
     // The run's messages reach the panel's record from the listener below, whether a panel is open or
@@ -94,6 +136,7 @@ export function createRunScenario(context: vscode.ExtensionContext, deps: RunSce
       ResultsPanel.createOrShow(context.extensionUri, events);
     });
     const outcome = await runs.run(request, environment, launch).finally(() => opening.dispose());
+    if (breakdown) await breakdown.finish(outcome, receiverUrl!);
     // Saved before the command resolves, so whoever ran it (a test, a task) finds it in the history. A
     // debugged iteration is no measurement: not kept.
     if (outcome.report && !debug) shown.file = (await history.save(outcome.report)) ?? shown.file;

@@ -44,6 +44,20 @@ export interface BreakdownOptions {
   traceIdsPerCause?: number;
   /** (service, span, kind) whose durations a row keeps for span thresholds. Default 64. */
   maxSpanKeys?: number;
+  /**
+   * Called with each request as it is computed (again when late spans make it be computed again):
+   * which trace gave each part how much, for "the slowest traces of a part" (the editor's panel).
+   */
+  onRequest?: (request: ComputedRequest) => void;
+}
+
+/** One request as computed: its row, trace and the self time of each tracked part, µs. */
+export interface ComputedRequest {
+  method: string;
+  name: string;
+  traceId: string;
+  durationUs: number;
+  parts: { service: string; span: string; us: number }[];
 }
 
 export const DEFAULT_BREAKDOWN_OPTIONS = Object.freeze({
@@ -79,7 +93,8 @@ export function rowKey(method: string, name: string): string {
 }
 
 export class BreakdownAggregator {
-  private readonly options: Required<Omit<BreakdownOptions, 'runId'>> & { runId: string | undefined };
+  private readonly options: Required<Omit<BreakdownOptions, 'runId' | 'onRequest'>> & { runId: string | undefined };
+  private readonly onRequest: BreakdownOptions['onRequest'];
   private readonly limits: RowLimits;
   private readonly held = new Map<string, HeldTrace>();
   private heldSpans = 0;
@@ -90,7 +105,9 @@ export class BreakdownAggregator {
   };
 
   constructor(options: BreakdownOptions = {}) {
-    this.options = { ...DEFAULT_BREAKDOWN_OPTIONS, ...options, runId: options.runId };
+    const { onRequest, ...rest } = options;
+    this.options = { ...DEFAULT_BREAKDOWN_OPTIONS, ...rest, runId: options.runId };
+    this.onRequest = onRequest;
     const { maxParts, maxRootCauses, traceIdsPerCause, maxSpanKeys } = this.options;
     this.limits = { maxParts, maxRootCauses, traceIdsPerCause, maxSpanKeys };
   }
@@ -231,6 +248,10 @@ export class BreakdownAggregator {
       }
       const contribution = row.add(tree, trace.traceId);
       contributions.push(contribution);
+      this.onRequest?.({
+        method: request.method, name: request.name, traceId: trace.traceId, durationUs: contribution.durationUs,
+        parts: contribution.parts.map(({ part, us }) => ({ service: part.service, span: part.span, us })),
+      });
       this.tally.requests++;
       this.tally.spansUnparented += contribution.unparented;
       if (again) this.tally.requestsRecomputed++;

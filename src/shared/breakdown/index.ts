@@ -7,7 +7,7 @@ import type { RequestRow } from '../report.ts';
 import type { RequestBreakdown } from './types.ts';
 
 export { BreakdownAggregator, DEFAULT_BREAKDOWN_OPTIONS, rowKey } from './aggregate.ts';
-export type { BreakdownOptions } from './aggregate.ts';
+export type { BreakdownOptions, ComputedRequest } from './aggregate.ts';
 export { criticalPath, rootCauseOf, slimSpan, splitTrace } from './critical-path.ts';
 export type { CriticalSegment, RequestTree, SlimSpan } from './critical-path.ts';
 export type * from './types.ts';

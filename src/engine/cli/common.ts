@@ -11,6 +11,7 @@ import type { Output } from '../outputs/output.ts';
 import { type InternalError } from '../run/session.ts';
 import { reportPathProblem } from '../outputs/report.ts';
 import { parseTraceLinkSpec, TraceLinkSettingError, traceLinkTemplate } from '../../shared/trace-link.ts';
+import type { RunOverrides } from '../../shared/run.ts';
 
 declare const __LOADLENS_VERSION__: string | undefined;
 
@@ -90,3 +91,27 @@ export function describeInternalError(fault: InternalError): string {
 
 /** A report's verdict as an exit code (src/shared/report.ts), the same in the terminal and the editor. */
 export const exitCodeOf: (report: RunReport) => number = reportExitCode;
+
+/** The run flags a command was given, as typed: `resolveRunOptions` validates them and names the flag in its message. */
+export interface RunFlagValues {
+  users?: string;
+  'spawn-rate'?: string;
+  'run-time'?: string;
+  host?: string;
+  iterations?: string;
+  'insecure-skip-tls-verify'?: boolean;
+  'ca-file'?: string;
+}
+
+/** `run`'s and `test`'s flags as the overrides they stand for (one mapping for both commands). */
+export function runOverridesFrom(values: RunFlagValues): RunOverrides {
+  return {
+    ...(values.users !== undefined ? { users: values.users } : {}),
+    ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
+    ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
+    ...(values.host !== undefined ? { host: values.host } : {}),
+    ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
+    ...(values['insecure-skip-tls-verify'] ? { insecureSkipTLSVerify: true } : {}),
+    ...(values['ca-file'] ? { caFile: path.resolve(values['ca-file']) } : {}),
+  };
+}

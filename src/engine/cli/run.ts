@@ -4,8 +4,7 @@
  */
 import inspector from 'node:inspector';
 import os from 'node:os';
-import path from 'node:path';
-import type { RunOverrides, RunSpec } from '../../shared/run.ts';
+import type { RunSpec } from '../../shared/run.ts';
 import { formatDiagnostic } from '../../shared/report.ts';
 import { RUN_DEFAULTS } from '../../shared/run-defaults.ts';
 import { NdjsonOutput } from '../outputs/ndjson.ts';
@@ -18,7 +17,7 @@ import { ENGINE_NODE_FLAGS } from '../../shared/engine-flags.ts';
 import { parseWorkers, resolveWorkers, workersProblem } from '../../shared/workers.ts';
 import { WorkerProcesses } from '../run/workers.ts';
 import { formatShard, parseShard, runIdProblem } from '../run/shard.ts';
-import { EXIT, describeInternalError, exitCodeOf, parseCommand, reportFilesOption, reportOutputs, traceLinkOption } from './common.ts';
+import { EXIT, describeInternalError, exitCodeOf, parseCommand, reportFilesOption, reportOutputs, traceLinkOption, runOverridesFrom } from './common.ts';
 import { COMPARE_USAGE } from './compare.ts';
 import { receiverOptions, RECEIVER_USAGE, startRunReceiver } from './receiver-flags.ts';
 import { MERGE_USAGE } from './merge.ts';
@@ -122,16 +121,7 @@ export async function runCommand(args: string[]): Promise<number> {
     process.stderr.write(`loadlens run: --workers ${workersProblem(values.workers)}, got '${values.workers}'\n`);
     return EXIT.invalid;
   }
-  // As typed: resolveRunOptions validates them and names the flag in its message.
-  const overrides: RunOverrides = {
-    ...(values.users !== undefined ? { users: values.users } : {}),
-    ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
-    ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
-    ...(values.host !== undefined ? { host: values.host } : {}),
-    ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
-    ...(values['insecure-skip-tls-verify'] ? { insecureSkipTLSVerify: true } : {}),
-    ...(values['ca-file'] ? { caFile: path.resolve(values['ca-file']) } : {}),
-  };
+  const overrides = runOverridesFrom(values);
   // A flag wins over its variable (the variables are for containers: a Job's pod template sets them).
   const shardText = values.shard ?? (process.env.LOADLENS_SHARD || undefined);
   if (shardText !== undefined) {

@@ -8,7 +8,6 @@
  */
 import { glob, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { RunOverrides } from '../../shared/run.ts';
 import { formatDiagnostic, type Diagnostic, type RunReport } from '../../shared/report.ts';
 import { RAN_TO_THE_END, runOutcome, scenarioPassed, thresholdEvidence, thresholdMessage } from '../../shared/test-verdict.ts';
 import { parseWorkers, workersProblem } from '../../shared/workers.ts';
@@ -18,7 +17,7 @@ import { reportPathProblem } from '../outputs/report.ts';
 import { TerminalOutput } from '../outputs/terminal.ts';
 import { padCells, singleLine } from '../outputs/format.ts';
 import { checkScenarioFile } from '../scenario/check.ts';
-import { EXIT, describeInternalError, parseCommand, reportOutputs, traceLinkOption } from './common.ts';
+import { EXIT, describeInternalError, parseCommand, reportOutputs, traceLinkOption, runOverridesFrom } from './common.ts';
 import { exitCodeFor, runUsers } from './run.ts';
 
 export const TEST_USAGE = `Usage: loadlens test [FILES|DIRS|GLOBS…] [options]
@@ -95,14 +94,7 @@ export async function testCommand(args: string[]): Promise<number> {
     process.stderr.write(`loadlens test: --workers ${workersProblem(values.workers)}, got '${values.workers}'\n`);
     return EXIT.invalid;
   }
-  // As typed: resolveRunOptions validates them and names the flag in its message.
-  const overrides: RunOverrides = {
-    ...(values.users !== undefined ? { users: values.users } : {}),
-    ...(values['spawn-rate'] !== undefined ? { spawnRate: values['spawn-rate'] } : {}),
-    ...(values['run-time'] !== undefined ? { runTime: values['run-time'] } : {}),
-    ...(values.host !== undefined ? { host: values.host } : {}),
-    ...(values.iterations !== undefined ? { iterations: values.iterations } : {}),
-  };
+  const overrides = runOverridesFrom(values);
   const traceLink = traceLinkOption('test', values['trace-link']);
   if (typeof traceLink === 'number') return traceLink;
   const service = process.env.OTEL_SERVICE_NAME || 'loadlens';

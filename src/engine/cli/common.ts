@@ -92,6 +92,16 @@ export function describeInternalError(fault: InternalError): string {
 /** A report's verdict as an exit code (src/shared/report.ts), the same in the terminal and the editor. */
 export const exitCodeOf: (report: RunReport) => number = reportExitCode;
 
+/** The load flags `run` and `test` share (`parseArgs` options); `runOverridesFrom` reads what they give. */
+export const LOAD_FLAGS = {
+  users: { type: 'string', short: 'u' },
+  'spawn-rate': { type: 'string', short: 'r' },
+  'run-time': { type: 'string', short: 't' },
+  host: { type: 'string', short: 'H' },
+  iterations: { type: 'string', short: 'i' },
+  workers: { type: 'string', short: 'w' },
+} as const satisfies ParseArgsOptionsConfig;
+
 /** The run flags a command was given, as typed: `resolveRunOptions` validates them and names the flag in its message. */
 export interface RunFlagValues {
   users?: string;

@@ -17,7 +17,7 @@ import { ENGINE_NODE_FLAGS } from '../../shared/engine-flags.ts';
 import { parseWorkers, resolveWorkers, workersProblem } from '../../shared/workers.ts';
 import { WorkerProcesses } from '../run/workers.ts';
 import { formatShard, parseShard, runIdProblem } from '../run/shard.ts';
-import { EXIT, describeInternalError, exitCodeOf, parseCommand, reportFilesOption, reportOutputs, traceLinkOption, runOverridesFrom } from './common.ts';
+import { EXIT, describeInternalError, exitCodeOf, parseCommand, reportFilesOption, reportOutputs, traceLinkOption, runOverridesFrom, LOAD_FLAGS } from './common.ts';
 import { COMPARE_USAGE } from './compare.ts';
 import { receiverOptions, RECEIVER_USAGE, startRunReceiver } from './receiver-flags.ts';
 import { MERGE_USAGE } from './merge.ts';
@@ -93,12 +93,7 @@ ${MERGE_USAGE}`;
 export async function runCommand(args: string[]): Promise<number> {
   const parsed = parseCommand('run', args, {
     scenario: { type: 'string' },
-    users: { type: 'string', short: 'u' },
-    'spawn-rate': { type: 'string', short: 'r' },
-    'run-time': { type: 'string', short: 't' },
-    host: { type: 'string', short: 'H' },
-    iterations: { type: 'string', short: 'i' },
-    workers: { type: 'string', short: 'w' },
+    ...LOAD_FLAGS,
     headless: { type: 'boolean' },
     json: { type: 'boolean' },
     report: { type: 'string', multiple: true },

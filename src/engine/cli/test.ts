@@ -17,7 +17,7 @@ import { reportPathProblem } from '../outputs/report.ts';
 import { TerminalOutput } from '../outputs/terminal.ts';
 import { padCells, singleLine } from '../outputs/format.ts';
 import { checkScenarioFile } from '../scenario/check.ts';
-import { EXIT, describeInternalError, parseCommand, reportOutputs, traceLinkOption, runOverridesFrom } from './common.ts';
+import { EXIT, describeInternalError, parseCommand, reportOutputs, traceLinkOption, runOverridesFrom, LOAD_FLAGS } from './common.ts';
 import { exitCodeFor, runUsers } from './run.ts';
 
 export const TEST_USAGE = `Usage: loadlens test [FILES|DIRS|GLOBS…] [options]
@@ -74,12 +74,7 @@ interface FileResult {
 
 export async function testCommand(args: string[]): Promise<number> {
   const parsed = parseCommand('test', args, {
-    users: { type: 'string', short: 'u' },
-    'spawn-rate': { type: 'string', short: 'r' },
-    'run-time': { type: 'string', short: 't' },
-    host: { type: 'string', short: 'H' },
-    iterations: { type: 'string', short: 'i' },
-    workers: { type: 'string', short: 'w' },
+    ...LOAD_FLAGS,
     headless: { type: 'boolean' },
     otel: { type: 'boolean' },
     'trace-link': { type: 'string' },
